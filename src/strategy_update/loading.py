@@ -1,0 +1,296 @@
+"""Reading the inputs into tidy pandas tables. Raw files are read as published and never modified.
+
+Each loader keeps the line number of every row in its source file, so that a figure can be traced
+back to the exact input rows behind it.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+from .periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_of_month
+
+CRIME_COLUMNS = [
+    "Financial Year", "Financial Quarter", "Force Name", "Offence Description",
+    "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences",
+]
+POPULATION_COLUMNS = ["pfa_code", "pfa_name", "force_name", "mid_year", "population"]
+DELIVERY_COLUMNS = ["quarter", "strand", "total_actions", "complete", "ongoing", "at_risk"]
+EXTRACT_COLUMNS = ["period", "count"]
+NARRATIVE_SECTIONS = ["Insights", "Delivery achieved", "Delivery scheduled"]
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Where each input lives, relative to the project's data folder."""
+
+    root: Path
+
+    @property
+    def crime(self) -> Path:
+        return self.root / "raw" / "home-office" / "prc-pfa-open-data-tables.csv.gz"
+
+    @property
+    def population(self) -> list[Path]:
+        return sorted((self.root / "raw" / "ons").glob("pfa-population-*.csv"))
+
+    def strategy(self, strategy_id: str = "crime-prevention-2021-25") -> Path:
+        return self.root / "strategy" / f"{strategy_id}.yml"
+
+    def delivery(self, quarter: Quarter) -> Path:
+        return self.root / "delivery" / f"{quarter.id}.csv"
+
+    def narrative(self, quarter: Quarter, strand_id: str) -> Path:
+        return self.root / "narrative" / quarter.id / f"{strand_id}.md"
+
+    def force_extract(self, measure_id: str) -> Path:
+        return self.root / "force-extracts" / f"{measure_id}.csv"
+
+
+def display_path(path: Path) -> str:
+    """Paths in messages and audit notes are shown from the data folder down, not the machine's root."""
+    parts = Path(path).parts
+    return "/".join(parts[parts.index("data"):]) if "data" in parts else str(path)
+
+
+def _read_csv_text(path: Path) -> str:
+    """The whole file as text; a file that is not UTF-8 or not gzip (when named .gz) is an InputError."""
+    try:
+        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=display_path(path)) from None
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read the file ({exc}); is it truncated?", file=display_path(path),
+                         rule="readable file") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", file=display_path(path),
+                         rule="UTF-8 encoding") from None
+
+
+def read_table(path: Path, expected: list[str]) -> pd.DataFrame:
+    """A CSV as strings, with its header checked and a ``line`` column (line number in the file)."""
+    text = _read_csv_text(Path(path))
+    rows = list(csv.reader(text.splitlines()))
+    name = display_path(path)
+    if not rows:
+        raise InputError("the file is empty", file=name, rule="header row present")
+    header = [h.strip() for h in rows[0]]
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        raise InputError(f"the header is one column '{header[0]}': the file does not seem to be comma-separated",
+                         file=name, row=1, rule="comma-separated values")
+    missing = [c for c in expected if c not in header]
+    if missing:
+        raise InputError(f"missing column(s) {missing}; expected {expected}, found {header}",
+                         file=name, row=1, rule="required columns present")
+    body = []
+    for line_no, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputError(f"expected {len(header)} fields, found {len(row)} (truncated or malformed line?)",
+                             file=name, row=line_no, rule="every row has every column")
+        body.append(row + [line_no])
+    frame = pd.DataFrame(body, columns=header + ["line"], dtype=object)
+    frame["line"] = frame["line"].astype(int)
+    return frame[expected + ["line"]]
+
+
+def to_whole_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """A column of whole numbers (negatives allowed here; rules about sign live in validation)."""
+    values = frame[column].astype(str).str.strip().str.replace(",", "", regex=False)
+    bad = ~values.str.fullmatch(r"-?\d+")
+    if bad.any():
+        first = frame[bad].iloc[0]
+        raise InputError("expected a whole number", file=file, row=int(first["line"]), column=column,
+                         value=first[column], rule="counts are whole numbers")
+    return values.astype(int)
+
+
+def load_crime(path: Path, force: str | None = None) -> pd.DataFrame:
+    """The Home Office PFA table, optionally for one force, with a ``quarter`` id per row."""
+    frame = read_table(path, CRIME_COLUMNS)
+    name = display_path(path)
+    if force is not None:
+        frame = frame[frame["Force Name"] == force].copy()
+    frame["count"] = to_whole_numbers(frame, "Number of Offences", name)
+    quarters = {}
+    for (year, number), group in frame.groupby(["Financial Year", "Financial Quarter"], sort=False):
+        try:
+            quarters[(year, number)] = quarter_from_home_office(year, int(number)).id
+        except (QuarterError, ValueError):
+            raise InputError("not a financial year and quarter", file=name, row=int(group["line"].iloc[0]),
+                             column="Financial Year", value=f"{year} Q{number}",
+                             rule="financial year like 2021/22 and quarter 1-4") from None
+    frame["quarter"] = [quarters[k] for k in zip(frame["Financial Year"], frame["Financial Quarter"])]
+    frame["source_file"] = name
+    return frame.reset_index(drop=True)
+
+
+def load_population(paths: list[Path]) -> pd.DataFrame:
+    frames = []
+    for path in paths:
+        frame = read_table(path, POPULATION_COLUMNS)
+        name = display_path(path)
+        frame["mid_year"] = to_whole_numbers(frame, "mid_year", name)
+        frame["population"] = to_whole_numbers(frame, "population", name)
+        frame["source_file"] = name
+        frames.append(frame)
+    if not frames:
+        raise InputError("no population files found (data/raw/ons/pfa-population-*.csv)")
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_delivery(path: Path) -> pd.DataFrame | None:
+    """The delivery tracker for a quarter, or None when it was not supplied."""
+    if not Path(path).exists():
+        return None
+    frame = read_table(path, DELIVERY_COLUMNS)
+    name = display_path(path)
+    for column in ["total_actions", "complete", "ongoing", "at_risk"]:
+        frame[column] = to_whole_numbers(frame, column, name)
+    frame["source_file"] = name
+    return frame
+
+
+# --- narrative -----------------------------------------------------------------------------------
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
+# Raw HTML or MyST markup that could inject content into the public site.
+_HOSTILE = [
+    (re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>"), "raw HTML tags are not allowed"),
+    (re.compile(r"\{[a-zA-Z][\w:-]*\}`"), "MyST roles (like {raw}`...`) are not allowed"),
+    (re.compile(r"^\s*(```|~~~|:::)", re.M), "code fences and directives are not allowed"),
+    (re.compile(r"javascript:", re.I), "javascript: links are not allowed"),
+]
+
+
+@dataclass(frozen=True)
+class Narrative:
+    strand_id: str
+    quarter: str
+    sections: dict[str, str]
+    source_file: str
+
+
+def parse_narrative(path: Path, strand_id: str, quarter: Quarter) -> Narrative:
+    """Read and check one strand's narrative; every problem is explained for a non-programmer."""
+    name = display_path(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("the narrative is not saved as UTF-8 text; save it again as UTF-8", file=name,
+                         rule="UTF-8 encoding") from None
+    if not text.strip():
+        raise InputError("the narrative file is empty", file=name, rule="narrative has content")
+    for pattern, why in _HOSTILE:
+        match = pattern.search(text)
+        if match:
+            line = text[: match.start()].count("\n") + 1
+            raise InputError(f"{why}; write plain text and Markdown only", file=name, row=line,
+                             value=match.group(0), rule="no raw HTML or script in narrative")
+    front = _FRONT_MATTER.match(text)
+    if not front:
+        raise InputError("the narrative must start with front matter between '---' lines naming the strand and "
+                         "quarter", file=name, row=1, rule="front matter present")
+    meta = {}
+    for line in front.group(1).splitlines():
+        if ":" in line:
+            key, value = line.split(":", 1)
+            meta[key.strip()] = value.strip().strip("'\"")
+    if meta.get("strand") != strand_id:
+        raise InputError(f"the front matter names strand '{meta.get('strand')}' but this file is for '{strand_id}'",
+                         file=name, row=2, column="strand", rule="front matter names the right strand")
+    try:
+        named_quarter = parse_quarter(meta.get("quarter", ""))
+    except QuarterError as exc:
+        raise InputError(str(exc), file=name, column="quarter", rule="front matter names the quarter") from None
+    if named_quarter != quarter:
+        raise InputError(f"the front matter names quarter {named_quarter.id} but this edition is {quarter.id}",
+                         file=name, column="quarter", rule="front matter names the right quarter")
+    body = text[front.end():]
+    headings = list(_HEADING.finditer(body))
+    sections = {}
+    for i, heading in enumerate(headings):
+        end = headings[i + 1].start() if i + 1 < len(headings) else len(body)
+        sections[heading.group(1)] = body[heading.end():end].strip()
+    for required in NARRATIVE_SECTIONS:
+        if not sections.get(required):
+            raise InputError(f"the section '## {required}' is missing or empty", file=name,
+                             rule=f"required sections: {', '.join(NARRATIVE_SECTIONS)}")
+    return Narrative(strand_id, quarter.id, sections, name)
+
+
+# --- force extracts --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ForceExtract:
+    measure_id: str
+    granularity: str  # "month" or "quarter"
+    native: pd.DataFrame  # columns: period, count, line
+    source_file: str
+
+
+def _period_of(text: str) -> tuple[str, object]:
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if month:
+        year, number = int(month[1]), int(month[2])
+        if not 1 <= number <= 12:
+            raise ValueError(f"month {number} does not exist")
+        return "month", (year, number)
+    return "quarter", parse_quarter(text)
+
+
+def load_force_extract(path: Path, measure_id: str) -> ForceExtract | None:
+    """A force's own extract for a measure with no open data; None when it was not supplied."""
+    if not Path(path).exists():
+        return None
+    name = display_path(path)
+    frame = read_table(path, EXTRACT_COLUMNS)
+    frame["count"] = to_whole_numbers(frame, "count", name)
+    kinds, keys = [], []
+    for _, row in frame.iterrows():
+        try:
+            kind, key = _period_of(str(row["period"]).strip())
+        except (ValueError, QuarterError) as exc:
+            raise InputError(f"not a month (YYYY-MM) or quarter id (YYYY-YY-Qn): {exc}", file=name,
+                             row=int(row["line"]), column="period", value=row["period"],
+                             rule="period is a month or a quarter") from None
+        kinds.append(kind)
+        keys.append(key)
+    if len(set(kinds)) > 1:
+        raise InputError("mixes months and quarters; use one granularity per file", file=name,
+                         column="period", rule="one granularity per file")
+    granularity = kinds[0] if kinds else "quarter"
+    # A running number per period, so gaps and duplicates are simple arithmetic.
+    index = [key[0] * 12 + key[1] - 1 if granularity == "month" else key.index for key in keys]
+    seen = {}
+    for position, value in enumerate(index):
+        line = int(frame["line"].iloc[position])
+        if value in seen:
+            raise InputError("duplicate period", file=name, row=line, column="period",
+                             value=frame["period"].iloc[position], rule="no duplicate periods")
+        seen[value] = line
+    ordered = sorted(seen)
+    for before, after in zip(ordered, ordered[1:]):
+        if after != before + 1:
+            raise InputError("periods are not contiguous: a gap follows this row", file=name, row=seen[before],
+                             column="period", rule="contiguous periods")
+    if (frame["count"] < 0).any():
+        first = frame[frame["count"] < 0].iloc[0]
+        raise InputError("a negative count", file=name, row=int(first["line"]), column="count",
+                         value=int(first["count"]), rule="counts are whole non-negative numbers")
+    frame["order"] = index
+    frame = frame.sort_values("order")
+    if granularity == "month":
+        frame["quarter"] = [quarter_of_month(o // 12, o % 12 + 1).id for o in frame["order"]]
+    else:
+        frame["quarter"] = [Quarter.from_index(o).id for o in frame["order"]]
+    return ForceExtract(measure_id, granularity, frame.drop(columns="order").reset_index(drop=True), name)

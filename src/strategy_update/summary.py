@@ -1,0 +1,87 @@
+"""The front page: executive summary across all strands and the delivery plan progress table."""
+
+from __future__ import annotations
+
+from .delivery import at_risk_sentence, delivery_rows, progress_sentence, totals
+from .edition import Edition, analyse_strand
+from .formatting import format_change, format_count, format_pct
+from .report import count_phrase, markdown_table
+from .spc import latest_signal_short
+
+
+def _headlines(edition: Edition) -> list[tuple]:
+    """(strand, headline result or None) for every strand, in the definition's order."""
+    out = []
+    for strand in edition.strategy.strands:
+        available = [r for r in analyse_strand(edition, strand) if r.available]
+        out.append((strand, available[0] if available else None))
+    return out
+
+
+def strand_table(edition: Edition) -> str:
+    """One table per theme: each strand's headline measure, its changes and its control chart signal."""
+    q = edition.quarter
+    header = ["Strand", "Headline measure", q.twelve_months_label(), "Change on previous 12 months",
+              f"Change on pre-Covid baseline ({edition.strategy.baseline_end.twelve_months_label()})",
+              "Control chart (latest quarter)"]
+    headlines = dict((s.id, r) for s, r in _headlines(edition))
+    blocks = []
+    for theme in edition.strategy.themes:
+        rows = []
+        for strand in theme.strands:
+            result = headlines[strand.id]
+            link = f"[{strand.name}](strands/{strand.id}.ipynb)"
+            if result is None:
+                rows.append([link, "No open-data measure", "n/a", "n/a", "n/a", "n/a"])
+                continue
+            year, baseline = result.comparisons[0], result.comparisons[1]
+            name = result.measure.name + (" (proxy)" if result.measure.proxy else "")
+            rows.append([link, name, format_count(year.current),
+                         f"{format_change(year.change)} ({format_pct(year.pct_change)})",
+                         f"{format_change(baseline.change)} ({format_pct(baseline.pct_change)})",
+                         latest_signal_short(result.chart) if result.chart else "n/a"])
+        blocks.append(f"### {theme.name}\n\n" + markdown_table(header, rows))
+    return "\n\n".join(blocks)
+
+
+def headline_sentences(edition: Edition) -> str:
+    """Counting sentences generated from the data, stated over the actual number of strands."""
+    headlines = _headlines(edition)
+    measured = [r for _, r in headlines if r is not None]
+    n = len(headlines)
+    up = sum(1 for r in measured if (r.comparisons[0].change or 0) > 0)
+    down = sum(1 for r in measured if (r.comparisons[0].change or 0) < 0)
+    below_baseline = sum(1 for r in measured if (r.comparisons[1].change or 0) < 0)
+    special = sum(1 for r in measured if r.chart and r.chart.signals[-1])
+    return (f"Of the {count_phrase(n, 'strand')}, {count_phrase(len(measured), 'strand')} "
+            f"{'has' if len(measured) == 1 else 'have'} a headline measure with figures for this edition "
+            f"(the others have no open-data measure and no force extract was supplied). "
+            f"Compared with the previous 12 months, {up} of these {len(measured)} headline measures rose and {down} fell; "
+            f"{below_baseline} of {len(measured)} are below the pre-Covid baseline. "
+            f"In the latest quarter, {count_phrase(special, 'headline measure')} "
+            f"{'shows' if special == 1 else 'show'} special cause variation on its control chart.")
+
+
+def delivery_section(edition: Edition) -> str:
+    rows = delivery_rows(edition.strategy, edition.delivery)
+    if not any(r.supplied for r in rows):
+        return (f"*No delivery plan data was supplied for {edition.quarter.short_label} "
+                f"(`data/delivery/{edition.quarter.id}.csv`). Strand pages say so too.*")
+    t = totals(rows)
+    table_rows = []
+    for theme in edition.strategy.themes:
+        for r in (r for r in rows if r.theme_name == theme.name):
+            if not r.supplied:
+                table_rows.append([theme.name, r.strand_name, "not supplied", "", "", "", ""])
+                continue
+            note = ""
+            if r.uncategorised:
+                note = (f"Parts add up to {format_count(r.total - r.uncategorised)}, not {format_count(r.total)}")
+            table_rows.append([theme.name, r.strand_name, format_count(r.total), format_count(r.complete),
+                               format_count(r.ongoing), format_count(r.at_risk), note])
+    table_rows.append(["**Total**", f"**{count_phrase(t['strands_reported'], 'strand')}**",
+                       f"**{format_count(t['total'])}**", f"**{format_count(t['complete'])}**",
+                       f"**{format_count(t['ongoing'])}**", f"**{format_count(t['at_risk'])}**", ""])
+    table = markdown_table(["Theme", "Strand", "Total actions", "Complete", "Ongoing", "At risk", "Data quality note"],
+                           table_rows)
+    return "\n\n".join([at_risk_sentence(rows), progress_sentence(rows), table])

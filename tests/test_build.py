@@ -1,0 +1,115 @@
+"""End-to-end: build editions through the CLI and check what a reader gets (website and PDF)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import DATA, run_cli
+from strategy_update.definition import load_strategy
+
+STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
+pytestmark = pytest.mark.build
+
+
+def page(edition, name: str) -> str:
+    return (edition / "html" / f"{name}.html").read_text(encoding="utf-8")
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_every_strand_has_a_page_with_its_heading_lead_and_sections(default_edition):
+    for strand in STRATEGY.strands:
+        text = text_of(page(default_edition, f"strands/{strand.id}"))
+        assert strand.name.replace("/", "/") in text.replace("&amp;", "&")
+        assert strand.lead_role in text
+        assert "Delivery achieved January-March 2022" in text
+        assert "Delivery scheduled April-June 2022" in text
+        assert "Delivery plan" in text
+
+
+def test_every_open_data_measure_has_three_interactive_charts(default_edition):
+    for strand in STRATEGY.strands:
+        html = page(default_edition, f"strands/{strand.id}")
+        assert html.count("Plotly.newPlot(") == 3 * len(strand.measures), strand.id
+        # plotly.js is loaded once from _static, never embedded in the page
+        assert len(html) < 1_000_000, strand.id
+        if strand.measures:
+            assert "_static/plotly.min.js" in html
+    assert (default_edition / "html" / "_static" / "plotly.min.js").exists()
+
+
+def test_figures_agree_with_the_published_sanity_totals(default_edition):
+    # Independent figures from data/raw/SOURCES.md (Essex, four quarters summed).
+    rape = text_of(page(default_edition, "strands/rape"))
+    assert "there were 2,892 crimes, 907 (45.7%) more than in the 12 months ending March 2021 (1,985)" in rape
+    burglary = text_of(page(default_edition, "strands/burglary-and-robbery"))
+    assert "4,887" in burglary and "7,493" in burglary
+    assert "1,279" in burglary and "1,435" in burglary
+
+
+def test_front_page_summarises_all_strands_and_delivery(default_edition):
+    text = text_of(page(default_edition, "index"))
+    for strand in STRATEGY.strands:
+        assert strand.name in text.replace("&amp;", "&")
+    # the delivery totals as printed in the hand-made report (594 / 302 / 285 / 0)
+    assert re.search(r"Total \*?\*? ?14 strands.*?594.*?302.*?285.*?0", text)
+    assert "No strand has actions at risk, across all 14 strands." in text
+    assert "Q4 2021/22 (January-March 2022)" in text
+
+
+def test_code_is_hidden_behind_a_toggle_on_the_website(default_edition):
+    html = page(default_edition, "strands/rape")
+    assert "tag_hide-input" in html
+    assert "analyse_strand(edition, strand)" in html  # the code is there, one click away
+
+
+def test_pdf_holds_every_strand_with_charts_and_no_code(default_edition):
+    pdf = default_edition / "pdf" / "update.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for strand in STRATEGY.strands:
+        assert strand.name in text, strand.name
+    assert "Delivery plan progress" in text
+    assert "analyse_strand(" not in text and "import " not in text
+    images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    charts = len(images.strip().splitlines()) - 2
+    assert charts >= 3 * sum(len(s.measures) for s in STRATEGY.strands)
+
+
+def test_executed_notebooks_are_published_for_download(default_edition):
+    for strand in STRATEGY.strands:
+        assert (default_edition / "notebooks" / "strands" / f"{strand.id}.ipynb").exists()
+
+
+def test_another_quarter_builds_with_its_own_labels(other_edition):
+    text = text_of(page(other_edition, "strands/rape"))
+    assert "Delivery achieved July-September 2023" in text
+    assert "Delivery scheduled October-December 2023" in text
+    assert "12 months ending September 2023" in text
+    assert "No narrative was supplied" in text
+    assert "No delivery plan data was supplied for Q2 2023/24" in text
+    assert "January-March 2022" not in text
+    index = text_of(page(other_edition, "index"))
+    assert "Q2 2023/24 (July-September 2023)" in index
+
+
+@pytest.mark.parametrize("quarter, fragment", [
+    ("2021-22-Q5", "Accepted forms"),
+    ("Q4 2021", "Accepted forms"),
+    ("2030-31-Q1", "cannot be published from this data"),
+])
+def test_bad_quarter_is_refused_and_the_previous_edition_kept(tmp_path, quarter, fragment):
+    previous = tmp_path / "2021-22-Q4" / "html"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("last good edition")
+    result = run_cli("build", "--quarter", quarter, "--out", str(tmp_path), "--no-pdf")
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert (previous / "index.html").read_text() == "last good edition"
+    assert sorted(p.name for p in tmp_path.iterdir()) in (["2021-22-Q4"], [".staging", "2021-22-Q4"])
