@@ -20,8 +20,17 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: ./_build)")
     build.add_argument("--no-pdf", action="store_true", help="build the website only")
     build.add_argument("--jobs", type=int, help="notebooks run at once (default: the number of cores)")
+    build.add_argument("--force", action="store_true", help="execute every notebook even if nothing changed")
     build.add_argument("--strict", action="store_true",
                        help="fail if any strand's narrative or delivery data is missing (for the real release)")
+
+    validate = commands.add_parser("validate", help="check every input with Great Expectations and print a report")
+    validate.add_argument("--quarter", help="the edition to check inputs for (default: the strategy's)")
+    validate.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    validate.add_argument("--strict", action="store_true", help="missing narrative or delivery data is critical")
+
+    backtest = commands.add_parser("backtest", help="recompute the figures printed in the last hand-made reports")
+    backtest.add_argument("--data", type=Path, help="data folder (default: ./data)")
 
     toc = commands.add_parser("toc", help="write _toc.yml from the strategy definition")
     toc.add_argument("--data", type=Path)
@@ -42,7 +51,17 @@ def main(argv: list[str] | None = None) -> int:
             from .pipeline import build
 
             build(args.quarter, data_dir=args.data, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
-                  strict=args.strict)
+                  strict=args.strict, force=args.force)
+        elif args.command == "validate":
+            from .validation import validate_inputs
+
+            report = validate_inputs(_data(args), args.quarter, strict=args.strict)
+            print(report.format_text())
+            return EXIT_BAD_INPUT if report.critical else 0
+        elif args.command == "backtest":
+            from .backtest import backtest_report
+
+            print(backtest_report(_data(args)))
         elif args.command == "toc":
             return _toc(args)
         elif args.command == "labels":
@@ -51,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
             q = parse_quarter(args.quarter)
             print(f"{q.id}\n{q.label}\nDelivery achieved {q.months_label}\n"
                   f"Delivery scheduled {q.shift(1).months_label}\n{q.twelve_months_label()}")
+    except _validation_failed() as exc:
+        print(exc.report.format_text(), file=sys.stderr)
+        print("Nothing was published; the previous edition, if any, is unchanged.", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (InputError, QuarterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         print("Nothing was published; the previous edition, if any, is unchanged.", file=sys.stderr)
@@ -67,6 +90,18 @@ def main(argv: list[str] | None = None) -> int:
         print("Nothing was published; the previous edition, if any, is unchanged.", file=sys.stderr)
         return EXIT_BUILD_FAILED
     return 0
+
+
+def _validation_failed():
+    from .pipeline import ValidationFailed
+
+    return ValidationFailed
+
+
+def _data(args) -> Path:
+    from .pipeline import project_root
+
+    return args.data or project_root() / "data"
 
 
 def _toc(args) -> int:

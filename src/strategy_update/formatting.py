@@ -2,47 +2,54 @@
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 
 def round_half_away(value: float, places: int = 0) -> Decimal:
     """Round half away from zero (2.5 -> 3, -2.5 -> -3), unlike Python's round() which rounds half to even.
 
-    Decimal(str(value)) keeps the value as written, so 0.125 rounds to 0.13 rather than suffering
-    from its binary representation.
+    Decimal(str(value)) keeps the value as written, so 2.675 rounds to 2.68 although its binary
+    representation is slightly below 2.675.
     """
     quantum = Decimal(1).scaleb(-places)
     return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)  # HALF_UP on Decimal is away from zero
 
 
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _no_negative_zero(rounded: Decimal) -> Decimal:
+    return abs(rounded) if rounded == 0 else rounded
+
+
 def format_count(value: float | int | None) -> str:
-    """``2,833``; a missing value shows as n/a."""
-    if value is None:
+    """``2,833``; a missing value (None or NaN) shows as n/a."""
+    if _missing(value):
         return "n/a"
-    return f"{round_half_away(value):,}"
+    return f"{_no_negative_zero(round_half_away(value)):,}"
 
 
 def format_change(value: float | int | None) -> str:
     """A signed count: ``+898``, ``-2,108``, ``0``."""
-    if value is None:
+    if _missing(value):
         return "n/a"
-    rounded = round_half_away(value)
+    rounded = _no_negative_zero(round_half_away(value))
     sign = "+" if rounded > 0 else ""
     return f"{sign}{rounded:,}"
 
 
 def format_pct(value: float | None, places: int = 1) -> str:
     """A signed percentage: ``+46.4%``, ``-18.5%``, ``0.0%``; None (a zero or missing base) is ``n/a``."""
-    if value is None:
+    if _missing(value):
         return "n/a"
-    rounded = round_half_away(value, places)
-    if rounded == 0:
-        rounded = abs(rounded)  # never show "-0.0%"
+    rounded = _no_negative_zero(round_half_away(value, places))  # never "-0.0%"
     sign = "+" if rounded > 0 else ""
     return f"{sign}{rounded:,.{places}f}%"
 
 
 def format_rate(value: float | None, places: int = 2) -> str:
-    if value is None:
+    if _missing(value):
         return "n/a"
-    return f"{round_half_away(value, places):,.{places}f}"
+    return f"{_no_negative_zero(round_half_away(value, places)):,.{places}f}"

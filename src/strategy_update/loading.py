@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +80,11 @@ def _read_csv_text(path: Path) -> str:
 def read_table(path: Path, expected: list[str]) -> pd.DataFrame:
     """A CSV as strings, with its header checked and a ``line`` column (line number in the file)."""
     text = _read_csv_text(Path(path))
-    rows = list(csv.reader(text.splitlines()))
     name = display_path(path)
-    if not rows:
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
         raise InputError("the file is empty", file=name, rule="header row present")
-    header = [h.strip() for h in rows[0]]
+    header = [h.strip() for h in next(csv.reader([lines[0]]))]
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         raise InputError(f"the header is one column '{header[0]}': the file does not seem to be comma-separated",
                          file=name, row=1, rule="comma-separated values")
@@ -91,8 +92,44 @@ def read_table(path: Path, expected: list[str]) -> pd.DataFrame:
     if missing:
         raise InputError(f"missing column(s) {missing}; expected {expected}, found {header}",
                          file=name, row=1, rule="required columns present")
+    blank_lines = _check_field_counts(lines, header, name)
+    frame = None if blank_lines else _fast_frame(text, header, len(lines))
+    if frame is None:  # blank lines or quoted line breaks: read row by row to keep exact line numbers
+        frame = _careful_frame(lines, header, name)
+    return frame[expected + ["line"]]
+
+
+def _check_field_counts(lines: list[str], header: list[str], name: str) -> bool:
+    """Every non-blank line has as many fields as the header (a cut-off or merged line is named).
+    Returns whether there are blank lines."""
+    commas = len(header) - 1
+    blank = False
+    for line_no, line in enumerate(lines[1:], start=2):
+        blank = blank or not line.strip()
+        if line.count(",") != commas and line.strip():  # quoted commas: parse the line to be sure
+            fields = next(csv.reader([line]))
+            if len(fields) != len(header):
+                raise InputError(f"expected {len(header)} fields, found {len(fields)} (truncated or malformed "
+                                 "line?)", file=name, row=line_no, rule="every row has every column")
+    return blank
+
+
+def _fast_frame(text: str, header: list[str], line_count: int) -> pd.DataFrame | None:
+    """pandas' C parser (fast for the 300,000-row crime table) when line numbers can be derived exactly."""
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[],
+                            skip_blank_lines=False, header=0, names=header)
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(frame) != line_count - 1:
+        return None
+    frame["line"] = range(2, len(frame) + 2)
+    return frame
+
+
+def _careful_frame(lines: list[str], header: list[str], name: str) -> pd.DataFrame:
     body = []
-    for line_no, row in enumerate(rows[1:], start=2):
+    for line_no, row in enumerate(csv.reader(lines[1:]), start=2):
         if not row:
             continue
         if len(row) != len(header):
@@ -101,7 +138,7 @@ def read_table(path: Path, expected: list[str]) -> pd.DataFrame:
         body.append(row + [line_no])
     frame = pd.DataFrame(body, columns=header + ["line"], dtype=object)
     frame["line"] = frame["line"].astype(int)
-    return frame[expected + ["line"]]
+    return frame
 
 
 def to_whole_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
@@ -201,21 +238,27 @@ def parse_narrative(path: Path, strand_id: str, quarter: Quarter) -> Narrative:
     if not front:
         raise InputError("the narrative must start with front matter between '---' lines naming the strand and "
                          "quarter", file=name, row=1, rule="front matter present")
-    meta = {}
-    for line in front.group(1).splitlines():
+    meta, meta_line = {}, {}
+    for offset, line in enumerate(front.group(1).splitlines(), start=2):  # line 1 is the opening ---
         if ":" in line:
             key, value = line.split(":", 1)
             meta[key.strip()] = value.strip().strip("'\"")
-    if meta.get("strand") != strand_id:
-        raise InputError(f"the front matter names strand '{meta.get('strand')}' but this file is for '{strand_id}'",
-                         file=name, row=2, column="strand", rule="front matter names the right strand")
+            meta_line[key.strip()] = offset
+    if "strand" not in meta:
+        raise InputError("the front matter does not name the strand (add a line 'strand: <strand id>')",
+                         file=name, row=1, column="strand", rule="front matter names the right strand")
+    if meta["strand"] != strand_id:
+        raise InputError(f"the front matter names strand '{meta['strand']}' but this file is for '{strand_id}'",
+                         file=name, row=meta_line["strand"], column="strand", rule="front matter names the right strand")
     try:
         named_quarter = parse_quarter(meta.get("quarter", ""))
     except QuarterError as exc:
-        raise InputError(str(exc), file=name, column="quarter", rule="front matter names the quarter") from None
+        raise InputError(str(exc), file=name, row=meta_line.get("quarter", 1), column="quarter",
+                         rule="front matter names the quarter") from None
     if named_quarter != quarter:
         raise InputError(f"the front matter names quarter {named_quarter.id} but this edition is {quarter.id}",
-                         file=name, column="quarter", rule="front matter names the right quarter")
+                         file=name, row=meta_line["quarter"], column="quarter",
+                         rule="front matter names the right quarter")
     body = text[front.end():]
     headings = list(_HEADING.finditer(body))
     sections = {}

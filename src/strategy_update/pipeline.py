@@ -1,7 +1,8 @@
 """Build one edition: check inputs, run the notebooks with papermill, assemble the book, publish atomically.
 
-The book is built in a staging folder under ``_build/.staging``; ``_build/<quarter>/`` is replaced only when
-every step succeeded, so a failed build never destroys the last good one.
+Notebooks and the book are built in a work folder, ``_build/.work/<quarter>/``, kept between builds so that
+only what changed is executed again. ``_build/<quarter>/`` is replaced only when every step succeeded (copied to
+``_build/.staging`` and swapped into place), so a failed build never destroys the last good one.
 """
 
 from __future__ import annotations
@@ -17,11 +18,24 @@ from pathlib import Path
 
 import yaml
 
+from tqdm import tqdm
+
 from .definition import Strategy
 from .edition import Edition, load_edition
 from .errors import InputError
+from .incremental import Job, job_key, library_digest, load_keys, needs_run, package_versions, save_keys
 
-ROOT_FILES = ["_config.yml", "_toc.yml"]
+# Appendix pages computed at build time: (page name, template in notebooks/).
+APPENDIX_NOTEBOOKS = [("data-quality", "data_quality.ipynb"), ("backtest", "backtest.ipynb"),
+                      ("provenance", "provenance.ipynb")]
+
+
+class ValidationFailed(Exception):
+    """Inputs broke a critical rule; carries the validation report to print."""
+
+    def __init__(self, report):
+        super().__init__(report.summary_line())
+        self.report = report
 
 
 class BuildError(Exception):
@@ -45,7 +59,8 @@ def toc_for(strategy: Strategy) -> dict:
         parts.append({"caption": theme.name,
                       "chapters": [{"file": f"strands/{s.id}"} for s in theme.strands]})
     parts.append({"caption": "Appendices", "chapters": [
-        {"file": "book/methods"}, {"file": "book/caveats"}, {"file": "book/glossary"}]})
+        {"file": "book/methods"}, {"file": "book/caveats"}, {"file": "book/glossary"}]
+        + [{"file": f"appendix/{page}"} for page, _ in APPENDIX_NOTEBOOKS]})
     return {"format": "jb-book", "root": "index", "parts": parts}
 
 
@@ -83,6 +98,7 @@ def _execute(template: str, output: str, parameters: dict, cwd: str) -> tuple[st
     start = time.perf_counter()
     papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd, kernel_name="python3",
                                progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+    _hide_injected_parameters(Path(output))
     return output, time.perf_counter() - start
 
 
@@ -98,31 +114,96 @@ def _hide_injected_parameters(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def run_notebooks(root: Path, stage: Path, edition: Edition, data_dir: Path, jobs: int,
-                  log=print) -> dict[str, float]:
-    """The summary and one notebook per strand, in parallel; progress is printed as each finishes."""
-    (stage / "strands").mkdir(parents=True, exist_ok=True)
-    quarter = edition.quarter.id
-    work = [(str(root / "notebooks" / "summary.ipynb"), str(stage / "index.ipynb"),
-             {"quarter": quarter, "data_dir": str(data_dir)}, str(stage))]
-    for strand in edition.strategy.strands:
-        work.append((str(root / "notebooks" / "strand.ipynb"), str(stage / "strands" / f"{strand.id}.ipynb"),
-                     {"quarter": quarter, "strand_id": strand.id, "data_dir": str(data_dir)},
-                     str(stage / "strands")))
-    timings = {}
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_execute, *w): Path(w[1]).stem for w in work}
+def notebook_jobs(root: Path, work: Path, edition: Edition, data_dir: Path) -> list[Job]:
+    """Every notebook of the edition with the input files it reads (for its content hash)."""
+    paths, strategy, quarter = edition.paths, edition.strategy, edition.quarter
+    common = (paths.strategy(strategy.id), paths.crime, *paths.population)
+    extracts = tuple(paths.force_extract(m.id) for s in strategy.strands for m in s.force_extract_measures)
+    base = {"quarter": quarter.id, "data_dir": str(data_dir)}
+    templates = root / "notebooks"
+    jobs = [Job("index", templates / "summary.ipynb", "index.ipynb", ".", base,
+                common + (paths.delivery(quarter),) + extracts)]
+    appendix_inputs = {
+        "data-quality": (work / "validation.json",),
+        "backtest": common + tuple(sorted((data_dir / "reference").glob("*"))),
+        "provenance": tuple(sorted(p for p in data_dir.rglob("*") if p.is_file())),
+    }
+    for page, template in APPENDIX_NOTEBOOKS:
+        parameters = dict(base, report_path=str(work / "validation.json"), project_dir=str(root))
+        extra = git_describe(root) if page == "provenance" else ""
+        jobs.append(Job(page, templates / template, f"appendix/{page}.ipynb", "appendix", parameters,
+                        appendix_inputs[page], extra))
+    for strand in strategy.strands:
+        inputs = common + (paths.delivery(quarter), paths.narrative(quarter, strand.id)) + tuple(
+            paths.force_extract(m.id) for m in strand.force_extract_measures)
+        jobs.append(Job(strand.id, templates / "strand.ipynb", f"strands/{strand.id}.ipynb", "strands",
+                        dict(base, strand_id=strand.id), inputs))
+    return jobs
+
+
+def git_describe(root: Path) -> str:
+    """Commit and clean flag: the provenance page shows them, so they are part of its key."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout
+    except OSError:
+        return "no git"
+    return f"{commit.strip()} {'dirty' if dirty.strip() else 'clean'}"
+
+
+def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
+                  log=print) -> dict[str, float | None]:
+    """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
+    (None when reused)."""
+    library = library_digest(Path(__file__).parent)
+    versions = package_versions()
+    keys_file = work / "notebook-keys.json"
+    previous = load_keys(keys_file)
+    # Keys are planned before anything runs, so the provenance page can show them.
+    keys = {}
+    for job in jobs:
+        if job.name != "provenance":
+            keys[job.name] = job_key(job, library, versions)
+    planned = work / "planned-keys.json"
+    if load_keys(planned) != keys:
+        save_keys(planned, keys)
+    provenance = [j for j in jobs if j.name == "provenance"]
+    for job in provenance:
+        keys[job.name] = job_key(Job(**{**job.__dict__, "inputs": job.inputs + (planned,)}), library, versions)
+    to_run = [j for j in jobs if needs_run(j, keys[j.name], previous, work, force)]
+    timings: dict[str, float | None] = {j.name: None for j in jobs if j not in to_run}
+    log(f"Notebooks: {len(to_run)} to execute, {len(timings)} unchanged and reused"
+        + (" (--force)" if force else ""))
+    if not to_run:
+        return timings
+    for job in to_run:  # forget the old key first: a failed run must run again next time
+        previous.pop(job.name, None)
+        (work / job.cwd).mkdir(parents=True, exist_ok=True)
+    save_keys(keys_file, previous)
+    bar = tqdm(total=len(to_run), unit="notebook", desc="  executing", file=sys.stderr,
+               disable=None, dynamic_ncols=True)
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(_execute, str(j.template), str(work / j.output), j.parameters,
+                               str(work / j.cwd)): j for j in to_run}
         for done, future in enumerate(as_completed(futures), start=1):
-            name = futures[future]
+            job = futures[future]
             try:
-                output, seconds = future.result()
+                _, seconds = future.result()
             except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
                 for other in futures:
                     other.cancel()
-                raise BuildError(f"notebook for '{name}' failed: {_last_line(exc)}") from None
-            _hide_injected_parameters(Path(output))
-            timings[name] = seconds
-            log(f"  [{done}/{len(work)}] {name} ({seconds:.1f} s)")
+                bar.close()
+                raise BuildError(f"notebook for '{job.name}' failed: {_last_line(exc)}") from None
+            previous[job.name] = keys[job.name]
+            save_keys(keys_file, previous)
+            timings[job.name] = seconds
+            ran = {k: v for k, v in timings.items() if v is not None}
+            slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
+            bar.set_postfix_str(f"slowest: {slowest}")
+            bar.update()
+            if bar.disable:
+                log(f"  [{done}/{len(to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
+    bar.close()
     return timings
 
 
@@ -132,30 +213,33 @@ def _last_line(exc: Exception) -> str:
 
 
 # --- the book ----------------------------------------------------------------------------------------
-def stage_sources(root: Path, stage: Path, edition: Edition) -> None:
-    """Copy the hand-written pages and configuration; set the edition into the title."""
-    shutil.copytree(root / "book", stage / "book")
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Unchanged files keep their time stamp, so Sphinx does not read them again."""
+    if not path.exists() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def sync_sources(root: Path, work: Path, edition: Edition) -> None:
+    """Hand-written pages and configuration into the work folder, with the edition set into the title."""
+    for page in (root / "book").glob("*.md"):
+        _write_if_changed(work / "book" / page.name, page.read_bytes())
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = f"{edition.strategy.title}: {edition.quarter.short_label} update"
-    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    (stage / "_toc.yml").write_text(toc_text(edition.strategy), encoding="utf-8")
-    static = stage / "_static"
-    static.mkdir(exist_ok=True)
+    _write_if_changed(work / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
+    _write_if_changed(work / "_toc.yml", toc_text(edition.strategy).encode())
+    pdf_config = dict(config)
+    pdf_config["sphinx"] = {**config.get("sphinx", {}),
+                            "config": {**config.get("sphinx", {}).get("config", {}), "nb_remove_code_source": True}}
+    # The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper).
+    _write_if_changed(work / "_config_pdf.yml", yaml.safe_dump(pdf_config, sort_keys=False).encode())
     import plotly
 
     # plotly.js once for the whole site, instead of ~4.8 MB embedded in every page.
-    shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js", static / "plotly.min.js")
-    if (root / "_static").is_dir():
-        shutil.copytree(root / "_static", static, dirs_exist_ok=True)
-
-
-def _pdf_config(stage: Path) -> Path:
-    """The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper)."""
-    config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("sphinx", {}).setdefault("config", {})["nb_remove_code_source"] = True
-    path = stage / "_config_pdf.yml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    return path
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    _write_if_changed(work / "_static" / "plotly.min.js", plotly_js.read_bytes())
+    for asset in (root / "_static").glob("*"):
+        _write_if_changed(work / "_static" / asset.name, asset.read_bytes())
 
 
 def _jupyter_book(args: list[str], log_file: Path) -> None:
@@ -167,71 +251,81 @@ def _jupyter_book(args: list[str], log_file: Path) -> None:
         raise BuildError("jupyter-book failed:\n" + "\n".join(tail) + f"\n(full log: {log_file})")
 
 
-def build_book(stage: Path, pdf: bool, log=print) -> tuple[Path, Path | None]:
+def build_book(work: Path, pdf: bool, log=print) -> tuple[Path, Path | None]:
+    """Jupyter Book in the work folder; Sphinx rereads only pages whose source changed."""
     log("Building the website (Jupyter Book)...")
-    _jupyter_book([str(stage), "--builder", "html", "-q", "--keep-going"], stage / "html.log")
-    html = stage / "_build" / "html"
+    _jupyter_book([str(work), "--builder", "html", "-q"], work / "html.log")
+    html = work / "_build" / "html"
     pdf_file = None
     if pdf:
         if not shutil.which("xelatex") or not shutil.which("latexmk"):
             raise BuildError("the PDF needs TeX Live (xelatex, latexmk): run `make setup` or build with --no-pdf")
         log("Building the PDF (Jupyter Book + LaTeX)...")
-        out = stage / "_pdf"
-        _jupyter_book([str(stage), "--builder", "pdflatex", "--config", str(_pdf_config(stage)),
-                       "--path-output", str(out), "-q"], stage / "pdf.log")
+        out = work / "_pdf"
+        _jupyter_book([str(work), "--builder", "pdflatex", "--config", str(work / "_config_pdf.yml"),
+                       "--path-output", str(out), "-q"], work / "pdf.log")
         pdfs = sorted((out / "_build" / "latex").glob("*.pdf"))
         if not pdfs:
-            raise BuildError(f"the PDF was not produced (see {stage / 'pdf.log'})")
+            raise BuildError(f"the PDF was not produced (see {work / 'pdf.log'})")
         pdf_file = pdfs[0]
     return html, pdf_file
 
 
-def publish(stage: Path, html: Path, pdf_file: Path | None, target: Path, notebooks: bool = True) -> None:
-    """Move the finished edition into place in one step, keeping the old one until the new one is there."""
-    ready = stage / "ready"
-    ready.mkdir()
-    shutil.move(str(html), ready / "html")
-    if pdf_file is not None:
-        (ready / "pdf").mkdir()
-        shutil.move(str(pdf_file), ready / "pdf" / "update.pdf")
-    if notebooks:
-        shutil.copytree(stage, ready / "notebooks", ignore=shutil.ignore_patterns(
-            "_build", "_pdf", "ready", "*.log", "_static", "book", "_config*.yml", "_toc.yml"))
+def publish(work: Path, html: Path, pdf_file: Path | None, jobs: list[Job], target: Path) -> None:
+    """Copy the finished edition next to the target, then swap it into place: never a half-written site."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if target.exists():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-    ready.rename(target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    staging_root = target.parent / ".staging"
+    staging_root.mkdir(exist_ok=True)
+    ready = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=staging_root))
+    try:
+        shutil.copytree(html, ready / "html")
+        if pdf_file is not None:
+            (ready / "pdf").mkdir()
+            shutil.copy2(pdf_file, ready / "pdf" / "update.pdf")
+        for job in jobs:  # the executed notebooks, for reviewers to download
+            (ready / "notebooks" / job.output).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(work / job.output, ready / "notebooks" / job.output)
+        old = None
+        if target.exists():
+            old = target.with_name(target.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+        ready.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(ready, ignore_errors=True)
 
 
 def build(quarter: str | None = None, *, data_dir: Path | None = None, out_dir: Path | None = None,
-          pdf: bool = True, jobs: int | None = None, strict: bool = False, log=print) -> Path:
+          pdf: bool = True, jobs: int | None = None, strict: bool = False, force: bool = False,
+          log=print) -> Path:
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
     out_dir = (out_dir or root / "_build").resolve()
     started = time.perf_counter()
+    from .validation import validate_inputs
+
+    # Validate first: nothing is executed or published when an input breaks a critical rule.
+    log("Checking inputs (Great Expectations)...")
+    report = validate_inputs(data_dir, quarter, strict=strict)
+    log(f"  {report.summary_line()}")
+    if report.critical:
+        raise ValidationFailed(report)
     edition = load_edition(data_dir, quarter)
     log(f"Edition {edition.quarter.id}: {edition.quarter.label}")
-    notes = check_inputs(edition, strict=strict)
-    for note in notes:
+    for note in check_inputs(edition, strict=strict):
         log(f"  note: {note}")
-    staging_root = out_dir / ".staging"
-    staging_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f"{edition.quarter.id}-", dir=staging_root))
-    try:
-        stage_sources(root, stage, edition)
-        jobs = jobs or os.cpu_count() or 1
-        log(f"Running {len(edition.strategy.strands) + 1} notebooks with papermill ({jobs} at a time)...")
-        run_notebooks(root, stage, edition, data_dir, jobs, log=log)
-        html, pdf_file = build_book(stage, pdf, log=log)
-        target = out_dir / edition.quarter.id
-        publish(stage, html, pdf_file, target)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    # The work folder persists between builds, so unchanged notebooks and pages are reused.
+    work = out_dir / ".work" / edition.quarter.id
+    work.mkdir(parents=True, exist_ok=True)
+    sync_sources(root, work, edition)
+    _write_if_changed(work / "validation.json", report.to_json().encode())
+    notebook_list = notebook_jobs(root, work, edition, data_dir)
+    run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=force, log=log)
+    html, pdf_file = build_book(work, pdf, log=log)
+    target = out_dir / edition.quarter.id
+    publish(work, html, pdf_file, notebook_list, target)
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")
         + f" in {time.perf_counter() - started:.0f} s")
     return target

@@ -45,8 +45,9 @@ def moving_ranges(values: list[float]) -> list[float]:
     return [abs(b - a) for a, b in zip(values, values[1:])]
 
 
-def _side(value: float, centre: float) -> int:
-    return (value > centre) - (value < centre)
+def _side(value: float, centre: float, tolerance: float = 0.0) -> int:
+    """+1 above, -1 below, 0 on the line (within ``tolerance``, so float noise is not a signal)."""
+    return (value > centre + tolerance) - (value < centre - tolerance)
 
 
 def _runs(flags: list[int], length: int) -> list[tuple[int, int, int]]:
@@ -73,18 +74,20 @@ def xmr(values: list[float]) -> XmR:
     ranges = moving_ranges(values)
     mr_bar = sum(ranges) / len(ranges)
     upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
+    # Sums of floats carry rounding noise: a constant 0.1 series must not sit "above" its own mean.
+    tol = 1e-9 * max(1.0, max(abs(v) for v in values))
     signals: list[dict] = [{} for _ in values]
 
     for i, v in enumerate(values):
-        if v > upper or v < lower:
-            signals[i]["outside"] = _direction(_side(v, mean))
+        if v > upper + tol or v < lower - tol:
+            signals[i]["outside"] = _direction(_side(v, mean, tol))
 
-    for start, end, sign in _runs([_side(v, mean) for v in values], RUN_LENGTH):
+    for start, end, sign in _runs([_side(v, mean, tol) for v in values], RUN_LENGTH):
         for i in range(start, end):
             signals[i]["shift"] = _direction(sign)
 
     # Steps between neighbours: a run of RUN_LENGTH points is RUN_LENGTH - 1 steps the same way.
-    steps = [_side(b, a) for a, b in zip(values, values[1:])]
+    steps = [_side(b, a) for a, b in zip(values, values[1:])]  # data against data: no tolerance
     for start, end, sign in _runs(steps, RUN_LENGTH - 1):
         for i in range(start, end + 1):
             signals[i]["trend"] = "rising" if sign > 0 else "falling"
@@ -93,7 +96,7 @@ def xmr(values: list[float]) -> XmR:
     low_band = mean - 2 / 3 * (mean - lower)
     for start in range(len(values) - 2):
         window = range(start, start + 3)
-        for sign, beyond in ((1, lambda x: x > high_band), (-1, lambda x: x < low_band)):
+        for sign, beyond in ((1, lambda x: x > high_band + tol), (-1, lambda x: x < low_band - tol)):
             hits = [i for i in window if beyond(values[i])]
             if len(hits) >= 2:
                 for i in hits:

@@ -1,0 +1,131 @@
+"""Time the build and record the medians in benchmarks/results.csv (with the machine's core count).
+
+Cases: cold build (HTML, and HTML + PDF), rebuild with nothing changed, rebuild after editing one strand's
+narrative, validation alone, and the baseline to beat: the same edition with Jupyter Book executing every
+notebook itself (``execute_notebooks: force``).
+
+    .venv/bin/python benchmarks/run_benchmarks.py            # 3 runs per case
+    .venv/bin/python benchmarks/run_benchmarks.py --runs 5 --skip pdf
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "results.csv"
+QUARTER = "2021-22-Q4"
+
+
+def run(command: list[str], cwd: Path = ROOT) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(command)}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return seconds
+
+
+def build(data: Path, out: Path, *extra: str) -> float:
+    return run([str(BIN / "strategy-update"), "build", "--quarter", QUARTER, "--data", str(data), "--out", str(out),
+                *extra])
+
+
+def jupyter_book_baseline(data: Path, scratch: Path) -> float:
+    """The same pages with Jupyter Book executing each notebook (parameters written into a copy of the template)."""
+    from strategy_update.definition import load_strategy
+    from strategy_update.pipeline import APPENDIX_NOTEBOOKS, sync_sources, toc_text
+    from strategy_update.edition import load_edition
+
+    book = scratch / "book-baseline"
+    shutil.rmtree(book, ignore_errors=True)
+    edition = load_edition(data, QUARTER)
+    sync_sources(ROOT, book, edition)
+    config = yaml.safe_load((book / "_config.yml").read_text())
+    config["execute"] = {"execute_notebooks": "force", "timeout": 600}
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+
+    def parameterised(template: str, target: Path, values: dict) -> None:
+        nb = nbformat.read(ROOT / "notebooks" / template, as_version=4)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.source = "\n".join(f"{k} = {v!r}" for k, v in values.items())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, target)
+
+    base = {"quarter": QUARTER, "data_dir": str(data)}
+    parameterised("summary.ipynb", book / "index.ipynb", base)
+    for page, template in APPENDIX_NOTEBOOKS:
+        parameterised(template, book / "appendix" / f"{page}.ipynb",
+                      dict(base, report_path="", project_dir=str(ROOT)))
+    for strand in load_strategy(data / "strategy" / "crime-prevention-2021-25.yml").strands:
+        parameterised("strand.ipynb", book / "strands" / f"{strand.id}.ipynb", dict(base, strand_id=strand.id))
+    (book / "_toc.yml").write_text(toc_text(edition.strategy))
+    return run([str(BIN / "jupyter-book"), "build", str(book), "--builder", "html", "-q"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--skip", nargs="*", default=[], help="cases to skip: pdf, baseline")
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+    data = scratch / "data"
+    shutil.copytree(ROOT / "data", data)
+    narrative = data / "narrative" / QUARTER / "rape.md"
+    timings: dict[str, list[float]] = {}
+
+    def record(case: str, seconds: float) -> None:
+        timings.setdefault(case, []).append(seconds)
+        print(f"  {case}: {seconds:.1f} s", flush=True)
+
+    for i in range(args.runs):
+        print(f"run {i + 1} of {args.runs}", flush=True)
+        out = scratch / f"out-{i}"
+        record("validate", run([str(BIN / "strategy-update"), "validate", "--quarter", QUARTER, "--data", str(data)]))
+        record("cold build, HTML", build(data, out, "--no-pdf"))
+        record("rebuild, nothing changed, HTML", build(data, out, "--no-pdf"))
+        narrative.write_text(narrative.read_text() + f"\n- Benchmark edit {i}.\n")
+        record("rebuild after one narrative edit, HTML", build(data, out, "--no-pdf"))
+        shutil.rmtree(out)
+        if "pdf" not in args.skip:
+            record("cold build, HTML + PDF", build(data, out))
+            shutil.rmtree(out)
+        if "baseline" not in args.skip:
+            record("baseline: Jupyter Book execute_notebooks force, HTML", jupyter_book_baseline(data, scratch))
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    new = not RESULTS.exists()
+    with open(RESULTS, "a", newline="") as handle:
+        writer = csv.writer(handle)
+        if new:
+            writer.writerow(["date", "commit", "cores", "case", "runs", "median_s", "min_s", "max_s"])
+        for case, values in timings.items():
+            writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, len(values),
+                             f"{statistics.median(values):.1f}", f"{min(values):.1f}", f"{max(values):.1f}"])
+    cold = statistics.median(timings["cold build, HTML"])
+    if "baseline: Jupyter Book execute_notebooks force, HTML" in timings:
+        base = statistics.median(timings["baseline: Jupyter Book execute_notebooks force, HTML"])
+        print(f"cold HTML build / Jupyter Book baseline = {cold / base:.2f} (target: at most 0.6)")
+    print(f"results appended to {RESULTS}")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

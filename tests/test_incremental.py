@@ -1,0 +1,111 @@
+"""Incremental builds: what invalidates a notebook, and a real rebuild after one narrative edit."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, run_cli
+from strategy_update.incremental import Job, job_key, library_digest, needs_run
+
+VERSIONS = {"pandas": "3.1.1"}
+
+
+def make_job(tmp_path: Path, **changes) -> Job:
+    template = tmp_path / "strand.ipynb"
+    if not template.exists():
+        template.write_text("template")
+    narrative = tmp_path / "rape.md"
+    if not narrative.exists():
+        narrative.write_text("narrative")
+    fields = {"name": "rape", "template": template, "output": "strands/rape.ipynb", "cwd": "strands",
+              "parameters": {"quarter": "2021-22-Q4", "strand_id": "rape"}, "inputs": (narrative,)}
+    fields.update(changes)
+    return Job(**fields)
+
+
+def test_same_inputs_give_the_same_key(tmp_path):
+    assert job_key(make_job(tmp_path), "lib", VERSIONS) == job_key(make_job(tmp_path), "lib", VERSIONS)
+
+
+@pytest.mark.parametrize("what", ["template", "input file", "parameters", "library", "versions"])
+def test_each_dependency_changes_the_key(tmp_path, what):
+    job = make_job(tmp_path)
+    before = job_key(job, "lib", VERSIONS)
+    library, versions = "lib", VERSIONS
+    if what == "template":
+        job.template.write_text("edited template")
+    elif what == "input file":
+        job.inputs[0].write_text("edited narrative")
+    elif what == "parameters":
+        job = make_job(tmp_path, parameters={"quarter": "2021-22-Q3", "strand_id": "rape"})
+    elif what == "library":
+        library = "lib2"
+    else:
+        versions = {"pandas": "3.1.2"}
+    assert job_key(job, library, versions) != before
+
+
+def test_a_missing_input_is_distinct_from_an_empty_one(tmp_path):
+    absent = make_job(tmp_path, inputs=(tmp_path / "nothing.md",))
+    key_absent = job_key(absent, "lib", VERSIONS)
+    (tmp_path / "nothing.md").write_text("")
+    assert job_key(absent, "lib", VERSIONS) != key_absent
+
+
+def test_library_digest_follows_code_changes(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    before = library_digest(tmp_path)
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert library_digest(tmp_path) != before
+
+
+def test_needs_run_decisions(tmp_path):
+    job = make_job(tmp_path)
+    (tmp_path / "strands").mkdir()
+    (tmp_path / job.output).write_text("{}")
+    assert not needs_run(job, "k", {"rape": "k"}, tmp_path)
+    assert needs_run(job, "k", {"rape": "old"}, tmp_path)
+    assert needs_run(job, "k", {}, tmp_path)
+    assert needs_run(job, "k", {"rape": "k"}, tmp_path, force=True)
+    (tmp_path / job.output).unlink()
+    assert needs_run(job, "k", {"rape": "k"}, tmp_path)
+
+
+def _downloads(edition: Path) -> dict[str, str]:
+    """Chart data files by name, with their content hash."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in (edition / "html" / "_downloads").rglob("*.csv")}
+
+
+@pytest.mark.build
+def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(tmp_path, default_edition):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    out = tmp_path / "_build"
+    first = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    edition = out / "2021-22-Q4"
+
+    # Same inputs, separate build: identical figures and identical data downloads.
+    assert _downloads(edition) == _downloads(default_edition)
+    assert len(_downloads(edition)) > 20
+
+    unchanged = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
+    assert unchanged.returncode == 0, unchanged.stderr
+    assert "0 to execute" in unchanged.stdout
+
+    work = out / ".work" / "2021-22-Q4" / "strands"
+    stamps = {p.name: p.stat().st_mtime_ns for p in work.glob("*.ipynb")}
+    narrative = data / "narrative" / "2021-22-Q4" / "rape.md"
+    narrative.write_text(narrative.read_text() + "\n- One more scheduled action, added for the test.\n")
+    edited = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
+    assert edited.returncode == 0, edited.stderr
+    # the edited strand, and the provenance appendix whose input checksums changed
+    assert "2 to execute" in edited.stdout
+    changed = {p.name for p in work.glob("*.ipynb") if p.stat().st_mtime_ns != stamps[p.name]}
+    assert changed == {"rape.ipynb"}
+    assert "One more scheduled action, added for the test." in (edition / "html" / "strands" / "rape.html").read_text()
