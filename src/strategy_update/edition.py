@@ -86,6 +86,7 @@ class MeasureResult:
     native_labels: list[str] = field(default_factory=list)  # bar chart x (quarters or months)
     native_values: list[float] = field(default_factory=list)
     native_current: set[str] = field(default_factory=set)  # labels in the current 12 months
+    granularity: str = "quarter"  # of the bar chart: "quarter" or "month"
     comparisons: list[Comparison] = field(default_factory=list)
     population: tuple[int, int] | None = None
     rate: float | None = None
@@ -169,6 +170,7 @@ def analyse_force_extract(edition: Edition, measure: Measure, extract: ForceExtr
     else:
         labels = [quarter_axis_label(p) for p in shown["quarter"]]
     result.native_labels = labels
+    result.granularity = extract.granularity
     result.native_values = [float(v) for v in shown["count"]]
     result.native_current = {lab for lab, quarter_id in zip(labels, shown["quarter"]) if quarter_id in current}
     result.rows = native

@@ -124,7 +124,7 @@ def measure_charts(result: MeasureResult, edition: Edition, strand: Strand) -> l
     """(figure, alt text, download path) for the bar, SPC and seasonal charts of one measure."""
     m = result.measure
     unit = m.unit
-    granularity = "month" if result.native_labels and not result.native_labels[0][:4].isdigit() else "quarter"
+    granularity = result.granularity
     out = []
     first, last = result.native_labels[0], result.native_labels[-1]
     title = f"{m.name}: {unit} per {granularity}, {first} to {last}"
