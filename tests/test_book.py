@@ -49,7 +49,7 @@ def test_hand_written_pages_in_the_toc_exist():
 
 def test_template_markdown_types_no_numbers():
     """Every figure comes from computation: markdown cells of the templates hold no digits outside glue roles."""
-    for name in ["strand.ipynb", "summary.ipynb"]:
+    for name in ["strand.ipynb", "summary.ipynb", "data_quality.ipynb", "backtest.ipynb", "provenance.ipynb"]:
         nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":

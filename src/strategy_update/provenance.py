@@ -1,0 +1,184 @@
+"""Provenance: what an edition was built from, so that anyone can rebuild it and check they got the same.
+
+The appendix records the build parameters, the build date, the git commit (and whether the working tree had
+uncommitted changes), the versions of the packages that shape the output, and a SHA-256 checksum of every
+input file under ``data/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from .formatting import format_count
+from .periods import QuarterError, parse_quarter
+
+# The packages whose versions can change what the publication shows or how it is built.
+KEY_PACKAGES = ["jupyter-book", "myst-nb", "sphinx", "papermill", "pandas", "numpy", "plotly", "kaleido",
+                "great-expectations", "pyyaml", "nbformat", "ipykernel"]
+NOT_A_REPOSITORY = "not a git repository"
+_CHUNK = 1 << 20
+
+
+# --- inputs --------------------------------------------------------------------------------------------
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_checksums(data_dir: Path) -> list[tuple[str, int, str]]:
+    """(path from the project, size in bytes, SHA-256) for every file under the data folder, sorted by path.
+
+    Paths start with the data folder's own name (``data/raw/...``), as they appear in the project.
+    Hidden files (names starting with a dot) are skipped: they are editor or system files, not inputs.
+    """
+    data_dir = Path(data_dir)
+    rows = []
+    for path in data_dir.rglob("*"):
+        relative = path.relative_to(data_dir)
+        if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        rows.append((f"{data_dir.name}/{relative.as_posix()}", path.stat().st_size, sha256_file(path)))
+    return sorted(rows)
+
+
+# --- software ------------------------------------------------------------------------------------------
+def package_versions() -> dict[str, str]:
+    """Python and the key packages; a package that is not installed says so."""
+    versions = {"python": platform.python_version()}
+    for name in KEY_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _git(project_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    # --no-optional-locks: reading the state must never write to the repository (e.g. refresh the index).
+    return subprocess.run(["git", "--no-optional-locks", *args], cwd=project_dir, capture_output=True, text=True,
+                          timeout=60)
+
+
+def git_state(project_dir: Path) -> dict:
+    """``{"repository": bool, "commit": str | None, "clean": bool | None, "description": str}``.
+
+    Never raises: a folder that is not a repository, a missing git, or a repository git refuses to read all
+    give ``repository: False`` and a description saying which.
+    """
+    project_dir = Path(project_dir)
+    state = {"repository": False, "commit": None, "clean": None, "description": NOT_A_REPOSITORY}
+    if not project_dir.is_dir():
+        return {**state, "description": f"{NOT_A_REPOSITORY} (the folder does not exist)"}
+    try:
+        inside = _git(project_dir, "rev-parse", "--is-inside-work-tree")
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            reason = inside.stderr.strip().splitlines()
+            detail = reason[-1] if reason and "not a git repository" not in reason[-1].lower() else ""
+            return {**state, "description": NOT_A_REPOSITORY + (f" ({detail})" if detail else "")}
+        commit = _git(project_dir, "rev-parse", "HEAD")
+        status = _git(project_dir, "status", "--porcelain")
+    except FileNotFoundError:
+        return {**state, "description": f"{NOT_A_REPOSITORY} (git is not installed)"}
+    except (OSError, subprocess.SubprocessError) as exc:
+        return {**state, "description": f"{NOT_A_REPOSITORY} (git could not be run: {exc})"}
+    hash_ = commit.stdout.strip() if commit.returncode == 0 else None
+    clean = (status.stdout.strip() == "") if status.returncode == 0 else None
+    if hash_ is None:
+        description = "a git repository with no commit yet"
+    else:
+        description = f"commit {hash_}, " + {True: "working tree clean", False: "working tree has uncommitted changes",
+                                              None: "working tree state unknown"}[clean]
+    return {"repository": True, "commit": hash_, "clean": clean, "description": description}
+
+
+# --- the page ------------------------------------------------------------------------------------------
+def build_time() -> datetime:
+    """Now, in UTC; or SOURCE_DATE_EPOCH when set, so that a reproducible build can fix the date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    from .report import markdown_table
+
+    return markdown_table(header, rows)
+
+
+def _notebook_keys(parameters: dict) -> dict[str, str]:
+    """The content keys the build planned for each notebook (written beside the validation report), if any."""
+    report = str(parameters.get("report_path") or "").strip()
+    if not report:
+        return {}
+    try:
+        keys = json.loads((Path(report).parent / "planned-keys.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}
+
+
+def render_markdown(quarter: str, data_dir: Path, project_dir: Path, parameters: dict) -> str:
+    """The provenance appendix (MyST Markdown)."""
+    try:
+        edition = parse_quarter(quarter).label
+    except QuarterError:
+        edition = str(quarter)
+    git = git_state(project_dir)
+    when = build_time()
+    clean = {True: "yes", False: "no: the working tree had uncommitted changes", None: "unknown"}[git["clean"]]
+    out = [
+        f"This page records what the {edition} edition was built from. Rebuilding with the same parameters, "
+        "the same commit, the same package versions and input files with the same checksums gives the same "
+        "figures.",
+        "",
+        "## Build",
+        "",
+        _table(["Item", "Value"], [
+            ["Edition", edition],
+            ["Built (UTC)", when.strftime("%Y-%m-%d %H:%M:%S")],
+            ["Git commit", f"`{git['commit']}`" if git["commit"] else git["description"]],
+            ["Working tree clean", clean if git["repository"] else "n/a"],
+        ]),
+        "",
+        "## Build parameters",
+        "",
+        "The parameters the notebooks of this edition were run with:",
+        "",
+        _table(["Parameter", "Value"], [[f"`{k}`", f"`{v}`" if str(v) else "(empty)"]
+                                       for k, v in parameters.items()]),
+        "",
+        "## Package versions",
+        "",
+        _table(["Package", "Version"], [[name, version] for name, version in package_versions().items()]),
+        "",
+        "## Input files",
+        "",
+    ]
+    checksums = input_checksums(Path(data_dir))
+    total = sum(size for _, size, _ in checksums)
+    out += [
+        f"{format_count(len(checksums))} input files, {format_count(total)} bytes in all. To check a copy, compute "
+        "its SHA-256 checksum (for example with `sha256sum` on Linux or `Get-FileHash` in PowerShell) and "
+        "compare it with the table.",
+        "",
+        _table(["File", "Size (bytes)", "SHA-256"],
+               [[f"`{path}`", format_count(size), f"`{digest}`"] for path, size, digest in checksums]),
+    ]
+    keys = _notebook_keys(parameters)
+    if keys:
+        out += ["", "## Notebook content keys", "",
+                "Each notebook runs again only when its key changes. The key is a SHA-256 over its template, the "
+                "library code, its parameters, the package versions and the input files it reads.", "",
+                _table(["Notebook", "Key"], [[name, f"`{key}`"] for name, key in sorted(keys.items())])]
+    return "\n".join(out)
