@@ -97,6 +97,44 @@ def spc_summary(result: MeasureResult) -> str:
             f"lower limit shown as 0 when negative). Latest quarter: {spc.latest_signal(chart).lower()}.")
 
 
+def rate_derivation(result: MeasureResult, edition: Edition) -> str:
+    """Where the population comes from: the ONS row used, by file and line."""
+    year, people = result.population
+    rows = edition.population[(edition.population["force_name"] == edition.strategy.force)
+                              & (edition.population["mid_year"] == year)]
+    source = f"`{rows['source_file'].iloc[0]}` line {int(rows['line'].iloc[0])}" if len(rows) else "the ONS table"
+    return "\n".join([
+        f":::{{dropdown}} How this was calculated: rate per 1,000 population",
+        f"**Formula:** rate = count / population x 1,000 = {format_count(result.headline.current)} / "
+        f"{format_count(people)} x 1,000 = {format_rate(result.rate)} (rounded to two decimal places).", "",
+        f"**Periods:** the count is the {edition.quarter.twelve_months_label()}; the population is the ONS mid-{year} "
+        f"estimate for {edition.strategy.force} (the estimate for the calendar year in which the period ends, or the "
+        "latest published before it).", "",
+        f"**Input rows:** population from {source}; the count's rows are listed under the 12-month comparison.",
+        ":::"])
+
+
+def spc_derivation(result: MeasureResult) -> str:
+    """The control chart's arithmetic: every point, its moving range, the mean and the limits."""
+    chart = result.chart
+    history = result.quarterly.dropna()
+    labels = [quarter_axis_label(q) for q in history.index][-len(chart.values):]
+    ranges = [""] + [format_count(r) for r in spc.moving_ranges(list(chart.values))]
+    rows = [[label, format_count(value), mr, "; ".join(f"{spc.RULES[r]} ({d})" for r, d in sig.items()) or "none"]
+            for label, value, mr, sig in zip(labels, chart.values, ranges, chart.signals)]
+    n = len(chart.values)
+    return "\n".join([
+        ":::{dropdown} How this was calculated: control chart (XmR)",
+        f"**Formula:** mean = sum of the {n} quarterly values / {n} = {format_count(chart.mean)}; moving range = "
+        f"difference between neighbouring quarters; mean moving range = sum of the {n - 1} moving ranges / {n - 1} = "
+        f"{format_count(chart.mean_moving_range)}; process limits = mean ± 2.66 x mean moving range = "
+        f"{format_count(chart.lower)} to {format_count(chart.upper)}.", "",
+        f"**Periods:** {labels[0]} to {labels[-1]}.", "",
+        f"**Input rows:** each quarter's total is the sum of the measure's offence codes in `{result.source_file}`.", "",
+        markdown_table(["Quarter", "Value", "Moving range", "Special cause"], rows),
+        ":::"])
+
+
 # --- charts ----------------------------------------------------------------------------------------
 def figure_bundle(fig, alt: str) -> dict:
     """HTML (plotly.js is loaded once by the site, not embedded) plus a PNG for the PDF."""
@@ -203,8 +241,12 @@ def measure_section(result: MeasureResult, edition: Edition, strand: Strand) -> 
                     f"{q.twelve_months_label()} ({format_count(result.headline.current)} {m.unit} / "
                     f"{format_count(people)} people, ONS mid-{year} estimate, x 1,000).")
         text.append("")
+        text.append(rate_derivation(result, edition))
+        text.append("")
     text.append(f"**Control chart:** {spc_summary(result)}")
     text.append("")
+    if result.chart is not None:
+        text += [spc_derivation(result), ""]
     text += [derivation(result, c) for c in result.comparisons]
     if not result.negative_rows.empty:
         rows = result.negative_rows

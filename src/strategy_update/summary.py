@@ -84,4 +84,17 @@ def delivery_section(edition: Edition) -> str:
                        f"**{format_count(t['ongoing'])}**", f"**{format_count(t['at_risk'])}**", ""])
     table = markdown_table(["Theme", "Strand", "Total actions", "Complete", "Ongoing", "At risk", "Data quality note"],
                            table_rows)
-    return "\n\n".join([at_risk_sentence(rows), progress_sentence(rows), table])
+    supplied = [r for r in rows if r.supplied]
+    audit = "\n".join([
+        ":::{dropdown} How this was calculated: delivery plan totals",
+        "**Formula:** each total is the sum of the strand rows above; the data quality note compares each strand's "
+        "total actions with complete + ongoing + at risk.", "",
+        f"**Period:** actions at the end of {edition.quarter.months_label}.", "",
+        f"**Input rows:** `data/delivery/{edition.quarter.id}.csv` lines "
+        f"{', '.join(str(r.line) for r in supplied)}: total actions "
+        f"{' + '.join(format_count(r.total) for r in supplied)} = {format_count(t['total'])}; complete "
+        f"{' + '.join(format_count(r.complete) for r in supplied)} = {format_count(t['complete'])}; ongoing "
+        f"{' + '.join(format_count(r.ongoing) for r in supplied)} = {format_count(t['ongoing'])}; at risk "
+        f"{' + '.join(format_count(r.at_risk) for r in supplied)} = {format_count(t['at_risk'])}.",
+        ":::"])
+    return "\n\n".join([at_risk_sentence(rows), progress_sentence(rows), table, audit])
