@@ -59,7 +59,7 @@ def headline_sentences(edition: Edition) -> str:
             f"Compared with the previous 12 months, {up} of these {len(measured)} headline measures rose and {down} fell; "
             f"{below_baseline} of {len(measured)} are below the pre-Covid baseline. "
             f"In the latest quarter, {count_phrase(special, 'headline measure')} "
-            f"{'shows' if special == 1 else 'show'} special cause variation on its control chart.")
+            f"{'shows special cause variation on its control chart' if special == 1 else 'show special cause variation on their control charts'}.")
 
 
 def delivery_section(edition: Edition) -> str:
