@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
-KEY_PACKAGES = ["jupyter-book", "myst-nb", "papermill", "pandas", "numpy", "plotly", "kaleido",
-                "great-expectations", "pyyaml", "nbformat", "ipykernel"]
+from .provenance import package_versions, sha256_file
 
 
 @dataclass(frozen=True)
@@ -32,9 +30,7 @@ class Job:
 
 def file_digest(path: Path) -> str:
     path = Path(path)
-    if not path.exists():
-        return "absent"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sha256_file(path) if path.exists() else "absent"
 
 
 def library_digest(package_dir: Path) -> str:
@@ -44,16 +40,6 @@ def library_digest(package_dir: Path) -> str:
         digest.update(path.relative_to(package_dir).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in KEY_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
 
 
 def job_key(job: Job, library: str, versions: dict[str, str], digests: dict[Path, str] | None = None) -> str:

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from .definition import Strategy
 from .edition import Edition, load_edition
 from .errors import InputError
+from .provenance import git_state
 from .incremental import Job, job_key, library_digest, load_keys, needs_run, package_versions, save_keys
 
 # Appendix pages computed at build time: (page name, template in notebooks/).
@@ -143,12 +144,7 @@ def notebook_jobs(root: Path, work: Path, edition: Edition, data_dir: Path) -> l
 
 def git_describe(root: Path) -> str:
     """Commit and clean flag: the provenance page shows them, so they are part of its key."""
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout
-    except OSError:
-        return "no git"
-    return f"{commit.strip()} {'dirty' if dirty.strip() else 'clean'}"
+    return git_state(root)["description"]
 
 
 def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
