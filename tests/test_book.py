@@ -62,3 +62,17 @@ def test_template_has_the_papermill_parameters_cell():
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
     assert "quarter" in cells[0].source and "strand_id" in cells[0].source
+
+
+def test_methods_page_lists_every_measure_with_the_definition_codes():
+    """The hand-written methods table must not drift from the strategy definition."""
+    methods = (ROOT / "book" / "methods.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[2].strip().removesuffix(" (proxy)"): line for line in methods.splitlines()
+            if line.startswith("|") and line.count("|") >= 5}
+    for strand in STRATEGY.strands:
+        for measure in strand.measures:
+            assert measure.name in rows, f"{measure.name} missing from book/methods.md"
+            listed = set(re.findall(r"(?<!/)\b\d{1,3}[A-Z]?\b", rows[measure.name].split("|")[3]))
+            assert listed == set(measure.offence_codes), f"{measure.name}: methods lists {listed}"
+        for measure in strand.force_extract_measures:
+            assert measure.id in methods, f"force extract {measure.id} missing from book/methods.md"
