@@ -19,10 +19,14 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[test]"
 	touch $@
 
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 system: ## install the Debian packages for the PDF and chart images (TeX Live, chromium, poppler)
 	@scripts/install-system-packages.sh
 
-setup: $(VENV)/.installed system ## create .venv with pinned packages and install system packages
+setup: $(VENV)/.installed node_modules/.installed system ## create .venv with pinned packages, npm packages (axe-core) and system packages
 
 book: setup ## build one edition, website and PDF, into _build/<QUARTER>/
 	$(BIN)/strategy-update build --quarter $(QUARTER) $(JOBS_ARG)

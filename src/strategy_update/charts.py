@@ -5,6 +5,8 @@ Charts never rely on colour alone: highlighted bars are also hatched, and SPC si
 
 from __future__ import annotations
 
+import textwrap
+
 import plotly.graph_objects as go
 
 from .spc import XmR
@@ -12,26 +14,38 @@ from .spc import XmR
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
 GREY = "#3D3D3D"
 FONT = "Arial, Helvetica, sans-serif"
+# Chart tool buttons: drawn in dark grey (plotly's default, 30% grey, is too faint for WCAG 1.4.11), and only
+# those that make sense here: no box or lasso select, and no "Share chart..." (it uploads the data to a cloud).
+MODEBAR = {"color": GREY, "activecolor": DARK_BLUE, "bgcolor": "rgba(255, 255, 255, 0.9)",
+           "remove": ["sendChartToCloud", "select2d", "lasso2d"]}
 
-# SPC markers: shape and colour both say which rule a point breaks.
+# SPC markers: shape and colour both say which rule a point breaks. A point can break several rules, so the
+# markers are drawn largest first (in this order): each one stays visible around the ones drawn over it.
 SIGNAL_STYLES = {
-    "outside": ("diamond", DARK_PINK, "Outside the process limits"),
-    "two_of_three": ("square", ORANGE, "2 of 3 beyond two-thirds of the way to a limit"),
-    "shift": ("triangle-up", TURQUOISE, "7 in a row on one side of the mean"),
-    "trend": ("star", DARK_PINK, "7 in a row rising or falling"),
+    "outside": ("diamond", DARK_PINK, "Outside the process limits", 21),
+    "two_of_three": ("square", ORANGE, "2 of 3 beyond two-thirds of the way to a limit", 15),
+    "shift": ("triangle-up", TURQUOISE, "7 in a row on one side of the mean", 11),
+    "trend": ("star", DARK_PINK, "7 in a row rising or falling", 9),
 }
+TITLE_WIDTH = 42  # characters a line: titles fit a phone's width (about 360 px)
 
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
+    """Title at the top, wrapped, and below the chart buttons (always shown on touch screens); the legend at
+    the bottom of the figure, below the axis labels however many lines those take."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
+        title={"text": "<br>".join(textwrap.wrap(title, TITLE_WIDTH)), "x": 0, "xanchor": "left",
+               "yref": "container", "y": 0.93, "yanchor": "top", "pad": {"t": 30}, "automargin": True,
+               "font": {"size": 16}},
         font={"family": FONT, "color": GREY, "size": 13},
         template="simple_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 60},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        margin={"l": 60, "r": 20, "t": 40, "b": 20},
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         yaxis_title=y_title,
-        height=420,
+        height=460,
+        modebar=MODEBAR,
     )
+    fig.update_xaxes(automargin=True)
     fig.update_yaxes(rangemode="tozero", gridcolor="#E5E5E5", showgrid=True)
     return fig
 
@@ -63,11 +77,11 @@ def spc_chart(labels: list[str], chart: XmR, title: str, unit: str) -> go.Figure
                               (chart.lower, "Lower process limit", "dash")):
         fig.add_scatter(x=labels, y=[value] * len(labels), mode="lines", name=name,
                         line={"color": GREY, "dash": dash, "width": 1.5}, hoverinfo="skip")
-    for rule, (symbol, colour, name) in SIGNAL_STYLES.items():
+    for rule, (symbol, colour, name, size) in SIGNAL_STYLES.items():
         points = [(lab, v) for lab, v, s in zip(labels, chart.values, chart.signals) if rule in s]
         if points:
             fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="markers", name=name,
-                            marker={"symbol": symbol, "size": 13, "color": colour,
+                            marker={"symbol": symbol, "size": size, "color": colour,
                                     "line": {"color": "white", "width": 1}},
                             hovertemplate="%{x}: %{y:,} (" + name + ")<extra></extra>")
     fig.update_xaxes(categoryorder="array", categoryarray=labels, tickangle=-45)

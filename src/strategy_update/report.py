@@ -43,7 +43,7 @@ def comparison_sentence(c: Comparison, unit: str) -> str:
     if c.change == 0:
         return f"In the {c.current_label} there were {format_count(c.current)} {unit}, the same as in the {c.base_label}."
     return (f"In the {c.current_label} there were {format_count(c.current)} {unit}, "
-            f"{format_change(abs(c.change)).lstrip('+')} ({format_pct(abs(c.pct_change)) if c.pct_change is not None else 'n/a'}) "
+            f"{format_change(abs(c.change)).lstrip('+')} ({format_pct(abs(c.pct_change)).lstrip('+')}) "
             f"{'more' if c.change > 0 else 'fewer'} than in the {c.base_label} ({format_count(c.base)}).")
 
 
@@ -139,7 +139,9 @@ def spc_derivation(result: MeasureResult) -> str:
 def figure_bundle(fig, alt: str) -> dict:
     """HTML (plotly.js is loaded once by the site, not embedded) plus a PNG for the PDF."""
     html = fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True})
-    bundle = {"text/html": f'<div role="img" aria-label="{_attr(alt)}">{html}</div>', "text/plain": alt}
+    # role="figure", not "img": the chart holds buttons (download, zoom), and an image may not (axe:
+    # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
+    bundle = {"text/html": f'<div role="figure" aria-label="{_attr(alt)}">{html}</div>', "text/plain": alt}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bundle["image/png"] = fig.to_image(format="png", **PNG_SIZE)

@@ -192,13 +192,15 @@ def render_markdown(report: ValidationReport) -> str:
         for f in items:
             groups.setdefault(f.suite, []).append(f)
         for suite, group in groups.items():
+            # A longtable breaks across PDF pages; Sphinx's default table for under 30 rows runs off the page.
             out += [f"### {_md(titles.get(suite, suite))} ({len(group)})", "",
+                    ":::{table}", ":class: longtable", ":widths: 22 7 9 20 8 34", "",
                     "| File | Line | Column | Rule | Value | What was found |",
                     "|---|---|---|---|---|---|"]
             for f in group:
                 out.append("| " + " | ".join([_md(f.file or ""), "" if f.row is None else str(f.row),
                                               _md(f.column), _md(f.rule), _md(f.value), _md(f.message)]) + " |")
-            out.append("")
+            out += [":::", ""]
     out += ["## Checks run", "", "| Suite | Input | Checks evaluated | Passed |", "|---|---|---|---|"]
     for s in report.suites:
         out.append(f"| {_md(s.title or s.name)} | {_md(s.file)} | {s.evaluated} | {s.passed} |")

@@ -1,0 +1,286 @@
+"""The PDF of the built default edition, read as text (pdftotext) and looked at as pictures (pdfimages, pdftoppm).
+
+Pages are mapped to strands from the text of each page (``pdftotext -layout``, one page per form feed): a strand
+starts on the page whose heading line is its name. The outline (bookmarks, read with pypdf) must agree.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+import zlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, ROOT
+from strategy_update.delivery import delivery_rows, totals
+from strategy_update.definition import load_strategy
+from strategy_update.edition import analyse_strand, load_edition
+from strategy_update.formatting import format_count, format_pct, format_rate
+
+pytestmark = pytest.mark.build
+
+STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
+DARK_BLUE, ORANGE = (0x12, 0x43, 0x6D), (0xF4, 0x6A, 0x25)
+ARTIFACTS = ROOT / "_build" / "test-artifacts" / "pdf"
+CODE = ["import ", "display(", "analyse_strand(", "glue(", "Markdown("]
+
+
+# --- reading the PDF --------------------------------------------------------------------------------
+def run(*command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def lines_of(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@pytest.fixture(scope="module")
+def pdf(default_edition) -> Path:
+    path = default_edition / "pdf" / "update.pdf"
+    assert path.exists(), f"no PDF at {path}"
+    return path
+
+
+@pytest.fixture(scope="module")
+def pages(pdf) -> list[str]:
+    """The text of every page, in layout mode; pages[0] is page 1."""
+    text = run("pdftotext", "-layout", str(pdf), "-").split("\f")
+    return text[:-1] if text and not text[-1].strip() else text
+
+
+@pytest.fixture(scope="module")
+def images(pdf) -> Counter:
+    """How many images (not soft masks) each page holds, from ``pdfimages -list``."""
+    counts: Counter = Counter()
+    for line in run("pdfimages", "-list", str(pdf)).splitlines()[2:]:
+        cells = line.split()
+        if len(cells) > 2 and cells[2] == "image":
+            counts[int(cells[0])] += 1
+    return counts
+
+
+@pytest.fixture(scope="module")
+def outline(pdf) -> list[tuple[str, int, int]]:
+    """(title, depth, page) for every bookmark, pages counted from 1."""
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        pytest.fail("pypdf is not installed: run `make setup` (it installs the test extra)")
+    reader = PdfReader(pdf)
+    out = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((item.title, depth, reader.get_destination_page_number(item) + 1))
+    walk(reader.outline, 0)
+    return out
+
+
+def heading_page(pages: list[str], title: str, start: int = 1) -> int | None:
+    """The first page from ``start`` with a line that is just ``title`` (any case): a heading, not a cell."""
+    for number in range(start, len(pages) + 1):
+        if any(norm(line) == norm(title) for line in lines_of(pages[number - 1])):
+            return number
+    return None
+
+
+@pytest.fixture(scope="module")
+def strand_pages(pages, outline) -> dict[str, range]:
+    """Each strand's pages: from its heading to the page before the next chapter."""
+    starts, after = {}, 1
+    for strand in STRATEGY.strands:
+        start = heading_page(pages, strand.name, after)
+        assert start, f"the PDF has no page headed '{strand.name}' after page {after}"
+        starts[strand.id] = after = start
+    chapters = sorted(page for _, depth, page in outline if depth == 0)
+    out = {}
+    for strand in STRATEGY.strands:
+        start = starts[strand.id]
+        end = next((page - 1 for page in chapters if page > start), len(pages))
+        out[strand.id] = range(start, end + 1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def edition():
+    return load_edition(DATA, None)
+
+
+def footer_shows(page_text: str, number: str) -> bool:
+    """The page's last line starts or ends with ``number`` (the footer: left on even pages, right on odd)."""
+    lines = lines_of(page_text)
+    if not lines:
+        return False
+    last = lines[-1].strip()
+    return last == number or bool(re.match(rf"{re.escape(number)}\s", last)) or last.endswith(f" {number}")
+
+
+def as_figure(value: str) -> re.Pattern:
+    """``582`` as a whole figure: not part of ``1,582`` or ``582.4``."""
+    return re.compile(rf"(?<![\d.,]){re.escape(value)}(?![\d]|[.,]\d)")
+
+
+# --- text -------------------------------------------------------------------------------------------
+def test_every_strand_has_its_heading_and_no_code_is_shown(pages, strand_pages):
+    for strand in STRATEGY.strands:
+        first = strand_pages[strand.id][0]  # the fixture found the page headed with the strand's name
+        opening = norm(" ".join(pages[first - 1:first + 1]))
+        assert norm(strand.lead_role) in opening, (
+            f"PDF page {first} ('{strand.name}') does not name the thematic lead '{strand.lead_role}'")
+    shown = {code: [n for n, page in enumerate(pages, 1) if code in page] for code in CODE}
+    assert not any(shown.values()), f"code cells in the PDF (text -> pages): {shown}"
+
+
+def test_headline_figures_match_the_website(edition, pages, strand_pages, default_edition):
+    problems = []
+    for strand in STRATEGY.strands:
+        html = (default_edition / "html" / "strands" / f"{strand.id}.html").read_text(encoding="utf-8")
+        web = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        span = strand_pages[strand.id]
+        paper = " ".join(" ".join(pages[span[0] - 1:span[-1]]).split())
+        for result in analyse_strand(edition, strand):
+            if not result.available or result.measure.source != "home_office":
+                continue
+            figures = {"12-month count": format_count(result.headline.current),
+                       "% change on the previous 12 months": format_pct(result.headline.pct_change)}
+            if result.rate is not None:
+                figures["rate per 1,000"] = format_rate(result.rate)
+            for what, value in figures.items():
+                for where, text in (("website", web), (f"PDF pages {span[0]}-{span[-1]}", paper)):
+                    if not as_figure(value).search(text):
+                        problems.append(f"{strand.name}, {result.measure.name}: {what} '{value}' not in the {where}")
+    if problems:
+        pytest.fail("headline figures missing:\n" + "\n".join(problems), pytrace=False)
+
+
+def test_delivery_plan_table_lists_every_strand_with_its_total(edition, pages, strand_pages):
+    start = heading_page(pages, "Delivery plan progress")
+    assert start, "no 'Delivery plan progress' chapter in the PDF"
+    first_strand = min(r[0] for r in strand_pages.values())
+    rows = [[cell.strip() for cell in re.split(r"\s{2,}", line.strip())]
+            for page in pages[start - 1:first_strand - 1] for line in lines_of(page)]
+    problems = []
+    delivery = delivery_rows(edition.strategy, edition.delivery)
+    for row in delivery:
+        if not row.supplied:
+            continue
+        found = [cells for cells in rows for i, cell in enumerate(cells[:-1])
+                 if len(cell) > 3 and row.strand_name.startswith(cell) and cells[i + 1] == format_count(row.total)]
+        if not found:
+            problems.append(f"{row.strand_name}: no table row with total actions {format_count(row.total)}")
+    total = format_count(totals(delivery)["total"])
+    if not any(cells[:1] == ["Total"] and total in cells for cells in rows):
+        problems.append(f"no 'Total' row with {total} actions")
+    if problems:
+        pytest.fail(f"delivery plan table (PDF pages {start}-{first_strand - 1}):\n" + "\n".join(problems), pytrace=False)
+
+
+def test_contents_bookmarks_and_page_numbers(pages, outline, strand_pages):
+    # Table of contents: a page headed "Contents" that lists every strand with its printed page number.
+    contents = heading_page(pages, "Contents")
+    assert contents and contents < min(r[0] for r in strand_pages.values()), (
+        f"no page headed 'Contents' before the first strand (the first page headings: "
+        f"{[lines_of(p)[:1] for p in pages[:4]]})")
+    listed = "\n".join(pages[contents - 1:min(r[0] for r in strand_pages.values()) - 1])
+    roman = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
+    first_arabic = next(n for n in range(contents, len(pages) + 1) if footer_shows(pages[n - 1], "1"))
+    problems = []
+    for strand in STRATEGY.strands:
+        name = r"\s+".join(re.escape(word) for word in strand.name.split())
+        match = re.search(rf"^\s*\d+\s+{name}\s+(\d+)\s*$", listed, re.MULTILINE)
+        start = strand_pages[strand.id][0]
+        if not match:
+            problems.append(f"contents: no line for '{strand.name}' with a page number")
+        elif int(match.group(1)) != start - first_arabic + 1:
+            problems.append(f"contents: '{strand.name}' on page {match.group(1)}, but it starts on printed page "
+                            f"{start - first_arabic + 1} (PDF page {start})")
+    # Bookmarks: every strand, in order, pointing at its first page.
+    top = [(title, page) for title, depth, page in outline if depth == 0]
+    for strand in STRATEGY.strands:
+        pointed = [page for title, page in top if title == strand.name]
+        if pointed != [strand_pages[strand.id][0]]:
+            problems.append(f"bookmark '{strand.name}' points at {pointed}, the strand starts on PDF page "
+                            f"{strand_pages[strand.id][0]}")
+    order = [title for title, _ in top if title in {s.name for s in STRATEGY.strands}]
+    if order != [s.name for s in STRATEGY.strands]:
+        problems.append(f"bookmarks out of order: {order}")
+    for title in ("Executive summary", "Delivery plan progress"):
+        if title not in [t for t, _ in top]:
+            problems.append(f"no bookmark '{title}'")
+    # Page numbers: roman on the contents, then 1, 2, 3... in the footer of every page that has any text.
+    for n in range(contents, len(pages) + 1):
+        number = roman[n - contents] if n < first_arabic else str(n - first_arabic + 1)
+        if lines_of(pages[n - 1]) and not footer_shows(pages[n - 1], number):
+            last = lines_of(pages[n - 1])[-1].strip()
+            problems.append(f"PDF page {n}: the footer should show page number {number}, the last line is "
+                            f"{last[:90]!r} (content running into the footer?)")
+    if problems:
+        pytest.fail("contents, bookmarks or page numbers:\n" + "\n".join(problems), pytrace=False)
+
+
+# --- pictures ---------------------------------------------------------------------------------------
+def read_ppm(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and RGB bytes of a binary PPM (P6), as pdftoppm writes it."""
+    fields = re.match(rb"P6\s+(\d+)\s+(\d+)\s+(\d+)\s", data)
+    width, height = int(fields.group(1)), int(fields.group(2))
+    return width, height, data[fields.end():]
+
+
+def write_png(path: Path, width: int, height: int, rgb: bytes) -> None:
+    """A PNG for people to look at (no imaging library needed)."""
+    rows = b"".join(b"\0" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows, 6)) + chunk(b"IEND", b""))
+
+
+def pixels_near(rgb: bytes, colours: list[tuple[int, int, int]], tolerance: int = 40) -> list[int]:
+    """How many pixels lie within ``tolerance`` (sum of channel differences) of each colour."""
+    counts = [0] * len(colours)
+    for i in range(0, len(rgb), 3):
+        r, g, b = rgb[i], rgb[i + 1], rgb[i + 2]
+        if r > 235 and g > 235 and b > 235:  # white paper
+            continue
+        for k, (r0, g0, b0) in enumerate(colours):
+            if abs(r - r0) + abs(g - g0) + abs(b - b0) <= tolerance:
+                counts[k] += 1
+    return counts
+
+
+def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, strand_pages):
+    problems = []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for strand in STRATEGY.strands:
+        span = strand_pages[strand.id]
+        found = {page: images[page] for page in span if images[page]}
+        if not strand.measures:
+            continue
+        if sum(found.values()) < 3 * len(strand.measures):
+            problems.append(f"{strand.name} (PDF pages {span[0]}-{span[-1]}): {sum(found.values())} chart images, "
+                            f"expected 3 per open-data measure ({len(strand.measures)})")
+            continue
+        # The first chart is the bar chart: drawn in dark blue with the current 12 months in orange.
+        page = min(found)
+        ppm = subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), str(pdf)],
+                             capture_output=True, check=True).stdout
+        width, height, rgb = read_ppm(ppm)
+        write_png(ARTIFACTS / f"{strand.id}-page-{page}.png", width, height, rgb)
+        blue, orange = pixels_near(rgb, [DARK_BLUE, ORANGE])
+        if blue < 200 or orange < 50:
+            problems.append(f"{strand.name}, PDF page {page}: the bar chart does not show ({blue} dark blue and "
+                            f"{orange} orange pixels at 40 dpi)")
+    if problems:
+        pytest.fail("charts missing from the PDF:\n" + "\n".join(problems), pytrace=False)
