@@ -19,6 +19,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "force-extracts"
 def data_with_extracts(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("extracts") / "data"
     shutil.copytree(DATA, data)
+    (data / "force-extracts").mkdir(exist_ok=True)
     for name in ["mh-incidents.csv", "prevent-referrals.csv"]:
         shutil.copy(FIXTURES / name, data / "force-extracts" / name)
     return data
