@@ -89,25 +89,67 @@ def check_inputs(edition: Edition, strict: bool = False) -> list[str]:
 
 
 # --- notebooks -------------------------------------------------------------------------------------
-def _execute(template: str, output: str, parameters: dict, cwd: str) -> tuple[str, float]:
+# Each worker process keeps one kernel for all the notebooks it runs: starting a kernel, importing pandas and
+# plotly and starting Chromium for the chart images cost more than most strand notebooks themselves. A
+# first cell resets the kernel before each notebook (namespace, folder, execution count), and is dropped
+# from the executed notebook, so each page is computed exactly as in a fresh kernel.
+PREPARE_TAG = "pipeline-prepare"
+PREPARE_CODE = """%reset -f
+import os
+os.chdir({cwd!r})
+get_ipython().execution_count = 1
+"""
+_worker = {"kernel": None}
+
+
+def _worker_kernel(log_path: Path):
+    """This worker's kernel manager (started by papermill at the first notebook, shut down when the worker exits)."""
+    if _worker["kernel"] is None:
+        from multiprocessing import util
+
+        from jupyter_client.manager import AsyncKernelManager
+
+        # Kernels write start-up chatter to stderr; keep it in a log beside the outputs, not on the console.
+        log = open(log_path, "w", encoding="utf-8")
+        os.dup2(log.fileno(), 2)
+        _worker["kernel"] = AsyncKernelManager(kernel_name="python3")
+        util.Finalize(None, stop_worker_kernel, exitpriority=10)
+    return _worker["kernel"]
+
+
+def stop_worker_kernel() -> None:
+    """Shut the kernel down cleanly, so the Chromium it started for chart images exits with it."""
+    from jupyter_core.utils import run_sync
+
+    kernel, _worker["kernel"] = _worker["kernel"], None
+    if kernel is not None and kernel.has_kernel:
+        run_sync(kernel.shutdown_kernel)(now=False)
+
+
+def _execute(template: str, output: str, parameters: dict, cwd: str, work: str) -> tuple[str, float]:
     """Run one notebook with papermill (in a worker process). Returns (output, seconds)."""
+    import nbformat
     import papermill
 
-    # Kernels write start-up chatter to stderr; keep it in a log beside the output, not on the console.
-    log = open(Path(output).with_suffix(".kernel.log"), "w", encoding="utf-8")
-    os.dup2(log.fileno(), 2)
     start = time.perf_counter()
-    papermill.execute_notebook(template, output, parameters=parameters, cwd=cwd, kernel_name="python3",
-                               progress_bar=False, log_output=False, request_save_on_cell_execute=False)
-    _hide_injected_parameters(Path(output))
+    kernel = _worker_kernel(Path(work) / f"kernel-{os.getpid()}.log")
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(PREPARE_CODE.format(cwd=str(Path(cwd).resolve())),
+                                                       metadata={"tags": [PREPARE_TAG, "remove-cell"]}))
+    papermill.execute_notebook(notebook, output, parameters=parameters, cwd=cwd, kernel_name="python3",
+                               km=kernel, progress_bar=False, log_output=False,
+                               request_save_on_cell_execute=False)
+    _tidy_executed(Path(output))
     return output, time.perf_counter() - start
 
 
-def _hide_injected_parameters(path: Path) -> None:
-    """Papermill's injected-parameters cell is for the reviewer of the .ipynb, not the published page."""
+def _tidy_executed(path: Path) -> None:
+    """Drop the pipeline's prepare cell, and hide papermill's injected-parameters cell: it is for the reviewer of
+    the .ipynb, not the published page."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    nb.cells = [cell for cell in nb.cells if PREPARE_TAG not in cell.metadata.get("tags", [])]
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
         if "injected-parameters" in tags and "remove-cell" not in tags:
@@ -180,7 +222,7 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
                disable=None, dynamic_ncols=True)
     with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(_execute, str(j.template), str(work / j.output), j.parameters,
-                               str(work / j.cwd)): j for j in to_run}
+                               str(work / j.cwd), str(work)): j for j in to_run}
         for done, future in enumerate(as_completed(futures), start=1):
             job = futures[future]
             try:

@@ -5,12 +5,11 @@ Every number on a page passes through here from a computed value; nothing is typ
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from . import charts, spc
+from . import charts, charts_server, spc
 from .definition import Strand
 from .edition import Edition, MeasureResult, quarter_axis_label, seasonal_table
 from .formatting import format_change, format_count, format_pct, format_rate
@@ -142,9 +141,7 @@ def figure_bundle(fig, alt: str) -> dict:
     # role="figure", not "img": the chart holds buttons (download, zoom), and an image may not (axe:
     # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
     bundle = {"text/html": f'<div role="figure" aria-label="{_attr(alt)}">{html}</div>', "text/plain": alt}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        bundle["image/png"] = fig.to_image(format="png", **PNG_SIZE)
+    bundle["image/png"] = charts_server.png(fig, **PNG_SIZE)
     return bundle
 
 

@@ -1,0 +1,50 @@
+"""Each worker reuses one kernel for several notebooks: each notebook must still run as in a fresh kernel."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from strategy_update.incremental import Job
+from strategy_update.pipeline import PREPARE_TAG, run_notebooks
+
+
+def probe_template(path):
+    """A notebook that reports what it can see: leftovers from an earlier notebook, its folder, its process."""
+    nb = new_notebook(cells=[
+        new_code_cell("name = 'default'", metadata={"tags": ["parameters"]}),
+        new_code_cell("import os\nprint('leftover' if 'secret' in globals() else 'clean')"),
+        new_code_cell("print(os.path.basename(os.getcwd()), os.getpid())"),
+        new_code_cell("secret = name"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_notebooks_sharing_a_kernel_start_clean_in_their_own_folder(tmp_path):
+    template = probe_template(tmp_path / "probe.ipynb")
+    work = tmp_path / "work"
+    for folder in ["one", "two"]:
+        (work / folder).mkdir(parents=True)
+    jobs = [Job(f"n{i}", template, f"{folder}/n{i}.ipynb", folder, {"name": f"n{i}"})
+            for i, folder in enumerate(["one", "two", "one"])]
+
+    timings = run_notebooks(jobs, work, workers=1, log=lambda line: None)
+
+    assert set(timings) == {"n0", "n1", "n2"}
+    seen = []
+    for job in jobs:
+        nb = nbformat.read(work / job.output, as_version=4)
+        assert not [c for c in nb.cells if PREPARE_TAG in c.metadata.get("tags", [])]
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+        assert code[2].outputs[0]["text"].strip() == "clean", job.name  # nothing left by the notebook before
+        folder, pid = code[3].outputs[0]["text"].split()
+        assert folder == job.cwd
+        seen.append(pid)
+    # one kernel served all three notebooks (what makes the build fast), and it was shut down afterwards
+    assert len(set(seen)) == 1
+    assert not os.path.exists(f"/proc/{seen[0]}")
