@@ -7,7 +7,7 @@ BIN      = $(VENV)/bin
 JOBS_ARG = $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system book html test test-fast toc clean
+.PHONY: help setup system book html validate backtest bench test test-fast toc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,15 @@ book: setup ## build one edition, website and PDF, into _build/<QUARTER>/
 
 html: setup ## build the website only (no PDF)
 	$(BIN)/strategy-update build --quarter $(QUARTER) --no-pdf $(JOBS_ARG)
+
+validate: setup ## check every input for QUARTER and print the report (exit 2 on a critical problem)
+	$(BIN)/strategy-update validate --quarter $(QUARTER)
+
+backtest: setup ## recompute the figures printed in the last hand-made reports
+	$(BIN)/strategy-update backtest
+
+bench: setup ## time cold and incremental builds against the Jupyter Book baseline (about 20 minutes)
+	$(BIN)/python benchmarks/run_benchmarks.py
 
 test: setup ## run the whole test suite (unit, notebooks, end-to-end builds)
 	$(BIN)/python -m pytest tests --nbval-lax notebooks

@@ -119,6 +119,14 @@ def test_pct_change_hand_worked():
                              "+46.4% at the printed precision (one decimal place).")
 
 
+def test_pct_change_shows_enough_decimals_to_see_the_rounding():
+    # 770 / 30,214 x 100 = 2.5485...: shown to 2 places it would read 2.55 and seem to round to 2.6.
+    check = check_pct_change(d("30984"), d("30214"), d("770"), "2.6")
+    assert check.verdict == INCONSISTENT
+    assert check.recomputed == "+2.548%"
+    assert "recomputed +2.548% (770 / 30,214 x 100), which rounds to +2.5% at the printed precision" in check.finding
+
+
 def test_pct_change_inconsistent_is_worded_exactly():
     # 24 more than a base of 254 is +9.45%, not the +8 printed.
     check = check_pct_change(d("278"), d("254"), d("24"), "8")

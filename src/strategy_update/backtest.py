@@ -127,6 +127,16 @@ def _fmt(value: Decimal, places: int, signed: bool = False) -> str:
     return f"{sign}{rounded:,.{places}f}"
 
 
+def _decimals_to_show(value: Decimal, places: int) -> int:
+    """Enough decimals to see which way the rounding to the printed places went: 2.5485 is shown as 2.548, not
+    as 2.55, which would seem to round up to 2.6."""
+    shown = max(2, places + 1)
+    while (round_half_away(round_half_away(value, shown), places) != round_half_away(value, places)
+           and shown < places + 8):
+        shown += 1
+    return shown
+
+
 def _places_phrase(places: int) -> str:
     return "whole numbers" if places == 0 else "one decimal place" if places == 1 else f"{places} decimal places"
 
@@ -215,7 +225,7 @@ def check_pct_change(value: Decimal | None, base: Decimal | None, change: Decima
     if numerator is None:
         return _cannot("% change", printed, "no value and no change printed")
     recomputed = _divide(numerator, base)
-    shown = max(2, places + 1)  # enough decimals to see which way the rounding went
+    shown = _decimals_to_show(recomputed, places)
     rounded = _fmt(recomputed, places, signed=True) + "%"
     places_in = _places_of(numerator, base)
     formula = f"{_fmt(numerator, places_in)} / {_fmt(base, places_in)} x 100"
