@@ -87,6 +87,16 @@ def test_executed_notebooks_are_published_for_download(default_edition):
         assert (default_edition / "notebooks" / "strands" / f"{strand.id}.ipynb").exists()
 
 
+def test_published_edition_is_readable_by_others(default_edition):
+    # a web server usually runs as another user: the edition folder must not stay private like a temp folder
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(default_edition.stat().st_mode) == 0o777 & ~umask
+
+
 def test_another_quarter_builds_with_its_own_labels(other_edition):
     text = text_of(page(other_edition, "strands/rape"))
     assert "Delivery achieved July-September 2023" in text

@@ -315,6 +315,9 @@ def publish(work: Path, html: Path, pdf_file: Path | None, jobs: list[Job], targ
     staging_root = target.parent / ".staging"
     staging_root.mkdir(exist_ok=True)
     ready = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=staging_root))
+    umask = os.umask(0)
+    os.umask(umask)
+    ready.chmod(0o777 & ~umask)  # mkdtemp makes it private; a web server must be able to read the edition
     try:
         shutil.copytree(html, ready / "html")
         if pdf_file is not None:
