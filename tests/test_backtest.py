@@ -125,6 +125,9 @@ def test_pct_change_shows_enough_decimals_to_see_the_rounding():
     assert check.verdict == INCONSISTENT
     assert check.recomputed == "+2.548%"
     assert "recomputed +2.548% (770 / 30,214 x 100), which rounds to +2.5% at the printed precision" in check.finding
+    # a share is judged the same way
+    share = check_share("770", "30214", "2.5")
+    assert share.verdict == CONSISTENT and share.recomputed == "2.548%"
 
 
 def test_pct_change_inconsistent_is_worded_exactly():

@@ -175,6 +175,25 @@ def _unit_words(unit: str) -> str:
     return {"count": "", "percent": " percentage points"}.get(unit, f" {unit}")
 
 
+def _judged_percentage(check: str, noun: str, differing: str, printed_text: str, recomputed: Decimal, formula: str,
+                       signed: bool, derived: str = "") -> Check:
+    """A printed percentage (a % change or a share) against its recomputed value, at the printed precision."""
+    printed_value, places = parse_printed(printed_text)
+    printed = _fmt(printed_value, places, signed) + "%"
+    shown = _decimals_to_show(recomputed, places)
+    verdict = CONSISTENT if consistent_at_printed_precision(printed_text, recomputed) else INCONSISTENT
+    difference = printed_value - recomputed
+    finding = (f"{derived}Printed {noun} {printed}; recomputed {_fmt(recomputed, shown, signed)}% ({formula}), "
+               f"which rounds to {_fmt(recomputed, places, signed)}% at the printed precision "
+               f"({_places_phrase(places)})")
+    if verdict == CONSISTENT:
+        finding += "."
+    else:
+        finding += f"; the printed {differing} differs by {_fmt(abs(difference), shown)} percentage points."
+    return Check(check, printed, _fmt(recomputed, shown, signed) + "%", verdict, finding, "", difference,
+                 printed_value, recomputed, _fmt(difference, shown, True))
+
+
 # --- the checks ------------------------------------------------------------------------------------
 def check_change(value: Decimal | None, base: Decimal | None, printed_change: str, unit: str = "count",
                  pct_printed: bool = False) -> Check:
@@ -224,21 +243,10 @@ def check_pct_change(value: Decimal | None, base: Decimal | None, change: Decima
     numerator = value - base if value is not None else change
     if numerator is None:
         return _cannot("% change", printed, "no value and no change printed")
-    recomputed = _divide(numerator, base)
-    shown = _decimals_to_show(recomputed, places)
-    rounded = _fmt(recomputed, places, signed=True) + "%"
     places_in = _places_of(numerator, base)
-    formula = f"{_fmt(numerator, places_in)} / {_fmt(base, places_in)} x 100"
-    verdict = CONSISTENT if consistent_at_printed_precision(printed_pct, recomputed) else INCONSISTENT
-    difference = printed_value - recomputed
-    finding = (f"{derived}Printed % change {printed}; recomputed {_fmt(recomputed, shown, True)}% ({formula}), "
-               f"which rounds to {rounded} at the printed precision ({_places_phrase(places)})")
-    if verdict == CONSISTENT:
-        finding += "."
-    else:
-        finding += f"; the printed figure differs by {_fmt(abs(difference), shown)} percentage points."
-    return Check("% change", printed, _fmt(recomputed, shown, True) + "%", verdict, finding, "", difference,
-                 printed_value, recomputed, _fmt(difference, shown, True))
+    return _judged_percentage("% change", "% change", "figure", printed_pct, _divide(numerator, base),
+                              f"{_fmt(numerator, places_in)} / {_fmt(base, places_in)} x 100", signed=True,
+                              derived=derived)
 
 
 def check_values_only(value: Decimal | None, base: Decimal | None, unit: str = "count") -> Check:
@@ -284,20 +292,10 @@ def check_share(part: str, total: str, printed_share: str) -> Check:
     part_value, total_value = parse_printed(part)[0], parse_printed(total)[0]
     if total_value == 0:
         return _cannot("share of the total", printed, "the total is 0, so a share does not exist (n/a)")
-    recomputed = _divide(part_value, total_value)
-    shown = max(2, places + 1)  # enough decimals to see which way the rounding went
     places_in = _places_of(part_value, total_value)
-    verdict = CONSISTENT if consistent_at_printed_precision(printed_share, recomputed) else INCONSISTENT
-    difference = printed_value - recomputed
-    finding = (f"Printed share {printed}; recomputed {_fmt(recomputed, shown)}% ({_fmt(part_value, places_in)} / "
-               f"{_fmt(total_value, places_in)} x 100), which rounds to {_fmt(recomputed, places)}% at the printed "
-               f"precision ({_places_phrase(places)})")
-    if verdict == CONSISTENT:
-        finding += "."
-    else:
-        finding += f"; the printed share differs by {_fmt(abs(difference), shown)} percentage points."
-    return Check("share of the total", printed, _fmt(recomputed, shown) + "%", verdict, finding, "", difference,
-                 printed_value, recomputed, _fmt(difference, shown, True))
+    return _judged_percentage("share of the total", "share", "share", printed_share,
+                              _divide(part_value, total_value),
+                              f"{_fmt(part_value, places_in)} / {_fmt(total_value, places_in)} x 100", signed=False)
 
 
 # --- the reference files -----------------------------------------------------------------------------
