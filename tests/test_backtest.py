@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-import nbformat
 import pytest
 
 from conftest import DATA, ROOT, run_cli
@@ -379,15 +378,3 @@ def test_cli_backtest_prints_the_report_and_exits_zero():
     assert "8 inconsistent" in result.stdout
     assert "Printed % change +27.5%" in result.stdout
     assert result.stdout.strip() == backtest_report(DATA).strip()
-
-
-def test_backtest_notebook_template():
-    nb = nbformat.read(ROOT / "notebooks" / "backtest.ipynb", as_version=4)
-    first = nb.cells[0]
-    assert first.cell_type == "code" and first.metadata["tags"] == ["parameters", "remove-cell"]
-    assert first.source == 'quarter = "2021-22-Q4"\ndata_dir = "../data"\nreport_path = ""\nproject_dir = ".."'
-    assert nb.cells[1].source == "# Back test against the last hand-made report"
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            assert not re.search(r"\d", cell.source), cell.source
-    assert "remove-input" in nb.cells[2].metadata["tags"] and "render_markdown(data_dir)" in nb.cells[2].source

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import nbformat
+import pytest
 import yaml
 
 from conftest import DATA, ROOT, run_cli
@@ -62,6 +63,22 @@ def test_template_has_the_papermill_parameters_cell():
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
     assert "quarter" in cells[0].source and "strand_id" in cells[0].source
+
+
+@pytest.mark.parametrize("name, title, call", [
+    ("backtest.ipynb", "# Back test against the last hand-made report", "render_markdown(data_dir)"),
+    ("provenance.ipynb", "# Provenance", "render_markdown("),
+])
+def test_appendix_template_has_parameters_a_title_and_a_hidden_rendering_cell(name, title, call):
+    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "code" and first.metadata["tags"] == ["parameters", "remove-cell"]
+    assert first.source == 'quarter = "2021-22-Q4"\ndata_dir = "../data"\nreport_path = ""\nproject_dir = ".."'
+    assert nb.cells[1].source == title
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            assert not re.search(r"\d", cell.source), cell.source
+    assert "remove-input" in nb.cells[2].metadata["tags"] and call in nb.cells[2].source
 
 
 def test_methods_page_lists_every_measure_with_the_definition_codes():

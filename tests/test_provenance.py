@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 
-import nbformat
 import pandas
 import pytest
 
@@ -164,15 +163,3 @@ def test_page_of_the_project_names_its_commit():
     assert re.fullmatch(r"[0-9a-f]{40}", state["commit"])
     page = render_markdown("2021-22-Q4", DATA, ROOT, {"quarter": "2021-22-Q4"})
     assert f"| Git commit | `{state['commit']}` |" in page
-
-
-def test_provenance_notebook_template():
-    nb = nbformat.read(ROOT / "notebooks" / "provenance.ipynb", as_version=4)
-    first = nb.cells[0]
-    assert first.cell_type == "code" and first.metadata["tags"] == ["parameters", "remove-cell"]
-    assert first.source == 'quarter = "2021-22-Q4"\ndata_dir = "../data"\nreport_path = ""\nproject_dir = ".."'
-    assert nb.cells[1].source == "# Provenance"
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            assert not re.search(r"\d", cell.source), cell.source
-    assert "remove-input" in nb.cells[2].metadata["tags"] and "render_markdown(" in nb.cells[2].source
