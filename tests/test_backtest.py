@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import DATA, ROOT, run_cli
+from conftest import DATA, run_cli
 from strategy_update.backtest import (CANNOT, CONSISTENT, INCONSISTENT, backtest_report, backtest_rows,
                                       check_change, check_pct_change, check_share, check_sum, check_values_only,
                                       consistent_at_printed_precision, open_data_context, parse_printed,
