@@ -5,6 +5,7 @@ Every number on a page passes through here from a computed value; nothing is typ
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -140,13 +141,9 @@ def figure_bundle(fig, alt: str) -> dict:
     html = fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True})
     # role="figure", not "img": the chart holds buttons (download, zoom), and an image may not (axe:
     # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
-    bundle = {"text/html": f'<div role="figure" aria-label="{_attr(alt)}">{html}</div>', "text/plain": alt}
+    bundle = {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt}
     bundle["image/png"] = charts_server.png(fig, **PNG_SIZE)
     return bundle
-
-
-def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def write_download(frame: pd.DataFrame, name: str) -> str:
