@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, run_cli
-from strategy_update.incremental import Job, job_key, library_digest, needs_run
+from strategy_update.incremental import Job, file_digest, job_key, library_digest, needs_run
 
 VERSIONS = {"pandas": "3.1.1"}
 
@@ -29,6 +29,12 @@ def make_job(tmp_path: Path, **changes) -> Job:
 
 def test_same_inputs_give_the_same_key(tmp_path):
     assert job_key(make_job(tmp_path), "lib", VERSIONS) == job_key(make_job(tmp_path), "lib", VERSIONS)
+
+
+def test_digests_hashed_once_for_all_jobs_give_the_same_key(tmp_path):
+    job = make_job(tmp_path)
+    digests = {path: file_digest(path) for path in job.inputs}
+    assert job_key(job, "lib", VERSIONS, digests) == job_key(job, "lib", VERSIONS)
 
 
 @pytest.mark.parametrize("what", ["template", "input file", "parameters", "library", "versions"])

@@ -24,7 +24,8 @@ from .definition import Strategy
 from .edition import Edition, load_edition
 from .errors import InputError
 from .provenance import git_state
-from .incremental import Job, job_key, library_digest, load_keys, needs_run, package_versions, save_keys
+from .incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run, package_versions,
+                          save_keys)
 
 # Appendix pages computed at build time: (page name, template in notebooks/).
 APPENDIX_NOTEBOOKS = [("data-quality", "data_quality.ipynb"), ("backtest", "backtest.ipynb"),
@@ -198,16 +199,19 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
     keys_file = work / "notebook-keys.json"
     previous = load_keys(keys_file)
     # Keys are planned before anything runs, so the provenance page can show them.
+    # Most notebooks read the same files (the Home Office table above all): hash each file once.
+    digests = {path: file_digest(path) for path in {p for job in jobs for p in job.inputs}}
     keys = {}
     for job in jobs:
         if job.name != "provenance":
-            keys[job.name] = job_key(job, library, versions)
+            keys[job.name] = job_key(job, library, versions, digests)
     planned = work / "planned-keys.json"
     if load_keys(planned) != keys:
         save_keys(planned, keys)
     provenance = [j for j in jobs if j.name == "provenance"]
     for job in provenance:
-        keys[job.name] = job_key(Job(**{**job.__dict__, "inputs": job.inputs + (planned,)}), library, versions)
+        keys[job.name] = job_key(Job(**{**job.__dict__, "inputs": job.inputs + (planned,)}), library, versions,
+                                 digests)
     to_run = [j for j in jobs if needs_run(j, keys[j.name], previous, work, force)]
     timings: dict[str, float | None] = {j.name: None for j in jobs if j not in to_run}
     log(f"Notebooks: {len(to_run)} to execute, {len(timings)} unchanged and reused"
