@@ -47,9 +47,9 @@ def build(data: Path, out: Path, *extra: str) -> float:
 
 def jupyter_book_baseline(data: Path, scratch: Path) -> float:
     """The same pages with Jupyter Book executing each notebook (parameters written into a copy of the template)."""
-    from strategy_update.definition import load_strategy
-    from strategy_update.pipeline import APPENDIX_NOTEBOOKS, sync_sources, toc_text
-    from strategy_update.edition import load_edition
+    from strategy_update.model.publication import load_strategy
+    from strategy_update.build.pipeline import APPENDIX_NOTEBOOKS, sync_sources, toc_text
+    from strategy_update.compute.edition import load_edition
 
     book = scratch / "book-baseline"
     shutil.rmtree(book, ignore_errors=True)

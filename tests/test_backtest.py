@@ -11,11 +11,11 @@ from fractions import Fraction
 import pytest
 
 from conftest import DATA, run_cli
-from strategy_update.backtest import (CANNOT, CONSISTENT, INCONSISTENT, backtest_report, backtest_rows,
+from strategy_update.compute.backtest import (CANNOT, CONSISTENT, INCONSISTENT, backtest_report, backtest_rows,
                                       check_change, check_pct_change, check_share, check_sum, check_values_only,
                                       consistent_at_printed_precision, open_data_context, parse_printed,
                                       render_markdown, twelve_month_quarter)
-from strategy_update.definition import load_strategy
+from strategy_update.model.publication import load_strategy
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from conftest import DATA, ROOT, run_cli
-from strategy_update.definition import load_strategy
-from strategy_update.pipeline import toc_for
+from strategy_update.model.publication import load_strategy
+from strategy_update.build.pipeline import toc_for
 
 STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
 

@@ -24,7 +24,7 @@ import yaml
 from browser.harness import (AXE_JS, AXE_REQUIRED_RULES, CHROMIUM_ARGS, axe_version, describe_violations,
                              find_chromium, focused, inspect_site, serve, site_pages, tab_to, wait_for_charts)
 from conftest import DATA, ROOT
-from strategy_update.definition import load_strategy
+from strategy_update.model.publication import load_strategy
 
 pytestmark = pytest.mark.build
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import DATA, run_cli
-from strategy_update.definition import load_strategy
+from strategy_update.model.publication import load_strategy
 
 STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
 pytestmark = pytest.mark.build

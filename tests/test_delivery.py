@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from strategy_update.definition import load_strategy
-from strategy_update.delivery import (
+from strategy_update.model.publication import load_strategy
+from strategy_update.compute.delivery import (
     DeliveryRow,
     at_risk_sentence,
     delivery_rows,
     progress_sentence,
     totals,
 )
-from strategy_update.loading import load_delivery
+from strategy_update.inputs.readers import load_delivery
 
 ROOT = Path(__file__).resolve().parents[1]
 STRATEGY_FILE = ROOT / "data" / "strategy" / "crime-prevention-2021-25.yml"

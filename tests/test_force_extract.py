@@ -10,7 +10,7 @@ import papermill
 import pytest
 
 from conftest import DATA, ROOT
-from strategy_update.edition import analyse_strand, load_edition
+from strategy_update.compute.edition import analyse_strand, load_edition
 
 FIXTURES = Path(__file__).parent / "fixtures" / "force-extracts"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strategy_update.formatting import format_change, format_count, format_pct, format_rate, round_half_away
+from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate, round_half_away
 
 
 # --- round_half_away ------------------------------------------------------------------------------

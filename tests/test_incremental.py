@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, run_cli
-from strategy_update.incremental import Job, file_digest, job_key, library_digest, needs_run
+from strategy_update.build.incremental import Job, file_digest, job_key, library_digest, needs_run
 
 VERSIONS = {"pandas": "3.1.1"}
 

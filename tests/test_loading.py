@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from strategy_update.errors import InputError
-from strategy_update.loading import (
+from strategy_update.core.errors import InputError
+from strategy_update.inputs.readers import (
     CRIME_COLUMNS,
     DELIVERY_COLUMNS,
     load_crime,
@@ -20,7 +20,7 @@ from strategy_update.loading import (
     parse_narrative,
     read_table,
 )
-from strategy_update.periods import Quarter
+from strategy_update.core.periods import Quarter
 
 Q4 = Quarter(2021, 4)
 HEADER = ",".join(CRIME_COLUMNS)

@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from strategy_update.definition import Measure
-from strategy_update.formatting import format_change, format_pct
-from strategy_update.measures import (
+from strategy_update.model.publication import Measure
+from strategy_update.core.formatting import format_change, format_pct
+from strategy_update.compute.measures import (
     Comparison,
     available_quarters,
     change,
@@ -21,7 +21,7 @@ from strategy_update.measures import (
     standard_comparisons,
     sum_quarters,
 )
-from strategy_update.periods import Quarter, quarter_range
+from strategy_update.core.periods import Quarter, quarter_range
 
 Q4 = Quarter(2021, 4)
 BASELINE_END = Quarter(2019, 4)

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, ROOT
-from strategy_update.delivery import delivery_rows, totals
-from strategy_update.definition import load_strategy
-from strategy_update.edition import analyse_strand, load_edition
-from strategy_update.formatting import format_count, format_pct, format_rate
+from strategy_update.compute.delivery import delivery_rows, totals
+from strategy_update.model.publication import load_strategy
+from strategy_update.compute.edition import analyse_strand, load_edition
+from strategy_update.core.formatting import format_count, format_pct, format_rate
 
 pytestmark = pytest.mark.build
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strategy_update.periods import (
+from strategy_update.core.periods import (
     MONTH_NAMES,
     Quarter,
     QuarterError,

@@ -13,7 +13,7 @@ import pandas
 import pytest
 
 from conftest import DATA, ROOT
-from strategy_update.provenance import (KEY_PACKAGES, NOT_A_REPOSITORY, git_state, input_checksums,
+from strategy_update.build.provenance import (KEY_PACKAGES, NOT_A_REPOSITORY, git_state, input_checksums,
                                         package_versions, render_markdown)
 
 

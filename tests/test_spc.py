@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from strategy_update.spc import RULES, XmR, latest_signal, moving_ranges, xmr
+from strategy_update.compute.spc import RULES, XmR, latest_signal, moving_ranges, xmr
 
 
 def flagged(chart: XmR, rule: str) -> dict[int, str]:

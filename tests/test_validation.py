@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import CLI, DATA, ROOT
-from strategy_update.validation import (Finding, SuiteResult, ValidationReport, render_markdown,
+from strategy_update.inputs.validate import (Finding, SuiteResult, ValidationReport, render_markdown,
                                         validate_inputs)
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -308,7 +308,7 @@ def test_warning_only_problems_do_not_stop_validation(small_data):
 
 def test_every_expectation_in_the_suites_is_evaluated(small_data, monkeypatch):
     """No rule is silently skipped: on valid inputs of every kind, each expectation of expectations/ runs."""
-    from strategy_update import validation
+    from strategy_update.inputs import validate as validation
 
     ran = set()
     original = validation._GreatExpectations.validate

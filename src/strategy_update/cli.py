@@ -42,30 +42,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .errors import InputError
-    from .periods import QuarterError
+    from strategy_update.core.errors import InputError
+    from strategy_update.core.periods import QuarterError
 
     args = _parser().parse_args(argv)
     try:
         if args.command == "build":
-            from .pipeline import build
+            from strategy_update.build.pipeline import build
 
             build(args.quarter, data_dir=args.data, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
                   strict=args.strict, force=args.force)
         elif args.command == "validate":
-            from .validation import validate_inputs
+            from strategy_update.inputs.validate import validate_inputs
 
             report = validate_inputs(_data(args), args.quarter, strict=args.strict)
             print(report.format_text())
             return EXIT_BAD_INPUT if report.critical else 0
         elif args.command == "backtest":
-            from .backtest import backtest_report
+            from strategy_update.compute.backtest import backtest_report
 
             print(backtest_report(_data(args)))
         elif args.command == "toc":
             return _toc(args)
         elif args.command == "labels":
-            from .periods import parse_quarter
+            from strategy_update.core.periods import parse_quarter
 
             q = parse_quarter(args.quarter)
             print(f"{q.id}\n{q.label}\nDelivery achieved {q.months_label}\n"
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; nothing was published", file=sys.stderr)
         return 130
     except Exception as exc:  # a failed step: say which, keep the last good edition
-        from .pipeline import BuildError
+        from strategy_update.build.pipeline import BuildError
 
         if not isinstance(exc, BuildError):
             raise
@@ -93,21 +93,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validation_failed():
-    from .pipeline import ValidationFailed
+    from strategy_update.build.pipeline import ValidationFailed
 
     return ValidationFailed
 
 
 def _data(args) -> Path:
-    from .pipeline import project_root
+    from strategy_update.build.pipeline import project_root
 
     return args.data or project_root() / "data"
 
 
 def _toc(args) -> int:
-    from .definition import load_strategy
-    from .loading import DataPaths
-    from .pipeline import project_root, toc_text
+    from strategy_update.model.publication import load_strategy
+    from strategy_update.inputs.readers import DataPaths
+    from strategy_update.build.pipeline import project_root, toc_text
 
     root = project_root()
     strategy = load_strategy(DataPaths(args.data or root / "data").strategy())

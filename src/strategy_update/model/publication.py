@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import InputError
-from .periods import Quarter, QuarterError, parse_quarter
+from strategy_update.core.errors import InputError
+from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .definition import Strategy
-from .formatting import format_count, round_half_away
+from strategy_update.model.publication import Strategy
+from strategy_update.core.formatting import format_count, round_half_away
 
 COUNT_COLUMNS = ["total_actions", "complete", "ongoing", "at_risk"]
 

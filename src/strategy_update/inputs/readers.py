@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-from .periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_of_month
+from strategy_update.core.errors import InputError
+from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_of_month
 
 CRIME_COLUMNS = [
     "Financial Year", "Financial Quarter", "Force Name", "Offence Description",

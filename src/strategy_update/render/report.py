@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import charts, charts_server, spc
-from .definition import Strand
-from .edition import Edition, MeasureResult, quarter_axis_label, seasonal_table
-from .formatting import format_change, format_count, format_pct, format_rate
-from .measures import Comparison
-from .periods import parse_quarter
+from strategy_update.compute import spc
+from strategy_update.render import charts
+from strategy_update.render import chart_images as charts_server
+from strategy_update.model.publication import Strand
+from strategy_update.compute.edition import Edition, MeasureResult, quarter_axis_label, seasonal_table
+from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate
+from strategy_update.compute.measures import Comparison
+from strategy_update.core.periods import parse_quarter
 
 DOWNLOADS = Path("downloads")
 PNG_SIZE = {"width": 900, "height": 420}
@@ -275,7 +277,7 @@ def narrative_text(narrative, section: str, what: str) -> str:
 
 
 def strand_delivery(edition: Edition, strand: Strand) -> str:
-    from .delivery import delivery_rows
+    from strategy_update.compute.delivery import delivery_rows
 
     row = next(r for r in delivery_rows(edition.strategy, edition.delivery) if r.strand_id == strand.id)
     if not row.supplied:

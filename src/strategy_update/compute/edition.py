@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import spc
-from .definition import Measure, Strand, Strategy, load_strategy
-from .errors import InputError
-from .loading import (DataPaths, ForceExtract, Narrative, load_crime, load_delivery, load_force_extract,
+from strategy_update.compute import spc
+from strategy_update.model.publication import Measure, Strand, Strategy, load_strategy
+from strategy_update.core.errors import InputError
+from strategy_update.inputs.readers import (DataPaths, ForceExtract, Narrative, load_crime, load_delivery, load_force_extract,
                       load_population, parse_narrative)
-from .measures import (Comparison, measure_rows, population_for, quarterly_series, rate_per_thousand,
+from strategy_update.compute.measures import (Comparison, measure_rows, population_for, quarterly_series, rate_per_thousand,
                        standard_comparisons)
-from .periods import MONTH_NAMES, Quarter, QuarterError, parse_quarter
+from strategy_update.core.periods import MONTH_NAMES, Quarter, QuarterError, parse_quarter
 
 
 @dataclass

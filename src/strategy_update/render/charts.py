@@ -9,7 +9,7 @@ import textwrap
 
 import plotly.graph_objects as go
 
-from .spc import XmR
+from strategy_update.compute.spc import XmR
 
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
 GREY = "#3D3D3D"

@@ -31,8 +31,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .errors import InputError
-from .periods import Quarter, QuarterError, parse_quarter, quarter_range
+from strategy_update.core.errors import InputError
+from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
 
 CRITICAL, WARNING = "critical", "warning"
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
@@ -44,7 +44,7 @@ FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
 
 def expectations_dir() -> Path:
     """The suites: ``expectations/`` beside ``src/`` in the project (or in the current folder)."""
-    here = Path(__file__).resolve().parents[2] / "expectations"
+    here = Path(__file__).resolve().parents[3] / "expectations"
     return here if here.is_dir() else Path.cwd() / "expectations"
 
 
@@ -610,7 +610,7 @@ def _json_ready(values: dict) -> dict:
 # --- the suites ----------------------------------------------------------------------------------------------------
 def _strategy(v: _Validation, path: Path):
     """Strategy definition: raw checks with YAML line numbers, then the package's loader. Returns the Strategy or None."""
-    from .definition import load_strategy
+    from strategy_update.model.publication import load_strategy
 
     suite, name = "strategy_definition", v.rel(path)
     v.suites[suite].file = name
@@ -814,7 +814,7 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
 
 
 def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
-    from .loading import load_delivery
+    from strategy_update.inputs.readers import load_delivery
 
     suite = "delivery_tracker"
     if strategy is None or edition is None:
@@ -864,7 +864,7 @@ _HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
 
 
 def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
-    from .loading import parse_narrative
+    from strategy_update.inputs.readers import parse_narrative
 
     suite = "narrative"
     if strategy is None or edition is None:
@@ -968,7 +968,7 @@ def _period_name(granularity: str, order: int) -> str:
 
 
 def _force_extracts(v: _Validation, strategy) -> None:
-    from .loading import load_force_extract
+    from strategy_update.inputs.readers import load_force_extract
 
     suite = "force_extracts"
     folder = v.data_dir / "force-extracts"

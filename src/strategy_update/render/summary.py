@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .delivery import at_risk_sentence, delivery_rows, progress_sentence, totals
-from .edition import Edition, analyse_strand
-from .formatting import format_change, format_count, format_pct
-from .report import count_phrase, markdown_table
-from .spc import latest_signal_short
+from strategy_update.compute.delivery import at_risk_sentence, delivery_rows, progress_sentence, totals
+from strategy_update.compute.edition import Edition, analyse_strand
+from strategy_update.core.formatting import format_change, format_count, format_pct
+from strategy_update.render.report import count_phrase, markdown_table
+from strategy_update.compute.spc import latest_signal_short
 
 
 def _headlines(edition: Edition) -> list[tuple]:

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InputError
-from .formatting import format_pct, round_half_away
-from .loading import DELIVERY_COLUMNS, read_table
-from .periods import MONTH_NAMES, QuarterError, parse_quarter, quarter_of_month
+from strategy_update.core.errors import InputError
+from strategy_update.core.formatting import format_pct, round_half_away
+from strategy_update.inputs.readers import DELIVERY_COLUMNS, read_table
+from strategy_update.core.periods import MONTH_NAMES, QuarterError, parse_quarter, quarter_of_month
 
 CONSISTENT = "consistent"
 INCONSISTENT = "inconsistent"
@@ -507,8 +507,8 @@ def printed_twelve_month_figures(data_dir: Path) -> pd.DataFrame:
 
 def open_data_context(data_dir: Path) -> pd.DataFrame:
     """The force's printed figure beside the Home Office figure for the same 12 months (no verdict)."""
-    from .edition import analyse_home_office_measure, load_edition
-    from .measures import sum_quarters
+    from strategy_update.compute.edition import analyse_home_office_measure, load_edition
+    from strategy_update.compute.measures import sum_quarters
 
     printed = printed_twelve_month_figures(data_dir)
     columns = ["subject", "strand", "measure_id", "measure", "period", "quarters", "force_figure", "open_data",
@@ -587,7 +587,7 @@ def _context_table(context: pd.DataFrame) -> list[list[str]]:
 
 def render_markdown(data_dir: Path) -> str:
     """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context."""
-    from .report import markdown_table
+    from strategy_update.render.report import markdown_table
 
     rows = backtest_rows(data_dir)
     documents = sorted({d for d in rows["document"] if d})

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
-from .formatting import format_count
-from .periods import QuarterError, parse_quarter
+from strategy_update.core.formatting import format_count
+from strategy_update.core.periods import QuarterError, parse_quarter
 
 # The packages whose versions can change what the publication shows or how it is built.
 KEY_PACKAGES = ["jupyter-book", "myst-nb", "sphinx", "papermill", "pandas", "numpy", "plotly", "kaleido",
@@ -111,7 +111,7 @@ def build_time() -> datetime:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    from .report import markdown_table
+    from strategy_update.render.report import markdown_table
 
     return markdown_table(header, rows)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .definition import Measure
-from .periods import Quarter, quarter_range
+from strategy_update.model.publication import Measure
+from strategy_update.core.periods import Quarter, quarter_range
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ import yaml
 
 from tqdm import tqdm
 
-from .definition import Strategy
-from .edition import Edition, load_edition
-from .errors import InputError
-from .provenance import git_state
-from .incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run, package_versions,
+from strategy_update.model.publication import Strategy
+from strategy_update.compute.edition import Edition, load_edition
+from strategy_update.core.errors import InputError
+from strategy_update.build.provenance import git_state
+from strategy_update.build.incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run, package_versions,
                           save_keys)
 
 # Appendix pages computed at build time: (page name, template in notebooks/).
@@ -194,7 +194,7 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
                   log=print) -> dict[str, float | None]:
     """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
     (None when reused)."""
-    library = library_digest(Path(__file__).parent)
+    library = library_digest(Path(__file__).parents[1])
     versions = package_versions()
     keys_file = work / "notebook-keys.json"
     previous = load_keys(keys_file)
@@ -349,7 +349,7 @@ def build(quarter: str | None = None, *, data_dir: Path | None = None, out_dir: 
     data_dir = (data_dir or root / "data").resolve()
     out_dir = (out_dir or root / "_build").resolve()
     started = time.perf_counter()
-    from .validation import validate_inputs
+    from strategy_update.inputs.validate import validate_inputs
 
     # Validate first: nothing is executed or published when an input breaks a critical rule.
     log("Checking inputs (Great Expectations)...")

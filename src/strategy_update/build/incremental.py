@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .provenance import package_versions, sha256_file
+from strategy_update.build.provenance import package_versions, sha256_file
 
 
 @dataclass(frozen=True)
