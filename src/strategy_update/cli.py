@@ -1,4 +1,7 @@
-"""The command line: ``strategy-update build|toc|quarters``. Bad input gives a message and exit code, never a traceback."""
+"""The command line: ``strategy-update build|list|validate|backtest|toc|labels``.
+
+Bad input gives a message and exit code 2, a failed step exit code 3; never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +11,46 @@ from pathlib import Path
 
 EXIT_BAD_INPUT = 2
 EXIT_BUILD_FAILED = 3
+NOTHING_PUBLISHED = "Nothing was published; the previous edition, if any, is unchanged."
+
+
+def _edition_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--publication", help="publication id, a folder of publications/ (default: "
+                        "crime-prevention-2021-25; `strategy-update list` shows them)")
+    parser.add_argument("--force", dest="police_force", metavar="FORCE",
+                        help="police force by name or slug, e.g. Essex, 'Devon and Cornwall', devon-and-cornwall "
+                             "(default: the publication's)")
+    parser.add_argument("--quarter", help="e.g. 2021-22-Q4 (also 2021/22 Q4, FY2021-22 Q4); default: the publication's")
+    parser.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    parser.add_argument("--publications", type=Path, help="publications folder (default: ./publications)")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="strategy-update", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="build one edition (website and PDF) into _build/<quarter>/")
-    build.add_argument("--quarter", help="e.g. 2021-22-Q4 (also 2021/22 Q4, FY2021-22 Q4); default: the strategy's")
-    build.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    build = commands.add_parser("build", help="build one edition (website and PDF) into "
+                                "_build/<publication>/<force>/<quarter>/")
+    _edition_options(build)
     build.add_argument("--out", type=Path, help="output folder (default: ./_build)")
     build.add_argument("--no-pdf", action="store_true", help="build the website only")
     build.add_argument("--jobs", type=int, help="notebooks run at once (default: the number of cores)")
-    build.add_argument("--force", action="store_true", help="execute every notebook even if nothing changed")
+    build.add_argument("--rerun", action="store_true", help="execute every notebook even if nothing changed")
     build.add_argument("--strict", action="store_true",
-                       help="fail if any strand's narrative or delivery data is missing (for the real release)")
+                       help="fail if any section's narrative or delivery data is missing (for the real release)")
+
+    listing = commands.add_parser("list", help="list the publications and forces this project knows")
+    listing.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    listing.add_argument("--publications", type=Path, help="publications folder (default: ./publications)")
 
     validate = commands.add_parser("validate", help="check every input with Great Expectations and print a report")
-    validate.add_argument("--quarter", help="the edition to check inputs for (default: the strategy's)")
-    validate.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    _edition_options(validate)
     validate.add_argument("--strict", action="store_true", help="missing narrative or delivery data is critical")
 
     backtest = commands.add_parser("backtest", help="recompute the figures printed in the last hand-made reports")
-    backtest.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    _edition_options(backtest)
 
-    toc = commands.add_parser("toc", help="write _toc.yml from the strategy definition")
-    toc.add_argument("--data", type=Path)
+    toc = commands.add_parser("toc", help="write _toc.yml (the default edition's contents) from its definition")
     toc.add_argument("--check", action="store_true", help="exit 1 if _toc.yml is out of date, write nothing")
 
     labels = commands.add_parser("labels", help="print the period labels of a quarter")
@@ -42,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from strategy_update.core.errors import InputError
+    from strategy_update.core.errors import BuildError, InputError, ValidationFailed
     from strategy_update.core.periods import QuarterError
 
     args = _parser().parse_args(argv)
@@ -50,18 +67,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from strategy_update.build.pipeline import build
 
-            build(args.quarter, data_dir=args.data, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
-                  strict=args.strict, force=args.force)
+            build(args.publication, args.police_force, args.quarter, data_dir=args.data,
+                  publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
+                  strict=args.strict, rerun=args.rerun)
+        elif args.command == "list":
+            print(_listing(args))
         elif args.command == "validate":
             from strategy_update.inputs.validate import validate_inputs
 
-            report = validate_inputs(_data(args), args.quarter, strict=args.strict)
+            spec = _spec(args)
+            report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=args.strict)
             print(report.format_text())
             return EXIT_BAD_INPUT if report.critical else 0
         elif args.command == "backtest":
             from strategy_update.compute.backtest import backtest_report
 
-            print(backtest_report(_data(args)))
+            print(backtest_report(_spec(args).paths))
         elif args.command == "toc":
             return _toc(args)
         elif args.command == "labels":
@@ -70,48 +91,75 @@ def main(argv: list[str] | None = None) -> int:
             q = parse_quarter(args.quarter)
             print(f"{q.id}\n{q.label}\nDelivery achieved {q.months_label}\n"
                   f"Delivery scheduled {q.shift(1).months_label}\n{q.twelve_months_label()}")
-    except _validation_failed() as exc:
+    except ValidationFailed as exc:
         print(exc.report.format_text(), file=sys.stderr)
-        print("Nothing was published; the previous edition, if any, is unchanged.", file=sys.stderr)
+        print(NOTHING_PUBLISHED, file=sys.stderr)
         return EXIT_BAD_INPUT
     except (InputError, QuarterError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        print("Nothing was published; the previous edition, if any, is unchanged.", file=sys.stderr)
+        print(NOTHING_PUBLISHED, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; nothing was published", file=sys.stderr)
         return 130
-    except Exception as exc:  # a failed step: say which, keep the last good edition
-        from strategy_update.build.pipeline import BuildError
-
-        if not isinstance(exc, BuildError):
-            raise
+    except BuildError as exc:  # a failed step: say which, keep the last good edition
         print(f"build failed: {exc}", file=sys.stderr)
-        print("Nothing was published; the previous edition, if any, is unchanged.", file=sys.stderr)
+        print(NOTHING_PUBLISHED, file=sys.stderr)
         return EXIT_BUILD_FAILED
     return 0
 
 
-def _validation_failed():
-    from strategy_update.build.pipeline import ValidationFailed
-
-    return ValidationFailed
-
-
-def _data(args) -> Path:
+def _folders(args) -> tuple[Path, Path]:
     from strategy_update.build.pipeline import project_root
 
-    return args.data or project_root() / "data"
+    root = project_root()
+    return (args.data or root / "data").resolve(), (args.publications or root / "publications").resolve()
+
+
+def _spec(args):
+    from strategy_update.build.pipeline import resolve_edition
+
+    data, publications = _folders(args)
+    return resolve_edition(args.publication, args.police_force, args.quarter, data_dir=data,
+                           publications_dir=publications)
+
+
+def _listing(args) -> str:
+    """Publications (with their default edition and quarters) and forces (with the inputs each has supplied)."""
+    from strategy_update.build.pipeline import DEFAULT_PUBLICATION, known_forces
+    from strategy_update.core.errors import InputError
+    from strategy_update.inputs.paths import InputPaths, publication_ids
+    from strategy_update.inputs.readers import load_publication
+    from strategy_update.model.forces import force_slug
+
+    data, publications = _folders(args)
+    out = ["Publications (--publication):"]
+    for pid in publication_ids(publications):
+        try:
+            p = load_publication(InputPaths(data, publications, pid, ""))
+        except InputError as exc:
+            out.append(f"  {pid}: cannot be read ({exc})")
+            continue
+        span = " to ".join(q.id for q in (p.first_quarter, p.last_quarter) if q) or "any quarter"
+        default = " [default]" if pid == DEFAULT_PUBLICATION else ""
+        out.append(f"  {pid}{default}: {p.title}; {len(p.leaves)} {p.leaf_level.plural.lower()}; editions {span}"
+                   f"{' onwards' if p.last_quarter is None else ''}; default {p.default_force}, {p.default_quarter.id}")
+    forces = known_forces(InputPaths(data, publications, "", "")) or []
+    out += ["", f"Forces (--force), {len(forces)} from the ONS population table; inputs supplied in data/forces/:"]
+    for name in forces:
+        folder = data / "forces" / force_slug(name)
+        supplied = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+        out.append(f"  {force_slug(name):24} {name}" + (f"  (inputs for {', '.join(supplied)})" if supplied else ""))
+    return "\n".join(out)
 
 
 def _toc(args) -> int:
-    from strategy_update.model.publication import load_strategy
-    from strategy_update.inputs.readers import DataPaths
-    from strategy_update.build.pipeline import project_root, toc_text
+    from strategy_update.build.book import toc_text
+    from strategy_update.build.pipeline import project_root, resolve_edition
 
     root = project_root()
-    strategy = load_strategy(DataPaths(args.data or root / "data").strategy())
-    text = toc_text(strategy)
+    spec = resolve_edition(None, None, None, data_dir=root / "data", publications_dir=root / "publications")
+    text = toc_text(spec.publication)
     path = root / "_toc.yml"
     if args.check:
         if path.read_text(encoding="utf-8") != text:

@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from strategy_update.core.formatting import format_count
+from strategy_update.inputs.paths import InputPaths
 from strategy_update.core.periods import QuarterError, parse_quarter
 
 # The packages whose versions can change what the publication shows or how it is built.
@@ -35,19 +36,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def input_checksums(data_dir: Path) -> list[tuple[str, int, str]]:
-    """(path from the project, size in bytes, SHA-256) for every file under the data folder, sorted by path.
+def input_checksums(data_dir: Path, prefix: str | None = None) -> list[tuple[str, int, str]]:
+    """(path from the project, size in bytes, SHA-256) for every file under a folder, sorted by path.
 
-    Paths start with the data folder's own name (``data/raw/...``), as they appear in the project.
+    Paths start with ``prefix`` (default: the folder's own name, ``data/raw/...``), as they appear in the project.
     Hidden files (names starting with a dot) are skipped: they are editor or system files, not inputs.
     """
     data_dir = Path(data_dir)
+    prefix = prefix or data_dir.name
     rows = []
+    if not data_dir.is_dir():
+        return rows
     for path in data_dir.rglob("*"):
         relative = path.relative_to(data_dir)
         if not path.is_file() or any(part.startswith(".") for part in relative.parts):
             continue
-        rows.append((f"{data_dir.name}/{relative.as_posix()}", path.stat().st_size, sha256_file(path)))
+        rows.append((f"{prefix}/{relative.as_posix()}", path.stat().st_size, sha256_file(path)))
     return sorted(rows)
 
 
@@ -116,9 +120,17 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return markdown_table(header, rows)
 
 
-def _notebook_keys(parameters: dict) -> dict[str, str]:
+def edition_checksums(paths: InputPaths) -> list[tuple[str, int, str]]:
+    """Every input of an edition: the shared open data, the publication's folder and what the force supplied."""
+    force_inputs = f"{paths.data.name}/forces/{paths.force_slug}/{paths.publication_id}"
+    return sorted(input_checksums(paths.data / "raw", f"{paths.data.name}/raw")
+                  + input_checksums(paths.publication, f"{paths.publications.name}/{paths.publication_id}")
+                  + input_checksums(paths.force_inputs, force_inputs))
+
+
+def _notebook_keys(report_path: str) -> dict[str, str]:
     """The content keys the build planned for each notebook (written beside the validation report), if any."""
-    report = str(parameters.get("report_path") or "").strip()
+    report = str(report_path or "").strip()
     if not report:
         return {}
     try:
@@ -128,7 +140,7 @@ def _notebook_keys(parameters: dict) -> dict[str, str]:
     return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}
 
 
-def render_markdown(quarter: str, data_dir: Path, project_dir: Path, parameters: dict) -> str:
+def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, parameters: dict, report_path: str = "") -> str:
     """The provenance appendix (MyST Markdown)."""
     try:
         edition = parse_quarter(quarter).label
@@ -165,7 +177,7 @@ def render_markdown(quarter: str, data_dir: Path, project_dir: Path, parameters:
         "## Input files",
         "",
     ]
-    checksums = input_checksums(Path(data_dir))
+    checksums = edition_checksums(paths)
     total = sum(size for _, size, _ in checksums)
     out += [
         f"{format_count(len(checksums))} input files, {format_count(total)} bytes in all. To check a copy, compute "
@@ -175,7 +187,7 @@ def render_markdown(quarter: str, data_dir: Path, project_dir: Path, parameters:
         _table(["File", "Size (bytes)", "SHA-256"],
                [[f"`{path}`", format_count(size), f"`{digest}`"] for path, size, digest in checksums]),
     ]
-    keys = _notebook_keys(parameters)
+    keys = _notebook_keys(report_path)
     if keys:
         out += ["", "## Notebook content keys", "",
                 "Each notebook runs again only when its key changes. The key is a SHA-256 over its template, the "

@@ -26,7 +26,8 @@ import pandas as pd
 
 from strategy_update.core.errors import InputError
 from strategy_update.core.formatting import format_pct, round_half_away
-from strategy_update.inputs.readers import DELIVERY_COLUMNS, read_table
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.readers import DELIVERY_COLUMNS, load_publication, read_table
 from strategy_update.core.periods import MONTH_NAMES, QuarterError, parse_quarter, quarter_of_month
 
 CONSISTENT = "consistent"
@@ -44,24 +45,8 @@ DELIVERY_PARTS = ["complete", "ongoing", "at_risk"]
 DELIVERY_LABELS = {"total_actions": "total actions", "complete": "complete", "ongoing": "ongoing",
                    "at_risk": "at risk"}
 
-# The reports the reference figures come from (file names of the text extracted from each published PDF).
-DOCUMENTS = {
-    "000_398afc54d932d0a8.txt": "Crime Prevention Strategy update, Q4 2021/22",
-    "001_7b200f8121e47d47.txt": "Crime Prevention Strategy 2018-21 update, September 2019",
-    "002_ff93cfd244fdc6e0.txt": "Police and Crime Plan update, Q4 2021/22",
-    "003_8fd3643c46332011.txt": "Police and Crime Plan 2016-21 update, Q4 2020/21",
-}
-# The delivery plan table was printed in the Crime Prevention Strategy update of the same quarter.
-DELIVERY_DOCUMENT = "000_398afc54d932d0a8.txt"
-DELIVERY_SECTION = "Delivery plan progress"
-# The printed table ended with a totals row that data/reference/delivery-plan-<quarter>.csv does not hold.
-# It is used only when the CSV has no row whose strand is "Total" (a row there takes precedence).
-# Printed subjects with a comparable Home Office measure: subject -> (strand id, measure id).
-OPEN_DATA_MATCHES = {
-    "Rape": ("rape", "rape-offences"),
-    "Street Robbery": ("burglary-and-robbery", "personal-robbery"),
-    "Dwelling Burglary": ("burglary-and-robbery", "residential-burglary"),
-}
+# Which reports the figures come from, the delivery table's document and which printed subjects have a comparable
+# open-data measure are facts of each publication: its definition's ``reference`` key says them.
 
 ROW_COLUMNS = ["source", "document", "document_title", "section", "subject", "measure", "period",
                "base_period", "check", "printed", "recomputed", "difference", "difference_shown", "verdict",
@@ -312,7 +297,7 @@ def _row(source: str, context: dict, check: Check) -> dict:
     return {
         "source": source,
         "document": document,
-        "document_title": DOCUMENTS.get(document, document),
+        "document_title": document,  # replaced by the report's title in backtest_rows
         "section": context.get("section", ""),
         "subject": context.get("subject", ""),
         "measure": context.get("measure", ""),
@@ -413,7 +398,7 @@ def _quarter_label(text: str) -> str:
     return text
 
 
-def delivery_checks(path: Path) -> list[dict]:
+def delivery_checks(path: Path, document: str = "", section: str = "") -> list[dict]:
     """Each strand's parts against its total, each column against the printed totals row, and the totals row
     parts against its own total."""
     frame = read_table(path, DELIVERY_COLUMNS)
@@ -421,7 +406,7 @@ def delivery_checks(path: Path) -> list[dict]:
     strands, total_rows = frame[~is_total], frame[is_total]
     quarter = _delivery_quarter(path)
     period = _quarter_label(str(strands["quarter"].iloc[0]).strip()) if len(strands) else _quarter_label(quarter)
-    base = {"document": DELIVERY_DOCUMENT, "section": DELIVERY_SECTION, "period": period}
+    base = {"document": document, "section": section, "period": period}
     rows = []
     for _, r in strands.iterrows():
         context = {**base, "subject": str(r["strand"]).strip(), "measure": "delivery plan actions"}
@@ -457,13 +442,20 @@ def delivery_checks(path: Path) -> list[dict]:
     return rows
 
 
-def backtest_rows(data_dir: Path) -> pd.DataFrame:
-    """One row per check of a printed figure, in the order of the reference files."""
-    reference = Path(data_dir) / "reference"
-    rows = comparison_checks(reference / COMPARISONS) + breakdown_checks(reference / BREAKDOWNS)
+def backtest_rows(paths: InputPaths) -> pd.DataFrame:
+    """One row per check of a printed figure, in the order of the publication's reference files."""
+    reference, facts = paths.reference, load_publication(paths).reference
+    rows = []
+    if (reference / COMPARISONS).exists():
+        rows += comparison_checks(reference / COMPARISONS)
+    if (reference / BREAKDOWNS).exists():
+        rows += breakdown_checks(reference / BREAKDOWNS)
     for path in sorted(reference.glob("delivery-plan-*.csv")):
-        rows += delivery_checks(path)
-    return pd.DataFrame(rows, columns=ROW_COLUMNS)
+        rows += delivery_checks(path, facts.get("delivery_document", ""), facts.get("delivery_section", ""))
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    titles = facts.get("documents") or {}
+    frame["document_title"] = [titles.get(d, d) for d in frame["document"]]
+    return frame
 
 
 # --- open-data context -------------------------------------------------------------------------------
@@ -481,14 +473,16 @@ def twelve_month_quarter(period: str):
     return quarter_of_month(int(match[2]), month)
 
 
-def printed_twelve_month_figures(data_dir: Path) -> pd.DataFrame:
+def printed_twelve_month_figures(paths: InputPaths, matches: dict) -> pd.DataFrame:
     """The force's printed 12-month figures for subjects with a comparable open-data measure."""
-    path = Path(data_dir) / "reference" / COMPARISONS
+    path = paths.reference / COMPARISONS
+    if not path.exists():
+        return pd.DataFrame(columns=["subject", "quarter", "printed_period", "force_figure", "source"])
     frame = read_table(path, COMPARISON_COLUMNS)
     found = {}
     for _, r in frame.iterrows():
         subject = str(r["subject"]).strip()
-        if subject not in OPEN_DATA_MATCHES:
+        if subject not in matches:
             continue
         for period_column, value_column in (("period", "value"), ("base_period", "base_value")):
             quarter = twelve_month_quarter(r[period_column])
@@ -505,22 +499,24 @@ def printed_twelve_month_figures(data_dir: Path) -> pd.DataFrame:
                                                        "source"])
 
 
-def open_data_context(data_dir: Path) -> pd.DataFrame:
+def open_data_context(paths: InputPaths) -> pd.DataFrame:
     """The force's printed figure beside the Home Office figure for the same 12 months (no verdict)."""
     from strategy_update.compute.edition import analyse_home_office_measure, load_edition
     from strategy_update.compute.measures import sum_quarters
 
-    printed = printed_twelve_month_figures(data_dir)
+    publication = load_publication(paths)
+    matches = publication.reference.get("open_data_matches") or {}
+    printed = printed_twelve_month_figures(paths, matches)
     columns = ["subject", "strand", "measure_id", "measure", "period", "quarters", "force_figure", "open_data",
                "difference", "pct_difference", "definition_note", "source", "open_data_source"]
     if printed.empty:
         return pd.DataFrame(columns=columns)
-    edition = load_edition(Path(data_dir), max(printed["quarter"]))
+    edition = load_edition(paths, publication.owner_force, max(printed["quarter"]))
+    sections = {m.id: (s, m) for s, m in publication.measures}
     results = {}
     rows = []
-    for subject, (strand_id, measure_id) in OPEN_DATA_MATCHES.items():
-        strand = edition.strategy.strand(strand_id)
-        measure = next(m for m in strand.measures if m.id == measure_id)
+    for subject, measure_id in matches.items():
+        strand, measure = sections[measure_id]
         if measure_id not in results:
             results[measure_id] = analyse_home_office_measure(edition, measure)
         result = results[measure_id]
@@ -585,11 +581,12 @@ def _context_table(context: pd.DataFrame) -> list[list[str]]:
             for _, r in context.iterrows()]
 
 
-def render_markdown(data_dir: Path) -> str:
+def render_markdown(paths: InputPaths) -> str:
     """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context."""
     from strategy_update.render.report import markdown_table
 
-    rows = backtest_rows(data_dir)
+    rows = backtest_rows(paths)
+    titles = dict(zip(rows["document"], rows["document_title"]))
     documents = sorted({d for d in rows["document"] if d})
     out = [
         "This page recomputes the figures printed in the last reports that were made by hand, using only the "
@@ -600,7 +597,7 @@ def render_markdown(data_dir: Path) -> str:
         "compared with the recomputation rounded to a whole number). It is **inconsistent** when it does not, and it "
         "**cannot be checked** when something needed for the recomputation was not printed.",
         "",
-        f"Reports covered: {'; '.join(f'{DOCUMENTS.get(d, d)} (`{d}`)' for d in documents)}.",
+        f"Reports covered: {'; '.join(f'{titles[d]} (`{d}`)' for d in documents)}.",
         "",
         "## Summary",
         "",
@@ -638,14 +635,14 @@ def render_markdown(data_dir: Path) -> str:
     out += [f"- {_where(r)}: {_figure(r)}, {r['check']}: {r['verdict']}. {r['finding']} (`{r['source']}`)"
             for _, r in rows.iterrows()]
     out += [":::", ""]
-    out += _context_markdown(data_dir, markdown_table)
+    out += _context_markdown(paths, markdown_table)
     return "\n".join(out)
 
 
-def _context_markdown(data_dir: Path, markdown_table) -> list[str]:
+def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
     out = ["## Context: the force's figures beside the open data", ""]
     try:
-        context = open_data_context(data_dir)
+        context = open_data_context(paths)
     except InputError as exc:
         return out + [f"The open-data context could not be computed: {exc}."]
     if context.empty:
@@ -678,9 +675,9 @@ def _context_markdown(data_dir: Path, markdown_table) -> list[str]:
     return out
 
 
-def backtest_report(data_dir: Path) -> str:
+def backtest_report(paths: InputPaths) -> str:
     """Plain text for ``strategy-update backtest``."""
-    rows = backtest_rows(data_dir)
+    rows = backtest_rows(paths)
     lines = ["Back test against the figures printed in the last hand-made reports", "",
              summary_sentence(rows), ""]
     wrong = rows[rows["verdict"] == INCONSISTENT]
@@ -694,7 +691,7 @@ def backtest_report(data_dir: Path) -> str:
                          f"[{r['source']}]")
     lines += ["", "Context: the force's printed figures beside the Home Office open data (not a check)"]
     try:
-        context = open_data_context(data_dir)
+        context = open_data_context(paths)
     except InputError as exc:
         lines.append(f"  could not be computed: {exc}")
         return "\n".join(lines)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from strategy_update.model.publication import Strategy
+from strategy_update.model.publication import Publication
 from strategy_update.core.formatting import format_count, round_half_away
 
 COUNT_COLUMNS = ["total_actions", "complete", "ongoing", "at_risk"]
@@ -35,16 +35,16 @@ class DeliveryRow:
         return self.total - self.complete - self.ongoing - self.at_risk
 
 
-def delivery_rows(strategy: Strategy, tracker: pd.DataFrame | None) -> list[DeliveryRow]:
+def delivery_rows(publication: Publication, tracker: pd.DataFrame | None) -> list[DeliveryRow]:
     """One row per strand in the definition's order; a strand missing from the tracker has no counts."""
     by_name = {}
     if tracker is not None:
         by_name = {str(r["strand"]).strip(): r for _, r in tracker.iterrows()}
     rows = []
-    for strand in strategy.strands:
+    for strand in publication.leaves:
         r = by_name.get(strand.tracker_name)
         counts = [int(r[c]) for c in COUNT_COLUMNS] if r is not None else [None] * 4
-        rows.append(DeliveryRow(strand.id, strand.name, strand.theme_name, *counts,
+        rows.append(DeliveryRow(strand.id, strand.name, strand.parent_name, *counts,
                                 line=int(r["line"]) if r is not None else None))
     return rows
 

@@ -1,6 +1,6 @@
-"""One edition (one quarter) of the update: its inputs loaded once, and every figure a page shows.
+"""One edition (publication x force x quarter) of the update: its inputs loaded once, and every figure a page shows.
 
-Notebooks call ``load_edition`` and then ``analyse_measure`` for each measure of a strand.
+Notebooks call ``load_edition`` and then ``analyse_strand`` for each section with a page.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 
 from strategy_update.compute import spc
-from strategy_update.model.publication import Measure, Strand, Strategy, load_strategy
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure, Publication, Section
 from strategy_update.core.errors import InputError
-from strategy_update.inputs.readers import (DataPaths, ForceExtract, Narrative, load_crime, load_delivery, load_force_extract,
-                      load_population, parse_narrative)
+from strategy_update.inputs.readers import (ForceExtract, Narrative, load_crime, load_delivery, load_force_extract,
+                                           load_population, load_publication, parse_narrative)
 from strategy_update.compute.measures import (Comparison, measure_rows, population_for, quarterly_series, rate_per_thousand,
                        standard_comparisons)
 from strategy_update.core.periods import MONTH_NAMES, Quarter, QuarterError, parse_quarter
@@ -22,9 +23,10 @@ from strategy_update.core.periods import MONTH_NAMES, Quarter, QuarterError, par
 
 @dataclass
 class Edition:
-    strategy: Strategy
+    publication: Publication
+    force: str
     quarter: Quarter
-    paths: DataPaths
+    paths: InputPaths
     crime: pd.DataFrame  # the force's rows of the Home Office table
     population: pd.DataFrame
     delivery: pd.DataFrame | None
@@ -35,38 +37,44 @@ class Edition:
     def next_quarter(self) -> Quarter:
         return self.quarter.shift(1)
 
-    def narrative(self, strand: Strand) -> Narrative | None:
+    def narrative(self, strand: Section) -> Narrative | None:
         path = self.paths.narrative(self.quarter, strand.id)
         return parse_narrative(path, strand.id, self.quarter) if path.exists() else None
 
-    def delivery_row(self, strand: Strand) -> pd.Series | None:
+    def delivery_row(self, strand: Section) -> pd.Series | None:
         if self.delivery is None:
             return None
         rows = self.delivery[self.delivery["strand"].str.strip() == strand.tracker_name]
         return rows.iloc[0] if len(rows) else None
 
 
-def required_quarters(strategy: Strategy, quarter: Quarter) -> tuple[Quarter, Quarter]:
-    """The first and last quarter an edition needs: the baseline year, the previous year, the current year."""
-    first = min(strategy.baseline_end.shift(-3), quarter.shift(-7))
+def required_quarters(publication: Publication, quarter: Quarter) -> tuple[Quarter, Quarter]:
+    """The first and last quarter an edition needs: the baseline year (if any), the previous year, the current year."""
+    first = quarter.shift(-7)
+    if publication.baseline_end is not None:
+        first = min(publication.baseline_end.shift(-3), first)
     return first, quarter
 
 
-def load_edition(data_dir: Path, quarter_text: str | None = None,
-                 strategy_id: str = "crime-prevention-2021-25") -> Edition:
-    paths = DataPaths(Path(data_dir))
-    strategy = load_strategy(paths.strategy(strategy_id))
+def load_edition(paths: InputPaths, force: str, quarter_text: str | None = None) -> Edition:
+    """The inputs of one edition; ``force`` is a force name as the Home Office writes it (e.g. ``Essex``)."""
+    publication = load_publication(paths)
     try:
-        quarter = parse_quarter(quarter_text) if quarter_text else strategy.default_quarter
+        quarter = parse_quarter(quarter_text) if quarter_text else publication.default_quarter
     except QuarterError as exc:
         raise InputError(str(exc), rule="quarter id") from None
-    crime = load_crime(paths.crime, force=strategy.force)
+    if not publication.accepts(quarter):
+        span = " to ".join(q.id for q in (publication.first_quarter, publication.last_quarter) if q) or "none"
+        raise InputError(f"the {publication.title} has no edition for {quarter.id}: its editions are {span}",
+                         file=publication.source_file, column="--quarter", value=quarter.id,
+                         rule="the quarter is one of the publication's editions")
+    crime = load_crime(paths.crime, force=force)
     if crime.empty:
-        raise InputError(f"no rows for force '{strategy.force}'", file=str(paths.crime), column="Force Name",
-                         rule="the strategy's force is in the data")
+        raise InputError(f"no rows for force '{force}'", file=str(paths.crime), column="Force Name",
+                         rule="the edition's force is in the data")
     quarters = sorted(parse_quarter(q) for q in crime["quarter"].unique())
     first_data, last_data = quarters[0], quarters[-1]
-    first_needed, last_needed = required_quarters(strategy, quarter)
+    first_needed, last_needed = required_quarters(publication, quarter)
     if first_needed < first_data or last_needed > last_data:
         raise InputError(
             f"quarter {quarter.id} cannot be published from this data: it needs {first_needed.id} to "
@@ -74,7 +82,7 @@ def load_edition(data_dir: Path, quarter_text: str | None = None,
             file="data/raw/home-office/prc-pfa-open-data-tables.csv.gz", rule="the edition's quarters are in the data")
     population = load_population(paths.population)
     delivery = load_delivery(paths.delivery(quarter))
-    return Edition(strategy, quarter, paths, crime, population, delivery, first_data, last_data)
+    return Edition(publication, force, quarter, paths, crime, population, delivery, first_data, last_data)
 
 
 # --- one measure ----------------------------------------------------------------------------------
@@ -107,7 +115,7 @@ def quarter_axis_label(quarter_id: str) -> str:
 
 
 def _history_start(edition: Edition, measure: Measure) -> Quarter:
-    start = max(edition.quarter.shift(1 - edition.strategy.history_quarters), edition.first_data_quarter)
+    start = max(edition.quarter.shift(1 - edition.publication.history_quarters), edition.first_data_quarter)
     if measure.series_start is not None:
         start = max(start, measure.series_start)
     return start
@@ -116,8 +124,8 @@ def _history_start(edition: Edition, measure: Measure) -> Quarter:
 def _finish(edition: Edition, result: MeasureResult) -> MeasureResult:
     """Comparisons, rate and SPC: the same for every source once there is a quarterly series."""
     q = edition.quarter
-    result.comparisons = standard_comparisons(result.quarterly, q, edition.strategy.baseline_end)
-    result.population = population_for(edition.population, edition.strategy.force, q)
+    result.comparisons = standard_comparisons(result.quarterly, q, edition.publication.baseline_end)
+    result.population = population_for(edition.population, edition.force, q)
     if result.population:
         result.rate = rate_per_thousand(result.headline.current, result.population[1])
     history = result.quarterly.dropna()
@@ -129,7 +137,7 @@ def _finish(edition: Edition, result: MeasureResult) -> MeasureResult:
 def analyse_home_office_measure(edition: Edition, measure: Measure) -> MeasureResult:
     rows = measure_rows(edition.crime, measure)
     q = edition.quarter
-    first, _ = required_quarters(edition.strategy, q)
+    first, _ = required_quarters(edition.publication, q)
     start = _history_start(edition, measure)
     # Comparisons may reach back before the chart history (the baseline year), so the series covers both.
     series = quarterly_series(rows, min(first, start), q)
@@ -164,7 +172,7 @@ def analyse_force_extract(edition: Edition, measure: Measure, extract: ForceExtr
     series = complete.reindex([x.id for x in _range(parse_quarter(quarters[0]), q)])
     result = MeasureResult(measure, True, quarterly=series, source_file=extract.source_file)
     current = {x.id for x in q.rolling_year()}
-    shown = native[native["quarter"] <= q.id].tail(edition.strategy.history_quarters * needed)
+    shown = native[native["quarter"] <= q.id].tail(edition.publication.history_quarters * needed)
     if extract.granularity == "month":
         labels = [_month_label(p) for p in shown["period"]]
     else:
@@ -186,12 +194,15 @@ def _month_label(period: str) -> str:
     return f"{MONTH_NAMES[month - 1][:3]} {year}"
 
 
-def analyse_strand(edition: Edition, strand: Strand) -> list[MeasureResult]:
-    """Open-data measures first, then any force-extract measures that were supplied."""
-    results = [analyse_home_office_measure(edition, m) for m in strand.measures]
-    for measure in strand.force_extract_measures:
-        extract = load_force_extract(edition.paths.force_extract(measure.id), measure.id)
-        results.append(analyse_force_extract(edition, measure, extract))
+def analyse_strand(edition: Edition, strand: Section) -> list[MeasureResult]:
+    """Every measure of a section, in the definition's order (force extracts only where supplied)."""
+    results = []
+    for measure in strand.measures:
+        if measure.source == HOME_OFFICE:
+            results.append(analyse_home_office_measure(edition, measure))
+        else:
+            extract = load_force_extract(edition.paths.force_extract(measure.id), measure.id)
+            results.append(analyse_force_extract(edition, measure, extract))
     return results
 
 

@@ -28,3 +28,30 @@ class InputError(Exception):
         rule = f" [rule: {self.rule}]" if self.rule else ""
         value = f" (value: {self.value!r})" if self.value is not None else ""
         return f"{prefix}{self.message}{value}{rule}"
+
+
+from dataclasses import dataclass  # noqa: E402  (appended with ErrorRecord; InputError above is unchanged)
+
+
+@dataclass(frozen=True)
+class ErrorRecord:
+    """One problem in one input: where (file, line, column), which rule, the value, and what to tell a person."""
+    file: str | None
+    line: int | None
+    column: str | None
+    rule: str
+    value: object
+    message: str
+    severity: str = "critical"  # "critical" stops the build; "warning" is published
+
+
+class BuildError(Exception):
+    """A step of the build failed for a reason other than bad input (the message says which step)."""
+
+
+class ValidationFailed(Exception):
+    """Inputs broke a critical rule; carries the validation report to print."""
+
+    def __init__(self, report):
+        super().__init__(report.summary_line())
+        self.report = report

@@ -33,12 +33,13 @@ import yaml
 
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.readers import LineLoader
 
 CRITICAL, WARNING = "critical", "warning"
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
 SUITE_ORDER = ["home_office_crime", "population", "strategy_definition", "delivery_tracker", "narrative",
                "force_extracts"]
-STRATEGY_ID = "crime-prevention-2021-25"
 FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
 
 
@@ -271,30 +272,6 @@ def _edition_spellings(q: Quarter) -> list[str]:
             f"FY{q.fy_start}-{yy} Q{q.number}"]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """YAML mappings that remember their line numbers (for messages about the strategy definition)."""
-
-
-class _LinedDict(dict):
-    line: int = 0
-    lines: dict
-    item_lines: dict
-
-
-def _construct_lined_mapping(loader, node):
-    mapping = _LinedDict(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.lines, mapping.item_lines = {}, {}
-    for key_node, value_node in node.value:
-        key = getattr(key_node, "value", None)
-        if isinstance(key, str):
-            mapping.lines[key] = value_node.start_mark.line + 1
-            if isinstance(value_node, yaml.SequenceNode):
-                mapping.item_lines[key] = [item.start_mark.line + 1 for item in value_node.value]
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_lined_mapping)
 
 
 def _text(value: object) -> str:
@@ -355,8 +332,10 @@ class _Table:
 
 
 class _Validation:
-    def __init__(self, data_dir: Path, strict: bool):
-        self.data_dir = Path(data_dir)
+    def __init__(self, paths: InputPaths, force: str, strict: bool):
+        self.paths = paths
+        self.force = force
+        self.data_dir = Path(paths.data)
         self.strict = strict
         self.findings: list[Finding] = []
         self.suites: dict[str, SuiteResult] = {}
@@ -368,7 +347,7 @@ class _Validation:
         for name in SUITE_ORDER:
             spec = self._load_spec(name)
             self.specs[name] = spec
-            self.suites[name] = SuiteResult(name, f"{self.data_dir.name}/{spec.get('file', '')}",
+            self.suites[name] = SuiteResult(name, spec.get("file", ""),
                                             title=spec.get("title", name))
 
     # -- bookkeeping
@@ -383,10 +362,13 @@ class _Validation:
             return {"suite": name, "title": name, "batches": {}}
 
     def rel(self, path: Path) -> str:
-        try:
-            return f"{self.data_dir.name}/{Path(path).relative_to(self.data_dir).as_posix()}"
-        except ValueError:
-            return str(path)
+        """Paths from the project folder (``data/...``, ``publications/...``), never the machine's root."""
+        for folder in (self.paths.data, self.paths.publications):
+            try:
+                return f"{folder.name}/{Path(path).relative_to(folder).as_posix()}"
+            except ValueError:
+                continue
+        return str(path)
 
     def add(self, suite: str, severity: str, file: str | None, row: int | None, column: str | None, rule: str,
             value: object, message: str) -> None:
@@ -608,88 +590,91 @@ def _json_ready(values: dict) -> dict:
 
 
 # --- the suites ----------------------------------------------------------------------------------------------------
+def _walk(v: _Validation, name: str, nodes, levels: int, depth: int, parent, strands, measures, codes) -> None:
+    """Rows for the sections, measures and offence codes of the definition's tree, with their YAML lines."""
+    suite = "strategy_definition"
+    for node in nodes:
+        if not isinstance(node, dict):
+            v.add(suite, CRITICAL, name, getattr(parent, "line", None), "sections", "every section is a mapping",
+                  _plain(node), f"a section of '{_text((parent or {}).get('name'))}' is not a mapping")
+            continue
+        children = node.get("sections") or []
+        if depth + 1 < levels:
+            if not isinstance(children, list) or not children:
+                v.add(suite, CRITICAL, name, node.line, "sections", "every section above the last level has sections",
+                      _plain(children), f"section '{_text(node.get('name'))}' has no list of sections under it")
+                continue
+            _walk(v, name, children, levels, depth + 1, node, strands, measures, codes)
+            continue
+        sid = _text(node.get("id"))
+        items = [m for m in node.get("measures") or [] if isinstance(m, dict)]
+        open_data = [m for m in items if _text(m.get("source", "home_office")) == "home_office"]
+        strands.append({"line": node.line, "id": sid, "name": _text(node.get("name")),
+                        "theme": _text((parent or {}).get("name")) if levels > 1 else "-",
+                        "lead_role": _text(node.get("lead_role")), "aim": _text(node.get("aim")),
+                        "tracker_name": _text(node.get("tracker_name", node.get("name"))),
+                        "measure_or_statement": "yes" if open_data or _text(node.get("no_open_data")) else "no"})
+        for m in items:
+            source = _text(m.get("source", "home_office"))
+            kind = "measures" if source == "home_office" else "force_extract_measures"
+            listed = m.get("offence_codes") or []
+            listed = listed if isinstance(listed, list) else [listed]
+            measures.append({"line": m.line, "strand": sid, "measure": _text(m.get("id")), "kind": kind,
+                             "source": source, "open_data_codes": len(listed) if source == "home_office" else 1})
+            item_lines = m.item_lines.get("offence_codes", [])
+            for i, code in enumerate(listed):
+                line = item_lines[i] if i < len(item_lines) else m.lines.get("offence_codes", m.line)
+                codes.append({"line": line, "strand": sid, "measure": _text(m.get("id")), "code": str(code)})
+
+
 def _strategy(v: _Validation, path: Path):
-    """Strategy definition: raw checks with YAML line numbers, then the package's loader. Returns the Strategy or None."""
-    from strategy_update.model.publication import load_strategy
+    """Publication definition: raw checks with YAML line numbers, then the model. Returns (Publication, name)."""
+    from strategy_update.model.publication import publication_from_mapping
 
     suite, name = "strategy_definition", v.rel(path)
     v.suites[suite].file = name
     if not path.exists():
-        v.check(suite, False, CRITICAL, name, None, None, "file present", None, "the strategy definition is missing")
+        v.check(suite, False, CRITICAL, name, None, None, "file present", None,
+                "the publication folder has no definition (publication.yml)")
         return None, None
     try:
-        raw = yaml.load(path.read_bytes().decode("utf-8-sig"), Loader=_LineLoader)
+        raw = yaml.load(path.read_bytes().decode("utf-8-sig"), Loader=LineLoader)
     except UnicodeDecodeError:
         v.check(suite, False, CRITICAL, name, None, None, "UTF-8 encoding", None,
-                "the strategy definition is not UTF-8 text")
+                "the publication definition is not UTF-8 text")
         return None, None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         what = " ".join(str(x) for x in [getattr(exc, "context", None), getattr(exc, "problem", None)] if x)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         v.check(suite, False, CRITICAL, name, mark.line + 1 if mark else None, None, "valid YAML", None,
-                f"the strategy definition is not valid YAML: {what or exc}{where}")
+                f"the publication definition is not valid YAML: {what or exc}{where}")
         return None, None
-    if not isinstance(raw, dict) or not isinstance(raw.get("themes"), list):
-        v.check(suite, False, CRITICAL, name, None, "themes", "a list of themes with strands", None,
-                "the strategy definition has no list of themes")
+    levels = raw.get("levels") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not isinstance(raw.get("sections"), list) or not isinstance(levels, list) \
+            or not levels:
+        v.check(suite, False, CRITICAL, name, None, "sections", "a list of levels and a tree of sections", None,
+                "the publication definition has no 'levels' list or no 'sections' tree")
         return None, None
     v.check(suite, True)
     strands, measures, codes = [], [], []
-    for theme in raw["themes"]:
-        if not isinstance(theme, dict):
-            v.add(suite, CRITICAL, name, None, "themes", "every theme has id, name, strands", _plain(theme),
-                  "a theme is not a mapping with id, name and strands")
-            continue
-        theme_strands = theme.get("strands") or []
-        if not isinstance(theme_strands, list):
-            v.add(suite, CRITICAL, name, getattr(theme, "line", None), "strands", "every theme has a list of strands",
-                  _plain(theme_strands), f"the strands of theme '{_text(theme.get('name'))}' are not a list")
-            continue
-        for strand in theme_strands:
-            if not isinstance(strand, dict):
-                v.add(suite, CRITICAL, name, getattr(theme, "line", None), "strands", "every strand is a mapping",
-                      _plain(strand), f"a strand of theme '{_text(theme.get('name'))}' is not a mapping")
-                continue
-            sid = _text(strand.get("id"))
-            open_data = [m for m in strand.get("measures") or [] if isinstance(m, dict)]
-            extracts = [m for m in strand.get("force_extract_measures") or [] if isinstance(m, dict)]
-            strands.append({"line": strand.line, "id": sid, "name": _text(strand.get("name")),
-                            "theme": _text(theme.get("name")), "lead_role": _text(strand.get("lead_role")),
-                            "aim": _text(strand.get("aim")),
-                            "tracker_name": _text(strand.get("tracker_name", strand.get("name"))),
-                            "measure_or_statement": "yes" if open_data or _text(strand.get("no_open_data")) else "no"})
-            for kind, items, default in [("measures", open_data, "home_office"),
-                                         ("force_extract_measures", extracts, "force_extract")]:
-                for m in items:
-                    source = _text(m.get("source", default))
-                    listed = m.get("offence_codes") or []
-                    listed = listed if isinstance(listed, list) else [listed]
-                    measures.append({"line": m.line, "strand": sid, "measure": _text(m.get("id")), "kind": kind,
-                                     "source": source,
-                                     "open_data_codes": len(listed) if source == "home_office" else 1})
-                    item_lines = m.item_lines.get("offence_codes", [])
-                    for i, code in enumerate(listed):
-                        line = item_lines[i] if i < len(item_lines) else m.lines.get("offence_codes", m.line)
-                        codes.append({"line": line, "strand": sid, "measure": _text(m.get("id")), "code": str(code)})
+    _walk(v, name, raw["sections"], len(levels), 0, None, strands, measures, codes)
     v.run_batch(suite, "strands", pd.DataFrame(strands, columns=["line", "id", "name", "theme", "lead_role", "aim",
                                                                  "tracker_name", "measure_or_statement"]), name)
     v.run_batch(suite, "measures", pd.DataFrame(measures, columns=["line", "strand", "measure", "kind", "source",
                                                                    "open_data_codes"]), name)
     v.raw_codes = pd.DataFrame(codes, columns=["line", "strand", "measure", "code"])
-    v.raw_force = pd.DataFrame([{"line": raw.lines.get("force"), "force": _text(raw.get("force"))}])
+    v.raw_force = pd.DataFrame([{"line": raw.lines.get("default_force", raw.lines.get("owner_force")),
+                                 "force": v.force}])
+    if v.has_critical(name):
+        return None, name
     try:
-        strategy = load_strategy(path)
+        publication = publication_from_mapping(raw, path.parent, name)
     except InputError as exc:
-        if not v.has_critical(name):
-            v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "the strategy definition can be read",
-                  exc.value, exc.message)
+        v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "the publication definition can be read",
+              exc.value, exc.message)
         return None, name
-    except Exception as exc:  # anything odd in the YAML (e.g. a list where a mapping belongs)
-        v.add(suite, CRITICAL, name, None, None, "the strategy definition can be read", None,
-              f"the strategy definition cannot be read: {type(exc).__name__}: {exc}")
-        return None, name
-    return strategy, name
+    return publication, name
 
 
 def _strategy_cross_checks(v: _Validation, name: str | None) -> None:
@@ -703,7 +688,7 @@ def _strategy_cross_checks(v: _Validation, name: str | None) -> None:
 
 def _population(v: _Validation) -> pd.DataFrame | None:
     suite = "population"
-    paths = sorted((v.data_dir / "raw" / "ons").glob("pfa-population-*.csv"))
+    paths = v.paths.population
     if not v.check(suite, bool(paths), CRITICAL, f"{v.data_dir.name}/raw/ons/", None, None, "population files present",
                    None, "no population files found (data/raw/ons/pfa-population-*.csv)"):
         return None
@@ -735,18 +720,18 @@ def _population(v: _Validation) -> pd.DataFrame | None:
 
 
 def _population_edition(v: _Validation, values: pd.DataFrame | None, strategy, edition: Quarter | None) -> None:
-    if values is None or strategy is None or edition is None:
+    if values is None or edition is None:
         return
     end_year = edition.end_month[0]
-    rows = values[(values["force_name"] == strategy.force) & (values["mid_year_value"] <= end_year)]
+    rows = values[(values["force_name"] == v.force) & (values["mid_year_value"] <= end_year)]
     latest = int(rows["mid_year_value"].max()) if len(rows) else None
-    frame = pd.DataFrame([{"force": strategy.force, "end_year": end_year, "latest_year": latest}])
+    frame = pd.DataFrame([{"force": v.force, "end_year": end_year, "latest_year": latest}])
     v.run_batch("population", "edition", frame, f"{v.data_dir.name}/raw/ons/pfa-population-*.csv")
 
 
 def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
     suite = "home_office_crime"
-    path = v.data_dir / "raw" / "home-office" / "prc-pfa-open-data-tables.csv.gz"
+    path = v.paths.crime
     name = v.rel(path)
     v.suites[suite].file = name
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
@@ -763,7 +748,7 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
     v.run_batch(suite, "rows", frame, name, params)
     if strategy is None:
         return
-    force = strategy.force
+    force = v.force
     rows = frame[frame["Force Name"] == force]
     ok = (rows["Financial Year"].isin(FINANCIAL_YEARS) & rows["Financial Quarter"].isin(["1", "2", "3", "4"])
           & rows["Number of Offences"].str.fullmatch(r"\s*-?[0-9]+\s*"))
@@ -775,7 +760,8 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
     if len(rows) and edition is not None:
         first_data = Quarter.from_index(int(rows["quarter_index"].min()))
         last_data = Quarter.from_index(int(rows["quarter_index"].max()))
-        first_needed = min(strategy.baseline_end.shift(-3), edition.shift(-7))
+        first_needed = edition.shift(-7) if strategy.baseline_end is None else \
+            min(strategy.baseline_end.shift(-3), edition.shift(-7))
         history_start = max(edition.shift(1 - strategy.history_quarters), first_data)
         window_first = min(first_needed, history_start)
         context.update(edition=edition.id, first_data=first_data.id, last_data=last_data.id,
@@ -791,8 +777,8 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
                           columns=["quarter", "financial_year_quarter", "rows"])
     v.run_batch(suite, "force_quarters", window, name, None, context)
     measure_rows = []
-    for strand in strategy.strands:
-        for measure in strand.measures:
+    for strand in strategy.leaves:
+        for measure in strand.open_data_measures:
             if measure.source != "home_office" or not measure.offence_codes:
                 continue
             start = max(window_first, measure.series_start) if measure.series_start else window_first
@@ -817,9 +803,9 @@ def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
     from strategy_update.inputs.readers import load_delivery
 
     suite = "delivery_tracker"
-    if strategy is None or edition is None:
+    if strategy is None or edition is None or strategy.delivery is None:
         return
-    path = v.data_dir / "delivery" / f"{edition.id}.csv"
+    path = v.paths.delivery(edition)
     name = v.rel(path)
     v.suites[suite].file = name
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
@@ -832,7 +818,7 @@ def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
     frame = table.frame.copy()
     frame["strand"] = frame["strand"].str.strip()
     frame["quarter"] = frame["quarter"].str.strip()
-    names = [s.tracker_name for s in strategy.strands]
+    names = [s.tracker_name for s in strategy.leaves]
     v.run_batch(suite, "rows", frame, name,
                 {"quarter_spellings": _edition_spellings(edition), "tracker_names": names},
                 {"edition": edition.id, "tracker_list": "; ".join(names)})
@@ -849,7 +835,7 @@ def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
     v.run_batch(suite, "sums", sums, name)
     present = set(frame["strand"])
     coverage = pd.DataFrame([{"strand_id": s.id, "tracker_name": s.tracker_name,
-                              "supplied": "yes" if s.tracker_name in present else "no"} for s in strategy.strands],
+                              "supplied": "yes" if s.tracker_name in present else "no"} for s in strategy.leaves],
                             columns=["strand_id", "tracker_name", "supplied"])
     v.run_batch(suite, "coverage", coverage, name)
     if not v.has_critical(name):  # the package's own loader must agree
@@ -869,9 +855,9 @@ def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
     suite = "narrative"
     if strategy is None or edition is None:
         return
-    folder = v.data_dir / "narrative" / edition.id
+    folder = v.paths.narrative_folder(edition)
     v.suites[suite].file = v.rel(folder) + "/"
-    ids = [s.id for s in strategy.strands]
+    ids = [s.id for s in strategy.leaves]
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
     markdown = [p for p in entries if p.is_file() and p.suffix == ".md"]
     for other in entries:
@@ -971,7 +957,7 @@ def _force_extracts(v: _Validation, strategy) -> None:
     from strategy_update.inputs.readers import load_force_extract
 
     suite = "force_extracts"
-    folder = v.data_dir / "force-extracts"
+    folder = v.paths.force_extracts
     v.suites[suite].file = v.rel(folder) + "/"
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
     csvs = [p for p in entries if p.is_file() and p.suffix == ".csv"]
@@ -981,7 +967,7 @@ def _force_extracts(v: _Validation, strategy) -> None:
                   "not a force extract (.csv) file; it is ignored")
     if strategy is None:
         return
-    known = [m.id for s in strategy.strands for m in s.force_extract_measures]
+    known = [m.id for s in strategy.leaves for m in s.force_extract_measures]
     files = pd.DataFrame([{"file": v.rel(p), "measure": p.stem} for p in csvs], columns=["file", "measure"])
     v.run_batch(suite, "files", files, None, {"extract_measures": known}, {"measure_list": ", ".join(known)})
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
@@ -1024,11 +1010,11 @@ def _force_extracts(v: _Validation, strategy) -> None:
 
 
 # --- the entry point ---------------------------------------------------------------------------------------------
-def validate_inputs(data_dir: Path, quarter: str | None, strict: bool = False) -> ValidationReport:
+def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: bool = False) -> ValidationReport:
     """Check every input of an edition. Never raises for bad input: every problem is a Finding in the report."""
     started = time.perf_counter()
-    data_dir = Path(data_dir)
-    v = _Validation(data_dir, strict)
+    data_dir = Path(paths.data)
+    v = _Validation(paths, force, strict)
     if not data_dir.is_dir():
         v.add("home_office_crime", CRITICAL, str(data_dir), None, None, "data folder present", None,
               f"the data folder {data_dir} does not exist")
@@ -1036,7 +1022,7 @@ def validate_inputs(data_dir: Path, quarter: str | None, strict: bool = False) -
     v.ge = _guarded(v, "home_office_crime", _GreatExpectations, None)  # the import takes a few seconds, once
     with v.timed("strategy_definition"):
         strategy, strategy_file = _guarded(v, "strategy_definition", lambda: _strategy(
-            v, data_dir / "strategy" / f"{STRATEGY_ID}.yml"), (None, None))
+            v, paths.definition), (None, None))
     if quarter:
         try:
             edition = parse_quarter(quarter)
@@ -1045,6 +1031,11 @@ def validate_inputs(data_dir: Path, quarter: str | None, strict: bool = False) -
                   "quarter id (Q1 to Q4 of a financial year)", str(quarter), str(exc))
     elif strategy is not None:
         edition = strategy.default_quarter
+    if strategy is not None and edition is not None and not strategy.accepts(edition):
+        span = " to ".join(q.id for q in (strategy.first_quarter, strategy.last_quarter) if q)
+        v.add("edition", CRITICAL, strategy_file, None, "--quarter", "the quarter is one of the publication's editions",
+              edition.id, f"the {strategy.title} has no edition for {edition.id}: its editions are {span}")
+    _unknown_publication_folders(v)
     with v.timed("population"):
         population = _guarded(v, "population", lambda: _population(v), None)
     with v.timed("home_office_crime"):
@@ -1064,6 +1055,22 @@ def validate_inputs(data_dir: Path, quarter: str | None, strict: bool = False) -
     return ValidationReport(findings=findings, suites=[v.suites[name] for name in SUITE_ORDER],
                             quarter=edition.id if edition else None, quarter_label=edition.label if edition else None,
                             strict=strict, data_dir=data_dir.name, seconds=round(time.perf_counter() - started, 3))
+
+
+def _unknown_publication_folders(v: _Validation) -> None:
+    """A force's inputs for a publication that does not exist would be silently ignored: say so instead."""
+    from strategy_update.inputs.paths import publication_ids
+
+    force_folder = v.paths.force_inputs.parent
+    known = publication_ids(v.paths.publications)
+    if not force_folder.is_dir():
+        return
+    for folder in sorted(p for p in force_folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if folder.name not in known:
+            v.add("edition", CRITICAL, v.rel(folder) + "/", None, None,
+                  "a force's inputs sit in a folder named after a known publication", folder.name,
+                  f"the inputs in {v.rel(folder)}/ are for publication '{folder.name}', which is not defined "
+                  f"(known publications: {', '.join(known) or 'none'}); rename or move the folder")
 
 
 def _guarded(v: _Validation, suite: str, step, default):

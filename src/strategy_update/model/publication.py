@@ -1,21 +1,27 @@
-"""The strategy definition (strands, themes, leads, measures, baseline), read from one YAML file."""
+"""A publication, defined once as data (``publications/<id>/publication.yml``): its sections tree, measures,
+named comparisons, baseline, narrative headings, delivery tracker, pages and reference documents.
+
+Nothing here reads files: the definition reader (``inputs.readers.read_definition``) parses the YAML and this module
+turns the mapping into the model. Validation has already checked the mapping by then, so a structural problem
+here is a bug or a file that skipped validation; it still becomes an InputError naming the file and key.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
+
+HOME_OFFICE, FORCE_EXTRACT = "home_office", "force_extract"
 
 
 @dataclass(frozen=True)
 class Measure:
     id: str
     name: str
-    source: str  # "home_office" or "force_extract"
+    source: str  # HOME_OFFICE or FORCE_EXTRACT
     offence_codes: tuple[str, ...] = ()
     proxy: bool = False
     definition_note: str = ""
@@ -24,110 +30,204 @@ class Measure:
 
 
 @dataclass(frozen=True)
-class Strand:
+class Section:
+    """A node of the sections tree (a theme, a strand, a priority, an area). Leaves have pages."""
+
     id: str
     name: str
-    theme_id: str
-    theme_name: str
-    lead_role: str
-    aim: str
-    measures: tuple[Measure, ...]
-    force_extract_measures: tuple[Measure, ...] = ()
+    level: str  # the id of its level, e.g. "strand"
+    parent_id: str = ""
+    parent_name: str = ""
+    lead_role: str = ""
+    aim: str = ""
+    measures: tuple[Measure, ...] = ()
     no_open_data: str = ""
     tracker_name: str = ""
+    children: tuple["Section", ...] = ()
 
     @property
-    def headline(self) -> Measure | None:
-        return self.measures[0] if self.measures else None
+    def open_data_measures(self) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.source == HOME_OFFICE)
+
+    @property
+    def force_extract_measures(self) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.source == FORCE_EXTRACT)
 
 
 @dataclass(frozen=True)
-class Theme:
+class Level:
     id: str
     name: str
-    strands: tuple[Strand, ...]
+    plural: str
 
 
 @dataclass(frozen=True)
-class Strategy:
+class NarrativeSection:
+    heading: str  # the level-2 heading the lead writes
+    title: str  # the page heading, a template of period labels (see ``period_labels``)
+
+
+@dataclass(frozen=True)
+class DeliveryColumn:
+    column: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    total: DeliveryColumn
+    parts: tuple[DeliveryColumn, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.total.column] + [p.column for p in self.parts]
+
+
+@dataclass(frozen=True)
+class Publication:
     id: str
     title: str
     short_title: str
     organisation: str
-    force: str
+    owner_force: str
+    default_force: str
     default_quarter: Quarter
-    baseline_end: Quarter
+    first_quarter: Quarter | None
+    last_quarter: Quarter | None
+    baseline_end: Quarter | None
+    baseline_name: str
     history_quarters: int
-    themes: tuple[Theme, ...]
+    levels: tuple[Level, ...]
+    comparisons: tuple[str, ...]
+    narrative: tuple[NarrativeSection, ...]
+    delivery: Delivery | None
+    pages_before: tuple[str, ...]
+    shared_pages: tuple[str, ...]
+    appendices: tuple[str, ...]
+    reference: dict
+    sections: tuple[Section, ...]
+    folder: Path = field(default=Path("."), compare=False)
     source_file: str = field(default="", compare=False)
 
     @property
-    def strands(self) -> list[Strand]:
-        return [s for t in self.themes for s in t.strands]
+    def leaf_level(self) -> Level:
+        return self.levels[-1]
 
-    def strand(self, strand_id: str) -> Strand:
-        for strand in self.strands:
-            if strand.id == strand_id:
-                return strand
-        known = ", ".join(s.id for s in self.strands)
-        raise InputError(f"unknown strand '{strand_id}'. Known strands: {known}",
-                         file=self.source_file, rule="strand exists in the strategy definition")
+    @property
+    def leaves(self) -> list[Section]:
+        """The sections with pages, in the definition's order."""
+        def walk(nodes):
+            for node in nodes:
+                yield from (walk(node.children) if node.children else [node])
+        return list(walk(self.sections))
+
+    @property
+    def groups(self) -> list[tuple[Section | None, list[Section]]]:
+        """(top-level section, its leaves) for a tree of two or more levels; one group (None, leaves) otherwise."""
+        if len(self.levels) == 1:
+            return [(None, self.leaves)]
+        return [(top, [leaf for leaf in self.leaves if leaf.parent_id == top.id]) for top in self.sections]
+
+    @property
+    def measures(self) -> list[tuple[Section, Measure]]:
+        return [(leaf, m) for leaf in self.leaves for m in leaf.measures]
+
+    def section(self, section_id: str) -> Section:
+        for leaf in self.leaves:
+            if leaf.id == section_id:
+                return leaf
+        known = ", ".join(s.id for s in self.leaves)
+        raise InputError(f"unknown {self.leaf_level.id} '{section_id}'. Known: {known}", file=self.source_file,
+                         rule=f"{self.leaf_level.id} exists in the publication definition")
+
+    def edition_title(self, force: str) -> str:
+        """The owner's edition carries the title; another force's edition says whose framework it applies."""
+        return self.title if force == self.owner_force else f"{self.title}: measures for {force}"
+
+    def accepts(self, quarter: Quarter) -> bool:
+        return ((self.first_quarter is None or quarter >= self.first_quarter)
+                and (self.last_quarter is None or quarter <= self.last_quarter))
 
 
-def _quarter(value, file: str, what: str) -> Quarter:
+def period_labels(quarter: Quarter) -> dict[str, str]:
+    """The labels a definition's templates may use."""
+    return {"quarter": quarter.short_label, "quarter_label": quarter.label, "quarter_months": quarter.months_label,
+            "next_quarter_months": quarter.shift(1).months_label, "twelve_months": quarter.twelve_months_label()}
+
+
+# --- from the parsed YAML ------------------------------------------------------------------------------------
+def _quarter(value, file: str, key: str) -> Quarter | None:
+    if value in (None, ""):
+        return None
     try:
         return parse_quarter(str(value))
     except QuarterError as exc:
-        raise InputError(str(exc), file=file, column=what, rule="valid quarter id") from None
+        raise InputError(str(exc), file=file, column=key, rule="valid quarter id") from None
 
 
-def _measure(raw: dict, file: str, source_default: str) -> Measure:
-    start = raw.get("series_start")
+def _text(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _measure(raw: dict, file: str) -> Measure:
     return Measure(
-        id=str(raw["id"]),
-        name=str(raw["name"]),
-        source=str(raw.get("source", source_default)),
-        offence_codes=tuple(str(c) for c in raw.get("offence_codes", [])),
-        proxy=bool(raw.get("proxy", False)),
-        definition_note=" ".join(str(raw.get("definition_note", "")).split()),
-        series_start=_quarter(start, file, "series_start") if start else None,
-        unit=str(raw.get("unit", "crimes")),
+        id=str(raw["id"]), name=str(raw["name"]), source=str(raw.get("source", HOME_OFFICE)),
+        offence_codes=tuple(str(c) for c in raw.get("offence_codes") or []),
+        proxy=bool(raw.get("proxy", False)), definition_note=_text(raw.get("definition_note", "")),
+        series_start=_quarter(raw.get("series_start"), file, "series_start"), unit=str(raw.get("unit", "crimes")),
     )
 
 
-def load_strategy(path: Path) -> Strategy:
-    """Read the definition. Structural problems become InputError naming the file and key."""
-    path = Path(path)
+def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent: dict | None) -> Section:
+    children = raw.get("sections") or []
+    if depth + 1 < len(levels) and not children:
+        raise InputError(f"{levels[depth].name.lower()} '{raw.get('id')}' has no {levels[depth + 1].plural.lower()}",
+                         file=file, rule="every section above the last level has sections")
+    kids = tuple(_section(c, depth + 1, levels, file, raw) for c in children) if depth + 1 < len(levels) else ()
+    return Section(
+        id=str(raw["id"]), name=str(raw["name"]), level=levels[depth].id,
+        parent_id=str(parent["id"]) if parent else "", parent_name=str(parent["name"]) if parent else "",
+        lead_role=_text(raw.get("lead_role", "")), aim=_text(raw.get("aim", "")),
+        measures=tuple(_measure(m, file) for m in raw.get("measures") or []),
+        no_open_data=_text(raw.get("no_open_data", "")), tracker_name=str(raw.get("tracker_name", raw["name"])),
+        children=kids,
+    )
+
+
+def _delivery(raw: dict | None) -> Delivery | None:
+    if not raw:
+        return None
+    return Delivery(DeliveryColumn(**raw["total"]), tuple(DeliveryColumn(**p) for p in raw["parts"]))
+
+
+def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
+    """The model of a parsed definition. Structural problems become an InputError naming the file and key."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("strategy definition not found", file=str(path)) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError(f"strategy definition is not valid YAML: {exc}", file=str(path)) from None
-    file = str(path)
-    try:
-        themes = []
-        for t in raw["themes"]:
-            strands = []
-            for s in t["strands"]:
-                strands.append(Strand(
-                    id=str(s["id"]), name=str(s["name"]), theme_id=str(t["id"]), theme_name=str(t["name"]),
-                    lead_role=str(s["lead_role"]), aim=str(s["aim"]),
-                    measures=tuple(_measure(m, file, "home_office") for m in s.get("measures") or []),
-                    force_extract_measures=tuple(
-                        _measure(m, file, "force_extract") for m in s.get("force_extract_measures") or []),
-                    no_open_data=" ".join(str(s.get("no_open_data", "")).split()),
-                    tracker_name=str(s.get("tracker_name", s["name"])),
-                ))
-            themes.append(Theme(id=str(t["id"]), name=str(t["name"]), strands=tuple(strands)))
-        return Strategy(
+        levels = tuple(Level(str(v["id"]), str(v["name"]), str(v["plural"])) for v in raw["levels"])
+        baseline = raw.get("baseline") or {}
+        pages = raw.get("pages") or {}
+        return Publication(
             id=str(raw["id"]), title=str(raw["title"]), short_title=str(raw.get("short_title", raw["title"])),
-            organisation=str(raw["organisation"]), force=str(raw["force"]),
+            organisation=str(raw["organisation"]), owner_force=str(raw["owner_force"]),
+            default_force=str(raw.get("default_force", raw["owner_force"])),
             default_quarter=_quarter(raw["default_quarter"], file, "default_quarter"),
-            baseline_end=_quarter(raw["baseline_end_quarter"], file, "baseline_end_quarter"),
-            history_quarters=int(raw.get("history_quarters", 20)),
-            themes=tuple(themes), source_file=file,
+            first_quarter=_quarter(raw.get("first_quarter"), file, "first_quarter"),
+            last_quarter=_quarter(raw.get("last_quarter"), file, "last_quarter"),
+            baseline_end=_quarter(baseline.get("end_quarter"), file, "baseline.end_quarter"),
+            baseline_name=str(baseline.get("name", "")), history_quarters=int(raw.get("history_quarters", 20)),
+            levels=levels, comparisons=tuple(str(c) for c in raw["comparisons"]),
+            narrative=tuple(NarrativeSection(str(n["heading"]), str(n.get("title", n["heading"])))
+                            for n in raw.get("narrative") or []),
+            delivery=_delivery(raw.get("delivery")),
+            pages_before=tuple(pages.get("before") or ()), shared_pages=tuple(pages.get("shared") or ()),
+            appendices=tuple(pages.get("appendices") or ()), reference=dict(raw.get("reference") or {}),
+            sections=tuple(_section(s, 0, levels, file, None) for s in raw["sections"]),
+            folder=Path(folder), source_file=file,
         )
-    except (KeyError, TypeError) as exc:
-        raise InputError(f"strategy definition is missing a required key {exc}", file=file,
-                         rule="every theme has id, name, strands; every strand has id, name, lead_role, aim") from None
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise InputError(f"the publication definition is missing or has a malformed key ({type(exc).__name__}: "
+                         f"{exc})", file=file, rule="the definition follows the documented format") from None
+
+
+# TEMPORARY, while callers move over: the previous strategy model and its loader.
+from strategy_update.model.legacy import Strand, Strategy, Theme, load_strategy  # noqa: E402,F401

@@ -13,11 +13,12 @@ import pandas as pd
 from strategy_update.compute import spc
 from strategy_update.render import charts
 from strategy_update.render import chart_images as charts_server
-from strategy_update.model.publication import Strand
+from strategy_update.model.publication import HOME_OFFICE, Section
 from strategy_update.compute.edition import Edition, MeasureResult, quarter_axis_label, seasonal_table
 from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate
 from strategy_update.compute.measures import Comparison
 from strategy_update.core.periods import parse_quarter
+from strategy_update.inputs.readers import display_path
 
 DOWNLOADS = Path("downloads")
 PNG_SIZE = {"width": 900, "height": 420}
@@ -73,7 +74,7 @@ def derivation(result: MeasureResult, c: Comparison) -> str:
     for label, quarters in (("Current", c.current_quarters), ("Base", c.base_quarters)):
         lines.append(f"**{label} period:** " + ", ".join(parse_quarter(q).label for q in quarters) + ".")
         lines.append("")
-    if result.measure.source == "home_office" and not result.rows.empty:
+    if result.measure.source == HOME_OFFICE and not result.rows.empty:
         used = result.rows[result.rows["quarter"].isin(c.current_quarters + c.base_quarters)]
         table = used.pivot_table(index="quarter", columns="Offence Code", values="count", aggfunc="sum",
                                  fill_value=0)
@@ -102,7 +103,7 @@ def spc_summary(result: MeasureResult) -> str:
 def rate_derivation(result: MeasureResult, edition: Edition) -> str:
     """Where the population comes from: the ONS row used, by file and line."""
     year, people = result.population
-    rows = edition.population[(edition.population["force_name"] == edition.strategy.force)
+    rows = edition.population[(edition.population["force_name"] == edition.force)
                               & (edition.population["mid_year"] == year)]
     source = f"`{rows['source_file'].iloc[0]}` line {int(rows['line'].iloc[0])}" if len(rows) else "the ONS table"
     return "\n".join([
@@ -110,7 +111,7 @@ def rate_derivation(result: MeasureResult, edition: Edition) -> str:
         f"**Formula:** rate = count / population x 1,000 = {format_count(result.headline.current)} / "
         f"{format_count(people)} x 1,000 = {format_rate(result.rate)} (rounded to two decimal places).", "",
         f"**Periods:** the count is the {edition.quarter.twelve_months_label()}; the population is the ONS mid-{year} "
-        f"estimate for {edition.strategy.force} (the estimate for the calendar year in which the period ends, or the "
+        f"estimate for {edition.force} (the estimate for the calendar year in which the period ends, or the "
         "latest published before it).", "",
         f"**Input rows:** population from {source}; the count's rows are listed under the 12-month comparison.",
         ":::"])
@@ -156,7 +157,7 @@ def write_download(frame: pd.DataFrame, name: str) -> str:
     return path.as_posix()
 
 
-def measure_charts(result: MeasureResult, edition: Edition, strand: Strand) -> list[tuple[object, str, str]]:
+def measure_charts(result: MeasureResult, edition: Edition, strand: Section) -> list[tuple[object, str, str]]:
     """(figure, alt text, download path) for the bar, SPC and seasonal charts of one measure."""
     m = result.measure
     unit = m.unit
@@ -166,7 +167,7 @@ def measure_charts(result: MeasureResult, edition: Edition, strand: Strand) -> l
     title = f"{m.name}: {unit} per {granularity}, {first} to {last}"
     fig = charts.bar_chart(result.native_labels, result.native_values, result.native_current, title, unit,
                            edition.quarter.twelve_months_label(), "Earlier")
-    alt = (f"Bar chart of {m.name.lower()} per {granularity} in {edition.strategy.force}, {first} to {last}; "
+    alt = (f"Bar chart of {m.name.lower()} per {granularity} in {edition.force}, {first} to {last}; "
            f"the {edition.quarter.twelve_months_label()} are highlighted and total {format_count(result.headline.current)}.")
     data = pd.DataFrame({granularity: result.native_labels, unit: result.native_values,
                          "in_current_12_months": [lab in result.native_current for lab in result.native_labels]})
@@ -196,10 +197,10 @@ def measure_charts(result: MeasureResult, edition: Edition, strand: Strand) -> l
 
 
 # --- page sections ---------------------------------------------------------------------------------
-def strand_measures_intro(strand: Strand, results: list[MeasureResult]) -> str:
+def strand_measures_intro(edition: Edition, strand: Section, results: list[MeasureResult]) -> str:
     """What the figures below are, or a plain statement that open data has no measure for this strand."""
-    open_data = [r for r in results if r.measure.source == "home_office"]
-    extracts = [r for r in results if r.measure.source != "home_office"]
+    open_data = [r for r in results if r.measure.source == HOME_OFFICE]
+    extracts = [r for r in results if r.measure.source != HOME_OFFICE]
     parts = []
     if open_data:
         names = ", ".join(r.measure.name.lower() for r in open_data)
@@ -213,14 +214,14 @@ def strand_measures_intro(strand: Strand, results: list[MeasureResult]) -> str:
                          "not from open data.")
         else:
             parts.append(f"The force's own extract for **{r.measure.name.lower()}** "
-                         f"(`data/force-extracts/{r.measure.id}.csv`) was not supplied for this edition, "
+                         f"(`{display_path(edition.paths.force_extract(r.measure.id))}`) was not supplied for this edition, "
                          "so no figures are shown for it.")
     if not open_data and not extracts:
         parts.append("This strand is reported through its narrative and delivery plan only.")
     return "\n\n".join(parts)
 
 
-def measure_section(result: MeasureResult, edition: Edition, strand: Strand) -> list:
+def measure_section(result: MeasureResult, edition: Edition, strand: Section) -> list:
     """Everything shown for one measure, as display objects in page order."""
     from IPython.display import Markdown
 
@@ -276,13 +277,13 @@ def narrative_text(narrative, section: str, what: str) -> str:
     return narrative.sections[section]
 
 
-def strand_delivery(edition: Edition, strand: Strand) -> str:
+def strand_delivery(edition: Edition, strand: Section) -> str:
     from strategy_update.compute.delivery import delivery_rows
 
-    row = next(r for r in delivery_rows(edition.strategy, edition.delivery) if r.strand_id == strand.id)
+    row = next(r for r in delivery_rows(edition.publication, edition.delivery) if r.strand_id == strand.id)
     if not row.supplied:
         return (f"*No delivery plan data was supplied for {edition.quarter.short_label} "
-                f"(`data/delivery/{edition.quarter.id}.csv`).*")
+                f"(`{display_path(edition.paths.delivery(edition.quarter))}`).*")
     table = markdown_table(["Total actions", "Complete", "Ongoing", "At risk"],
                            [[format_count(row.total), format_count(row.complete), format_count(row.ongoing),
                              format_count(row.at_risk)]])
@@ -292,4 +293,4 @@ def strand_delivery(edition: Edition, strand: Strand) -> str:
                 f" not the total of {format_count(row.total)}: {format_count(abs(row.uncategorised))} actions are "
                 f"{'not categorised' if row.uncategorised > 0 else 'counted twice'}.\n:::")
     return (f"Actions in this strand's delivery plan at the end of {edition.quarter.months_label}, from "
-            f"`data/delivery/{edition.quarter.id}.csv` (line {row.line}):\n\n{table}{note}")
+            f"`{display_path(edition.paths.delivery(edition.quarter))}` (line {row.line}):\n\n{table}{note}")

@@ -7,12 +7,13 @@ from strategy_update.compute.edition import Edition, analyse_strand
 from strategy_update.core.formatting import format_change, format_count, format_pct
 from strategy_update.render.report import count_phrase, markdown_table
 from strategy_update.compute.spc import latest_signal_short
+from strategy_update.inputs.readers import display_path
 
 
 def _headlines(edition: Edition) -> list[tuple]:
     """(strand, headline result or None) for every strand, in the definition's order."""
     out = []
-    for strand in edition.strategy.strands:
+    for strand in edition.publication.leaves:
         available = [r for r in analyse_strand(edition, strand) if r.available]
         out.append((strand, available[0] if available else None))
     return out
@@ -21,14 +22,16 @@ def _headlines(edition: Edition) -> list[tuple]:
 def strand_table(edition: Edition) -> str:
     """One table per theme: each strand's headline measure, its changes and its control chart signal."""
     q = edition.quarter
-    header = ["Strand", "Headline measure", q.twelve_months_label(), "Change on previous 12 months",
-              f"Change on pre-Covid baseline ({edition.strategy.baseline_end.twelve_months_label()})",
+    baseline = edition.publication.baseline_end
+    header = [edition.publication.leaf_level.name, "Headline measure", q.twelve_months_label(),
+              "Change on previous 12 months",
+              f"Change on {edition.publication.baseline_name} ({baseline.twelve_months_label()})",
               "Control chart (latest quarter)"]
     headlines = dict((s.id, r) for s, r in _headlines(edition))
     blocks = []
-    for theme in edition.strategy.themes:
+    for theme, leaves in edition.publication.groups:
         rows = []
-        for strand in theme.strands:
+        for strand in leaves:
             result = headlines[strand.id]
             link = f"[{strand.name}](strands/{strand.id}.ipynb)"
             if result is None:
@@ -40,7 +43,8 @@ def strand_table(edition: Edition) -> str:
                          f"{format_change(year.change)} ({format_pct(year.pct_change)})",
                          f"{format_change(baseline.change)} ({format_pct(baseline.pct_change)})",
                          latest_signal_short(result.chart) if result.chart else "n/a"])
-        blocks.append(f"### {theme.name}\n\n" + markdown_table(header, rows))
+        table = markdown_table(header, rows)
+        blocks.append(f"### {theme.name}\n\n{table}" if theme else table)
     return "\n\n".join(blocks)
 
 
@@ -63,34 +67,39 @@ def headline_sentences(edition: Edition) -> str:
 
 
 def delivery_section(edition: Edition) -> str:
-    rows = delivery_rows(edition.strategy, edition.delivery)
+    tracker = display_path(edition.paths.delivery(edition.quarter))
+    rows = delivery_rows(edition.publication, edition.delivery)
     if not any(r.supplied for r in rows):
         return (f"*No delivery plan data was supplied for {edition.quarter.short_label} "
-                f"(`data/delivery/{edition.quarter.id}.csv`). Strand pages say so too.*")
+                f"(`{tracker}`). Strand pages say so too.*")
     t = totals(rows)
     table_rows = []
-    for theme in edition.strategy.themes:
-        for r in (r for r in rows if r.theme_name == theme.name):
+    for theme, leaves in edition.publication.groups:
+        group = theme.name if theme else ""
+        for r in (r for r in rows if r.strand_id in {leaf.id for leaf in leaves}):
             if not r.supplied:
-                table_rows.append([theme.name, r.strand_name, "not supplied", "", "", "", ""])
+                table_rows.append([group, r.strand_name, "not supplied", "", "", "", ""])
                 continue
             note = ""
             if r.uncategorised:
                 note = (f"Parts add up to {format_count(r.total - r.uncategorised)}, not {format_count(r.total)}")
-            table_rows.append([theme.name, r.strand_name, format_count(r.total), format_count(r.complete),
+            table_rows.append([group, r.strand_name, format_count(r.total), format_count(r.complete),
                                format_count(r.ongoing), format_count(r.at_risk), note])
     table_rows.append(["**Total**", f"**{count_phrase(t['strands_reported'], 'strand')}**",
                        f"**{format_count(t['total'])}**", f"**{format_count(t['complete'])}**",
                        f"**{format_count(t['ongoing'])}**", f"**{format_count(t['at_risk'])}**", ""])
-    table = markdown_table(["Theme", "Strand", "Total actions", "Complete", "Ongoing", "At risk", "Data quality note"],
-                           table_rows)
+    levels = [level.name for level in edition.publication.levels]
+    header = [levels[0], levels[-1], "Total actions", "Complete", "Ongoing", "At risk", "Data quality note"]
+    if len(levels) == 1:  # no grouping level: no group column
+        header, table_rows = header[1:], [row[1:] for row in table_rows]
+    table = markdown_table(header, table_rows)
     supplied = [r for r in rows if r.supplied]
     audit = "\n".join([
         ":::{dropdown} How this was calculated: delivery plan totals",
         "**Formula:** each total is the sum of the strand rows above; the data quality note compares each strand's "
         "total actions with complete + ongoing + at risk.", "",
         f"**Period:** actions at the end of {edition.quarter.months_label}.", "",
-        f"**Input rows:** `data/delivery/{edition.quarter.id}.csv` lines "
+        f"**Input rows:** `{tracker}` lines "
         f"{', '.join(str(r.line) for r in supplied)}: total actions "
         f"{' + '.join(format_count(r.total) for r in supplied)} = {format_count(t['total'])}; complete "
         f"{' + '.join(format_count(r.complete) for r in supplied)} = {format_count(t['complete'])}; ongoing "

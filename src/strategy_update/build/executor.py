@@ -1,0 +1,148 @@
+"""Running the notebooks of an edition with papermill: in parallel, one kernel per worker, only what changed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from tqdm import tqdm
+
+from strategy_update.build.incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run,
+                                               package_versions, save_keys)
+from strategy_update.core.errors import BuildError
+
+# --- notebooks -------------------------------------------------------------------------------------
+# Each worker process keeps one kernel for all the notebooks it runs: starting a kernel, importing pandas and
+# plotly and starting Chromium for the chart images cost more than most strand notebooks themselves. A
+# first cell resets the kernel before each notebook (namespace, folder, execution count), and is dropped
+# from the executed notebook, so each page is computed exactly as in a fresh kernel.
+PREPARE_TAG = "pipeline-prepare"
+PREPARE_CODE = """%reset -f
+import os
+os.chdir({cwd!r})
+get_ipython().execution_count = 1
+"""
+_worker = {"kernel": None}
+
+
+def _worker_kernel(log_path: Path):
+    """This worker's kernel manager (started by papermill at the first notebook, shut down when the worker exits)."""
+    if _worker["kernel"] is None:
+        from multiprocessing import util
+
+        from jupyter_client.manager import AsyncKernelManager
+
+        # Kernels write start-up chatter to stderr; keep it in a log beside the outputs, not on the console.
+        log = open(log_path, "w", encoding="utf-8")
+        os.dup2(log.fileno(), 2)
+        _worker["kernel"] = AsyncKernelManager(kernel_name="python3")
+        util.Finalize(None, stop_worker_kernel, exitpriority=10)
+    return _worker["kernel"]
+
+
+def stop_worker_kernel() -> None:
+    """Shut the kernel down cleanly, so the Chromium it started for chart images exits with it."""
+    from jupyter_core.utils import run_sync
+
+    kernel, _worker["kernel"] = _worker["kernel"], None
+    if kernel is not None and kernel.has_kernel:
+        run_sync(kernel.shutdown_kernel)(now=False)
+
+
+def _execute(template: str, output: str, parameters: dict, cwd: str, work: str) -> tuple[str, float]:
+    """Run one notebook with papermill (in a worker process). Returns (output, seconds)."""
+    import nbformat
+    import papermill
+
+    start = time.perf_counter()
+    kernel = _worker_kernel(Path(work) / f"kernel-{os.getpid()}.log")
+    notebook = nbformat.read(template, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(PREPARE_CODE.format(cwd=str(Path(cwd).resolve())),
+                                                       metadata={"tags": [PREPARE_TAG, "remove-cell"]}))
+    papermill.execute_notebook(notebook, output, parameters=parameters, cwd=cwd, kernel_name="python3",
+                               km=kernel, progress_bar=False, log_output=False,
+                               request_save_on_cell_execute=False)
+    _tidy_executed(Path(output))
+    return output, time.perf_counter() - start
+
+
+def _tidy_executed(path: Path) -> None:
+    """Drop the pipeline's prepare cell, and hide papermill's injected-parameters cell: it is for the reviewer of
+    the .ipynb, not the published page."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [cell for cell in nb.cells if PREPARE_TAG not in cell.metadata.get("tags", [])]
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = tags + ["remove-cell"]
+    nbformat.write(nb, path)
+
+
+def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
+                  log=print) -> dict[str, float | None]:
+    """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
+    (None when reused)."""
+    library = library_digest(Path(__file__).parents[1])
+    versions = package_versions()
+    keys_file = work / "notebook-keys.json"
+    previous = load_keys(keys_file)
+    # Keys are planned before anything runs, so the provenance page can show them.
+    # Most notebooks read the same files (the Home Office table above all): hash each file once.
+    digests = {path: file_digest(path) for path in {p for job in jobs for p in job.inputs}}
+    keys = {}
+    for job in jobs:
+        if job.name != "provenance":
+            keys[job.name] = job_key(job, library, versions, digests)
+    planned = work / "planned-keys.json"
+    if load_keys(planned) != keys:
+        save_keys(planned, keys)
+    provenance = [j for j in jobs if j.name == "provenance"]
+    for job in provenance:
+        keys[job.name] = job_key(Job(**{**job.__dict__, "inputs": job.inputs + (planned,)}), library, versions,
+                                 digests)
+    to_run = [j for j in jobs if needs_run(j, keys[j.name], previous, work, force)]
+    timings: dict[str, float | None] = {j.name: None for j in jobs if j not in to_run}
+    log(f"Notebooks: {len(to_run)} to execute, {len(timings)} unchanged and reused"
+        + (" (--force)" if force else ""))
+    if not to_run:
+        return timings
+    for job in to_run:  # forget the old key first: a failed run must run again next time
+        previous.pop(job.name, None)
+        (work / job.cwd).mkdir(parents=True, exist_ok=True)
+    save_keys(keys_file, previous)
+    bar = tqdm(total=len(to_run), unit="notebook", desc="  executing", file=sys.stderr,
+               disable=None, dynamic_ncols=True)
+    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(_execute, str(j.template), str(work / j.output), j.parameters,
+                               str(work / j.cwd), str(work)): j for j in to_run}
+        for done, future in enumerate(as_completed(futures), start=1):
+            job = futures[future]
+            try:
+                _, seconds = future.result()
+            except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
+                for other in futures:
+                    other.cancel()
+                bar.close()
+                raise BuildError(f"notebook for '{job.name}' failed: {_last_line(exc)}") from None
+            previous[job.name] = keys[job.name]
+            save_keys(keys_file, previous)
+            timings[job.name] = seconds
+            ran = {k: v for k, v in timings.items() if v is not None}
+            slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
+            bar.set_postfix_str(f"slowest: {slowest}")
+            bar.update()
+            if bar.disable:
+                log(f"  [{done}/{len(to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
+    bar.close()
+    return timings
+
+
+def _last_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[-1] if text else type(exc).__name__
+

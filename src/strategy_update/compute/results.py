@@ -1,0 +1,262 @@
+"""The compute stage's output: one tidy table of every figure, computed for all forces at once.
+
+Inputs become *observations* (a value per force, measure and span of months) and *input rows* (the source
+lines behind each observation). ``compute_results`` turns them into one row per figure, with the input lines
+behind it, so pages, checks and the audit trail read one table instead of re-deriving figures.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from strategy_update.compute import spc
+from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
+from strategy_update.compute.delivery import delivery_rows, totals
+from strategy_update.core.periods import Quarter, parse_quarter, QuarterError
+from strategy_update.model.publication import Measure, Strand
+
+KEY = ["force", "section", "measure"]
+OBSERVATION_COLUMNS = KEY + ["period", "first_month", "last_month", "value", "source_file"]
+INPUT_ROW_COLUMNS = KEY + ["period", "source_file", "line", "code", "value"]
+TEXT_COLUMNS = ["publication", "force", "section", "measure", "statistic", "comparison", "period", "period_label",
+                "base_period", "base_period_label"]
+COLUMNS = TEXT_COLUMNS + ["value", "text", "source_file", "lines"]
+SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
+    ("value", pa.float64()), ("text", pa.string()), ("source_file", pa.string()), ("lines", pa.list_(pa.int64()))])
+
+
+# --- observations ----------------------------------------------------------------------------------
+def observations_from_crime(crime: pd.DataFrame, measures: list[tuple[str, Measure]],
+                            forces: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Quarterly counts per force x Home Office measure from ``load_crime`` rows, and the rows behind them.
+
+    A quarter with no rows for a measure's codes has no observation, so it comes out missing (NaN), never 0,
+    as in measures.quarterly_series. Force-extract measures (``source == "force_extract"``) are skipped here:
+    their observations will come from the force-extract reader, each monthly, quarterly or 3-month-range
+    period becoming a span, and compute_results treats them the same way.
+    """
+    codes = pd.DataFrame(
+        [(section, m.id, order, code, m.series_start.id if m.series_start else "")
+         for order, (section, m) in enumerate(measures) if m.source == "home_office"
+         for code in dict.fromkeys(m.offence_codes)],  # a code listed twice still counts once
+        columns=["section", "measure", "order", "code", "series_start"])
+    rows = crime if forces is None else crime[crime["Force Name"].isin(forces)]
+    # A merge, not isin: one offence code can count towards several measures (92A: trafficking and drugs).
+    rows = rows[["Force Name", "Offence Code", "count", "quarter", "line", "source_file"]].merge(
+        codes, left_on="Offence Code", right_on="code")
+    rows = rows[rows["quarter"] >= rows["series_start"]]  # quarter ids sort as text, as in measure_rows
+    rows = rows.rename(columns={"Force Name": "force", "quarter": "period", "count": "value"})
+    rows = rows.sort_values(["force", "order", "period", "line"], kind="stable").reset_index(drop=True)
+    obs = (rows.groupby(["force", "order", "section", "measure", "period"], sort=True)
+           .agg(value=("value", "sum"), source_file=("source_file", "first")).reset_index())
+    spans = {p: quarter_span(parse_quarter(p)) for p in obs["period"].unique()}
+    obs["first_month"] = np.array([spans[p].first_month for p in obs["period"]], dtype="int64")
+    obs["last_month"] = obs["first_month"] + 2
+    obs["value"] = obs["value"].astype(float)
+    return obs[OBSERVATION_COLUMNS], rows[INPUT_ROW_COLUMNS]
+
+
+# --- the results table -----------------------------------------------------------------------------
+def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, population: pd.DataFrame, *,
+                    publication_id: str, quarter: Quarter, comparisons: list[str], baseline_end: Quarter | None,
+                    history_quarters: int, forces: list[str] | None = None) -> pd.DataFrame:
+    """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline."""
+    unknown = [name for name in comparisons if name not in COMPARISONS]
+    if unknown:
+        raise ValueError(f"unknown comparison(s) {unknown}; known: {sorted(COMPARISONS)}")
+    obs = observations if forces is None else observations[observations["force"].isin(forces)]
+    obs = obs.reset_index(drop=True)
+    keys = obs[KEY].drop_duplicates().reset_index(drop=True)
+    keys["order"] = range(len(keys))
+    keys["source_file"] = obs.groupby(KEY, sort=False)["source_file"].first().to_numpy()
+    targets = pd.concat([_history_targets(obs, keys, quarter, history_quarters),
+                         _comparison_targets(obs, keys, quarter, comparisons, baseline_end)], ignore_index=True)
+    figures = resolve_spans(obs, targets, KEY)
+    lines_of: dict[tuple, list[int]] = {}
+    for key in zip(*(input_rows[c].tolist() for c in KEY + ["period", "line"])):
+        lines_of.setdefault(key[:-1], []).append(int(key[-1]))
+    figures["lines"] = [sorted(chain.from_iterable(lines_of.get((f, s, m, p), ()) for p in used))
+                        for f, s, m, used in zip(*(figures[c].tolist() for c in KEY + ["used"]))]
+    series = figures[figures["comparison"] == ""]
+    blocks = [series.assign(statistic="series", block=0, sub=series["first_month"]),
+              *_comparison_rows(figures[figures["comparison"] != ""]),
+              *_population_rows(keys, figures, population, quarter, comparisons[:1]),
+              *_spc_rows(series)]
+    results = pd.concat(blocks, ignore_index=True).sort_values(["order", "block", "sub"], kind="stable")
+    results["publication"] = publication_id
+    return tidy(results)
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """The results columns in order with their types: text '' when absent, value float, lines a list of ints."""
+    out = pd.DataFrame(index=range(len(frame)))
+    for column in TEXT_COLUMNS + ["text", "source_file"]:
+        values = frame[column] if column in frame else pd.Series([""] * len(frame))
+        out[column] = pd.Series(values.to_numpy(), dtype=object).fillna("").astype(str).to_numpy()
+    out["value"] = pd.to_numeric(pd.Series(frame["value"].to_numpy()), errors="coerce").astype("float64")
+    out["lines"] = [[int(x) for x in lines] for lines in frame["lines"]]
+    return out[COLUMNS]
+
+
+def _history_targets(obs: pd.DataFrame, keys: pd.DataFrame, quarter: Quarter, history: int) -> pd.DataFrame:
+    """The chart's quarters per key: the last ``history`` up to the edition, from the first quarter with data.
+
+    Mirrors edition._history_start, which starts at max(window, the force's first quarter, series_start):
+    observations_from_crime drops quarters before series_start, so a measure's first observation is where
+    both of those start for it (a measure with leading empty quarters would start at its data, not before).
+    """
+    window = [quarter_span(quarter.shift(k)) for k in range(1 - history, 1)]
+    first = obs.groupby(KEY, sort=False)["first_month"].min()
+    starts = -(-first.to_numpy() // 3) * 3  # a monthly series counts from its first whole quarter
+    spans = pd.DataFrame({"first_month": [s.first_month for s in window], "last_month": [s.last_month for s in window],
+                          "period": [s.id for s in window], "period_label": [s.label for s in window]})
+    frame = keys.assign(start=starts).merge(spans, how="cross")
+    return frame[frame["first_month"] >= frame["start"]].drop(columns="start").assign(comparison="")
+
+
+def _comparison_targets(obs: pd.DataFrame, keys: pd.DataFrame, quarter: Quarter, comparisons: list[str],
+                        baseline_end: Quarter | None) -> pd.DataFrame:
+    """Current and base span of each comparison per key; a rule's spans depend at most on the data's last month."""
+    edition_end = quarter_span(quarter).last_month
+    covered = obs[obs["last_month"] <= edition_end].groupby(KEY, sort=False)["last_month"].max()
+    keyed = keys.merge(covered.rename("data_end").reset_index(), on=KEY, how="left")
+    keyed["data_end"] = keyed["data_end"].fillna(-1).astype("int64")
+    rows = []
+    for index, name in enumerate(comparisons):
+        for end in sorted(keyed["data_end"].unique()):
+            pair = COMPARISONS[name](quarter, baseline_end, None if end < 0 else int(end))
+            if pair is None:  # e.g. no baseline: the comparison has no figures at all
+                continue
+            for role, span, label in (("current", pair.current, pair.current_label),
+                                      ("base", pair.base, pair.base_label)):
+                rows.append((end, name, index, role, span.first_month, span.last_month, span.id, label))
+    table = pd.DataFrame(rows, columns=["data_end", "comparison", "cindex", "role", "first_month", "last_month",
+                                        "period", "period_label"])
+    return keyed.merge(table, on="data_end").drop(columns="data_end")
+
+
+def _comparison_rows(figures: pd.DataFrame) -> list[pd.DataFrame]:
+    """current, base, change and pct_change per comparison, whole columns at a time."""
+    on = KEY + ["comparison"]
+    current = figures[figures["role"] == "current"]
+    base = figures[figures["role"] == "base"][on + ["period", "period_label", "value", "lines"]]
+    wide = current.merge(base, on=on, suffixes=("", "_base")).rename(
+        columns={"period_base": "base_period", "period_label_base": "base_period_label"})
+    c, b = wide["value"], wide["value_base"]
+    both = [sorted(x + y) for x, y in zip(wide["lines"], wide["lines_base"])]
+    sub = wide["cindex"] * 4
+    return [wide.assign(statistic="current", block=1, sub=sub),
+            wide.assign(statistic="base", value=b, lines=wide["lines_base"], block=1, sub=sub + 1),
+            wide.assign(statistic="change", value=c - b, lines=both, block=1, sub=sub + 2),
+            # As measures.pct_change: n/a (NaN) when the base is 0 or missing.
+            wide.assign(statistic="pct_change", value=(c - b) / b.where(b != 0) * 100, lines=both, block=1,
+                        sub=sub + 3)]
+
+
+def _population_rows(keys: pd.DataFrame, figures: pd.DataFrame, population: pd.DataFrame, quarter: Quarter,
+                     headline: list[str]) -> list[pd.DataFrame]:
+    """The ONS mid-year estimate used (as measures.population_for) and the headline's rate per 1,000."""
+    end_year = quarter.end_month[0]
+    used = (population[population["mid_year"] <= end_year].sort_values(["force_name", "mid_year"], kind="stable")
+            .groupby("force_name").tail(1).rename(columns={"force_name": "force"}))
+    used = keys.drop(columns="source_file").merge(used[["force", "mid_year", "population", "line", "source_file"]],
+                                                  on="force", how="left")
+    known = used["mid_year"].notna()
+    pop = used.assign(statistic="population", value=used["population"].astype(float), block=2, sub=0,
+                      period=["mid-%d" % y if k else "" for y, k in zip(used["mid_year"], known)],
+                      lines=[[int(line)] if k else [] for line, k in zip(used["line"], known)])
+    pop["period_label"] = pop["period"]
+    current = figures[(figures["role"] == "current") & figures["comparison"].isin(headline)]
+    rate = current.merge(used[KEY + ["population"]], on=KEY, how="left")
+    people = rate["population"].astype(float)
+    rate = rate.assign(statistic="rate_per_1000", value=rate["value"] / people.where(people != 0) * 1000,
+                       block=3, sub=0)
+    return [pop, rate]
+
+
+SPC_STATISTICS = {"spc_mean": "mean", "spc_mean_moving_range": "mean_moving_range", "spc_upper": "upper",
+                  "spc_lower": "lower"}
+
+
+def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
+    """The XmR chart over each key's chart history, as edition.analyse_home_office_measure draws it."""
+    window = series.groupby("order").agg(first_month=("first_month", "min"), last_month=("last_month", "max"),
+                                         first=("period_label", "first"), last=("period_label", "last"))
+    points = series[series["value"].notna()].sort_values(["order", "first_month"], kind="stable")
+    orders, values, lines = points["order"].to_numpy(), points["value"].to_numpy(), points["lines"].tolist()
+    ids = list(zip(*(points[c].tolist() for c in KEY + ["source_file"])))
+    cuts = np.flatnonzero(np.diff(orders)) + 1
+    charted, texts, summary = np.zeros(len(points), dtype=bool), [""] * len(points), []
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(points)]):
+        if b - a < 2:  # no chart (the old code failed if only quarters before the history had 2 points)
+            continue
+        chart = spc.xmr(values[a:b].tolist())
+        charted[a:b] = True
+        texts[a:b] = [";".join(f"{rule}:{side}" for rule, side in sorted(s.items())) for s in chart.signals]
+        both = sorted(chain.from_iterable(lines[a:b]))
+        w = window.loc[orders[a]]
+        for sub, (statistic, attribute) in enumerate(SPC_STATISTICS.items()):
+            summary.append({**dict(zip(KEY + ["source_file"], ids[a])), "order": orders[a], "statistic": statistic,
+                            "block": 4, "sub": sub, "value": getattr(chart, attribute), "lines": both,
+                            "period": Span(int(w["first_month"]), int(w["last_month"])).id,
+                            "period_label": f"{w['first']} to {w['last']}"})
+    signals = points.assign(statistic="spc_signal", block=5, sub=points["first_month"], text=texts)[charted]
+    return [pd.DataFrame(summary), signals]
+
+
+# --- the delivery plan -----------------------------------------------------------------------------
+def delivery_results(tracker: pd.DataFrame | None, sections: list[Strand], publication_id: str,
+                     force: str) -> pd.DataFrame:
+    """Delivery counts per section and their totals, from compute/delivery.py's rules."""
+    # delivery_rows only reads .strands, so any list of sections (strands) will do.
+    rows = delivery_rows(SimpleNamespace(strands=list(sections)), tracker)
+    by_line = {} if tracker is None else {int(r["line"]): r for _, r in tracker.iterrows()}
+    source = "" if tracker is None or "source_file" not in tracker else str(tracker["source_file"].iloc[0])
+    records = []
+    for row in rows:
+        period = _tracker_period(by_line[row.line]["quarter"]) if row.line in by_line else None
+        for field in ["total", "complete", "ongoing", "at_risk"]:
+            records.append({"section": row.strand_id, "statistic": f"delivery_{field}", "value": getattr(row, field),
+                            "period": period.id if period else "", "period_label": period.short_label if period else "",
+                            "lines": [row.line] if row.supplied else []})
+    periods = {r["period"] for r in records if r["period"]}
+    common = parse_quarter(periods.pop()) if len(periods) == 1 else None
+    reported = sorted(r.line for r in rows if r.supplied)
+    names = {"total": "delivery_total_total", "complete": "delivery_total_complete",
+             "ongoing": "delivery_total_ongoing", "at_risk": "delivery_total_at_risk",
+             "strands_reported": "delivery_sections_reported", "strands": "delivery_sections",
+             "strands_at_risk": "delivery_sections_at_risk"}
+    for key, value in totals(rows).items():
+        records.append({"section": "", "statistic": names[key], "value": value, "lines": reported,
+                        "period": common.id if common else "", "period_label": common.short_label if common else ""})
+    frame = pd.DataFrame(records).assign(publication=publication_id, force=force, source_file=source)
+    frame["value"] = frame["value"].astype(float)  # None (section not reported) becomes NaN
+    return tidy(frame)
+
+
+def _tracker_period(text: str) -> Quarter | None:
+    """Trackers write ``2021-22 Q4``; accept it besides the forms parse_quarter knows."""
+    for candidate in (str(text).strip(), str(text).strip().replace(" ", "-")):
+        try:
+            return parse_quarter(candidate)
+        except QuarterError:
+            continue
+    return None
+
+
+# --- Parquet -----------------------------------------------------------------------------------------
+def write_results(results: pd.DataFrame, path: Path) -> None:
+    """Parquet with a fixed schema and no pandas metadata, so the same figures give the same bytes."""
+    table = pa.Table.from_pandas(tidy(results), schema=SCHEMA, preserve_index=False).replace_schema_metadata(None)
+    pq.write_table(table, path, compression="zstd", write_statistics=False)
+
+
+def read_results(path: Path) -> pd.DataFrame:
+    return tidy(pq.read_table(path, schema=SCHEMA).to_pandas())
