@@ -19,6 +19,7 @@ from strategy_update.build.executor import run_notebooks
 from strategy_update.build.incremental import Job
 from strategy_update.build.provenance import git_state
 from strategy_update.build.publish import publish
+from strategy_update.build.templates import write_expanded
 from strategy_update.compute.edition import Edition, load_edition
 from strategy_update.core.errors import BuildError, InputError, ValidationFailed
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
@@ -105,7 +106,9 @@ def notebook_jobs(root: Path, work: Path, edition: Edition) -> list[Job]:
     base = {"publication": publication.id, "force": edition.force, "quarter": quarter.id,
             "data_dir": str(paths.data), "publications_dir": str(paths.publications)}
     templates = root / "notebooks"
-    jobs = [Job("index", templates / "summary.ipynb", "index.ipynb", ".", base,
+    expanded = {name: write_expanded(templates / name, publication, work / "templates")
+                for name in ("summary.ipynb", "section.ipynb")}
+    jobs = [Job("index", expanded["summary.ipynb"], "index.ipynb", ".", base,
                 common + (paths.delivery(quarter),) + extracts)]
     force_inputs = sorted(p for p in paths.force_inputs.rglob("*") if p.is_file()) if paths.force_inputs.is_dir() else []
     appendix_inputs = {
@@ -123,7 +126,7 @@ def notebook_jobs(root: Path, work: Path, edition: Edition) -> list[Job]:
     for strand in publication.leaves:
         inputs = common + (paths.delivery(quarter), paths.narrative(quarter, strand.id)) + tuple(
             paths.force_extract(m.id) for m in strand.force_extract_measures)
-        jobs.append(Job(strand.id, templates / "section.ipynb", f"{folder}/{strand.id}.ipynb", folder,
+        jobs.append(Job(strand.id, expanded["section.ipynb"], f"{folder}/{strand.id}.ipynb", folder,
                         dict(base, section_id=strand.id), inputs))
     return jobs
 

@@ -187,7 +187,8 @@ def resolve_spans(observations: pd.DataFrame, targets: pd.DataFrame, keys: list[
     parts = [exact, finer[finer["target"].isin(tiled)]]
     for target in overlaps.index[overlaps]:
         group = finer[finer["target"] == target]
-        chosen = _chain(list(zip(group["first_month"], group["last_month"])), *wanted.loc[target, ["t_first", "t_last"]])
+        ends = wanted.loc[target, ["t_first", "t_last"]]
+        chosen = _chain(list(zip(group["first_month"], group["last_month"])), *ends)
         if chosen is not None:
             parts.append(group.iloc[chosen])
     used = pd.concat(parts).sort_values(["target", "first_month"], kind="stable")
@@ -195,7 +196,7 @@ def resolve_spans(observations: pd.DataFrame, targets: pd.DataFrame, keys: list[
     value = grouped["value"].sum().where(~used["value"].isna().groupby(used["target"]).any())
     values = value.reindex(range(len(t))).astype(float).to_numpy()
     periods: list[tuple] = [()] * len(t)
-    for target, period in zip(used["target"].tolist(), used["period"].tolist()):  # plain Python: agg(tuple) is far slower
+    for target, period in zip(used["target"].tolist(), used["period"].tolist()):  # faster than agg(tuple)
         periods[target] += (period,)
     out = t.copy()
     out["value"] = values

@@ -14,8 +14,9 @@ from strategy_update.compute import spc
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure, Publication, Section
 from strategy_update.core.errors import InputError
-from strategy_update.inputs.readers import (ForceExtract, Narrative, load_crime, load_delivery, load_force_extract,
-                                           load_population, load_publication, parse_narrative)
+from strategy_update.inputs.narrative import Narrative, read_narrative
+from strategy_update.inputs.readers import (ForceExtract, display_path, load_crime, load_delivery, load_force_extract,
+                                           load_population, load_publication)
 from strategy_update.compute.measures import (Comparison, measure_rows, population_for, quarterly_series, rate_per_thousand,
                        standard_comparisons)
 from strategy_update.core.periods import MONTH_NAMES, Quarter, QuarterError, parse_quarter
@@ -39,7 +40,15 @@ class Edition:
 
     def narrative(self, strand: Section) -> Narrative | None:
         path = self.paths.narrative(self.quarter, strand.id)
-        return parse_narrative(path, strand.id, self.quarter) if path.exists() else None
+        if not path.exists():
+            return None
+        headings = [part.heading for part in self.publication.narrative]
+        narrative, errors = read_narrative(path, display_name=display_path(path), key=self.publication.leaf_level.id,
+                                           section_id=strand.id, quarter=self.quarter, headings=headings)
+        if errors:  # validation reports these first; a build never gets here with a bad narrative
+            e = errors[0]
+            raise InputError(e.message, file=e.file, row=e.line, column=e.column, rule=e.rule, value=e.value)
+        return narrative
 
     def delivery_row(self, strand: Section) -> pd.Series | None:
         if self.delivery is None:

@@ -20,7 +20,7 @@ from strategy_update.compute import spc
 from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
 from strategy_update.compute.delivery import delivery_rows, totals
 from strategy_update.core.periods import Quarter, parse_quarter, QuarterError
-from strategy_update.model.publication import Measure, Strand
+from strategy_update.model.publication import Measure, Section
 
 KEY = ["force", "section", "measure"]
 OBSERVATION_COLUMNS = KEY + ["period", "first_month", "last_month", "value", "source_file"]
@@ -75,6 +75,8 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     obs = obs.reset_index(drop=True)
     keys = obs[KEY].drop_duplicates().reset_index(drop=True)
     keys["order"] = range(len(keys))
+    if keys.empty:
+        return tidy(pd.DataFrame(columns=COLUMNS))
     keys["source_file"] = obs.groupby(KEY, sort=False)["source_file"].first().to_numpy()
     targets = pd.concat([_history_targets(obs, keys, quarter, history_quarters),
                          _comparison_targets(obs, keys, quarter, comparisons, baseline_end)], ignore_index=True)
@@ -99,9 +101,9 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(frame)))
     for column in TEXT_COLUMNS + ["text", "source_file"]:
         values = frame[column] if column in frame else pd.Series([""] * len(frame))
-        out[column] = pd.Series(values.to_numpy(), dtype=object).fillna("").astype(str).to_numpy()
+        out[column] = pd.Series(values.to_numpy(), dtype=object).fillna("").astype("str")
     out["value"] = pd.to_numeric(pd.Series(frame["value"].to_numpy()), errors="coerce").astype("float64")
-    out["lines"] = [[int(x) for x in lines] for lines in frame["lines"]]
+    out["lines"] = pd.Series([[int(x) for x in lines] for lines in frame["lines"]], dtype=object)
     return out[COLUMNS]
 
 
@@ -212,29 +214,29 @@ def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 # --- the delivery plan -----------------------------------------------------------------------------
-def delivery_results(tracker: pd.DataFrame | None, sections: list[Strand], publication_id: str,
+COUNTS = ["total", "complete", "ongoing", "at_risk"]  # DeliveryRow's counts
+
+
+def delivery_results(tracker: pd.DataFrame | None, sections: list[Section], publication_id: str,
                      force: str) -> pd.DataFrame:
     """Delivery counts per section and their totals, from compute/delivery.py's rules."""
-    # delivery_rows only reads .strands, so any list of sections (strands) will do.
-    rows = delivery_rows(SimpleNamespace(strands=list(sections)), tracker)
+    # delivery_rows only walks the definition's sections (``leaves``; ``strands`` before the redesign).
+    rows = delivery_rows(SimpleNamespace(leaves=list(sections), strands=list(sections)), tracker)
     by_line = {} if tracker is None else {int(r["line"]): r for _, r in tracker.iterrows()}
     source = "" if tracker is None or "source_file" not in tracker else str(tracker["source_file"].iloc[0])
     records = []
     for row in rows:
         period = _tracker_period(by_line[row.line]["quarter"]) if row.line in by_line else None
-        for field in ["total", "complete", "ongoing", "at_risk"]:
+        for field in COUNTS:
             records.append({"section": row.strand_id, "statistic": f"delivery_{field}", "value": getattr(row, field),
                             "period": period.id if period else "", "period_label": period.short_label if period else "",
                             "lines": [row.line] if row.supplied else []})
     periods = {r["period"] for r in records if r["period"]}
     common = parse_quarter(periods.pop()) if len(periods) == 1 else None
     reported = sorted(r.line for r in rows if r.supplied)
-    names = {"total": "delivery_total_total", "complete": "delivery_total_complete",
-             "ongoing": "delivery_total_ongoing", "at_risk": "delivery_total_at_risk",
-             "strands_reported": "delivery_sections_reported", "strands": "delivery_sections",
-             "strands_at_risk": "delivery_sections_at_risk"}
     for key, value in totals(rows).items():
-        records.append({"section": "", "statistic": names[key], "value": value, "lines": reported,
+        name = f"total_{key}" if key in COUNTS else key.replace("strands", "sections")
+        records.append({"section": "", "statistic": f"delivery_{name}", "value": value, "lines": reported,
                         "period": common.id if common else "", "period_label": common.short_label if common else ""})
     frame = pd.DataFrame(records).assign(publication=publication_id, force=force, source_file=source)
     frame["value"] = frame["value"].astype(float)  # None (section not reported) becomes NaN

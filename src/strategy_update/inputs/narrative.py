@@ -98,7 +98,7 @@ def _front_facts(token: Token | None, key: str, name: str) -> dict:
         return row
     fields = {key: ("named_section", "section_line"), "quarter": ("named_quarter", "quarter_line")}
     for key_node, value_node in node.value:  # the last of a repeated key wins, as in the constructed mapping
-        if key_node.value in fields:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value in fields:
             raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else data.get(key_node.value)
             text_field, line_field = fields[key_node.value]  # the YAML starts on file line 2, after the ---
             row[text_field], row[line_field] = str(raw).strip(), key_node.start_mark.line + 2

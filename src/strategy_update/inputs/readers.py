@@ -28,7 +28,6 @@ CRIME_COLUMNS = [
 POPULATION_COLUMNS = ["pfa_code", "pfa_name", "force_name", "mid_year", "population"]
 DELIVERY_COLUMNS = ["quarter", "strand", "total_actions", "complete", "ongoing", "at_risk"]
 EXTRACT_COLUMNS = ["period", "count"]
-NARRATIVE_SECTIONS = ["Insights", "Delivery achieved", "Delivery scheduled"]
 
 
 @dataclass(frozen=True)
@@ -254,80 +253,6 @@ def load_publication(paths: InputPaths) -> Publication:
         raise InputError("the publication definition is not a mapping of keys to values", file=name,
                          rule="the definition follows the documented format")
     return publication_from_mapping(raw, paths.publication, name)
-
-
-# --- narrative -----------------------------------------------------------------------------------
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
-# Raw HTML or MyST markup that could inject content into the public site.
-_HOSTILE = [
-    (re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>"), "raw HTML tags are not allowed"),
-    (re.compile(r"\{[a-zA-Z][\w:-]*\}`"), "MyST roles (like {raw}`...`) are not allowed"),
-    (re.compile(r"^\s*(```|~~~|:::)", re.M), "code fences and directives are not allowed"),
-    (re.compile(r"javascript:", re.I), "javascript: links are not allowed"),
-]
-
-
-@dataclass(frozen=True)
-class Narrative:
-    strand_id: str
-    quarter: str
-    sections: dict[str, str]
-    source_file: str
-
-
-def parse_narrative(path: Path, strand_id: str, quarter: Quarter) -> Narrative:
-    """Read and check one strand's narrative; every problem is explained for a non-programmer."""
-    name = display_path(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("the narrative is not saved as UTF-8 text; save it again as UTF-8", file=name,
-                         rule="UTF-8 encoding") from None
-    if not text.strip():
-        raise InputError("the narrative file is empty", file=name, rule="narrative has content")
-    for pattern, why in _HOSTILE:
-        match = pattern.search(text)
-        if match:
-            line = text[: match.start()].count("\n") + 1
-            raise InputError(f"{why}; write plain text and Markdown only", file=name, row=line,
-                             value=match.group(0), rule="no raw HTML or script in narrative")
-    front = _FRONT_MATTER.match(text)
-    if not front:
-        raise InputError("the narrative must start with front matter between '---' lines naming the strand and "
-                         "quarter", file=name, row=1, rule="front matter present")
-    meta, meta_line = {}, {}
-    for offset, line in enumerate(front.group(1).splitlines(), start=2):  # line 1 is the opening ---
-        if ":" in line:
-            key, value = line.split(":", 1)
-            meta[key.strip()] = value.strip().strip("'\"")
-            meta_line[key.strip()] = offset
-    if "strand" not in meta:
-        raise InputError("the front matter does not name the strand (add a line 'strand: <strand id>')",
-                         file=name, row=1, column="strand", rule="front matter names the right strand")
-    if meta["strand"] != strand_id:
-        raise InputError(f"the front matter names strand '{meta['strand']}' but this file is for '{strand_id}'",
-                         file=name, row=meta_line["strand"], column="strand", rule="front matter names the right strand")
-    try:
-        named_quarter = parse_quarter(meta.get("quarter", ""))
-    except QuarterError as exc:
-        raise InputError(str(exc), file=name, row=meta_line.get("quarter", 1), column="quarter",
-                         rule="front matter names the quarter") from None
-    if named_quarter != quarter:
-        raise InputError(f"the front matter names quarter {named_quarter.id} but this edition is {quarter.id}",
-                         file=name, row=meta_line["quarter"], column="quarter",
-                         rule="front matter names the right quarter")
-    body = text[front.end():]
-    headings = list(_HEADING.finditer(body))
-    sections = {}
-    for i, heading in enumerate(headings):
-        end = headings[i + 1].start() if i + 1 < len(headings) else len(body)
-        sections[heading.group(1)] = body[heading.end():end].strip()
-    for required in NARRATIVE_SECTIONS:
-        if not sections.get(required):
-            raise InputError(f"the section '## {required}' is missing or empty", file=name,
-                             rule=f"required sections: {', '.join(NARRATIVE_SECTIONS)}")
-    return Narrative(strand_id, quarter.id, sections, name)
 
 
 # --- force extracts --------------------------------------------------------------------------------

@@ -436,7 +436,7 @@ class _Validation:
         meta = expectation.get("meta", {})
         kwargs = expectation.get("kwargs", {})
         severity = self.severity(meta)
-        rule = meta.get("rule", expectation["type"])
+        rule = _fill(meta.get("rule", expectation["type"]), context)
         column = meta.get("column") or kwargs.get("column") or kwargs.get("column_A") or \
             ", ".join(kwargs.get("column_list", [])) or None
         if result is None or (result.exception_info or {}).get("raised_exception"):
@@ -845,12 +845,9 @@ def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
             v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "readable tracker", exc.value, exc.message)
 
 
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
-_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.M)
-
-
 def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
-    from strategy_update.inputs.readers import parse_narrative
+    """Narrative: the reader's frames of each file (front matter, Markdown tokens, sections) checked by the suite."""
+    from strategy_update.inputs.narrative import narrative_frames, read_narrative
 
     suite = "narrative"
     if strategy is None or edition is None:
@@ -858,11 +855,12 @@ def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
     folder = v.paths.narrative_folder(edition)
     v.suites[suite].file = v.rel(folder) + "/"
     ids = [s.id for s in strategy.leaves]
+    key = strategy.leaf_level.id
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
     markdown = [p for p in entries if p.is_file() and p.suffix == ".md"]
     for other in entries:
         if other not in markdown:
-            v.add(suite, WARNING, v.rel(other), None, None, "one file per strand, named <strand id>.md", other.name,
+            v.add(suite, WARNING, v.rel(other), None, None, f"one file per {key}, named <{key} id>.md", other.name,
                   "not a narrative (.md) file; it is ignored")
     files = pd.DataFrame([{"file": v.rel(p), "stem": p.stem} for p in markdown], columns=["file", "stem"])
     v.run_batch(suite, "files", files, None, {"strand_ids": ids}, {"strand_list": ", ".join(ids)})
@@ -870,69 +868,63 @@ def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
                               "supplied": "yes" if (folder / f"{sid}.md").is_file() else "no"} for sid in ids],
                             columns=["strand", "expected_file", "supplied"])
     v.run_batch(suite, "supplied", supplied, None)
-    lines, fronts, sections, parsed = [], [], [], []
-    required = v.specs[suite].get("parameters", {}).get("sections", [])
-    for path in markdown:
-        if path.stem not in ids:
-            continue
+    headings = [part.heading for part in strategy.narrative]
+    fronts, tokens, sections, parsed = [], [], [], []
+    for path in (p for p in markdown if p.stem in ids):
         name = v.rel(path)
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            v.check(suite, False, CRITICAL, name, line, None, "UTF-8 encoding", repr(raw[exc.start: exc.start + 4]),
-                    "the narrative is not saved as UTF-8 text; save it again as UTF-8")
+        frames = narrative_frames(path, display_name=name, key=key)
+        facts = frames["file"].iloc[0]
+        if not v.check(suite, facts["utf8"] == "yes", CRITICAL, name, _int(facts["bad_line"]), None, "UTF-8 encoding",
+                       None, "the narrative is not saved as UTF-8 text; save it again as UTF-8"):
             continue
-        if not v.check(suite, bool(text.strip()), CRITICAL, name, None, None, "narrative has content", None,
+        if not v.check(suite, facts["empty"] == "no", CRITICAL, name, None, None, "narrative has content", None,
                        "the narrative file is empty"):
             continue
         parsed.append(path)
-        for number, line in enumerate(text.splitlines(), start=1):
-            lines.append({"file": name, "line": number, "text": line})
-        front = _FRONT_MATTER.match(text)
-        meta, meta_line = {}, {}
-        if front:
-            for offset, line in enumerate(front.group(1).splitlines(), start=2):
-                if ":" in line:
-                    key, value = line.split(":", 1)
-                    meta[key.strip()] = value.strip().strip("'\"")
-                    meta_line[key.strip()] = offset
-        named_quarter = None
-        if front:
-            try:
-                named_quarter = parse_quarter(meta.get("quarter", "")).id
-            except QuarterError:
-                named_quarter = meta.get("quarter") or "(not named)"
-        fronts.append({"file": name, "first_line": 1, "has_front_matter": "yes" if front else "no",
-                       "expected_strand": path.stem, "named_strand": (meta.get("strand") or "(not named)") if front
-                       else None, "strand_line": meta_line.get("strand", 1), "edition": edition.id,
-                       "named_quarter": named_quarter, "quarter_line": meta_line.get("quarter", 1)})
-        body = text[front.end():] if front else text
-        offset = text[: front.end()].count("\n") if front else 0
-        headings = list(_HEADING.finditer(body))
-        found = {}
-        for i, heading in enumerate(headings):
-            end = headings[i + 1].start() if i + 1 < len(headings) else len(body)
-            found.setdefault(heading.group(1), (body[heading.end():end].strip(),
-                                                offset + body[: heading.start()].count("\n") + 1))
-        for section in required:
-            content, line = found.get(section, ("", None))
-            status = "present" if content else ("empty" if section in found else "missing")
-            sections.append({"file": name, "section": section, "line": line, "status": status})
-    v.run_batch(suite, "lines", pd.DataFrame(lines, columns=["file", "line", "text"]), None)
-    v.run_batch(suite, "front_matter", pd.DataFrame(fronts, columns=[
-        "file", "first_line", "has_front_matter", "expected_strand", "named_strand", "strand_line", "edition",
-        "named_quarter", "quarter_line"]), None)
-    v.run_batch(suite, "sections", pd.DataFrame(sections, columns=["file", "section", "line", "status"]), None)
-    for path in parsed:  # the package's own parser must agree
+        front = frames["front_matter"].assign(expected_strand=path.stem, edition=edition.id, first_line=1)
+        front["named_quarter"] = [_quarter_id(q) for q in front["named_quarter"]]
+        fronts.append(front)
+        tokens.append(frames["tokens"])
+        found = {row["heading"]: row for _, row in frames["sections"].iterrows()}
+        for heading in headings:
+            row = found.get(heading)
+            status = "missing" if row is None else ("empty" if row["empty"] == "yes" else "present")
+            sections.append({"file": name, "section": heading, "line": None if row is None else _int(row["line"]),
+                             "status": status})
+    tokens = pd.concat(tokens, ignore_index=True) if tokens else pd.DataFrame(columns=["file", "line", "type", "value",
+                                                                                       "scheme"])
+    v.run_batch(suite, "tokens", tokens, None)
+    links = tokens[tokens["type"] == "link_open"].copy()
+    links["scheme_shown"] = [f"{s}:" if s else "relative" for s in links["scheme"]]
+    v.run_batch(suite, "links", links, None)
+    front = pd.concat(fronts, ignore_index=True) if fronts else pd.DataFrame(columns=[
+        "file", "first_line", "has_front_matter", "expected_strand", "named_section", "section_line", "edition",
+        "named_quarter", "quarter_line", "yaml_error", "yaml_error_line"])
+    v.run_batch(suite, "front_matter", front, None, context={"key": key})
+    v.run_batch(suite, "sections", pd.DataFrame(sections, columns=["file", "section", "line", "status"]), None,
+                context={"required": ", ".join(headings)})
+    for path in parsed:  # the build's reader must agree
         name = v.rel(path)
         if v.has_critical(name):
             continue
-        try:
-            parse_narrative(path, path.stem, edition)
-        except InputError as exc:
-            v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "readable narrative", exc.value, exc.message)
+        _, errors = read_narrative(path, display_name=name, key=key, section_id=path.stem, quarter=edition,
+                                   headings=headings)
+        for e in errors:
+            v.add(suite, CRITICAL, name, e.line, e.column, e.rule, e.value, e.message)
+
+
+def _int(value) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _quarter_id(text) -> str | None:
+    """The front matter's quarter as an id, or the text itself when it is not a quarter (so the rule names it)."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
+        return None
+    try:
+        return parse_quarter(str(text)).id
+    except QuarterError:
+        return str(text)
 
 
 def _period_order(text: str) -> tuple[str | None, int | None]:

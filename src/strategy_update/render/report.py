@@ -13,7 +13,7 @@ import pandas as pd
 from strategy_update.compute import spc
 from strategy_update.render import charts
 from strategy_update.render import chart_images as charts_server
-from strategy_update.model.publication import HOME_OFFICE, Section
+from strategy_update.model.publication import HOME_OFFICE, NarrativeSection, Section
 from strategy_update.compute.edition import Edition, MeasureResult, quarter_axis_label, seasonal_table
 from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate
 from strategy_update.compute.measures import Comparison
@@ -270,11 +270,12 @@ class _Bundle:
         return self.bundle
 
 
-def narrative_text(narrative, section: str, what: str) -> str:
+def narrative_text(narrative, part: NarrativeSection) -> str:
+    """The lead's text under one of the publication's narrative headings, or a plain note that none came in."""
     if narrative is None:
-        return (f"*No narrative was supplied for this strand this quarter, so there is no {what} text. "
-                "The figures above are unaffected.*")
-    return narrative.sections[section]
+        return (f"*No narrative was supplied for this quarter, so there is no \"{part.heading}\" text. "
+                "The figures are unaffected.*")
+    return narrative.sections[part.heading]
 
 
 def strand_delivery(edition: Edition, strand: Section) -> str:

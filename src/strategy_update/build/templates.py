@@ -1,0 +1,49 @@
+"""Page templates made concrete for a publication before papermill runs them.
+
+A template's cells tagged ``narrative-part`` repeat once for each narrative heading after the first (the first
+heading carries the figures, so the template places it itself), with ``N`` replaced by the heading's number;
+cells tagged ``delivery`` are kept only when the publication has a delivery tracker. Headings must be Markdown
+cells, not outputs, to become sections of the page, its contents and the PDF's bookmarks.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+
+from strategy_update.model.publication import Publication
+
+REPEATED, DELIVERY = "narrative-part", "delivery"
+
+
+def expand(template: Path, publication: Publication) -> nbformat.NotebookNode:
+    notebook = nbformat.read(template, as_version=4)
+    cells = []
+    block = [c for c in notebook.cells if REPEATED in c.metadata.get("tags", [])]
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", [])
+        if DELIVERY in tags and publication.delivery is None:
+            continue
+        if REPEATED in tags:
+            if cell is block[0]:  # the whole block, once per heading after the first
+                for number in range(1, len(publication.narrative)):
+                    for part in block:
+                        repeated = copy.deepcopy(part)
+                        repeated.source = part.source.replace("_N`", f"_{number}`").replace("[N]", f"[{number}]")
+                        cells.append(repeated)
+            continue
+        cells.append(cell)
+    notebook.cells = cells
+    return notebook
+
+
+def write_expanded(template: Path, publication: Publication, folder: Path) -> Path:
+    """The expanded template in the work folder, rewritten only when it changes (its digest keys the notebooks)."""
+    path = folder / template.name
+    text = nbformat.writes(expand(template, publication))
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return path
