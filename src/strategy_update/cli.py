@@ -129,7 +129,7 @@ def _listing(args) -> str:
     from strategy_update.build.pipeline import DEFAULT_PUBLICATION, known_forces
     from strategy_update.core.errors import InputError
     from strategy_update.inputs.paths import InputPaths, publication_ids
-    from strategy_update.inputs.readers import load_publication
+    from strategy_update.inputs.definition import load_publication
     from strategy_update.model.forces import force_slug
 
     data, publications = _folders(args)

@@ -71,3 +71,27 @@ def load_keys(path: Path) -> dict[str, str]:
 
 def save_keys(path: Path, keys: dict[str, str]) -> None:
     Path(path).write_text(json.dumps(keys, indent=1, sort_keys=True), encoding="utf-8")
+
+
+# --- the whole edition ---------------------------------------------------------------------------------------
+def _files_under(path: Path) -> list[Path]:
+    path = Path(path)
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(p for p in path.rglob("*") if p.is_file() and not any(
+        part.startswith(".") or part == "__pycache__" for part in p.relative_to(path).parts))
+
+
+def edition_key(sources: list[Path], parameters: dict, extra: str = "") -> str:
+    """A digest of everything an edition is made from: every file under ``sources`` (inputs, templates, pages,
+    configuration, the library), the parameters and the package versions. Same key as the published edition:
+    there is nothing to do, and nothing heavy needs importing to find that out."""
+    digest = hashlib.sha256()
+    for source in sources:
+        for path in _files_under(source):
+            digest.update(path.as_posix().encode() + b"\0" + sha256_file(path).encode() + b"\0")
+    payload = {"parameters": parameters, "versions": package_versions(), "extra": extra}
+    digest.update(json.dumps(payload, sort_keys=True).encode())
+    return digest.hexdigest()

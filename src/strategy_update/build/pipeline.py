@@ -13,20 +13,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from strategy_update.build.book import (APPENDIX_TEMPLATES, _write_if_changed, build_book, section_folder,
-                                        sync_sources)
-from strategy_update.build.executor import run_notebooks
-from strategy_update.build.incremental import Job
+from strategy_update.build.book import APPENDIX_TEMPLATES, _write_if_changed, section_folder
+from strategy_update.build.incremental import Job, edition_key
 from strategy_update.build.provenance import git_state
-from strategy_update.build.publish import publish
-from strategy_update.build.templates import write_expanded
-from strategy_update.compute.edition import Edition, load_edition
 from strategy_update.core.errors import BuildError, InputError, ValidationFailed
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
+from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import load_population, load_publication
 from strategy_update.model.forces import force_slug, resolve_force
 from strategy_update.model.publication import Publication
+
+# The steps after the up-to-date check import pandas, papermill and Jupyter Book; an edition that is already up to
+# date is recognised without them (see ``build``).
 
 DEFAULT_PUBLICATION = "crime-prevention-2021-25"
 
@@ -58,6 +56,8 @@ class EditionSpec:
 
 def known_forces(paths: InputPaths) -> list[str] | None:
     """The forces of the ONS population table; None when it cannot be read (validation then says why)."""
+    from strategy_update.inputs.readers import load_population
+
     try:
         return sorted(set(load_population(paths.population)["force_name"]))
     except InputError:
@@ -65,13 +65,14 @@ def known_forces(paths: InputPaths) -> list[str] | None:
 
 
 def resolve_edition(publication_id: str | None, force: str | None, quarter: str | None, *, data_dir: Path,
-                    publications_dir: Path) -> EditionSpec:
-    """The edition named on the command line, with defaults from the publication; InputError when unknown."""
+                    publications_dir: Path, check_force: bool = True) -> EditionSpec:
+    """The edition named on the command line, with defaults from the publication; InputError when unknown.
+    ``check_force=False`` skips reading the population table (the up-to-date check only needs the force's slug)."""
     publication_id = publication_id or DEFAULT_PUBLICATION
     draft = InputPaths(data_dir, publications_dir, publication_id, "")
     publication = load_publication(draft)
-    forces = known_forces(draft)
     name = force or publication.default_force
+    forces = known_forces(draft) if check_force else None
     name = resolve_force(name, forces) if forces else name
     try:
         q = parse_quarter(quarter) if quarter else publication.default_quarter
@@ -80,8 +81,20 @@ def resolve_edition(publication_id: str | None, force: str | None, quarter: str 
     return EditionSpec(InputPaths(data_dir, publications_dir, publication_id, force_slug(name)), publication, name, q)
 
 
+def _edition_key(root: Path, spec: EditionSpec, settings: dict) -> str:
+    paths = spec.paths
+    sources = [paths.data / "raw", paths.publication, paths.force_inputs, root / "notebooks", root / "book",
+               root / "_static", root / "_config.yml", root / "expectations", Path(__file__).resolve().parents[1]]
+    parameters = {"edition": spec.folder.as_posix(), **settings}
+    return edition_key(sources, parameters, extra=git_describe(root))
+
+
+def _published(target: Path, pdf: bool) -> bool:
+    return (target / "html" / "index.html").exists() and (not pdf or (target / "pdf" / "update.pdf").exists())
+
+
 # --- checks before anything runs -------------------------------------------------------------------
-def check_inputs(edition: Edition, strict: bool = False) -> list[str]:
+def check_inputs(edition, strict: bool = False) -> list[str]:
     """Parse every narrative (raising InputError on bad ones); return notes about what was not supplied."""
     notes = []
     for strand in edition.publication.leaves:
@@ -98,13 +111,15 @@ def check_inputs(edition: Edition, strict: bool = False) -> list[str]:
 
 
 # --- notebooks -------------------------------------------------------------------------------------
-def notebook_jobs(root: Path, work: Path, edition: Edition) -> list[Job]:
+def notebook_jobs(root: Path, work: Path, edition) -> list[Job]:
     """Every notebook of the edition with the input files it reads (for its content hash)."""
     paths, publication, quarter = edition.paths, edition.publication, edition.quarter
     common = (paths.definition, paths.crime, *paths.population)
     extracts = tuple(paths.force_extract(m.id) for _, m in publication.measures if m.source != "home_office")
     base = {"publication": publication.id, "force": edition.force, "quarter": quarter.id,
             "data_dir": str(paths.data), "publications_dir": str(paths.publications)}
+    from strategy_update.build.templates import write_expanded
+
     templates = root / "notebooks"
     expanded = {name: write_expanded(templates / name, publication, work / "templates")
                 for name in ("summary.ipynb", "section.ipynb")}
@@ -146,8 +161,24 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     publications_dir = (publications_dir or root / "publications").resolve()
     out_dir = (out_dir or root / "_build").resolve()
     started = time.perf_counter()
-    spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
+    light = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir,
+                            check_force=False)
+    target, work = out_dir / light.folder, out_dir / ".work" / light.folder
+    key = _edition_key(root, light, {"pdf": pdf, "strict": strict})
+    stamp = work / "published-key.txt"
+    if not rerun and _published(target, pdf) and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+        log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)")
+        return target
+    from strategy_update.build.book import build_book, sync_sources
+    from strategy_update.build.executor import run_notebooks
+    from strategy_update.build.publish import publish
+    from strategy_update.compute.edition import load_edition
     from strategy_update.inputs.validate import validate_inputs
+
+    spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
+    if spec.folder != light.folder:  # e.g. "devon & cornwall" resolved to "Devon and Cornwall"
+        target, work = out_dir / spec.folder, out_dir / ".work" / spec.folder
+        key, stamp = _edition_key(root, spec, {"pdf": pdf, "strict": strict}), work / "published-key.txt"
 
     # Validate first: nothing is executed or published when an input breaks a critical rule.
     log(f"Checking inputs (Great Expectations) for {spec.folder.as_posix()}...")
@@ -160,8 +191,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     for note in check_inputs(edition, strict=strict):
         log(f"  note: {note}")
     # The work folder persists between builds, so unchanged notebooks and pages are reused.
-    work = out_dir / ".work" / spec.folder
     work.mkdir(parents=True, exist_ok=True)
+    stamp.unlink(missing_ok=True)  # a build that fails half-way is never taken for up to date
     title = f"{edition.publication.edition_title(edition.force)}: {edition.quarter.short_label} update"
     sync_sources(root, work, edition.publication, title)
     # Without timings, identical inputs give identical bytes, so the data quality page is reused.
@@ -169,8 +200,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     notebook_list = notebook_jobs(root, work, edition)
     run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
     html, pdf_file = build_book(work, pdf, log=log)
-    target = out_dir / spec.folder
     publish(work, html, pdf_file, notebook_list, target)
+    stamp.write_text(key, encoding="utf-8")
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")
         + f" in {time.perf_counter() - started:.0f} s")
     return target

@@ -27,7 +27,8 @@ import pandas as pd
 from strategy_update.core.errors import InputError
 from strategy_update.core.formatting import format_pct, round_half_away
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import DELIVERY_COLUMNS, load_publication, read_table
+from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.readers import DELIVERY_COLUMNS, read_table
 from strategy_update.core.periods import MONTH_NAMES, QuarterError, parse_quarter, quarter_of_month
 
 CONSISTENT = "consistent"

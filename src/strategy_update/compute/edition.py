@@ -15,8 +15,8 @@ from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure, Publication, Section
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.narrative import Narrative, read_narrative
-from strategy_update.inputs.readers import (ForceExtract, display_path, load_crime, load_delivery, load_force_extract,
-                                           load_population, load_publication)
+from strategy_update.inputs.definition import display_path, load_publication
+from strategy_update.inputs.readers import ForceExtract, load_crime, load_delivery, load_force_extract, load_population
 from strategy_update.compute.measures import (Comparison, measure_rows, population_for, quarterly_series, rate_per_thousand,
                        standard_comparisons)
 from strategy_update.core.periods import MONTH_NAMES, Quarter, QuarterError, parse_quarter

@@ -14,11 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from strategy_update.core.errors import InputError
-from strategy_update.inputs.paths import InputPaths
-from strategy_update.model.publication import Publication, publication_from_mapping
+from strategy_update.inputs.definition import display_path, load_publication  # noqa: F401 (load_publication: re-exported for callers being moved)
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_of_month
 
 CRIME_COLUMNS = [
@@ -55,12 +53,6 @@ class DataPaths:
 
     def force_extract(self, measure_id: str) -> Path:
         return self.root / "force-extracts" / f"{measure_id}.csv"
-
-
-def display_path(path: Path) -> str:
-    """Paths in messages and audit notes are shown from the data folder down, not the machine's root."""
-    parts = Path(path).parts
-    return "/".join(parts[parts.index("data"):]) if "data" in parts else str(path)
 
 
 def _read_csv_text(path: Path) -> str:
@@ -198,61 +190,6 @@ def load_delivery(path: Path) -> pd.DataFrame | None:
         frame[column] = to_whole_numbers(frame, column, name)
     frame["source_file"] = name
     return frame
-
-
-# --- publication definitions ---
-class LineLoader(yaml.SafeLoader):
-    """YAML mappings that remember their line numbers (for messages about a publication definition)."""
-
-
-class LinedDict(dict):
-    line: int = 0
-    lines: dict
-    item_lines: dict
-
-
-def _construct_lined_mapping(loader, node):
-    mapping = LinedDict(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.lines, mapping.item_lines = {}, {}
-    for key_node, value_node in node.value:
-        key = getattr(key_node, "value", None)
-        if isinstance(key, str):
-            mapping.lines[key] = value_node.start_mark.line + 1
-            if isinstance(value_node, yaml.SequenceNode):
-                mapping.item_lines[key] = [item.start_mark.line + 1 for item in value_node.value]
-    return mapping
-
-
-LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_lined_mapping)
-
-
-def load_publication(paths: InputPaths) -> Publication:
-    """The publication definition of ``paths``, as the model. Unreadable YAML is an InputError with its line."""
-    path = paths.definition
-    name = display_path(path)
-    if not paths.publication.is_dir():
-        from strategy_update.inputs.paths import publication_ids
-
-        known = ", ".join(publication_ids(paths.publications)) or "none"
-        raise InputError(f"unknown publication '{paths.publication_id}'. Known publications: {known}",
-                         column="--publication", value=paths.publication_id,
-                         rule="the publication has a folder in publications/")
-    try:
-        raw = yaml.load(path.read_bytes().decode("utf-8-sig"), Loader=LineLoader)
-    except FileNotFoundError:
-        raise InputError("the publication folder has no definition (publication.yml)", file=name,
-                         rule="every publication folder holds publication.yml") from None
-    except UnicodeDecodeError:
-        raise InputError("the publication definition is not UTF-8 text", file=name, rule="UTF-8 encoding") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError(f"the publication definition is not valid YAML: {getattr(exc, 'problem', exc)}", file=name,
-                         row=mark.line + 1 if mark else None, rule="valid YAML") from None
-    if not isinstance(raw, dict):
-        raise InputError("the publication definition is not a mapping of keys to values", file=name,
-                         rule="the definition follows the documented format")
-    return publication_from_mapping(raw, paths.publication, name)
 
 
 # --- force extracts --------------------------------------------------------------------------------

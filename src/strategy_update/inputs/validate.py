@@ -34,7 +34,7 @@ import yaml
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import LineLoader
+from strategy_update.inputs.definition import LineLoader
 
 CRITICAL, WARNING = "critical", "warning"
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
