@@ -20,7 +20,7 @@ from strategy_update.compute import spc
 from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
 from strategy_update.compute.delivery import delivery_rows, totals
 from strategy_update.core.periods import Quarter, parse_quarter, QuarterError
-from strategy_update.model.publication import Measure, Section
+from strategy_update.model.publication import HOME_OFFICE, Measure, Section
 
 KEY = ["force", "section", "measure"]
 OBSERVATION_COLUMNS = KEY + ["period", "first_month", "last_month", "value", "source_file"]
@@ -44,7 +44,7 @@ def observations_from_crime(crime: pd.DataFrame, measures: list[tuple[str, Measu
     """
     codes = pd.DataFrame(
         [(section, m.id, order, code, m.series_start.id if m.series_start else "")
-         for order, (section, m) in enumerate(measures) if m.source == "home_office"
+         for order, (section, m) in enumerate(measures) if m.source == HOME_OFFICE
          for code in dict.fromkeys(m.offence_codes)],  # a code listed twice still counts once
         columns=["section", "measure", "order", "code", "series_start"])
     rows = crime if forces is None else crime[crime["Force Name"].isin(forces)]

@@ -146,3 +146,35 @@ def quarter_of_month(year: int, month: int) -> Quarter:
 def quarter_range(first: Quarter, last: Quarter) -> list[Quarter]:
     """Every quarter from ``first`` to ``last`` inclusive."""
     return [Quarter.from_index(i) for i in range(first.index, last.index + 1)]
+
+
+# --- periods of whole months ------------------------------------------------------------------------------
+PERIOD_FORMS = "a month (2019-07), a quarter id (2019-20-Q2) or a range of months (2019-05/2019-07)"
+_MONTH_TEXT = r"(\d{4})-(\d{2})"
+
+
+def month_number(year: int, month: int) -> int:
+    """A running number of months (year * 12 + month - 1), so that months can be subtracted."""
+    return year * 12 + month - 1
+
+
+def parse_period(text: str) -> tuple[str, int, int]:
+    """(kind, first month, last month) of a period written as a month, a quarter id or a range of months;
+    a QuarterError naming the accepted forms for anything else."""
+    cleaned = str(text).strip()
+    match = re.fullmatch(f"{_MONTH_TEXT}(?:/{_MONTH_TEXT})?", cleaned)
+    if match is None:
+        try:
+            quarter = parse_quarter(cleaned)
+        except QuarterError:
+            raise QuarterError(f"'{text}' is not {PERIOD_FORMS}") from None
+        first = month_number(*quarter.first_month)
+        return "quarter", first, first + 2
+    months = [(int(match[i]), int(match[i + 1])) for i in (1, 3) if match[i]]
+    for year, month in months:
+        if not 1 <= month <= 12:
+            raise QuarterError(f"'{text}': month {month:02d} does not exist")
+    first, last = (month_number(*m) for m in (months[0], months[-1]))
+    if last < first:
+        raise QuarterError(f"'{text}': the range ends before it starts")
+    return ("month" if len(months) == 1 else "range"), first, last

@@ -9,15 +9,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.definition import display_path, load_publication  # noqa: F401 (load_publication: re-exported for callers being moved)
-from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_of_month
+from strategy_update.core.periods import QuarterError, parse_period, quarter_from_home_office
 
 CRIME_COLUMNS = [
     "Financial Year", "Financial Quarter", "Force Name", "Offence Description",
@@ -25,34 +23,7 @@ CRIME_COLUMNS = [
 ]
 POPULATION_COLUMNS = ["pfa_code", "pfa_name", "force_name", "mid_year", "population"]
 DELIVERY_COLUMNS = ["quarter", "strand", "total_actions", "complete", "ongoing", "at_risk"]
-EXTRACT_COLUMNS = ["period", "count"]
-
-
-@dataclass(frozen=True)
-class DataPaths:
-    """Where each input lives, relative to the project's data folder."""
-
-    root: Path
-
-    @property
-    def crime(self) -> Path:
-        return self.root / "raw" / "home-office" / "prc-pfa-open-data-tables.csv.gz"
-
-    @property
-    def population(self) -> list[Path]:
-        return sorted((self.root / "raw" / "ons").glob("pfa-population-*.csv"))
-
-    def strategy(self, strategy_id: str = "crime-prevention-2021-25") -> Path:
-        return self.root / "strategy" / f"{strategy_id}.yml"
-
-    def delivery(self, quarter: Quarter) -> Path:
-        return self.root / "delivery" / f"{quarter.id}.csv"
-
-    def narrative(self, quarter: Quarter, strand_id: str) -> Path:
-        return self.root / "narrative" / quarter.id / f"{strand_id}.md"
-
-    def force_extract(self, measure_id: str) -> Path:
-        return self.root / "force-extracts" / f"{measure_id}.csv"
+EXTRACT_COLUMNS = ["period", "value"]
 
 
 def _read_csv_text(path: Path) -> str:
@@ -71,8 +42,9 @@ def _read_csv_text(path: Path) -> str:
                          rule="UTF-8 encoding") from None
 
 
-def read_table(path: Path, expected: list[str]) -> pd.DataFrame:
-    """A CSV as strings, with its header checked and a ``line`` column (line number in the file)."""
+def read_table(path: Path, expected: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A CSV as strings, with its header checked and a ``line`` column (line number in the file). ``optional``
+    columns are kept when present and are empty strings when not."""
     text = _read_csv_text(Path(path))
     name = display_path(path)
     lines = text.splitlines()
@@ -90,7 +62,10 @@ def read_table(path: Path, expected: list[str]) -> pd.DataFrame:
     frame = None if blank_lines else _fast_frame(text, header, len(lines))
     if frame is None:  # blank lines or quoted line breaks: read row by row to keep exact line numbers
         frame = _careful_frame(lines, header, name)
-    return frame[expected + ["line"]]
+    for column in optional:
+        if column not in frame.columns:
+            frame[column] = ""
+    return frame[expected + list(optional) + ["line"]]
 
 
 def _check_field_counts(lines: list[str], header: list[str], name: str) -> bool:
@@ -193,67 +168,39 @@ def load_delivery(path: Path) -> pd.DataFrame | None:
 
 
 # --- force extracts --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ForceExtract:
-    measure_id: str
-    granularity: str  # "month" or "quarter"
-    native: pd.DataFrame  # columns: period, count, line
-    source_file: str
+EXTRACT_OPTIONAL = ("area", "source")
 
 
-def _period_of(text: str) -> tuple[str, object]:
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if month:
-        year, number = int(month[1]), int(month[2])
-        if not 1 <= number <= 12:
-            raise ValueError(f"month {number} does not exist")
-        return "month", (year, number)
-    return "quarter", parse_quarter(text)
+def _period_facts(text: str) -> tuple[str | None, int | None, int | None, str]:
+    try:
+        kind, first, last = parse_period(text)
+        return kind, first, last, ""
+    except QuarterError as exc:
+        return None, None, None, str(exc)
 
 
-def load_force_extract(path: Path, measure_id: str) -> ForceExtract | None:
-    """A force's own extract for a measure with no open data; None when it was not supplied."""
-    if not Path(path).exists():
-        return None
-    name = display_path(path)
-    frame = read_table(path, EXTRACT_COLUMNS)
-    frame["count"] = to_whole_numbers(frame, "count", name)
-    kinds, keys = [], []
-    for _, row in frame.iterrows():
-        try:
-            kind, key = _period_of(str(row["period"]).strip())
-        except (ValueError, QuarterError) as exc:
-            raise InputError(f"not a month (YYYY-MM) or quarter id (YYYY-YY-Qn): {exc}", file=name,
-                             row=int(row["line"]), column="period", value=row["period"],
-                             rule="period is a month or a quarter") from None
-        kinds.append(kind)
-        keys.append(key)
-    if len(set(kinds)) > 1:
-        raise InputError("mixes months and quarters; use one granularity per file", file=name,
-                         column="period", rule="one granularity per file")
-    granularity = kinds[0] if kinds else "quarter"
-    # A running number per period, so gaps and duplicates are simple arithmetic.
-    index = [key[0] * 12 + key[1] - 1 if granularity == "month" else key.index for key in keys]
-    seen = {}
-    for position, value in enumerate(index):
-        line = int(frame["line"].iloc[position])
-        if value in seen:
-            raise InputError("duplicate period", file=name, row=line, column="period",
-                             value=frame["period"].iloc[position], rule="no duplicate periods")
-        seen[value] = line
-    ordered = sorted(seen)
-    for before, after in zip(ordered, ordered[1:]):
-        if after != before + 1:
-            raise InputError("periods are not contiguous: a gap follows this row", file=name, row=seen[before],
-                             column="period", rule="contiguous periods")
-    if (frame["count"] < 0).any():
-        first = frame[frame["count"] < 0].iloc[0]
-        raise InputError("a negative count", file=name, row=int(first["line"]), column="count",
-                         value=int(first["count"]), rule="counts are whole non-negative numbers")
-    frame["order"] = index
-    frame = frame.sort_values("order")
-    if granularity == "month":
-        frame["quarter"] = [quarter_of_month(o // 12, o % 12 + 1).id for o in frame["order"]]
-    else:
-        frame["quarter"] = [Quarter.from_index(o).id for o in frame["order"]]
-    return ForceExtract(measure_id, granularity, frame.drop(columns="order").reset_index(drop=True), name)
+def read_force_extract(path: Path) -> pd.DataFrame:
+    """A force's own extract, one row per line as written, with the facts validation judges: the period's kind
+    (month, quarter, range) and months, the value as a number, whether it is whole, duplicates and gaps.
+    Raises InputError only when the file itself cannot be read as a table."""
+    frame = read_table(path, EXTRACT_COLUMNS, EXTRACT_OPTIONAL)
+    for column in ["period", "area", "source", "value"]:
+        frame[column] = frame[column].astype(str).str.strip()
+    frame["file"] = display_path(path)
+    facts = [_period_facts(p) for p in frame["period"]]
+    frame["kind"] = [f[0] for f in facts]
+    frame["first_month"] = pd.array([f[1] for f in facts], dtype="Int64")
+    frame["last_month"] = pd.array([f[2] for f in facts], dtype="Int64")
+    frame["period_error"] = [f[3] for f in facts]
+    frame["number"] = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
+    frame["whole"] = ["yes" if pd.notna(n) and float(n).is_integer() else "no" for n in frame["number"]]
+    frame["span_key"] = [f"{a}|{f}|{l}" if k else f"{a}|{p}" for a, k, f, l, p in
+                         zip(frame["area"], frame["kind"], frame["first_month"], frame["last_month"], frame["period"])]
+    frame["gap_after"], frame["next_period"] = 0, ""
+    regular = frame[frame["kind"].isin(["month", "quarter"])].sort_values(["area", "first_month"])
+    for _, group in regular.groupby("area"):
+        following = group["first_month"].shift(-1)
+        gaps = (following - group["last_month"] - 1).fillna(0).clip(lower=0).astype(int)
+        frame.loc[group.index, "gap_after"] = gaps.values
+        frame.loc[group.index, "next_period"] = group["period"].shift(-1).fillna("").values
+    return frame.reset_index(drop=True)

@@ -927,26 +927,9 @@ def _quarter_id(text) -> str | None:
         return str(text)
 
 
-def _period_order(text: str) -> tuple[str | None, int | None]:
-    """(granularity, running number) of a period, or (kind, None) when it is well-formed but not real."""
-    text = text.strip()
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if month:
-        return "month", int(month[1]) * 12 + int(month[2]) - 1
-    try:
-        return "quarter", parse_quarter(text).index
-    except QuarterError:
-        return "quarter", None
-
-
-def _period_name(granularity: str, order: int) -> str:
-    if granularity == "month":
-        return f"{order // 12}-{order % 12 + 1:02d}"
-    return Quarter.from_index(order).id
-
-
 def _force_extracts(v: _Validation, strategy) -> None:
-    from strategy_update.inputs.readers import load_force_extract
+    """Force extracts: the reader's frame of each file (periods, values, duplicates, gaps) checked by the suite."""
+    from strategy_update.inputs.readers import read_force_extract
 
     suite = "force_extracts"
     folder = v.paths.force_extracts
@@ -959,46 +942,25 @@ def _force_extracts(v: _Validation, strategy) -> None:
                   "not a force extract (.csv) file; it is ignored")
     if strategy is None:
         return
-    known = [m.id for s in strategy.leaves for m in s.force_extract_measures]
+    measures = {m.id: m for s in strategy.leaves for m in s.force_extract_measures}
+    known = list(measures)
     files = pd.DataFrame([{"file": v.rel(p), "measure": p.stem} for p in csvs], columns=["file", "measure"])
     v.run_batch(suite, "files", files, None, {"extract_measures": known}, {"measure_list": ", ".join(known)})
-    expected = v.specs[suite].get("parameters", {}).get("columns", [])
-    for path in csvs:
-        if path.stem not in known:
-            continue
+    for path in (p for p in csvs if p.stem in measures):
         name = v.rel(path)
-        table = v.read_csv(suite, path, expected)
-        if table is None or not v.header_ok(suite, table, expected, name):
+        try:
+            frame = read_force_extract(path)
+        except InputError as exc:
+            v.check(suite, False, CRITICAL, name, exc.row, exc.column, exc.rule or "readable extract", exc.value,
+                    exc.message)
             continue
-        frame = table.frame
-        v.run_batch(suite, "rows", frame, name)
-        good = frame[frame["period"].str.fullmatch(
-            r"\s*(?:[0-9]{4}-(?:0[1-9]|1[0-2])|[0-9]{4}-[0-9]{2}-Q[1-4])\s*")].copy()
-        kinds, orders = zip(*[_period_order(p) for p in good["period"]]) if len(good) else ((), ())
-        good["granularity"] = list(kinds)
-        good["order"] = pd.array(list(orders), dtype="Int64")
-        good["period_key"] = [f"{k}:{o}" if o is not None else f"{k}:{p}" for k, o, p in
-                              zip(kinds, orders, good["period"])]
-        real = good[good["order"].notna()].sort_values("order").drop_duplicates("order")
-        gaps = (real["order"].shift(-1) - real["order"] - 1).fillna(0).astype(int)
-        good["gap_after"] = 0
-        good.loc[real.index, "gap_after"] = gaps
-        good["next_period"] = ""
-        nxt = real["order"].shift(-1)
-        for index, after in zip(real.index, nxt):
-            if pd.notna(after):
-                good.loc[index, "next_period"] = _period_name(good.loc[index, "granularity"], int(after))
-        if good["granularity"].nunique() > 1:  # gaps mean nothing across granularities
-            good["gap_after"] = 0
-        good["order"] = good["order"].astype("float")
-        v.run_batch(suite, "periods", good, name, None,
-                    {"granularities": ", ".join(sorted(set(kinds))) if kinds else ""})
-        if not v.has_critical(name):
-            try:
-                load_force_extract(path, path.stem)
-            except InputError as exc:
-                v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "readable extract", exc.value,
-                      exc.message)
+        v.check(suite, True)
+        measure = measures[path.stem]
+        frame["whole_ok"] = "yes" if not measure.whole_numbers else frame["whole"]
+        v.run_batch(suite, "rows", frame, name, None, {"unit": measure.unit})
+        readable = frame[frame["kind"].notna()]
+        kinds = sorted(set(readable["kind"]))
+        v.run_batch(suite, "periods", readable, name, None, {"kinds": ", ".join(kinds)})
 
 
 # --- the entry point ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
 
 HOME_OFFICE, FORCE_EXTRACT = "home_office", "force_extract"
+DECIMAL_UNITS = {"percent", "rate"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class Measure:
     definition_note: str = ""
     series_start: Quarter | None = None
     unit: str = "crimes"
+
+    @property
+    def whole_numbers(self) -> bool:
+        """Counts are whole; percentages and rates need not be."""
+        return self.unit not in DECIMAL_UNITS
 
 
 @dataclass(frozen=True)
