@@ -1,8 +1,11 @@
 """Time the build and record the medians in benchmarks/results.csv (with the machine's core count).
 
 Cases: cold build (HTML, and HTML + PDF), rebuild with nothing changed, rebuild after editing one strand's
-narrative, validation alone, and the baseline to beat: the same edition with Jupyter Book executing every
-notebook itself (``execute_notebooks: force``).
+narrative, rebuild with ``--rerun`` (every notebook executed again), validation alone, and the baseline to beat:
+the same edition with Jupyter Book executing every notebook itself (``execute_notebooks: force``).
+
+The edition is the default publication's, for Essex: it is published to
+``<out>/crime-prevention-2021-25/essex/2021-22-Q4/``.
 
     .venv/bin/python benchmarks/run_benchmarks.py            # 3 runs per case
     .venv/bin/python benchmarks/run_benchmarks.py --runs 5 --skip pdf
@@ -28,7 +31,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "benchmarks" / "results.csv"
+PUBLICATION = "crime-prevention-2021-25"
+FORCE, FORCE_SLUG = "Essex", "essex"
 QUARTER = "2021-22-Q4"
+
+
+def edition_folder(out: Path) -> Path:
+    """Where `build --out <out>` publishes the benchmarked edition."""
+    return out / PUBLICATION / FORCE_SLUG / QUARTER
 
 
 def run(command: list[str], cwd: Path = ROOT) -> float:
@@ -40,41 +50,62 @@ def run(command: list[str], cwd: Path = ROOT) -> float:
     return seconds
 
 
+def edition_options(data: Path) -> list[str]:
+    return ["--publication", PUBLICATION, "--force", FORCE, "--quarter", QUARTER, "--data", str(data),
+            "--publications", str(ROOT / "publications")]
+
+
 def build(data: Path, out: Path, *extra: str) -> float:
-    return run([str(BIN / "strategy-update"), "build", "--quarter", QUARTER, "--data", str(data), "--out", str(out),
-                *extra])
+    seconds = run([str(BIN / "strategy-update"), "build", *edition_options(data), "--out", str(out), *extra])
+    if not (edition_folder(out) / "html" / "index.html").is_file():
+        sys.exit(f"the build did not publish {edition_folder(out)}/html/index.html")
+    return seconds
+
+
+def _template(name: str, publication) -> nbformat.NotebookNode:
+    """A template as the pipeline runs it (made concrete for the publication, where the build does that)."""
+    try:
+        from strategy_update.build.templates import expand
+    except ImportError:
+        return nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    return expand(ROOT / "notebooks" / name, publication)
 
 
 def jupyter_book_baseline(data: Path, scratch: Path) -> float:
     """The same pages with Jupyter Book executing each notebook (parameters written into a copy of the template)."""
-    from strategy_update.model.publication import load_strategy
-    from strategy_update.build.pipeline import APPENDIX_NOTEBOOKS, sync_sources, toc_text
+    from strategy_update.build.book import APPENDIX_TEMPLATES, section_folder, sync_sources, toc_text
     from strategy_update.compute.edition import load_edition
+    from strategy_update.inputs.paths import InputPaths
 
     book = scratch / "book-baseline"
     shutil.rmtree(book, ignore_errors=True)
-    edition = load_edition(data, QUARTER)
-    sync_sources(ROOT, book, edition)
+    paths = InputPaths(data, ROOT / "publications", PUBLICATION, FORCE_SLUG)
+    edition = load_edition(paths, FORCE, QUARTER)
+    publication = edition.publication
+    title = f"{publication.edition_title(edition.force)}: {edition.quarter.short_label} update"
+    sync_sources(ROOT, book, publication, title)
     config = yaml.safe_load((book / "_config.yml").read_text())
     config["execute"] = {"execute_notebooks": "force", "timeout": 600}
     (book / "_config.yml").write_text(yaml.safe_dump(config))
 
     def parameterised(template: str, target: Path, values: dict) -> None:
-        nb = nbformat.read(ROOT / "notebooks" / template, as_version=4)
+        nb = _template(template, publication)
         for cell in nb.cells:
             if "parameters" in cell.metadata.get("tags", []):
                 cell.source = "\n".join(f"{k} = {v!r}" for k, v in values.items())
         target.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, target)
 
-    base = {"quarter": QUARTER, "data_dir": str(data)}
+    base = {"publication": PUBLICATION, "force": FORCE, "quarter": QUARTER, "data_dir": str(data),
+            "publications_dir": str(paths.publications)}
     parameterised("summary.ipynb", book / "index.ipynb", base)
-    for page, template in APPENDIX_NOTEBOOKS:
-        parameterised(template, book / "appendix" / f"{page}.ipynb",
+    for page in publication.appendices:
+        parameterised(APPENDIX_TEMPLATES[page], book / "appendix" / f"{page}.ipynb",
                       dict(base, report_path="", project_dir=str(ROOT)))
-    for strand in load_strategy(data / "strategy" / "crime-prevention-2021-25.yml").strands:
-        parameterised("strand.ipynb", book / "strands" / f"{strand.id}.ipynb", dict(base, strand_id=strand.id))
-    (book / "_toc.yml").write_text(toc_text(edition.strategy))
+    folder = section_folder(publication)
+    for section in publication.leaves:
+        parameterised("section.ipynb", book / folder / f"{section.id}.ipynb", dict(base, section_id=section.id))
+    (book / "_toc.yml").write_text(toc_text(publication))
     return run([str(BIN / "jupyter-book"), "build", str(book), "--builder", "html", "-q"])
 
 
@@ -87,7 +118,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     data = scratch / "data"
     shutil.copytree(ROOT / "data", data)
-    narrative = data / "narrative" / QUARTER / "rape.md"
+    narrative = data / "forces" / FORCE_SLUG / PUBLICATION / "narrative" / QUARTER / "rape.md"
     timings: dict[str, list[float]] = {}
 
     def record(case: str, seconds: float) -> None:
@@ -97,11 +128,12 @@ def main() -> None:
     for i in range(args.runs):
         print(f"run {i + 1} of {args.runs}", flush=True)
         out = scratch / f"out-{i}"
-        record("validate", run([str(BIN / "strategy-update"), "validate", "--quarter", QUARTER, "--data", str(data)]))
+        record("validate", run([str(BIN / "strategy-update"), "validate", *edition_options(data)]))
         record("cold build, HTML", build(data, out, "--no-pdf"))
         record("rebuild, nothing changed, HTML", build(data, out, "--no-pdf"))
         narrative.write_text(narrative.read_text() + f"\n- Benchmark edit {i}.\n")
         record("rebuild after one narrative edit, HTML", build(data, out, "--no-pdf"))
+        record("rebuild with --rerun (every notebook executed), HTML", build(data, out, "--no-pdf", "--rerun"))
         shutil.rmtree(out)
         if "pdf" not in args.skip:
             record("cold build, HTML + PDF", build(data, out))

@@ -9,9 +9,24 @@ from pathlib import Path
 
 import pytest
 
+from strategy_update.inputs.paths import InputPaths
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
+PUBLICATIONS = ROOT / "publications"
+DEFAULT = "crime-prevention-2021-25"
+FORCE = "essex"
+PATHS = InputPaths(DATA, PUBLICATIONS, DEFAULT, FORCE)
+# What Essex supplies for the default publication: delivery tracker, narrative, force extracts.
+FORCE_INPUTS = PATHS.force_inputs
+# The all-documents (000-003) reference figures, for the back-test logic tests.
+REFERENCE_ALL = ROOT / "tests" / "fixtures" / "reference-all"
 CLI = str(Path(sys.executable).parent / "strategy-update")
+
+
+def edition_folder(out: Path, quarter: str, publication: str = DEFAULT, force: str = FORCE) -> Path:
+    """Where `build --out <out>` publishes an edition: <out>/<publication>/<force-slug>/<quarter>."""
+    return out / publication / force / quarter
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -24,13 +39,15 @@ def has_tex() -> bool:
 
 @pytest.fixture(scope="session")
 def default_edition(tmp_path_factory) -> Path:
-    """The default edition (Q4 2021/22) built through the CLI, website and PDF, into a temporary folder."""
+    """The default edition (Essex, Q4 2021/22) built through the CLI, website and PDF, into a temporary folder."""
     if not has_tex():
         pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
     out = tmp_path_factory.mktemp("build")
     result = run_cli("build", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
-    return out / "2021-22-Q4"
+    folder = edition_folder(out, "2021-22-Q4")
+    assert (folder / "html" / "index.html").is_file(), f"no edition at {folder}"
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -39,4 +56,6 @@ def other_edition(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build-other")
     result = run_cli("build", "--quarter", "2023/24 Q2", "--no-pdf", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
-    return out / "2023-24-Q2"
+    folder = edition_folder(out, "2023-24-Q2")
+    assert (folder / "html" / "index.html").is_file(), f"no edition at {folder}"
+    return folder

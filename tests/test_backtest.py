@@ -10,17 +10,32 @@ from fractions import Fraction
 
 import pytest
 
-from conftest import DATA, run_cli
-from strategy_update.compute.backtest import (CANNOT, CONSISTENT, INCONSISTENT, backtest_report, backtest_rows,
-                                      check_change, check_pct_change, check_share, check_sum, check_values_only,
-                                      consistent_at_printed_precision, open_data_context, parse_printed,
-                                      render_markdown, twelve_month_quarter)
-from strategy_update.model.publication import load_strategy
+import pandas as pd
+from conftest import DATA, DEFAULT, PATHS, REFERENCE_ALL, run_cli
+from strategy_update.compute.backtest import (CANNOT, CONSISTENT, INCONSISTENT, ROW_COLUMNS, backtest_report,
+                                              backtest_rows, breakdown_checks, check_change, check_pct_change,
+                                              check_share, check_sum, check_values_only, comparison_checks,
+                                              consistent_at_printed_precision, delivery_checks, open_data_context,
+                                              parse_printed, render_markdown, twelve_month_quarter)
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.readers import load_publication
+
+DELIVERY_DOCUMENT, DELIVERY_SECTION = "000_398afc54d932d0a8.txt", "Delivery plan progress"
 
 
 @pytest.fixture(scope="module")
 def rows():
-    return backtest_rows(DATA)
+    """Every check of the printed figures of the four hand-made reports (documents 000-003)."""
+    checks = (comparison_checks(REFERENCE_ALL / "published-comparisons.csv")
+              + breakdown_checks(REFERENCE_ALL / "published-breakdowns.csv")
+              + delivery_checks(REFERENCE_ALL / "delivery-plan-2021-22-Q4.csv", DELIVERY_DOCUMENT, DELIVERY_SECTION))
+    return pd.DataFrame(checks, columns=[c for c in ROW_COLUMNS if c != "document_title"])
+
+
+@pytest.fixture(scope="module")
+def default_rows():
+    """The checks of the default publication's reference: document 000 only."""
+    return backtest_rows(PATHS)
 
 
 def one(frame, **match):
@@ -273,8 +288,45 @@ def test_delivery_table_rows_and_printed_totals_row(rows):
         INCONSISTENT, "594", "587", 7)
 
 
-def _reference(tmp_path, comparisons: str, breakdowns: str = "", delivery: str | None = None):
-    reference = tmp_path / "data" / "reference"
+def test_the_default_publication_checks_document_000_only(default_rows, rows):
+    assert set(default_rows["document"]) == {DELIVERY_DOCUMENT}
+    assert set(default_rows["document_title"]) == {"Crime Prevention Strategy update, Q4 2021/22"}
+    assert len(default_rows) == (rows["document"] == DELIVERY_DOCUMENT).sum()
+    delivery = default_rows[default_rows["check"].str.contains("total actions")]
+    assert set(delivery["section"]) == {DELIVERY_SECTION}
+
+
+def test_the_inconsistencies_in_the_default_publications_report(default_rows):
+    wrong = default_rows[default_rows["verdict"] == INCONSISTENT]
+    found = {(r["subject"], r["period"], r["base_period"], r["check"]) for _, r in wrong.iterrows()}
+    assert found == {
+        ("Rape", "12 months to Mar 2022", "12 months to Mar 2020", "% change"),           # 685/2148 = 31.9, not 27.5
+        ("Child Sexual Exploitation", "12 months to Mar 2022", "12 months to Mar 2020", "% change"),  # 11.2, not 10.6
+        ("Domestic Abuse", "12 months to Mar 2022", "12 months to Mar 2020", "% change"),  # 2.548 -> 2.5, not 2.6
+        ("Cybercrime and Fraud", "Q4 2021/22", "", "complete + ongoing + at risk add up to the total actions"),
+        ("Total (printed totals row)", "Q4 2021/22", "",
+         "totals row: complete + ongoing + at risk add up to the total actions"),          # 587, not 594
+    }
+    assert one(wrong, subject="Rape")["finding"] == (
+        "Printed % change +27.5%; recomputed +31.89% (685 / 2,148 x 100), which rounds to +31.9% at the printed "
+        "precision (one decimal place); the printed figure differs by 4.39 percentage points.")
+    cse = one(wrong, subject="Child Sexual Exploitation")
+    assert (cse["printed"], cse["recomputed"]) == ("+10.6%", "+11.23%")
+    abuse = one(wrong, subject="Domestic Abuse")
+    assert (abuse["printed"], abuse["recomputed"]) == ("+2.6%", "+2.548%")
+    cyber = one(wrong, subject="Cybercrime and Fraud")
+    assert (cyber["printed"], cyber["recomputed"], cyber["difference"]) == ("42", "35", 7)
+    totals = one(wrong, subject="Total (printed totals row)")
+    assert (totals["printed"], totals["recomputed"], totals["difference"]) == ("594", "587", 7)
+
+
+def _reference(tmp_path, comparisons: str, breakdowns: str = "", delivery: str | None = None) -> InputPaths:
+    """A copy of the default publication whose reference/ holds only the given printed figures."""
+    publications = tmp_path / "publications"
+    (publications / DEFAULT).mkdir(parents=True)
+    (publications / DEFAULT / "publication.yml").write_bytes(PATHS.definition.read_bytes())
+    paths = InputPaths(DATA, publications, DEFAULT, "essex")
+    reference = paths.reference
     reference.mkdir(parents=True)
     (reference / "published-comparisons.csv").write_text(
         "document,section,subject,measure,unit,period,value,base_period,base_value,published_change,"
@@ -284,12 +336,13 @@ def _reference(tmp_path, comparisons: str, breakdowns: str = "", delivery: str |
     if delivery is not None:
         (reference / "delivery-plan-2022-23-Q1.csv").write_text(
             "quarter,strand,total_actions,complete,ongoing,at_risk\n" + delivery)
-    return tmp_path / "data"
+    return paths
 
 
 def test_a_totals_row_in_the_delivery_file_is_checked(tmp_path):
     data = _reference(tmp_path, "", delivery="2022-23 Q1,A,6,4,2,0\n2022-23 Q1,B,4,2,1,0\n2022-23 Q1,Total,10,6,3,0\n")
     result = backtest_rows(data)
+    assert set(result["document"]) == {DELIVERY_DOCUMENT}  # the publication's delivery document
     b = one(result, subject="B")
     assert b["verdict"] == INCONSISTENT and b["recomputed"] == "3"
     assert b["period"] == "Q1 2022/23"
@@ -329,11 +382,10 @@ def test_twelve_month_periods():
 
 
 def test_open_data_context_beside_the_printed_figures():
-    context = open_data_context(DATA)
+    context = open_data_context(PATHS)
     assert "verdict" not in context.columns
     assert len(context) == 9
-    strategy = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
-    notes = {m.id: m.definition_note for s in strategy.strands for m in s.measures}
+    notes = {m.id: m.definition_note for _, m in load_publication(PATHS).measures}
     expected = {  # (force printed, Home Office open data; the open-data sums are in data/raw/SOURCES.md)
         ("rape-offences", "12 months ending March 2022"): (2833, 2892),
         ("rape-offences", "12 months ending March 2021"): (1935, 1985),
@@ -355,9 +407,11 @@ def test_open_data_context_beside_the_printed_figures():
 
 
 # --- the page and the command line ------------------------------------------------------------------------
-def test_page_summary_inconsistencies_first_and_every_figure(rows):
-    page = render_markdown(DATA)
-    counts = rows["verdict"].value_counts()
+def test_page_summary_inconsistencies_first_and_every_figure(default_rows):
+    rows = default_rows
+    page = render_markdown(PATHS)
+    counts = {verdict: int((rows["verdict"] == verdict).sum()) for verdict in [CONSISTENT, INCONSISTENT, CANNOT]}
+    assert counts[INCONSISTENT] == 5
     assert (f"{len(rows)} printed figures checked: {counts[CONSISTENT]} consistent, {counts[INCONSISTENT]} "
             f"inconsistent, {counts[CANNOT]} cannot be checked.") in page
     listed = page.index("## Printed figures that do not agree")
@@ -369,12 +423,23 @@ def test_page_summary_inconsistencies_first_and_every_figure(rows):
     assert len(table_rows) == len(rows) + 1  # plus the header
     assert sum("**inconsistent**" in line for line in table_rows) == counts[INCONSISTENT]
     assert "wider than the force's \"dwelling burglary\"" in page
+    assert "Crime Prevention Strategy update, Q4 2021/22 (`000_398afc54d932d0a8.txt`)" in page
+    for other in ["001_7b200f8121e47d47.txt", "002_ff93cfd244fdc6e0.txt", "003_8fd3643c46332011.txt"]:
+        assert other not in page  # the default publication's reference is document 000 only
+    for text in ["Printed % change +27.5%; recomputed +31.89%", "Printed % change +10.6%; recomputed +11.23%",
+                 "Printed % change +2.6%; recomputed +2.548%"]:
+        assert page[listed:table].count(text) == 1, text
     assert "inf" not in re.sub(r"[a-z]inf|inf[a-z]", "", page.lower())
 
 
 def test_cli_backtest_prints_the_report_and_exits_zero():
     result = run_cli("backtest")
     assert result.returncode == 0, result.stderr
-    assert "8 inconsistent" in result.stdout
-    assert "Printed % change +27.5%" in result.stdout
-    assert result.stdout.strip() == backtest_report(DATA).strip()
+    assert "5 inconsistent" in result.stdout
+    for text in ["Printed % change +27.5%; recomputed +31.89%", "Printed % change +10.6%; recomputed +11.23%",
+                 "Printed % change +2.6%; recomputed +2.548%", "add up to 35; the printed total is 42",
+                 "add up to 587; the printed total is 594"]:
+        assert text in result.stdout, text
+    assert result.stdout.strip() == backtest_report(PATHS).strip()
+    same = run_cli("backtest", "--publication", DEFAULT, "--force", "Essex", "--quarter", "2021-22-Q4")
+    assert same.returncode == 0 and same.stdout == result.stdout

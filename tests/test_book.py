@@ -1,4 +1,4 @@
-"""The book's structure follows the strategy definition, and the templates type no numbers."""
+"""The book's structure follows the publication definition, and the templates type no numbers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import DATA, ROOT, run_cli
-from strategy_update.model.publication import load_strategy
-from strategy_update.build.pipeline import toc_for
+from conftest import PATHS, ROOT, run_cli
+from strategy_update.build.book import toc_for
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.readers import load_publication
+from strategy_update.model.publication import publication_from_mapping
 
-STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
+PUBLICATION = load_publication(PATHS)
 
 
 def toc_files(toc: dict) -> list[str]:
@@ -22,35 +24,71 @@ def toc_files(toc: dict) -> list[str]:
 def test_committed_toc_lists_every_strand_of_the_definition():
     committed = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = toc_files(committed)
-    for strand in STRATEGY.strands:
+    assert len(PUBLICATION.leaves) == 14
+    for strand in PUBLICATION.leaves:
         assert f"strands/{strand.id}" in files, f"{strand.id} missing from _toc.yml"
-    assert [p["caption"] for p in committed["parts"][1:-1]] == [t.name for t in STRATEGY.themes]
+    themes = [group.name for group, _ in PUBLICATION.groups]
+    assert themes == ["Serious Violence", "Organised Crime", "Complex Needs", "Vulnerabilities"]
+    assert [p["caption"] for p in committed["parts"][1:-1]] == themes
 
 
 def test_committed_toc_is_exactly_what_the_definition_generates():
-    assert yaml.safe_load((ROOT / "_toc.yml").read_text()) == toc_for(STRATEGY)
+    assert yaml.safe_load((ROOT / "_toc.yml").read_text()) == toc_for(PUBLICATION)
     assert run_cli("toc", "--check").returncode == 0
 
 
-def test_toc_follows_a_different_strategy_definition(tmp_path):
-    # A second strategy needs a definition file, not code: drop a strand and the TOC drops it too.
-    raw = yaml.safe_load((DATA / "strategy" / "crime-prevention-2021-25.yml").read_text())
-    raw["themes"][0]["strands"] = raw["themes"][0]["strands"][:1]
-    path = tmp_path / "other.yml"
-    path.write_text(yaml.safe_dump(raw))
-    files = toc_files(toc_for(load_strategy(path)))
+def test_toc_check_fails_when_the_committed_toc_is_out_of_date(tmp_path):
+    """`toc --check` compares against the definition: a stale _toc.yml in a copy of the project fails it."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ["_config.yml", "_toc.yml"]:
+        (project / name).write_bytes((ROOT / name).read_bytes())
+    for name in ["notebooks", "publications", "data"]:
+        (project / name).symlink_to(ROOT / name)
+    assert run_cli("toc", "--check", cwd=project).returncode == 0
+    toc = (project / "_toc.yml").read_text()
+    (project / "_toc.yml").write_text(toc.replace("  - file: strands/rape\n", ""))
+    result = run_cli("toc", "--check", cwd=project)
+    assert result.returncode == 1 and "_toc.yml is out of date" in result.stderr
+
+
+def test_toc_follows_a_different_publication_definition(tmp_path):
+    # A second publication needs a definition file, not code: drop a strand and the TOC drops it too.
+    raw = yaml.safe_load(PATHS.definition.read_text(encoding="utf-8"))
+    assert [s["id"] for s in raw["sections"][0]["sections"]][:2] == ["knife-crime", "rape"]
+    raw["sections"][0]["sections"] = raw["sections"][0]["sections"][:1]
+    from_mapping = publication_from_mapping(raw, PATHS.publication, "other.yml")
+    files = toc_files(toc_for(from_mapping))
     assert "strands/knife-crime" in files and "strands/rape" not in files
+    assert "strands/hate-crime" in files  # the other themes are untouched
+    # The same through the reader, from a copy of the publication folder.
+    folder = tmp_path / "publications" / "other-publication"
+    folder.mkdir(parents=True)
+    raw["id"] = "other-publication"
+    (folder / "publication.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    loaded = load_publication(InputPaths(PATHS.data, tmp_path / "publications", "other-publication", "essex"))
+    assert [s.id for s in loaded.leaves] == [s.id for s in from_mapping.leaves]
+    assert toc_files(toc_for(loaded)) == files
 
 
 def test_hand_written_pages_in_the_toc_exist():
-    for file in toc_files(toc_for(STRATEGY)):
+    """Each book/ page of the TOC is a shared page (book/) or one of the publication's own pages (pages/)."""
+    checked = 0
+    for file in toc_files(toc_for(PUBLICATION)):
         if file.startswith("book/"):
-            assert (ROOT / f"{file}.md").exists(), file
+            name = file.removeprefix("book/")
+            assert (ROOT / f"{file}.md").exists() or (PATHS.pages / f"{name}.md").exists(), file
+            checked += 1
+    assert checked == len(PUBLICATION.pages_before) + len(PUBLICATION.shared_pages) > 0
+    for name in PUBLICATION.pages_before:
+        assert (PATHS.pages / f"{name}.md").exists(), name
+    for name in PUBLICATION.shared_pages:
+        assert (ROOT / "book" / f"{name}.md").exists(), name
 
 
 def test_template_markdown_types_no_numbers():
     """Every figure comes from computation: markdown cells of the templates hold no digits outside glue roles."""
-    for name in ["strand.ipynb", "summary.ipynb", "data_quality.ipynb", "backtest.ipynb", "provenance.ipynb"]:
+    for name in ["section.ipynb", "summary.ipynb", "data_quality.ipynb", "backtest.ipynb", "provenance.ipynb"]:
         nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
@@ -59,21 +97,25 @@ def test_template_markdown_types_no_numbers():
 
 
 def test_template_has_the_papermill_parameters_cell():
-    nb = nbformat.read(ROOT / "notebooks" / "strand.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / "section.ipynb", as_version=4)
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
-    assert "quarter" in cells[0].source and "strand_id" in cells[0].source
+    for name in ["publication", "force", "quarter", "data_dir", "publications_dir", "section_id"]:
+        assert re.search(rf"^{name} = ", cells[0].source, re.M), f"parameter {name} missing"
 
 
 @pytest.mark.parametrize("name, title, call", [
-    ("backtest.ipynb", "# Back test against the last hand-made report", "render_markdown(data_dir)"),
+    ("backtest.ipynb", "# Back test against the last hand-made report", "render_markdown(InputPaths("),
     ("provenance.ipynb", "# Provenance", "render_markdown("),
 ])
 def test_appendix_template_has_parameters_a_title_and_a_hidden_rendering_cell(name, title, call):
     nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
     first = nb.cells[0]
     assert first.cell_type == "code" and first.metadata["tags"] == ["parameters", "remove-cell"]
-    assert first.source == 'quarter = "2021-22-Q4"\ndata_dir = "../data"\nreport_path = ""\nproject_dir = ".."'
+    assert first.source == (
+        '# Parameters (papermill replaces these for each edition and page)\n'
+        'publication = "crime-prevention-2021-25"\nforce = "Essex"\nquarter = "2021-22-Q4"\n'
+        'data_dir = "../data"\npublications_dir = "../publications"\nreport_path = ""\nproject_dir = ".."\n')
     assert nb.cells[1].source == title
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -82,12 +124,12 @@ def test_appendix_template_has_parameters_a_title_and_a_hidden_rendering_cell(na
 
 
 def test_methods_page_lists_every_measure_with_the_definition_codes():
-    """The hand-written methods table must not drift from the strategy definition."""
+    """The hand-written methods table must not drift from the publication definition."""
     methods = (ROOT / "book" / "methods.md").read_text(encoding="utf-8")
     rows = {line.split("|")[2].strip().removesuffix(" (proxy)"): line for line in methods.splitlines()
             if line.startswith("|") and line.count("|") >= 5}
-    for strand in STRATEGY.strands:
-        for measure in strand.measures:
+    for strand in PUBLICATION.leaves:
+        for measure in strand.open_data_measures:
             assert measure.name in rows, f"{measure.name} missing from book/methods.md"
             listed = set(re.findall(r"(?<!/)\b\d{1,3}[A-Z]?\b", rows[measure.name].split("|")[3]))
             assert listed == set(measure.offence_codes), f"{measure.name}: methods lists {listed}"

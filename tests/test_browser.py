@@ -23,12 +23,14 @@ import yaml
 
 from browser.harness import (AXE_JS, AXE_REQUIRED_RULES, CHROMIUM_ARGS, axe_version, describe_violations,
                              find_chromium, focused, inspect_site, serve, site_pages, tab_to, wait_for_charts)
-from conftest import DATA, ROOT
-from strategy_update.model.publication import load_strategy
+from conftest import PATHS, ROOT
+from strategy_update.build.book import toc_for
+from strategy_update.inputs.readers import load_publication
 
 pytestmark = pytest.mark.build
 
-STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
+PUBLICATION = load_publication(PATHS)
+STRANDS = PUBLICATION.leaves
 # The UK Analysis Function categorical palette; dark grey (#3D3D3D, also in the palette) for reference lines.
 PALETTE = {"#12436D", "#28A197", "#801650", "#F46A25"}
 REFERENCE_GREY = "#3D3D3D"
@@ -90,8 +92,9 @@ def page(context):
 
 
 def expected_pages() -> set[str]:
-    """Every page the table of contents promises, plus the index and search pages Sphinx adds."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    """Every page the edition's table of contents promises, plus the index and search pages Sphinx adds."""
+    toc = toc_for(PUBLICATION)
+    assert toc == yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))  # the default edition's
     files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
     return {f"{f}.html" for f in files} | {"genindex.html", "search.html"}
 
@@ -141,11 +144,11 @@ def test_every_chart_renders_with_its_text_alternative(visits, html_dir):
                 with urllib.request.urlopen(c["csv"]) as response:  # the local server
                     if response.status != 200 or not response.read(200):
                         out.append(f"{where}: its CSV {c['csv']} is missing or empty")
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         visit = visits[f"strands/{strand.id}.html"]
-        if len(visit.charts) < 3 * len(strand.measures):
+        if len(visit.charts) < 3 * len(strand.open_data_measures):
             problems[visit.url].append(f"{len(visit.charts)} charts, expected 3 per open-data measure "
-                                       f"({len(strand.measures)} measures)")
+                                       f"({len(strand.open_data_measures)} measures)")
     fail_on(problems, "charts that a reader cannot see or read:")
 
 
@@ -196,7 +199,7 @@ def test_charts_use_the_palette_and_never_colour_alone(visits):
                 if len(set(styles)) != len(styles):
                     out.append(f"{where}: lines {[t['name'] for t in traces]} differ by colour only ({styles})")
     fail_on(problems, "charts that rely on colour alone or leave the palette:")
-    assert spc_charts >= sum(len(s.measures) for s in STRATEGY.strands), "fewer control charts than measures"
+    assert spc_charts >= sum(len(s.open_data_measures) for s in STRANDS), "fewer control charts than measures"
     assert most_signal_kinds >= 2, "no control chart shows two kinds of signal, so shapes were not compared"
 
 

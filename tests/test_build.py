@@ -7,10 +7,11 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, run_cli
-from strategy_update.model.publication import load_strategy
+from conftest import DEFAULT, PATHS, edition_folder, run_cli
+from strategy_update.inputs.readers import load_publication
 
-STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
+PUBLICATION = load_publication(PATHS)
+STRANDS = PUBLICATION.leaves
 pytestmark = pytest.mark.build
 
 
@@ -22,8 +23,16 @@ def text_of(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
+def test_the_default_edition_is_published_under_publication_force_and_quarter(default_edition):
+    assert default_edition.parts[-3:] == (DEFAULT, "essex", "2021-22-Q4")
+    assert (default_edition / "html" / "index.html").is_file() and (default_edition / "pdf" / "update.pdf").is_file()
+    out = default_edition.parents[2]
+    assert (out / ".work" / DEFAULT / "essex" / "2021-22-Q4").is_dir()  # the work folder, kept between builds
+    assert len(STRANDS) == 14
+
+
 def test_every_strand_has_a_page_with_its_heading_lead_and_sections(default_edition):
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         text = text_of(page(default_edition, f"strands/{strand.id}"))
         assert strand.name.replace("/", "/") in text.replace("&amp;", "&")
         assert strand.lead_role in text
@@ -33,12 +42,12 @@ def test_every_strand_has_a_page_with_its_heading_lead_and_sections(default_edit
 
 
 def test_every_open_data_measure_has_three_interactive_charts(default_edition):
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         html = page(default_edition, f"strands/{strand.id}")
-        assert html.count("Plotly.newPlot(") == 3 * len(strand.measures), strand.id
+        assert html.count("Plotly.newPlot(") == 3 * len(strand.open_data_measures), strand.id
         # plotly.js is loaded once from _static, never embedded in the page
         assert len(html) < 1_000_000, strand.id
-        if strand.measures:
+        if strand.open_data_measures:
             assert "_static/plotly.min.js" in html
     assert (default_edition / "html" / "_static" / "plotly.min.js").exists()
 
@@ -54,7 +63,7 @@ def test_figures_agree_with_the_published_sanity_totals(default_edition):
 
 def test_front_page_summarises_all_strands_and_delivery(default_edition):
     text = text_of(page(default_edition, "index"))
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         assert strand.name in text.replace("&amp;", "&")
     # the delivery totals as printed in the hand-made report (594 / 302 / 285 / 0)
     assert re.search(r"Total \*?\*? ?14 strands.*?594.*?302.*?285.*?0", text)
@@ -73,17 +82,17 @@ def test_pdf_holds_every_strand_with_charts_and_no_code(default_edition):
     pdf = default_edition / "pdf" / "update.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         assert strand.name in text, strand.name
     assert "Delivery plan progress" in text
     assert "analyse_strand(" not in text and "import " not in text
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     charts = len(images.strip().splitlines()) - 2
-    assert charts >= 3 * sum(len(s.measures) for s in STRATEGY.strands)
+    assert charts >= 3 * sum(len(s.open_data_measures) for s in STRANDS)
 
 
 def test_executed_notebooks_are_published_for_download(default_edition):
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         assert (default_edition / "notebooks" / "strands" / f"{strand.id}.ipynb").exists()
 
 
@@ -118,7 +127,7 @@ def test_another_quarter_builds_with_its_own_labels(other_edition):
     ("2030-31-Q1", "quarter 2030-31-Q1 is beyond the data"),
 ])
 def test_bad_quarter_is_refused_and_the_previous_edition_kept(tmp_path, quarter, fragment):
-    previous = tmp_path / "2021-22-Q4" / "html"
+    previous = edition_folder(tmp_path, "2021-22-Q4") / "html"
     previous.mkdir(parents=True)
     (previous / "index.html").write_text("last good edition")
     result = run_cli("build", "--quarter", quarter, "--out", str(tmp_path), "--no-pdf")
@@ -126,4 +135,8 @@ def test_bad_quarter_is_refused_and_the_previous_edition_kept(tmp_path, quarter,
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert (previous / "index.html").read_text() == "last good edition"
-    assert sorted(p.name for p in tmp_path.iterdir()) in (["2021-22-Q4"], [".staging", "2021-22-Q4"])
+    # nothing else was written: no other edition, no work folder
+    assert [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()] == [
+        (previous / "index.html").relative_to(tmp_path)]
+    assert not (tmp_path / ".work").exists()
+    assert {p.name for p in previous.parents[1].iterdir()} <= {"2021-22-Q4", ".staging"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from strategy_update.model.publication import load_strategy
+from conftest import PATHS
 from strategy_update.compute.delivery import (
     DeliveryRow,
     at_risk_sentence,
@@ -14,16 +14,16 @@ from strategy_update.compute.delivery import (
     progress_sentence,
     totals,
 )
-from strategy_update.inputs.readers import load_delivery
+from strategy_update.core.periods import parse_quarter
+from strategy_update.inputs.readers import load_delivery, load_publication
 
-ROOT = Path(__file__).resolve().parents[1]
-STRATEGY_FILE = ROOT / "data" / "strategy" / "crime-prevention-2021-25.yml"
-TRACKER_FILE = ROOT / "data" / "delivery" / "2021-22-Q4.csv"
+TRACKER_FILE = PATHS.delivery(parse_quarter("2021-22-Q4"))
 
 
 @pytest.fixture(scope="module")
 def strategy():
-    return load_strategy(STRATEGY_FILE)
+    """The default publication (the strategy whose strands the tracker reports on)."""
+    return load_publication(PATHS)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def tracker_with(tmp_path: Path, *, drop: str, knife_crime: str) -> Path:
 # --- the real 2021-22 Q4 tracker ------------------------------------------------------------------------
 def test_real_tracker_has_one_row_per_strand_in_definition_order(strategy, real_rows):
     assert len(real_rows) == 14
-    assert [r.strand_id for r in real_rows] == [s.id for s in strategy.strands]
+    assert [r.strand_id for r in real_rows] == [s.id for s in strategy.leaves]
 
 
 def test_real_tracker_supplies_every_strand(real_rows):

@@ -9,8 +9,11 @@ import nbformat
 import papermill
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT
 from strategy_update.compute.edition import analyse_strand, load_edition
+from strategy_update.build.templates import write_expanded
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.readers import load_publication
 
 FIXTURES = Path(__file__).parent / "fixtures" / "force-extracts"
 
@@ -19,15 +22,20 @@ FIXTURES = Path(__file__).parent / "fixtures" / "force-extracts"
 def data_with_extracts(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("extracts") / "data"
     shutil.copytree(DATA, data)
-    (data / "force-extracts").mkdir(exist_ok=True)
+    paths = InputPaths(data, PUBLICATIONS, DEFAULT, "essex")
+    paths.force_extracts.mkdir(parents=True, exist_ok=True)
     for name in ["mh-incidents.csv", "prevent-referrals.csv"]:
-        shutil.copy(FIXTURES / name, data / "force-extracts" / name)
+        shutil.copy(FIXTURES / name, paths.force_extract(name.removesuffix(".csv")))
     return data
 
 
+def paths_for(data: Path) -> InputPaths:
+    return InputPaths(data, PUBLICATIONS, DEFAULT, "essex")
+
+
 def test_monthly_extract_gives_the_hand_worked_comparisons(data_with_extracts):
-    edition = load_edition(data_with_extracts, "2021-22-Q4")
-    result = analyse_strand(edition, edition.strategy.strand("mental-health"))[0]
+    edition = load_edition(paths_for(data_with_extracts), "Essex", "2021-22-Q4")
+    result = analyse_strand(edition, edition.publication.section("mental-health"))[0]
     assert result.available
     # Months since April 2018: Apr 2021..Mar 2022 are 36..47 -> sum of 100+i = 12*100 + (36+...+47) = 1,698
     # Previous year i = 24..35 -> 1,200 + 354 = 1,554; change +144, +9.27%
@@ -43,8 +51,8 @@ def test_monthly_extract_gives_the_hand_worked_comparisons(data_with_extracts):
 
 
 def test_quarterly_extract_gives_the_hand_worked_comparisons(data_with_extracts):
-    edition = load_edition(data_with_extracts, "2021-22-Q4")
-    result = analyse_strand(edition, edition.strategy.strand("prevent"))[0]
+    edition = load_edition(paths_for(data_with_extracts), "Essex", "2021-22-Q4")
+    result = analyse_strand(edition, edition.publication.section("prevent"))[0]
     # Quarters since 2018-19-Q1: 2021/22 is 12..15 -> 80 + 54 = 134; 2020/21 is 8..11 -> 80 + 38 = 118
     year = result.comparisons[0]
     assert (year.current, year.base, year.change) == (134.0, 118.0, 16.0)
@@ -52,16 +60,20 @@ def test_quarterly_extract_gives_the_hand_worked_comparisons(data_with_extracts)
 
 
 def test_extract_not_supplied_is_said_plainly(tmp_path):
-    edition = load_edition(DATA, "2021-22-Q4")
-    result = analyse_strand(edition, edition.strategy.strand("mental-health"))[0]
+    assert not PATHS.force_extract("mh-incidents").exists()
+    edition = load_edition(PATHS, "Essex", "2021-22-Q4")
+    result = analyse_strand(edition, edition.publication.section("mental-health"))[0]
     assert not result.available
 
 
 def test_strand_page_with_a_force_extract_renders_its_figures_and_charts(data_with_extracts, tmp_path):
     output = tmp_path / "mental-health.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / "strand.ipynb"), str(output), cwd=str(tmp_path),
-                               parameters={"quarter": "2021-22-Q4", "strand_id": "mental-health",
-                                           "data_dir": str(data_with_extracts)}, progress_bar=False)
+    # The template as the pipeline runs it: made concrete for the publication (narrative parts, delivery).
+    template = write_expanded(ROOT / "notebooks" / "section.ipynb", load_publication(PATHS), tmp_path / "templates")
+    papermill.execute_notebook(str(template), str(output), cwd=str(tmp_path),
+                               parameters={"publication": DEFAULT, "force": "Essex", "quarter": "2021-22-Q4",
+                                           "section_id": "mental-health", "data_dir": str(data_with_extracts),
+                                           "publications_dir": str(PUBLICATIONS)}, progress_bar=False)
     nb = nbformat.read(output, as_version=4)
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
                      for o in c.get("outputs", []))

@@ -8,21 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, run_cli
+from conftest import DATA, DEFAULT, edition_folder, run_cli
 from strategy_update.build.incremental import Job, file_digest, job_key, library_digest, needs_run
 
 VERSIONS = {"pandas": "3.1.1"}
 
 
 def make_job(tmp_path: Path, **changes) -> Job:
-    template = tmp_path / "strand.ipynb"
+    template = tmp_path / "section.ipynb"
     if not template.exists():
         template.write_text("template")
     narrative = tmp_path / "rape.md"
     if not narrative.exists():
         narrative.write_text("narrative")
     fields = {"name": "rape", "template": template, "output": "strands/rape.ipynb", "cwd": "strands",
-              "parameters": {"quarter": "2021-22-Q4", "strand_id": "rape"}, "inputs": (narrative,)}
+              "parameters": {"quarter": "2021-22-Q4", "section_id": "rape"}, "inputs": (narrative,)}
     fields.update(changes)
     return Job(**fields)
 
@@ -47,7 +47,7 @@ def test_each_dependency_changes_the_key(tmp_path, what):
     elif what == "input file":
         job.inputs[0].write_text("edited narrative")
     elif what == "parameters":
-        job = make_job(tmp_path, parameters={"quarter": "2021-22-Q3", "strand_id": "rape"})
+        job = make_job(tmp_path, parameters={"quarter": "2021-22-Q3", "section_id": "rape"})
     elif what == "library":
         library = "lib2"
     else:
@@ -94,7 +94,8 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(tm
     out = tmp_path / "_build"
     first = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
     assert first.returncode == 0, first.stderr
-    edition = out / "2021-22-Q4"
+    edition = edition_folder(out, "2021-22-Q4")
+    assert edition == out / DEFAULT / "essex" / "2021-22-Q4"
 
     # Same inputs, separate build: identical figures and identical data downloads.
     assert _downloads(edition) == _downloads(default_edition)
@@ -104,9 +105,10 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(tm
     assert unchanged.returncode == 0, unchanged.stderr
     assert "0 to execute" in unchanged.stdout
 
-    work = out / ".work" / "2021-22-Q4" / "strands"
+    work = out / ".work" / DEFAULT / "essex" / "2021-22-Q4" / "strands"
+    assert len(list(work.glob("*.ipynb"))) == 14
     stamps = {p.name: p.stat().st_mtime_ns for p in work.glob("*.ipynb")}
-    narrative = data / "narrative" / "2021-22-Q4" / "rape.md"
+    narrative = data / "forces" / "essex" / DEFAULT / "narrative" / "2021-22-Q4" / "rape.md"
     narrative.write_text(narrative.read_text() + "\n- One more scheduled action, added for the test.\n")
     edited = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
     assert edited.returncode == 0, edited.stderr

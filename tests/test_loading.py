@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from strategy_update.core.errors import InputError
+from strategy_update.inputs.narrative import read_narrative
 from strategy_update.inputs.readers import (
     CRIME_COLUMNS,
     DELIVERY_COLUMNS,
+    display_path,
     load_crime,
     load_delivery,
-    load_force_extract,
-    parse_narrative,
     read_table,
 )
 from strategy_update.core.periods import Quarter
@@ -107,6 +107,16 @@ def test_paths_inside_data_shown_from_data_folder(tmp_path):
     write(path, f"{HEADER}\n{crime_row(count='many')}\n")
     message = raises_input_error(load_crime, path)
     assert message.startswith("file data/raw/crime.csv, row 2")
+
+
+def test_paths_of_force_inputs_and_publications_shown_from_the_project(tmp_path):
+    tracker = tmp_path / "data" / "forces" / "essex" / "crime-prevention-2021-25" / "delivery" / "2021-22-Q4.csv"
+    tracker.parent.mkdir(parents=True)
+    write(tracker, ",".join(DELIVERY_COLUMNS) + "\n2021-22 Q4,Rape,110,lots,32,0\n")
+    message = raises_input_error(load_delivery, tracker)
+    assert message.startswith("file data/forces/essex/crime-prevention-2021-25/delivery/2021-22-Q4.csv, row 2")
+    definition = tmp_path / "publications" / "crime-prevention-2021-25" / "publication.yml"
+    assert display_path(definition) == "publications/crime-prevention-2021-25/publication.yml"
 
 
 # --- bad CSV files --------------------------------------------------------------------------------------------
@@ -225,8 +235,21 @@ BODY = ("## Insights\nPossession offences rose.\n\n"
         "## Delivery scheduled\nSchool talks in the summer term.\n")
 
 
+HEADINGS = ["Insights", "Delivery achieved", "Delivery scheduled"]  # the default publication's narrative
+
+
 def narrative(tmp_path: Path, text: str) -> Path:
     return write(tmp_path / "knife-crime.md", text)
+
+
+def parse_narrative(path: Path, strand_id: str, quarter: Quarter):
+    """A narrative as an edition reads it: the first problem becomes an InputError naming file and row."""
+    result, errors = read_narrative(path, display_name=display_path(path), key="strand", section_id=strand_id,
+                                    quarter=quarter, headings=HEADINGS)
+    if errors:
+        e = errors[0]
+        raise InputError(e.message, file=e.file, row=e.line, column=e.column, rule=e.rule, value=e.value)
+    return result
 
 
 def narrative_error(path: Path) -> str:
@@ -240,7 +263,7 @@ def test_valid_narrative_has_three_sections(tmp_path):
         "Delivery achieved": "Weapons sweeps in Chelmsford.",
         "Delivery scheduled": "School talks in the summer term.",
     }
-    assert (result.strand_id, result.quarter) == ("knife-crime", "2021-22-Q4")
+    assert (result.section_id, result.quarter) == ("knife-crime", "2021-22-Q4")
 
 
 def test_narrative_front_matter_may_use_other_quarter_forms(tmp_path):
@@ -336,6 +359,13 @@ def test_narrative_not_utf8_rejected(tmp_path):
 
 
 # --- force extracts ----------------------------------------------------------------------------------------------
+def load_force_extract(path: Path, measure_id: str):
+    """The edition's reader of a force extract (imported here so that the rest of the module runs without it)."""
+    from strategy_update.inputs.readers import load_force_extract as load
+
+    return load(path, measure_id)
+
+
 def extract(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
     return write(tmp_path / "nte-crimes.csv", "period,count\n" + "".join(f"{p},{c}\n" for p, c in rows))
 

@@ -15,15 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import PATHS, ROOT
 from strategy_update.compute.delivery import delivery_rows, totals
-from strategy_update.model.publication import load_strategy
 from strategy_update.compute.edition import analyse_strand, load_edition
 from strategy_update.core.formatting import format_count, format_pct, format_rate
+from strategy_update.inputs.readers import load_publication
 
 pytestmark = pytest.mark.build
 
-STRATEGY = load_strategy(DATA / "strategy" / "crime-prevention-2021-25.yml")
+PUBLICATION = load_publication(PATHS)
+STRANDS = PUBLICATION.leaves
 DARK_BLUE, ORANGE = (0x12, 0x43, 0x6D), (0xF4, 0x6A, 0x25)
 ARTIFACTS = ROOT / "_build" / "test-artifacts" / "pdf"
 CODE = ["import ", "display(", "analyse_strand(", "glue(", "Markdown("]
@@ -99,13 +100,13 @@ def heading_page(pages: list[str], title: str, start: int = 1) -> int | None:
 def strand_pages(pages, outline) -> dict[str, range]:
     """Each strand's pages: from its heading to the page before the next chapter."""
     starts, after = {}, 1
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         start = heading_page(pages, strand.name, after)
         assert start, f"the PDF has no page headed '{strand.name}' after page {after}"
         starts[strand.id] = after = start
     chapters = sorted(page for _, depth, page in outline if depth == 0)
     out = {}
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         start = starts[strand.id]
         end = next((page - 1 for page in chapters if page > start), len(pages))
         out[strand.id] = range(start, end + 1)
@@ -114,7 +115,7 @@ def strand_pages(pages, outline) -> dict[str, range]:
 
 @pytest.fixture(scope="module")
 def edition():
-    return load_edition(DATA, None)
+    return load_edition(PATHS, "Essex", None)
 
 
 def footer_shows(page_text: str, number: str) -> bool:
@@ -133,7 +134,7 @@ def as_figure(value: str) -> re.Pattern:
 
 # --- text -------------------------------------------------------------------------------------------
 def test_every_strand_has_its_heading_and_no_code_is_shown(pages, strand_pages):
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         first = strand_pages[strand.id][0]  # the fixture found the page headed with the strand's name
         opening = norm(" ".join(pages[first - 1:first + 1]))
         assert norm(strand.lead_role) in opening, (
@@ -144,7 +145,7 @@ def test_every_strand_has_its_heading_and_no_code_is_shown(pages, strand_pages):
 
 def test_headline_figures_match_the_website(edition, pages, strand_pages, default_edition):
     problems = []
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         html = (default_edition / "html" / "strands" / f"{strand.id}.html").read_text(encoding="utf-8")
         web = " ".join(re.sub(r"<[^>]+>", " ", html).split())
         span = strand_pages[strand.id]
@@ -171,7 +172,7 @@ def test_delivery_plan_table_lists_every_strand_with_its_total(edition, pages, s
     rows = [[cell.strip() for cell in re.split(r"\s{2,}", line.strip())]
             for page in pages[start - 1:first_strand - 1] for line in lines_of(page)]
     problems = []
-    delivery = delivery_rows(edition.strategy, edition.delivery)
+    delivery = delivery_rows(edition.publication, edition.delivery)
     for row in delivery:
         if not row.supplied:
             continue
@@ -196,7 +197,7 @@ def test_contents_bookmarks_and_page_numbers(pages, outline, strand_pages):
     roman = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
     first_arabic = next(n for n in range(contents, len(pages) + 1) if footer_shows(pages[n - 1], "1"))
     problems = []
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         name = r"\s+".join(re.escape(word) for word in strand.name.split())
         match = re.search(rf"^\s*\d+\s+{name}\s+(\d+)\s*$", listed, re.MULTILINE)
         start = strand_pages[strand.id][0]
@@ -207,13 +208,13 @@ def test_contents_bookmarks_and_page_numbers(pages, outline, strand_pages):
                             f"{start - first_arabic + 1} (PDF page {start})")
     # Bookmarks: every strand, in order, pointing at its first page.
     top = [(title, page) for title, depth, page in outline if depth == 0]
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         pointed = [page for title, page in top if title == strand.name]
         if pointed != [strand_pages[strand.id][0]]:
             problems.append(f"bookmark '{strand.name}' points at {pointed}, the strand starts on PDF page "
                             f"{strand_pages[strand.id][0]}")
-    order = [title for title, _ in top if title in {s.name for s in STRATEGY.strands}]
-    if order != [s.name for s in STRATEGY.strands]:
+    order = [title for title, _ in top if title in {s.name for s in STRANDS}]
+    if order != [s.name for s in STRANDS]:
         problems.append(f"bookmarks out of order: {order}")
     for title in ("Executive summary", "Delivery plan progress"):
         if title not in [t for t, _ in top]:
@@ -263,14 +264,14 @@ def pixels_near(rgb: bytes, colours: list[tuple[int, int, int]], tolerance: int 
 def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, strand_pages):
     problems = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for strand in STRATEGY.strands:
+    for strand in STRANDS:
         span = strand_pages[strand.id]
         found = {page: images[page] for page in span if images[page]}
-        if not strand.measures:
+        if not strand.open_data_measures:
             continue
-        if sum(found.values()) < 3 * len(strand.measures):
+        if sum(found.values()) < 3 * len(strand.open_data_measures):
             problems.append(f"{strand.name} (PDF pages {span[0]}-{span[-1]}): {sum(found.values())} chart images, "
-                            f"expected 3 per open-data measure ({len(strand.measures)})")
+                            f"expected 3 per open-data measure ({len(strand.open_data_measures)})")
             continue
         # The first chart is the bar chart: drawn in dark blue with the current 12 months in orange.
         page = min(found)

@@ -8,7 +8,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from strategy_update.build.incremental import Job
-from strategy_update.build.pipeline import PREPARE_TAG, run_notebooks
+from strategy_update.build.executor import PREPARE_TAG, run_notebooks
 
 
 def probe_template(path):

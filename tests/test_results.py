@@ -14,7 +14,8 @@ import yaml
 from strategy_update.compute.comparisons import (COMPARISONS, STANDARD, Span, month_index, parse_span,
                                                  quarter_span, resolve_spans)
 from strategy_update.compute.measures import standard_comparisons
-from strategy_update.compute.results import (COLUMNS, compute_results, delivery_results, observations_from_crime,
+from strategy_update.compute.observations import observations_from_crime
+from strategy_update.compute.results import (COLUMNS, compute_results, delivery_results,
                                              read_results, write_results)
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.inputs.readers import load_crime, load_delivery, load_population
@@ -205,7 +206,7 @@ def observations(*periods: tuple[str, float]) -> pd.DataFrame:
     spans = [parse_span(p) for p, _ in periods]
     return pd.DataFrame({"force": "F", "section": "s", "measure": "m", "period": [p for p, _ in periods],
                          "first_month": [s.first_month for s in spans], "last_month": [s.last_month for s in spans],
-                         "value": [float(v) for _, v in periods], "source_file": "extract.csv"})
+                         "value": [float(v) for _, v in periods], "source_file": "extract.csv", "area": ""})
 
 
 def value_of(obs: pd.DataFrame, span: str) -> tuple[float, tuple]:

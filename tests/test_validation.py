@@ -1,7 +1,7 @@
 """Input validation (Great Expectations, expectations/*.json).
 
-A corpus of bad inputs (tests/bad_inputs/<case>/: case.yml plus any replacement files, laid over a copy of data/)
-goes through both `strategy-update validate` and `strategy-update build`: each must exit with the expected code and
+A corpus of bad inputs (tests/bad_inputs/<case>/: case.yml plus any replacement files, laid over a copy of the
+project's data/ and publications/) goes through both `strategy-update validate` and `strategy-update build`: each must exit with the expected code and
 a message naming the problem, never a traceback, and the build must stop before anything is executed or published.
 The real default edition must pass with its known warnings (the Cybercrime and Fraud delivery gap, the negative
 Home Office adjustments for Essex).
@@ -13,6 +13,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -20,15 +21,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CLI, DATA, ROOT
+from conftest import CLI, DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT, edition_folder
+from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.validate import (Finding, SuiteResult, ValidationReport, render_markdown,
-                                        validate_inputs)
+                                             validate_inputs)
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "case.yml").is_file())
 MARKER = b"<html><body>the last good edition (marker)</body></html>\n"
-DELIVERY = "data/delivery/2021-22-Q4.csv"
+FORCE_INPUTS = f"data/forces/essex/{DEFAULT}"
+DELIVERY = f"{FORCE_INPUTS}/delivery/2021-22-Q4.csv"
 CRIME = "data/raw/home-office/prc-pfa-open-data-tables.csv.gz"
+DEFINITION = f"publications/{DEFAULT}/publication.yml"
+# The project folders a case may change (paths in case.yml are relative to the project).
+COPIED = {"data": DATA, "publications": PUBLICATIONS}
 
 
 # --- applying a case ---------------------------------------------------------------------------------------------
@@ -106,30 +112,46 @@ def apply_edits(path: Path, edits: list[dict]) -> None:
     path.write_bytes(data[:cut] if cut else data)
 
 
+def replacement_files(folder: Path) -> list[Path]:
+    """A case's replacement files, relative to the case folder (= their path in the project)."""
+    return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file() and p.name != "case.yml")
+
+
 def prepare(case_name: str, tmp_path: Path) -> tuple[dict, Path]:
-    """A copy of data/ with the case applied; returns (case, data folder)."""
+    """A copy of the project's data/ and publications/ with the case applied; returns (case, project folder)."""
     folder = CORPUS / case_name
     case = yaml.safe_load((folder / "case.yml").read_text(encoding="utf-8"))
-    data = tmp_path / "data"
-    shutil.copytree(DATA, data)
-    for source in sorted(folder.rglob("*")):  # replacement files, at their path under data/
-        if source.is_file() and source.name != "case.yml":
-            destination = data / source.relative_to(folder)
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
+    project = tmp_path / "project"
+    for name, source in COPIED.items():
+        shutil.copytree(source, project / name)
+    for relative in replacement_files(folder):  # at their path in the project
+        assert relative.parts[0] in COPIED, f"{case_name}: {relative} is not under data/ or publications/"
+        destination = project / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(folder / relative, destination)
     for relative in case.get("delete", []):
-        (data / relative).unlink(missing_ok=True)
+        assert (project / relative).exists(), f"{case_name}: {relative} does not exist, nothing to delete"
+        (project / relative).unlink()
     if case.get("edits"):
-        apply_edits(data / case["target"], case["edits"])
-    return case, data
+        apply_edits(project / case["target"], case["edits"])
+    return case, project
 
 
-def run_both(case: dict, data: Path, out: Path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
+def edition_options(case: dict) -> list[str]:
+    """The command-line options a case sets: --publication, --force, --quarter and --strict."""
+    extra = []
+    for key in ["publication", "force", "quarter"]:
+        if case.get(key):
+            extra += [f"--{key}", str(case[key])]
+    return extra + (["--strict"] if case.get("strict") else [])
+
+
+def run_both(case: dict, project: Path, out: Path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
     """`validate` and `build` on the same inputs, at the same time (they only read the inputs)."""
-    extra = (["--quarter", str(case["quarter"])] if case.get("quarter") else []) + (
-        ["--strict"] if case.get("strict") else [])
-    commands = [[CLI, "validate", "--data", str(data), *extra],
-                [CLI, "build", "--no-pdf", "--data", str(data), "--out", str(out), *extra]]
+    extra = ["--data", str(project / "data"), "--publications", str(project / "publications"),
+             *edition_options(case)]
+    commands = [[CLI, "validate", *extra],
+                [CLI, "build", "--no-pdf", "--out", str(out), *extra]]
     running = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for c in commands]
     results = []
@@ -140,24 +162,66 @@ def run_both(case: dict, data: Path, out: Path) -> tuple[subprocess.CompletedPro
 
 
 # --- the corpus ----------------------------------------------------------------------------------------------------
+KNOWN_KEYS = {"description", "target", "publication", "force", "quarter", "strict", "delete", "edits", "expect_exit",
+              "expect_message"}
+
+
 def test_the_corpus_has_at_least_twenty_distinct_cases():
     assert len(CASES) >= 20
-    specs = [yaml.safe_load((CORPUS / c / "case.yml").read_text(encoding="utf-8")) for c in CASES]
-    for spec in specs:
+    specs = {c: yaml.safe_load((CORPUS / c / "case.yml").read_text(encoding="utf-8")) for c in CASES}
+    for name, spec in specs.items():
         assert {"description", "target", "expect_exit", "expect_message"} <= set(spec), spec
-    assert len({s["expect_message"] for s in specs}) == len(specs)
+        assert set(spec) <= KNOWN_KEYS, (name, set(spec) - KNOWN_KEYS)
+    assert len({s["expect_message"] for s in specs.values()}) == len(specs)
+    # the new inputs of the publication layout each have a case
+    for name in ["publication-unknown", "force-unknown", "publication-definition-missing",
+                 "publication-definition-malformed", "extract-without-publication", "quarter-outside-publication"]:
+        assert name in specs, name
+
+
+@pytest.mark.parametrize("case_name", CASES)
+def test_case_paths_are_relative_to_the_project_and_exist(case_name):
+    """target, delete and replacement files name project paths (data/..., publications/...) that the case uses."""
+    folder = CORPUS / case_name
+    case = yaml.safe_load((folder / "case.yml").read_text(encoding="utf-8"))
+    replaced = {r.as_posix() for r in replacement_files(folder)}
+    project = {"data": DATA, "publications": PUBLICATIONS}
+    for relative in [case["target"], *case.get("delete", []), *replaced]:
+        if relative is None:
+            continue
+        top, _, rest = relative.partition("/")
+        assert top in project and rest, f"{relative}: not a path under data/ or publications/"
+    if case["target"] is not None:
+        top, _, rest = case["target"].partition("/")
+        assert (project[top] / rest).exists() or case["target"] in replaced, case["target"]
+    for relative in case.get("delete", []):
+        top, _, rest = relative.partition("/")
+        assert (project[top] / rest).exists(), relative
+    if case.get("edits"):
+        assert case["target"], "edits need a target"
+
+
+@pytest.mark.parametrize("case_name", ["definition-duplicate-strand-id", "definition-invalid-yaml",
+                                       "definition-no-measure-or-statement", "definition-unknown-offence-code",
+                                       "publication-definition-malformed"])
+def test_definition_edits_apply_to_the_real_definition(case_name, tmp_path):
+    """Each replace of a definition case hits the current publication.yml (and changes it)."""
+    case, project = prepare(case_name, tmp_path)
+    assert case["target"] == DEFINITION
+    assert (project / DEFINITION).read_bytes() != PATHS.definition.read_bytes()
 
 
 @pytest.mark.parametrize("case_name", CASES)
 def test_bad_input_stops_validate_and_build_with_a_message(case_name, tmp_path):
-    case, data = prepare(case_name, tmp_path)
+    case, project = prepare(case_name, tmp_path)
     out = tmp_path / "_build"
-    marker = out / "2021-22-Q4" / "html" / "index.html"
+    marker = edition_folder(out, "2021-22-Q4") / "html" / "index.html"
+    assert marker == out / DEFAULT / "essex" / "2021-22-Q4" / "html" / "index.html"
     marker.parent.mkdir(parents=True)
     marker.write_bytes(MARKER)
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
 
-    validate, build = run_both(case, data, out)
+    validate, build = run_both(case, project, out)
 
     for result in (validate, build):
         output = result.stdout + result.stderr
@@ -172,7 +236,7 @@ def test_bad_input_stops_validate_and_build_with_a_message(case_name, tmp_path):
 # --- the real data ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def real_report() -> ValidationReport:
-    return validate_inputs(DATA, None)
+    return validate_inputs(PATHS, "Essex", None)
 
 
 def test_default_edition_passes_with_no_critical_finding(real_report):
@@ -182,6 +246,9 @@ def test_default_edition_passes_with_no_critical_finding(real_report):
                                                     "delivery_tracker", "narrative", "force_extracts"]
     assert all(s.evaluated > 0 for s in real_report.suites)
     assert real_report.seconds < 30
+    files = {s.name: s.file for s in real_report.suites}
+    assert files["strategy_definition"] == DEFINITION  # project-relative names
+    assert files["delivery_tracker"] == DELIVERY
 
 
 def test_cybercrime_delivery_gap_of_seven_is_a_warning(real_report):
@@ -205,6 +272,10 @@ def test_essex_negative_counts_are_listed_as_warnings(real_report):
 def test_validate_command_on_the_real_data_exits_zero():
     result = subprocess.run([CLI, "validate"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+    named = subprocess.run([CLI, "validate", "--publication", DEFAULT, "--force", "essex", "--quarter", "2021/22 Q4"],
+                           cwd=ROOT, capture_output=True, text=True)
+    untimed = lambda text: re.sub(r"\(\d+(\.\d+)? s\)", "(s)", text)  # noqa: E731 (suite timings differ)
+    assert named.returncode == 0 and untimed(named.stdout) == untimed(result.stdout), named.stdout + named.stderr
     assert "Validation: 0 critical" in result.stdout
     assert "Cybercrime and Fraud" in result.stdout and "a gap of 7" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
@@ -240,11 +311,12 @@ def test_markdown_says_plainly_when_there_are_no_warnings():
 
 
 def test_markdown_escapes_hostile_values():
-    finding = Finding("warning", "narrative", "data/narrative/x.md", 3, "text", "rule", "<script>alert(1)</script> | x",
+    name = f"{FORCE_INPUTS}/narrative/2021-22-Q4/x.md"
+    finding = Finding("warning", "narrative", name, 3, "text", "rule", "<script>alert(1)</script> | x",
                       "found <b>bold</b> {raw}`html`")
     page = render_markdown(ValidationReport(findings=[finding], suites=[]))
     assert "<script>" not in page and "<b>" not in page and "{raw}`" not in page
-    assert page.count("\n| data/narrative/x.md |") == 1
+    assert page.count(f"\n| {name} |") == 1
 
 
 def test_text_report_names_file_line_column_rule_and_value():
@@ -256,35 +328,47 @@ def test_text_report_names_file_line_column_rule_and_value():
 
 
 # --- never raises ---------------------------------------------------------------------------------------------------
-SMALL_INPUTS = ["delivery/2021-22-Q4.csv", "strategy/crime-prevention-2021-25.yml",
-                "raw/ons/pfa-population-mid2024.csv", "narrative/2021-22-Q4/rape.md", "force-extracts/da-crimes.csv"]
+SMALL_INPUTS = [f"{FORCE_INPUTS}/delivery/2021-22-Q4.csv", DEFINITION, "data/raw/ons/pfa-population-mid2024.csv",
+                f"{FORCE_INPUTS}/narrative/2021-22-Q4/rape.md", f"{FORCE_INPUTS}/force-extracts/da-crimes.csv"]
 
 
 @pytest.fixture
-def small_data(tmp_path) -> Path:
-    """A copy of data/ whose crime table is a small slice (Essex only), so in-process checks are quick."""
-    data = tmp_path / "data"
+def small_project(tmp_path) -> Path:
+    """A copy of data/ and publications/ whose crime table is a small slice (Essex and Kent only), so in-process
+    checks are quick."""
+    project = tmp_path / "project"
+    data = project / "data"
     shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("*.csv.gz"))
+    shutil.copytree(PUBLICATIONS, project / "publications")
     lines = gzip.decompress((DATA / "raw/home-office/prc-pfa-open-data-tables.csv.gz").read_bytes()).decode()
     rows = lines.split("\n")
     keep = [rows[0]] + [r for r in rows[1:] if ",Essex," in r or ",Kent," in r]
     (data / "raw/home-office/prc-pfa-open-data-tables.csv.gz").write_bytes(gzip.compress("\n".join(keep).encode()))
-    return data
+    return project
+
+
+def small_paths(project: Path) -> InputPaths:
+    return InputPaths(project / "data", project / "publications", DEFAULT, "essex")
+
+
+@pytest.fixture
+def small_data(small_project) -> InputPaths:
+    return small_paths(small_project)
 
 
 def test_slice_of_the_table_still_validates(small_data):
-    report = validate_inputs(small_data, "2021-22-Q4")
+    report = validate_inputs(small_data, "Essex", "2021-22-Q4")
     assert report.critical == [], [f.message for f in report.critical]
 
 
 @pytest.mark.parametrize("content", [b"", b"\x00\xff\xfe garbage \x81", b"a;b;c\n1;2;3\n", b"---\n- [\n",
                                      b"period,count\n\"unclosed,1\n", "caf\u00e9,\u2603\n".encode("utf-16")])
-def test_garbage_in_any_small_input_becomes_findings_never_an_exception(small_data, content):
+def test_garbage_in_any_small_input_becomes_findings_never_an_exception(small_project, content):
     for relative in SMALL_INPUTS:
-        path = small_data / relative
+        path = small_project / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
-    report = validate_inputs(small_data, "2021/22 Q4")
+    report = validate_inputs(small_paths(small_project), "Essex", "2021/22 Q4")
     assert report.critical
     assert all(isinstance(f.message, str) and f.message for f in report.findings)
     assert not any("unexpected problem" in f.message for f in report.findings), \
@@ -292,18 +376,32 @@ def test_garbage_in_any_small_input_becomes_findings_never_an_exception(small_da
 
 
 def test_missing_data_folder_is_a_finding(tmp_path):
-    report = validate_inputs(tmp_path / "nowhere", None)
+    report = validate_inputs(InputPaths(tmp_path / "nowhere", PUBLICATIONS, DEFAULT, "essex"), "Essex", None)
+    assert report.critical
+    assert any("does not exist" in f.message for f in report.critical)
+    assert "Traceback" not in report.format_text()
+
+
+def test_missing_publications_folder_is_a_finding(tmp_path):
+    report = validate_inputs(InputPaths(DATA, tmp_path / "nowhere", DEFAULT, "essex"), "Essex", None)
     assert report.critical and report.quarter is None
+    assert any("has no definition (publication.yml)" in f.message for f in report.critical)
     assert "Traceback" not in report.format_text()
 
 
 def test_warning_only_problems_do_not_stop_validation(small_data):
-    (small_data / "narrative/2021-22-Q4/places.md").unlink(missing_ok=True)
-    report = validate_inputs(small_data, "2021-22-Q4")
+    small_data.narrative(small_data_quarter(), "places").unlink()
+    report = validate_inputs(small_data, "Essex", "2021-22-Q4")
     assert report.critical == []
     assert any("narrative for strand 'places' not supplied" in f.message for f in report.warnings)
-    strict = validate_inputs(small_data, "2021-22-Q4", strict=True)
+    strict = validate_inputs(small_data, "Essex", "2021-22-Q4", strict=True)
     assert any("narrative for strand 'places' not supplied" in f.message for f in strict.critical)
+
+
+def small_data_quarter():
+    from strategy_update.core.periods import parse_quarter
+
+    return parse_quarter("2021-22-Q4")
 
 
 def test_every_expectation_in_the_suites_is_evaluated(small_data, monkeypatch):
@@ -319,16 +417,16 @@ def test_every_expectation_in_the_suites_is_evaluated(small_data, monkeypatch):
         return original(self, name, frame, expectations, parameters, index_columns)
 
     monkeypatch.setattr(validation._GreatExpectations, "validate", recording)
-    extracts = small_data / "force-extracts"
-    extracts.mkdir(exist_ok=True)
+    extracts = small_data.force_extracts
+    extracts.mkdir(parents=True, exist_ok=True)
     (extracts / "mh-incidents.csv").write_text("period,count\n2021-01,10\n2021-02,11\n2021-03,12\n", encoding="utf-8")
     (extracts / "prevent-referrals.csv").write_text("period,count\n2021-22-Q1,4\n2021-22-Q2,5\n", encoding="utf-8")
-    narrative = small_data / "narrative" / "2021-22-Q4"
+    narrative = small_data.narrative_folder(small_data_quarter())
     narrative.mkdir(parents=True, exist_ok=True)
     (narrative / "places.md").write_text(
         "---\nstrand: places\nquarter: 2021/22 Q4\n---\n\n## Insights\n\nText.\n\n## Delivery achieved\n\n- Done.\n\n"
         "## Delivery scheduled\n\n- Planned.\n", encoding="utf-8")
-    report = validate_inputs(small_data, "2021-22-Q4")
+    report = validate_inputs(small_data, "Essex", "2021-22-Q4")
     assert report.critical == [], [f.message for f in report.critical]
     assert not any(f.suite == "force_extracts" or f.file.endswith("places.md") for f in report.findings)
     expected = set()

@@ -25,18 +25,13 @@ APPENDIX_TEMPLATES = {"data-quality": "data_quality.ipynb", "backtest": "backtes
                       "provenance": "provenance.ipynb"}
 
 
-def section_folder(publication: Publication) -> str:
-    """Pages of sections live under the leaf level's plural: ``strands/rape``, ``priorities/...``."""
-    return publication.leaf_level.plural.lower().replace(" ", "-")
-
-
 def toc_for(publication: Publication) -> dict:
     """The book's table of contents, derived from the definition: one part per top-level section."""
     parts = []
     if publication.pages_before:
         parts.append({"caption": "About this update",
                       "chapters": [{"file": f"book/{name}"} for name in publication.pages_before]})
-    folder = section_folder(publication)
+    folder = publication.section_folder
     for group, leaves in publication.groups:
         parts.append({"caption": group.name if group else publication.leaf_level.plural,
                       "chapters": [{"file": f"{folder}/{s.id}"} for s in leaves]})

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from strategy_update.build.book import APPENDIX_TEMPLATES, _write_if_changed, section_folder
+from strategy_update.build.book import APPENDIX_TEMPLATES, _write_if_changed
 from strategy_update.build.incremental import Job, edition_key
 from strategy_update.build.provenance import git_state
 from strategy_update.core.errors import BuildError, InputError, ValidationFailed
@@ -93,56 +93,39 @@ def _published(target: Path, pdf: bool) -> bool:
     return (target / "html" / "index.html").exists() and (not pdf or (target / "pdf" / "update.pdf").exists())
 
 
-# --- checks before anything runs -------------------------------------------------------------------
-def check_inputs(edition, strict: bool = False) -> list[str]:
-    """Parse every narrative (raising InputError on bad ones); return notes about what was not supplied."""
-    notes = []
-    for strand in edition.publication.leaves:
-        if edition.narrative(strand) is None:
-            notes.append(f"no narrative for {strand.id} ({edition.paths.narrative(edition.quarter, strand.id)})")
-        if edition.delivery is not None and edition.delivery_row(strand) is None:
-            notes.append(f"no delivery plan row for {strand.name}")
-    if edition.publication.delivery is not None and edition.delivery is None:
-        notes.append(f"no delivery plan file ({edition.paths.delivery(edition.quarter)})")
-    if strict and notes:
-        raise InputError("strict build: inputs missing for this quarter: " + "; ".join(notes),
-                         rule="--strict requires narrative and delivery data for every section")
-    return notes
-
-
 # --- notebooks -------------------------------------------------------------------------------------
-def notebook_jobs(root: Path, work: Path, edition) -> list[Job]:
-    """Every notebook of the edition with the input files it reads (for its content hash)."""
-    paths, publication, quarter = edition.paths, edition.publication, edition.quarter
-    common = (paths.definition, paths.crime, *paths.population)
-    extracts = tuple(paths.force_extract(m.id) for _, m in publication.measures if m.source != "home_office")
-    base = {"publication": publication.id, "force": edition.force, "quarter": quarter.id,
-            "data_dir": str(paths.data), "publications_dir": str(paths.publications)}
+def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
+    """Every notebook of the edition with the files it reads (for its content hash). Pages read the results
+    table and the narrative the build wrote, so a narrative edit runs only that section's page again."""
     from strategy_update.build.templates import write_expanded
+    from strategy_update.compute.stage import INPUT_ROWS, RESULTS
+    from strategy_update.render.view import NARRATIVES
 
+    paths, publication, quarter = spec.paths, spec.publication, spec.quarter
+    results = work / "data"
+    common = (paths.definition, results / RESULTS, results / INPUT_ROWS)
+    base = {"publication": publication.id, "force": spec.force, "quarter": quarter.id,
+            "data_dir": str(paths.data), "publications_dir": str(paths.publications), "results_dir": str(work)}
     templates = root / "notebooks"
     expanded = {name: write_expanded(templates / name, publication, work / "templates")
                 for name in ("summary.ipynb", "section.ipynb")}
-    jobs = [Job("index", expanded["summary.ipynb"], "index.ipynb", ".", base,
-                common + (paths.delivery(quarter),) + extracts)]
+    jobs = [Job("index", expanded["summary.ipynb"], "index.ipynb", ".", base, common)]
     force_inputs = sorted(p for p in paths.force_inputs.rglob("*") if p.is_file()) if paths.force_inputs.is_dir() else []
     appendix_inputs = {
         "data-quality": (work / "validation.json",),
-        "backtest": common + tuple(sorted(paths.reference.glob("*"))),
+        "backtest": (paths.definition, paths.crime, *paths.population, *sorted(paths.reference.glob("*"))),
         "provenance": tuple(sorted(p for p in paths.publication.rglob("*") if p.is_file()))
-        + (paths.crime, *paths.population, *force_inputs),
+        + (paths.crime, *paths.population, *force_inputs, results / RESULTS, results / INPUT_ROWS),
     }
     for page in publication.appendices:
         parameters = dict(base, report_path=str(work / "validation.json"), project_dir=str(root))
         extra = git_describe(root) if page == "provenance" else ""
         jobs.append(Job(page, templates / APPENDIX_TEMPLATES[page], f"appendix/{page}.ipynb", "appendix",
                         parameters, appendix_inputs[page], extra))
-    folder = section_folder(publication)
-    for strand in publication.leaves:
-        inputs = common + (paths.delivery(quarter), paths.narrative(quarter, strand.id)) + tuple(
-            paths.force_extract(m.id) for m in strand.force_extract_measures)
-        jobs.append(Job(strand.id, expanded["section.ipynb"], f"{folder}/{strand.id}.ipynb", folder,
-                        dict(base, section_id=strand.id), inputs))
+    folder = publication.section_folder
+    for section in publication.leaves:
+        jobs.append(Job(section.id, expanded["section.ipynb"], f"{folder}/{section.id}.ipynb", folder,
+                        dict(base, section_id=section.id), common + (work / NARRATIVES / f"{section.id}.json",)))
     return jobs
 
 
@@ -172,32 +155,36 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     from strategy_update.build.book import build_book, sync_sources
     from strategy_update.build.executor import run_notebooks
     from strategy_update.build.publish import publish
-    from strategy_update.compute.edition import load_edition
+    from strategy_update.compute.stage import compute_edition, write_edition_results
+    from strategy_update.inputs.readers import read_edition_inputs
     from strategy_update.inputs.validate import validate_inputs
+    from strategy_update.render.view import write_narratives
 
     spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
     if spec.folder != light.folder:  # e.g. "devon & cornwall" resolved to "Devon and Cornwall"
         target, work = out_dir / spec.folder, out_dir / ".work" / spec.folder
         key, stamp = _edition_key(root, spec, {"pdf": pdf, "strict": strict}), work / "published-key.txt"
-
-    # Validate first: nothing is executed or published when an input breaks a critical rule.
+    # Validate first: nothing is computed, executed or published when an input breaks a critical rule.
     log(f"Checking inputs (Great Expectations) for {spec.folder.as_posix()}...")
     report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=strict)
     log(f"  {report.summary_line()}")
     if report.critical:
         raise ValidationFailed(report)
-    edition = load_edition(spec.paths, spec.force, spec.quarter.id)
-    log(f"Edition: {edition.publication.edition_title(edition.force)}, {edition.quarter.label}")
-    for note in check_inputs(edition, strict=strict):
-        log(f"  note: {note}")
+    log(f"Edition: {spec.publication.edition_title(spec.force)}, {spec.quarter.label}")
     # The work folder persists between builds, so unchanged notebooks and pages are reused.
     work.mkdir(parents=True, exist_ok=True)
     stamp.unlink(missing_ok=True)  # a build that fails half-way is never taken for up to date
-    title = f"{edition.publication.edition_title(edition.force)}: {edition.quarter.short_label} update"
-    sync_sources(root, work, edition.publication, title)
+    # Compute once: every figure into the results table; the pages only render from it.
+    inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
+    results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
+                                    population=inputs.population, tracker=inputs.tracker, extracts=inputs.extracts)
+    write_edition_results(results, rows, work / "data")
+    write_narratives(work, inputs.narratives)
+    title = f"{spec.publication.edition_title(spec.force)}: {spec.quarter.short_label} update"
+    sync_sources(root, work, spec.publication, title)
     # Without timings, identical inputs give identical bytes, so the data quality page is reused.
     _write_if_changed(work / "validation.json", report.to_json(timings=False).encode())
-    notebook_list = notebook_jobs(root, work, edition)
+    notebook_list = notebook_jobs(root, work, spec)
     run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
     html, pdf_file = build_book(work, pdf, log=log)
     publish(work, html, pdf_file, notebook_list, target)

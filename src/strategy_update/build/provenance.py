@@ -115,7 +115,7 @@ def build_time() -> datetime:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
-    from strategy_update.render.report import markdown_table
+    from strategy_update.render.tables import markdown_table
 
     return markdown_table(header, rows)
 

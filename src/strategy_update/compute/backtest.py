@@ -502,8 +502,8 @@ def printed_twelve_month_figures(paths: InputPaths, matches: dict) -> pd.DataFra
 
 def open_data_context(paths: InputPaths) -> pd.DataFrame:
     """The force's printed figure beside the Home Office figure for the same 12 months (no verdict)."""
-    from strategy_update.compute.edition import analyse_home_office_measure, load_edition
-    from strategy_update.compute.measures import sum_quarters
+    from strategy_update.compute.observations import observations_from_crime
+    from strategy_update.inputs.readers import load_crime
 
     publication = load_publication(paths)
     matches = publication.reference.get("open_data_matches") or {}
@@ -512,30 +512,32 @@ def open_data_context(paths: InputPaths) -> pd.DataFrame:
                "difference", "pct_difference", "definition_note", "source", "open_data_source"]
     if printed.empty:
         return pd.DataFrame(columns=columns)
-    edition = load_edition(paths, publication.owner_force, max(printed["quarter"]))
     sections = {m.id: (s, m) for s, m in publication.measures}
-    results = {}
+    force = publication.owner_force
+    observations, _ = observations_from_crime(load_crime(paths.crime, force=force),
+                                              [(sections[m][0].id, sections[m][1]) for m in set(matches.values())],
+                                              [force])
     rows = []
     for subject, measure_id in matches.items():
         strand, measure = sections[measure_id]
-        if measure_id not in results:
-            results[measure_id] = analyse_home_office_measure(edition, measure)
-        result = results[measure_id]
+        mine_obs = observations[observations["measure"] == measure_id]
+        by_quarter = dict(zip(mine_obs["period"], mine_obs["value"]))
         mine = printed[printed["subject"] == subject].sort_values("quarter", ascending=False, kind="stable")
         for _, p in mine.iterrows():
             quarter = parse_quarter(p["quarter"])
             year = quarter.rolling_year()
-            open_value = sum_quarters(result.quarterly, year)
-            force = float(p["force_figure"])
-            difference = None if open_value is None else force - open_value
+            values = [by_quarter.get(q.id) for q in year]
+            open_value = None if any(v is None for v in values) else float(sum(values))
+            printed_figure = float(p["force_figure"])
+            difference = None if open_value is None else printed_figure - open_value
             pct = None if open_value in (None, 0) else difference / open_value * 100
             rows.append({
                 "subject": subject, "strand": strand.name, "measure_id": measure_id, "measure": measure.name,
                 "period": quarter.twelve_months_label(),
                 "quarters": f"{year[0].short_label} to {year[-1].short_label}",
-                "force_figure": force, "open_data": open_value, "difference": difference, "pct_difference": pct,
+                "force_figure": printed_figure, "open_data": open_value, "difference": difference, "pct_difference": pct,
                 "definition_note": measure.definition_note, "source": p["source"],
-                "open_data_source": result.source_file,
+                "open_data_source": str(mine_obs["source_file"].iloc[0]) if len(mine_obs) else "",
             })
     return pd.DataFrame(rows, columns=columns)
 
@@ -584,7 +586,7 @@ def _context_table(context: pd.DataFrame) -> list[list[str]]:
 
 def render_markdown(paths: InputPaths) -> str:
     """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context."""
-    from strategy_update.render.report import markdown_table
+    from strategy_update.render.tables import markdown_table
 
     rows = backtest_rows(paths)
     titles = dict(zip(rows["document"], rows["document_title"]))

@@ -19,48 +19,15 @@ import pyarrow.parquet as pq
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
 from strategy_update.compute.delivery import delivery_rows, totals
+from strategy_update.compute.observations import KEY
 from strategy_update.core.periods import Quarter, parse_quarter, QuarterError
-from strategy_update.model.publication import HOME_OFFICE, Measure, Section
+from strategy_update.model.publication import Section
 
-KEY = ["force", "section", "measure"]
-OBSERVATION_COLUMNS = KEY + ["period", "first_month", "last_month", "value", "source_file"]
-INPUT_ROW_COLUMNS = KEY + ["period", "source_file", "line", "code", "value"]
 TEXT_COLUMNS = ["publication", "force", "section", "measure", "statistic", "comparison", "period", "period_label",
                 "base_period", "base_period_label"]
 COLUMNS = TEXT_COLUMNS + ["value", "text", "source_file", "lines"]
 SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
     ("value", pa.float64()), ("text", pa.string()), ("source_file", pa.string()), ("lines", pa.list_(pa.int64()))])
-
-
-# --- observations ----------------------------------------------------------------------------------
-def observations_from_crime(crime: pd.DataFrame, measures: list[tuple[str, Measure]],
-                            forces: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Quarterly counts per force x Home Office measure from ``load_crime`` rows, and the rows behind them.
-
-    A quarter with no rows for a measure's codes has no observation, so it comes out missing (NaN), never 0,
-    as in measures.quarterly_series. Force-extract measures (``source == "force_extract"``) are skipped here:
-    their observations will come from the force-extract reader, each monthly, quarterly or 3-month-range
-    period becoming a span, and compute_results treats them the same way.
-    """
-    codes = pd.DataFrame(
-        [(section, m.id, order, code, m.series_start.id if m.series_start else "")
-         for order, (section, m) in enumerate(measures) if m.source == HOME_OFFICE
-         for code in dict.fromkeys(m.offence_codes)],  # a code listed twice still counts once
-        columns=["section", "measure", "order", "code", "series_start"])
-    rows = crime if forces is None else crime[crime["Force Name"].isin(forces)]
-    # A merge, not isin: one offence code can count towards several measures (92A: trafficking and drugs).
-    rows = rows[["Force Name", "Offence Code", "count", "quarter", "line", "source_file"]].merge(
-        codes, left_on="Offence Code", right_on="code")
-    rows = rows[rows["quarter"] >= rows["series_start"]]  # quarter ids sort as text, as in measure_rows
-    rows = rows.rename(columns={"Force Name": "force", "quarter": "period", "count": "value"})
-    rows = rows.sort_values(["force", "order", "period", "line"], kind="stable").reset_index(drop=True)
-    obs = (rows.groupby(["force", "order", "section", "measure", "period"], sort=True)
-           .agg(value=("value", "sum"), source_file=("source_file", "first")).reset_index())
-    spans = {p: quarter_span(parse_quarter(p)) for p in obs["period"].unique()}
-    obs["first_month"] = np.array([spans[p].first_month for p in obs["period"]], dtype="int64")
-    obs["last_month"] = obs["first_month"] + 2
-    obs["value"] = obs["value"].astype(float)
-    return obs[OBSERVATION_COLUMNS], rows[INPUT_ROW_COLUMNS]
 
 
 # --- the results table -----------------------------------------------------------------------------
@@ -72,7 +39,7 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     if unknown:
         raise ValueError(f"unknown comparison(s) {unknown}; known: {sorted(COMPARISONS)}")
     obs = observations if forces is None else observations[observations["force"].isin(forces)]
-    obs = obs.reset_index(drop=True)
+    obs = obs[obs["area"] == ""].reset_index(drop=True)  # force-wide figures (areas are not computed yet)
     keys = obs[KEY].drop_duplicates().reset_index(drop=True)
     keys["order"] = range(len(keys))
     if keys.empty:

@@ -53,3 +53,24 @@ def format_rate(value: float | None, places: int = 2) -> str:
     if _missing(value):
         return "n/a"
     return f"{_no_negative_zero(round_half_away(value, places)):,.{places}f}"
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """A measure's value in its unit: counts as whole numbers (``2,833``), percentages as ``46.28%``."""
+    if unit == "percent":
+        return "n/a" if _missing(value) else f"{format_rate(value)}%"
+    if unit == "rate":
+        return format_rate(value)
+    return format_count(value)
+
+
+def format_difference(value: float | None, unit: str) -> str:
+    """A signed change in a measure's unit: ``+898``; ``-0.15 percentage points`` for percentages."""
+    if unit == "percent":
+        if _missing(value):
+            return "n/a"
+        rounded = _no_negative_zero(round_half_away(value, 2))
+        return f"{'+' if rounded > 0 else ''}{rounded:,.2f} percentage points"
+    if unit == "rate":
+        return "n/a" if _missing(value) else ("+" if round_half_away(value, 2) > 0 else "") + format_rate(value)
+    return format_change(value)

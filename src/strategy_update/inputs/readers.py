@@ -7,6 +7,7 @@ back to the exact input rows behind it.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 import gzip
 import io
 from pathlib import Path
@@ -15,7 +16,9 @@ import pandas as pd
 
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.definition import display_path, load_publication  # noqa: F401 (load_publication: re-exported for callers being moved)
-from strategy_update.core.periods import QuarterError, parse_period, quarter_from_home_office
+from strategy_update.core.periods import Quarter, QuarterError, parse_period, quarter_from_home_office
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.model.publication import Publication
 
 CRIME_COLUMNS = [
     "Financial Year", "Financial Quarter", "Force Name", "Offence Description",
@@ -204,3 +207,38 @@ def read_force_extract(path: Path) -> pd.DataFrame:
         frame.loc[group.index, "gap_after"] = gaps.values
         frame.loc[group.index, "next_period"] = group["period"].shift(-1).fillna("").values
     return frame.reset_index(drop=True)
+
+
+# --- one edition's inputs, read once ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class EditionInputs:
+    """Everything an edition is computed from, read once by the build after validation passed."""
+
+    crime: pd.DataFrame
+    population: pd.DataFrame
+    tracker: pd.DataFrame | None
+    extracts: dict[str, pd.DataFrame]  # measure id -> read_force_extract frame
+    narratives: dict[str, dict[str, str]]  # section id -> heading -> Markdown text
+
+
+def read_edition_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> EditionInputs:
+    """The edition's inputs as typed frames (validation has already judged them; a problem here is an InputError)."""
+    from strategy_update.inputs.narrative import read_narrative
+
+    extracts = {m.id: read_force_extract(paths.force_extract(m.id)) for _, m in publication.measures
+                if m.source != "home_office" and paths.force_extract(m.id).exists()}
+    narratives = {}
+    headings = [part.heading for part in publication.narrative]
+    for section in publication.leaves:
+        path = paths.narrative(quarter, section.id)
+        if not path.exists():
+            continue
+        narrative, errors = read_narrative(path, display_name=display_path(path), key=publication.leaf_level.id,
+                                           section_id=section.id, quarter=quarter, headings=headings)
+        if errors:
+            e = errors[0]
+            raise InputError(e.message, file=e.file, row=e.line, column=e.column, rule=e.rule, value=e.value)
+        narratives[section.id] = narrative.sections
+    tracker = load_delivery(paths.delivery(quarter)) if publication.delivery else None
+    return EditionInputs(load_crime(paths.crime, force=force), load_population(paths.population), tracker, extracts,
+                         narratives)

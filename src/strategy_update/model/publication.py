@@ -120,6 +120,11 @@ class Publication:
         return self.levels[-1]
 
     @property
+    def section_folder(self) -> str:
+        """Pages of sections live under the leaf level's plural: ``strands/rape``, ``priorities/...``."""
+        return self.leaf_level.plural.lower().replace(" ", "-")
+
+    @property
     def leaves(self) -> list[Section]:
         """The sections with pages, in the definition's order."""
         def walk(nodes):

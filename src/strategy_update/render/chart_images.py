@@ -1,16 +1,18 @@
-"""PNG images of plotly charts for the PDF, from one kaleido (headless Chromium) server per process.
+"""Charts as display bundles: interactive HTML for the website and a PNG for the PDF.
 
-The server starts with the first chart a process renders (a strand with no charts starts no browser) and stays
-up for the life of the process, so a kernel that runs several notebooks starts Chromium once. Kaleido stops it
-when the process exits.
+The PNGs come from one kaleido (headless Chromium) server per process. It starts with the first chart a process
+renders (a page with no charts starts no browser) and stays up for the life of the process, so a kernel that runs
+several notebooks starts Chromium once. Kaleido stops it when the process exits.
 """
 
 from __future__ import annotations
 
 import warnings
+from html import escape
 
 import kaleido
 
+PNG_SIZE = {"width": 900, "height": 420}
 _server = {"started": False}
 
 
@@ -22,3 +24,22 @@ def png(fig, **size) -> bytes:
             kaleido.start_sync_server(silence_warnings=True)
             _server["started"] = True
         return fig.to_image(format="png", **size)
+
+
+def figure_bundle(fig, alt: str) -> dict:
+    """HTML (plotly.js is loaded once by the site, not embedded) plus a PNG for the PDF."""
+    html = fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True})
+    # role="figure", not "img": the chart holds buttons (download, zoom), and an image may not (axe:
+    # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
+    return {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt,
+            "image/png": png(fig, **PNG_SIZE)}
+
+
+class Bundle:
+    """A ready-made MIME bundle for IPython's display()."""
+
+    def __init__(self, bundle: dict):
+        self.bundle = bundle
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return self.bundle

@@ -1,109 +1,176 @@
-"""The front page: executive summary across all strands and the delivery plan progress table."""
+"""The front page: the headline of every section, generated sentences, and the delivery plan's progress."""
 
 from __future__ import annotations
 
-from strategy_update.compute.delivery import at_risk_sentence, delivery_rows, progress_sentence, totals
-from strategy_update.compute.edition import Edition, analyse_strand
-from strategy_update.core.formatting import format_change, format_count, format_pct
-from strategy_update.render.report import count_phrase, markdown_table
+from strategy_update.compute.delivery import DeliveryRow, at_risk_sentence, progress_sentence, totals
 from strategy_update.compute.spc import latest_signal_short
-from strategy_update.inputs.readers import display_path
+from strategy_update.core.formatting import format_change, format_count, format_pct, format_value
+from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
+from strategy_update.render.tables import markdown_table
+from strategy_update.render.text import count_phrase
+from strategy_update.render.view import EditionView
+
+# How the front page names each comparison: the column heading, and the base in a sentence.
+COLUMN = {"rolling-12-vs-previous-12": "Change on previous 12 months",
+          "quarter-vs-previous-quarter": "Change on previous quarter",
+          "quarter-vs-same-quarter-last-year": "Change on same quarter a year earlier",
+          "three-months-vs-year-earlier": "Change on same 3 months a year earlier"}
+BASE_PHRASE = {"rolling-12-vs-previous-12": "the previous 12 months", "quarter-vs-previous-quarter":
+               "the previous quarter", "quarter-vs-same-quarter-last-year": "the same quarter a year earlier",
+               "three-months-vs-year-earlier": "the same 3 months a year earlier"}
+BASELINE = "rolling-12-vs-baseline"
 
 
-def _headlines(edition: Edition) -> list[tuple]:
-    """(strand, headline result or None) for every strand, in the definition's order."""
+def headlines(view: EditionView) -> list[tuple]:
+    """(section, headline figures or None) for every section, in the definition's order."""
     out = []
-    for strand in edition.publication.leaves:
-        available = [r for r in analyse_strand(edition, strand) if r.available]
-        out.append((strand, available[0] if available else None))
+    for section in view.publication.leaves:
+        available = [f for f in view.figures(section) if f.available]
+        out.append((section, available[0] if available else None))
     return out
 
 
-def strand_table(edition: Edition) -> str:
-    """One table per theme: each strand's headline measure, its changes and its control chart signal."""
-    q = edition.quarter
-    baseline = edition.publication.baseline_end
-    header = [edition.publication.leaf_level.name, "Headline measure", q.twelve_months_label(),
-              "Change on previous 12 months",
-              f"Change on {edition.publication.baseline_name} ({baseline.twelve_months_label()})",
-              "Control chart (latest quarter)"]
-    headlines = dict((s.id, r) for s, r in _headlines(edition))
-    blocks = []
-    for theme, leaves in edition.publication.groups:
+def _column(view: EditionView, name: str, figures: list[MeasureFigures]) -> str:
+    if name == BASELINE:
+        label = next((c.base_label for f in figures for c in f.comparisons if c.name == name), "")
+        return f"Change on {view.publication.baseline_name} ({label})"
+    return COLUMN.get(name, name)
+
+
+def _change(figures: MeasureFigures, name: str) -> str:
+    c = figures.comparison(name)
+    if c is None:
+        return "n/a"
+    if figures.measure.whole_numbers:
+        return f"{format_change(c.change)} ({format_pct(c.pct_change)})"
+    return format_value(c.change, figures.measure.unit)
+
+
+def section_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+    """One table per top-level section: each section's headline measure, its changes and its control chart."""
+    rows_of = rows_of or headlines(view)
+    shown = [f for _, f in rows_of if f is not None]
+    names = list(view.publication.comparisons[:2])
+    current = shown[0].headline.current_label if shown else view.quarter.twelve_months_label()
+    header = [view.publication.leaf_level.name, "Headline measure", current] + [
+        _column(view, n, shown) for n in names] + ["Control chart (latest quarter)"]
+    by_id = {s.id: f for s, f in rows_of}
+    folder, blocks = view.publication.section_folder, []
+    for group, leaves in view.publication.groups:
         rows = []
-        for strand in leaves:
-            result = headlines[strand.id]
-            link = f"[{strand.name}](strands/{strand.id}.ipynb)"
-            if result is None:
-                rows.append([link, "No open-data measure", "n/a", "n/a", "n/a", "n/a"])
+        for section in leaves:
+            figures, link = by_id[section.id], f"[{section.name}]({folder}/{section.id}.ipynb)"
+            if figures is None:
+                rows.append([link, "No open-data measure"] + ["n/a"] * (len(names) + 2))
                 continue
-            year, baseline = result.comparisons[0], result.comparisons[1]
-            name = result.measure.name + (" (proxy)" if result.measure.proxy else "")
-            rows.append([link, name, format_count(year.current),
-                         f"{format_change(year.change)} ({format_pct(year.pct_change)})",
-                         f"{format_change(baseline.change)} ({format_pct(baseline.pct_change)})",
-                         latest_signal_short(result.chart) if result.chart else "n/a"])
+            name = figures.measure.name + (" (proxy)" if figures.measure.proxy else "")
+            rows.append([link, name, format_value(figures.headline.current, figures.measure.unit)]
+                        + [_change(figures, n) for n in names]
+                        + [latest_signal_short(figures.chart) if figures.chart else "n/a"])
         table = markdown_table(header, rows)
-        blocks.append(f"### {theme.name}\n\n{table}" if theme else table)
+        blocks.append(f"### {group.name}\n\n{table}" if group else table)
     return "\n\n".join(blocks)
 
 
-def headline_sentences(edition: Edition) -> str:
-    """Counting sentences generated from the data, stated over the actual number of strands."""
-    headlines = _headlines(edition)
-    measured = [r for _, r in headlines if r is not None]
-    n = len(headlines)
-    up = sum(1 for r in measured if (r.comparisons[0].change or 0) > 0)
-    down = sum(1 for r in measured if (r.comparisons[0].change or 0) < 0)
-    below_baseline = sum(1 for r in measured if (r.comparisons[1].change or 0) < 0)
-    special = sum(1 for r in measured if r.chart and r.chart.signals[-1])
-    return (f"Of the {count_phrase(n, 'strand')}, {count_phrase(len(measured), 'strand')} "
-            f"{'has' if len(measured) == 1 else 'have'} a headline measure with figures for this edition "
-            f"(the others have no open-data measure and no force extract was supplied). "
-            f"Compared with the previous 12 months, {up} of these {len(measured)} headline measures rose and {down} fell; "
-            f"{below_baseline} of {len(measured)} are below the pre-Covid baseline. "
-            f"In the latest quarter, {count_phrase(special, 'headline measure')} "
-            f"{'shows special cause variation on its control chart' if special == 1 else 'show special cause variation on their control charts'}.")
+def headline_sentences(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+    """Counting sentences generated from the data, stated over the actual number of sections."""
+    rows_of = rows_of or headlines(view)
+    level = view.publication.leaf_level.name.lower()
+    measured = [f for _, f in rows_of if f is not None]
+    n, m = len(rows_of), len(measured)
+    first = view.publication.comparisons[0]
+    changes = [f.comparison(first).change if f.comparison(first) else None for f in measured]
+    up = sum(1 for c in changes if (c or 0) > 0)
+    down = sum(1 for c in changes if (c or 0) < 0)
+    text = (f"Of the {count_phrase(n, level)}, {count_phrase(m, level)} {'has' if m == 1 else 'have'} a headline "
+            f"measure with figures for this edition (the others have no open-data measure and no force extract "
+            f"was supplied). Compared with {BASE_PHRASE.get(first, first)}, {up} of these {m} headline measures "
+            f"rose and {down} fell")
+    if BASELINE in view.publication.comparisons:
+        below = sum(1 for f in measured if f.comparison(BASELINE) and (f.comparison(BASELINE).change or 0) < 0)
+        text += f"; {below} of {m} are below the {view.publication.baseline_name}"
+    special = sum(1 for f in measured if f.chart and f.chart.signals[-1])
+    return (text + f". In the latest quarter, {count_phrase(special, 'headline measure')} "
+            + ("shows special cause variation on its control chart." if special == 1
+               else "show special cause variation on their control charts."))
 
 
-def delivery_section(edition: Edition) -> str:
-    tracker = display_path(edition.paths.delivery(edition.quarter))
-    rows = delivery_rows(edition.publication, edition.delivery)
+def delivery_rows(view: EditionView) -> list[DeliveryRow]:
+    """The delivery plan per section, as the results table holds it."""
+    rows = []
+    for section in view.publication.leaves:
+        counts = delivery_counts(view.results, view.force, section.id)
+        supplied = counts and not is_missing(counts.get("total"))
+        values = [int(counts[k]) if supplied else None for k in ("total", "complete", "ongoing", "at_risk")]
+        rows.append(DeliveryRow(section.id, section.name, section.parent_name, *values,
+                                line=delivery_line(view.results, view.force, section.id) if supplied else None))
+    return rows
+
+
+def delivery_section(view: EditionView) -> str:
+    tracker = view.input_name(view.paths.delivery(view.quarter))
+    rows = delivery_rows(view)
     if not any(r.supplied for r in rows):
-        return (f"*No delivery plan data was supplied for {edition.quarter.short_label} "
-                f"(`{tracker}`). Strand pages say so too.*")
+        return (f"*No delivery plan data was supplied for {view.quarter.short_label} (`{tracker}`). "
+                f"{view.publication.leaf_level.name} pages say so too.*")
     t = totals(rows)
+    levels = [level.name for level in view.publication.levels]
     table_rows = []
-    for theme, leaves in edition.publication.groups:
-        group = theme.name if theme else ""
-        for r in (r for r in rows if r.strand_id in {leaf.id for leaf in leaves}):
+    for group, leaves in view.publication.groups:
+        ids = {leaf.id for leaf in leaves}
+        for r in (r for r in rows if r.strand_id in ids):
+            lead = [group.name] if group else []
             if not r.supplied:
-                table_rows.append([group, r.strand_name, "not supplied", "", "", "", ""])
+                table_rows.append(lead + [r.strand_name, "not supplied", "", "", "", ""])
                 continue
-            note = ""
-            if r.uncategorised:
-                note = (f"Parts add up to {format_count(r.total - r.uncategorised)}, not {format_count(r.total)}")
-            table_rows.append([group, r.strand_name, format_count(r.total), format_count(r.complete),
-                               format_count(r.ongoing), format_count(r.at_risk), note])
-    table_rows.append(["**Total**", f"**{count_phrase(t['strands_reported'], 'strand')}**",
-                       f"**{format_count(t['total'])}**", f"**{format_count(t['complete'])}**",
-                       f"**{format_count(t['ongoing'])}**", f"**{format_count(t['at_risk'])}**", ""])
-    levels = [level.name for level in edition.publication.levels]
-    header = [levels[0], levels[-1], "Total actions", "Complete", "Ongoing", "At risk", "Data quality note"]
-    if len(levels) == 1:  # no grouping level: no group column
-        header, table_rows = header[1:], [row[1:] for row in table_rows]
-    table = markdown_table(header, table_rows)
+            note = f"Parts add up to {format_count(r.total - r.uncategorised)}, not {format_count(r.total)}" \
+                if r.uncategorised else ""
+            table_rows.append(lead + [r.strand_name, format_count(r.total), format_count(r.complete),
+                                      format_count(r.ongoing), format_count(r.at_risk), note])
+    lead = ["**Total**"] if len(levels) > 1 else []
+    table_rows.append(lead + [f"**{count_phrase(t['strands_reported'], levels[-1].lower())}**"
+                              if lead else f"**Total: {count_phrase(t['strands_reported'], levels[-1].lower())}**",
+                              f"**{format_count(t['total'])}**", f"**{format_count(t['complete'])}**",
+                              f"**{format_count(t['ongoing'])}**", f"**{format_count(t['at_risk'])}**", ""])
+    spec = view.publication.delivery
+    header = (levels[:1] if len(levels) > 1 else []) + [levels[-1], spec.total.label] + [
+        p.label for p in spec.parts] + ["Data quality note"]
     supplied = [r for r in rows if r.supplied]
+
+    def summed(values):
+        return " + ".join(format_count(v) for v in values)
     audit = "\n".join([
         ":::{dropdown} How this was calculated: delivery plan totals",
         "**Formula:** each total is the sum of the strand rows above; the data quality note compares each strand's "
         "total actions with complete + ongoing + at risk.", "",
-        f"**Period:** actions at the end of {edition.quarter.months_label}.", "",
-        f"**Input rows:** `{tracker}` lines "
-        f"{', '.join(str(r.line) for r in supplied)}: total actions "
-        f"{' + '.join(format_count(r.total) for r in supplied)} = {format_count(t['total'])}; complete "
-        f"{' + '.join(format_count(r.complete) for r in supplied)} = {format_count(t['complete'])}; ongoing "
-        f"{' + '.join(format_count(r.ongoing) for r in supplied)} = {format_count(t['ongoing'])}; at risk "
-        f"{' + '.join(format_count(r.at_risk) for r in supplied)} = {format_count(t['at_risk'])}.",
+        f"**Period:** actions at the end of {view.quarter.months_label}.", "",
+        f"**Input rows:** `{tracker}` lines {', '.join(str(r.line) for r in supplied)}: total actions "
+        f"{summed(r.total for r in supplied)} = {format_count(t['total'])}; complete "
+        f"{summed(r.complete for r in supplied)} = {format_count(t['complete'])}; ongoing "
+        f"{summed(r.ongoing for r in supplied)} = {format_count(t['ongoing'])}; at risk "
+        f"{summed(r.at_risk for r in supplied)} = {format_count(t['at_risk'])}.",
         ":::"])
-    return "\n\n".join([at_risk_sentence(rows), progress_sentence(rows), table, audit])
+    return "\n\n".join([at_risk_sentence(rows), progress_sentence(rows), markdown_table(header, table_rows), audit])
+
+
+def purpose(view: EditionView) -> str:
+    """What the update covers, in words generated from the definition and the quarter."""
+    p, q = view.publication, view.quarter
+    levels = p.levels
+    shape = (f"{count_phrase(len(p.leaves), levels[-1].name.lower())} in "
+             f"{count_phrase(len(p.sections), levels[0].name.lower())}" if len(levels) > 1
+             else count_phrase(len(p.leaves), levels[-1].name.lower()))
+    first = p.leaves[0]
+    figures = next((f for f in view.figures(first) if f.available), None)
+    period = figures.headline.current_label if figures else q.twelve_months_label()
+    narrative = ", ".join(f"\"{part.title.format(**_labels(q))}\"" for part in p.narrative)
+    delivery = " and how far its delivery plan has progressed" if p.delivery else ""
+    return (f"This update reports progress on the {view.title} for {q.label}. It has {shape}. For each "
+            f"{levels[-1].name.lower()} it shows what the data says about the {period}, the lead's narrative "
+            f"({narrative}){delivery}.")
+
+
+def _labels(quarter):
+    from strategy_update.model.publication import period_labels
+
+    return period_labels(quarter)

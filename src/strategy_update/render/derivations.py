@@ -1,0 +1,85 @@
+"""The "How this was calculated" notes: formula, periods and the input rows behind each figure, one click away."""
+
+from __future__ import annotations
+
+from strategy_update.compute import spc
+from strategy_update.compute.comparisons import parse_span
+from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate, format_value
+from strategy_update.model.publication import HOME_OFFICE
+from strategy_update.render.figures import ComparisonFigures, MeasureFigures, period_label
+from strategy_update.render.tables import markdown_table
+from strategy_update.render.text import signal_text
+
+
+def _periods(period: str) -> str:
+    """The quarters a span is made of (``Q1 2021/22 (April-June 2021), ...``), or the span itself."""
+    span = parse_span(period)
+    quarters = span.quarters()
+    return ", ".join(q.label for q in quarters) if quarters else span.label
+
+
+def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
+    """Formula, the two periods and the input rows summed, with the source file."""
+    unit = figures.measure.unit
+    lines = [f":::{{dropdown}} How this was calculated: {c.current_label} vs {c.base_label}",
+             f"**Formula:** change = current - base = {format_value(c.current, unit)} - {format_value(c.base, unit)} = "
+             f"{format_change(c.change) if figures.measure.whole_numbers else format_value(c.change, unit)}; "
+             f"% change = change / base x 100 = {format_pct(c.pct_change)} "
+             f"(rounded half away from zero to one decimal place; a base of 0 gives n/a).", ""]
+    for label, period in (("Current", c.current_period), ("Base", c.base_period)):
+        lines += [f"**{label} period:** {_periods(period)}.", ""]
+    used = figures.input_rows[figures.input_rows["period"].isin(
+        set(figures.rows_in(c.current_period)["period"]) | set(figures.rows_in(c.base_period)["period"]))]
+    if figures.measure.source == HOME_OFFICE and not used.empty:
+        table = used.pivot_table(index="period", columns="code", values="value", aggfunc="sum", fill_value=0)
+        table = table.loc[:, (table != 0).any(axis=0)]
+        header = ["Quarter"] + [str(code) for code in table.columns] + ["Total"]
+        rows = [[parse_span(q).label] + [format_count(v) for v in table.loc[q]] + [format_count(table.loc[q].sum())]
+                for q in table.index]
+        lines += [f"Input rows: Home Office offence codes by quarter for {figures.measure.name.lower()}, "
+                  f"from `{figures.source_file}` (the force's rows with these codes).", "",
+                  markdown_table(header, rows)]
+    elif not used.empty:
+        rows = [[period_label(r["period"]), format_value(r["value"], unit), str(int(r["line"]))]
+                for _, r in used.sort_values("first_month").iterrows()]
+        lines += [f"Input rows: `{figures.source_file}` (the force's own figures).", "",
+                  markdown_table(["Period", "Value", "Line"], rows)]
+    lines.append(":::")
+    return "\n".join(lines)
+
+
+def rate(figures: MeasureFigures, force: str) -> str:
+    """The rate per 1,000: the count, the ONS row used (file and line) and the arithmetic."""
+    pop = figures.population
+    source = f"`{pop.source_file}` line {pop.line}" if pop.line else "the ONS table"
+    return "\n".join([
+        ":::{dropdown} How this was calculated: rate per 1,000 population",
+        f"**Formula:** rate = count / population x 1,000 = {format_count(figures.headline.current)} / "
+        f"{format_count(pop.people)} x 1,000 = {format_rate(figures.rate)} (rounded to two decimal places).", "",
+        f"**Periods:** the count is the {figures.headline.current_label}; the population is the ONS "
+        f"mid-{pop.mid_year} estimate for {force} (the estimate for the calendar year in which the period ends, "
+        "or the latest published before it).", "",
+        f"**Input rows:** population from {source}; the count's rows are listed under the "
+        f"{figures.headline.current_label} comparison.",
+        ":::"])
+
+
+def control_chart(figures: MeasureFigures) -> str:
+    """The control chart's arithmetic: every point, its moving range, the mean and the limits."""
+    chart, labels = figures.chart, figures.chart_labels
+    ranges = [""] + [format_count(r) for r in spc.moving_ranges(list(chart.values))]
+    rows = [[label, format_count(value), mr, signal_text(sig) or "none"]
+            for label, value, mr, sig in zip(labels, chart.values, ranges, chart.signals)]
+    n = len(chart.values)
+    return "\n".join([
+        ":::{dropdown} How this was calculated: control chart (XmR)",
+        f"**Formula:** mean = sum of the {n} quarterly values / {n} = {format_count(chart.mean)}; moving range = "
+        f"difference between neighbouring quarters; mean moving range = sum of the {n - 1} moving ranges / {n - 1} = "
+        f"{format_count(chart.mean_moving_range)}; process limits = mean ± 2.66 x mean moving range = "
+        f"{format_count(chart.lower)} to {format_count(chart.upper)}.", "",
+        f"**Periods:** {labels[0]} to {labels[-1]}.", "",
+        f"**Input rows:** each quarter's total is the sum of the measure's offence codes in `{figures.source_file}`."
+        if figures.measure.source == HOME_OFFICE else
+        f"**Input rows:** each quarter's value is from `{figures.source_file}`.", "",
+        markdown_table(["Quarter", "Value", "Moving range", "Special cause"], rows),
+        ":::"])

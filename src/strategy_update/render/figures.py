@@ -1,0 +1,173 @@
+"""The figures of one section's measures, read from the results table: what the page renderers work from.
+
+Nothing is computed here beyond picking rows: every value was computed once by the compute stage
+(``compute/results.py``). Comparisons are found by their name in the publication definition, never by position.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from strategy_update.compute.spc import XmR
+from strategy_update.core.periods import QuarterError, parse_period, parse_quarter
+from strategy_update.model.publication import Measure, Publication, Section
+
+
+@dataclass(frozen=True)
+class ComparisonFigures:
+    name: str
+    current_label: str
+    base_label: str
+    current_period: str  # span id, e.g. "2021-04/2022-03"
+    base_period: str
+    current: float | None
+    base: float | None
+    change: float | None
+    pct_change: float | None
+
+
+@dataclass(frozen=True)
+class Population:
+    mid_year: int
+    people: int
+    source_file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class MeasureFigures:
+    section_id: str
+    measure: Measure
+    comparisons: tuple[ComparisonFigures, ...]
+    series: pd.DataFrame  # period, period_label, value: the chart history
+    chart: XmR | None
+    chart_labels: tuple[str, ...]
+    population: Population | None
+    rate: float | None
+    input_rows: pd.DataFrame  # period, code, value, line, source_file (+ first_month, last_month)
+    source_file: str
+    observations: pd.DataFrame = field(default_factory=pd.DataFrame)  # as supplied: period, label, value
+
+    @property
+    def available(self) -> bool:
+        return any(c.current is not None for c in self.comparisons) or self.series["value"].notna().any()
+
+    @property
+    def headline(self) -> ComparisonFigures:
+        return self.comparisons[0]
+
+    def comparison(self, name: str) -> ComparisonFigures | None:
+        return next((c for c in self.comparisons if c.name == name), None)
+
+    def rows_in(self, period: str) -> pd.DataFrame:
+        """The input rows whose period lies inside the span ``period``."""
+        _, first, last = parse_period(period)
+        rows = self.input_rows
+        return rows[(rows["first_month"] >= first) & (rows["last_month"] <= last)]
+
+    @property
+    def negative_rows(self) -> pd.DataFrame:
+        """Negative counts (Home Office adjustments) behind any figure shown: the chart or a comparison."""
+        shown = set(self.series["period"])
+        for c in self.comparisons:
+            shown |= set(self.rows_in(c.current_period)["period"]) | set(self.rows_in(c.base_period)["period"])
+        rows = self.input_rows
+        return rows[(rows["value"] < 0) & rows["period"].isin(shown)]
+
+
+def _value(frame: pd.DataFrame, statistic: str) -> float | None:
+    rows = frame[frame["statistic"] == statistic]
+    if rows.empty or pd.isna(rows["value"].iloc[0]):
+        return None
+    return float(rows["value"].iloc[0])
+
+
+def _signals(text: str) -> dict:
+    return dict(part.split(":", 1) for part in text.split(";") if part)
+
+
+def _chart(rows: pd.DataFrame) -> tuple[XmR | None, tuple[str, ...]]:
+    points = rows[rows["statistic"] == "spc_signal"]
+    if points.empty:
+        return None, ()
+    chart = XmR(tuple(points["value"].astype(float)), _value(rows, "spc_mean"), _value(rows, "spc_mean_moving_range"),
+                _value(rows, "spc_upper"), _value(rows, "spc_lower"), tuple(_signals(t) for t in points["text"]))
+    return chart, tuple(points["period_label"])
+
+
+def _comparisons(rows: pd.DataFrame, names: tuple[str, ...]) -> tuple[ComparisonFigures, ...]:
+    out = []
+    for name in names:
+        mine = rows[rows["comparison"] == name]
+        if mine.empty:
+            continue
+        first = mine.iloc[0]
+        out.append(ComparisonFigures(name, first["period_label"], first["base_period_label"], first["period"],
+                                     first["base_period"], *(_value(mine, s) for s in
+                                                             ("current", "base", "change", "pct_change"))))
+    return tuple(out)
+
+
+def _population(rows: pd.DataFrame) -> Population | None:
+    mine = rows[rows["statistic"] == "population"]
+    if mine.empty or pd.isna(mine["value"].iloc[0]):
+        return None
+    row = mine.iloc[0]
+    lines = list(row["lines"])
+    return Population(int(row["period"].removeprefix("mid-")), int(row["value"]), row["source_file"],
+                      lines[0] if lines else None)
+
+
+def _with_months(rows: pd.DataFrame) -> pd.DataFrame:
+    spans = {p: parse_period(p) for p in rows["period"].unique()}
+    return rows.assign(first_month=[spans[p][1] for p in rows["period"]],
+                       last_month=[spans[p][2] for p in rows["period"]])
+
+
+def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication: Publication, force: str,
+                    section: Section) -> list[MeasureFigures]:
+    """Every measure of ``section`` in the definition's order (a measure with no figures is not available)."""
+    mine = results[(results["force"] == force) & (results["section"] == section.id)]
+    rows = _with_months(input_rows[(input_rows["force"] == force) & (input_rows["section"] == section.id)])
+    out = []
+    for measure in section.measures:
+        figures = mine[mine["measure"] == measure.id]
+        chart, labels = _chart(figures)
+        series = figures[figures["statistic"] == "series"][["period", "period_label", "value"]]
+        measure_rows = rows[rows["measure"] == measure.id]
+        observed = (measure_rows.groupby(["period", "first_month"], as_index=False)["value"].sum()
+                    .sort_values("first_month"))
+        out.append(MeasureFigures(
+            section.id, measure, _comparisons(figures, publication.comparisons), series.reset_index(drop=True), chart,
+            labels, _population(figures), _value(figures, "rate_per_1000"), measure_rows.reset_index(drop=True),
+            str(figures["source_file"].iloc[0]) if len(figures) else "", observed.reset_index(drop=True)))
+    return out
+
+
+def delivery_counts(results: pd.DataFrame, force: str, section_id: str) -> dict[str, float]:
+    """The delivery statistics of a section ('' for the publication's totals): name -> value (NaN if not reported)."""
+    rows = results[(results["force"] == force) & (results["section"] == section_id)
+                   & results["statistic"].str.startswith("delivery_")]
+    return {s.removeprefix("delivery_"): v for s, v in zip(rows["statistic"], rows["value"])}
+
+
+def delivery_line(results: pd.DataFrame, force: str, section_id: str) -> int | None:
+    rows = results[(results["force"] == force) & (results["section"] == section_id)
+                   & (results["statistic"] == "delivery_total")]
+    lines = list(rows["lines"].iloc[0]) if len(rows) else []
+    return lines[0] if lines else None
+
+
+def period_label(period: str) -> str:
+    """``Q4 2021/22 (January-March 2022)`` for a quarter id; the month or range otherwise."""
+    try:
+        return parse_quarter(period).label
+    except QuarterError:
+        return period
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

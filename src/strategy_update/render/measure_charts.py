@@ -1,0 +1,83 @@
+"""The charts of one measure (bar, control chart, seasonal), their alt text and their data as CSV."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from strategy_update.compute.comparisons import parse_span
+from strategy_update.core.formatting import format_value
+from strategy_update.core.periods import Quarter
+from strategy_update.render import charts
+from strategy_update.render.downloads import write_download
+from strategy_update.render.figures import MeasureFigures
+from strategy_update.render.text import signal_text, spc_summary
+
+SEASON_YEARS = 4
+
+
+def _granularity(periods: list[str]) -> str:
+    spans = [parse_span(p) for p in periods]
+    if all(s.quarter is not None for s in spans):
+        return "quarter"
+    return "month" if all(s.months == 1 for s in spans) else "period"
+
+
+def bar_data(figures: MeasureFigures) -> pd.DataFrame:
+    """The bars: the chart history's quarters for open data; the periods the force supplied otherwise."""
+    if figures.measure.source == "home_office":
+        bars = figures.series.rename(columns={"period_label": "label"})
+    else:
+        first = parse_span(figures.series["period"].iloc[0]).first_month if len(figures.series) else 0
+        bars = figures.observations[figures.observations["first_month"] >= first].copy()
+        bars["label"] = [parse_span(p).label for p in bars["period"]]
+    current = parse_span(figures.headline.current_period)
+    bars = bars.assign(current=[current.first_month <= parse_span(p).first_month and
+                                parse_span(p).last_month <= current.last_month for p in bars["period"]])
+    return bars.reset_index(drop=True)
+
+
+def seasonal_table(figures: MeasureFigures, quarter: Quarter) -> tuple[dict, list[str]]:
+    """Values by financial year (one line each) across its quarters, for the seasonal chart."""
+    values = {p: v for p, v in zip(figures.series["period"], figures.series["value"]) if pd.notna(v)}
+    table: dict[str, list[float | None]] = {}
+    for k in range(SEASON_YEARS - 1, -1, -1):
+        fy = quarter.fy_start - k
+        row = [values.get(Quarter(fy, n).id) if Quarter(fy, n) <= quarter else None for n in range(1, 5)]
+        if any(v is not None for v in row):
+            table[Quarter(fy, 1).financial_year] = [None if v is None else float(v) for v in row]
+    names = [f"Q{n} ({Quarter(2000, n).short_months_label.split(' ')[0]})" for n in range(1, 5)]
+    return table, names
+
+
+def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, stem: str) -> list[tuple[object, str, str]]:
+    """(figure, alt text, download path) for each chart of one measure; ``stem`` names the CSV files."""
+    m, unit, out = figures.measure, figures.measure.unit, []
+    bars = bar_data(figures)
+    if len(bars) and bars["value"].notna().any():
+        granularity = _granularity(list(bars["period"]))
+        first, last = bars["label"].iloc[0], bars["label"].iloc[-1]
+        current = figures.headline.current_label
+        fig = charts.bar_chart(list(bars["label"]), list(bars["value"]), set(bars.loc[bars["current"], "label"]),
+                               f"{m.name}: {unit} per {granularity}, {first} to {last}", unit, current, "Earlier")
+        alt = (f"Bar chart of {m.name.lower()} per {granularity} in {force}, {first} to {last}; the {current} are "
+               f"highlighted and total {format_value(figures.headline.current, unit)}.")
+        data = pd.DataFrame({granularity: bars["label"], unit: bars["value"], "in_current_period": bars["current"]})
+        out.append((fig, alt, write_download(data, f"{stem}-{granularity}ly")))
+    if figures.chart is not None:
+        chart, labels = figures.chart, list(figures.chart_labels)
+        fig = charts.spc_chart(labels, chart, f"{m.name}: control chart of {unit} per quarter", unit)
+        alt = (f"Control (XmR) chart of {m.name.lower()} per quarter, {labels[0]} to {labels[-1]}: "
+               f"{spc_summary(chart)}")
+        data = pd.DataFrame({"quarter": labels, unit: list(chart.values), "mean": chart.mean,
+                             "upper_limit": chart.upper, "lower_limit": chart.lower,
+                             "special_cause": [signal_text(s) for s in chart.signals]})
+        out.append((fig, alt, write_download(data, f"{stem}-spc")))
+    table, names = seasonal_table(figures, quarter)
+    if table:
+        fig = charts.seasonal_chart(table, names, f"{m.name}: {unit} per quarter in each financial year", unit)
+        alt = (f"Line chart of {m.name.lower()} per quarter, one line per financial year "
+               f"({', '.join(table)}), to compare seasons.")
+        data = pd.DataFrame({"financial_year": [y for y in table for _ in names],
+                             "quarter": names * len(table), unit: [v for y in table for v in table[y]]})
+        out.append((fig, alt, write_download(data, f"{stem}-seasonal")))
+    return out

@@ -1,0 +1,129 @@
+"""A section's page (a strand, a priority): what its figures are, each measure's figures, charts and derivations,
+the lead's narrative and the delivery plan. Every number comes from the results table."""
+
+from __future__ import annotations
+
+from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate, format_value
+from strategy_update.model.publication import HOME_OFFICE, NarrativeSection, Section
+from strategy_update.render import derivations
+from strategy_update.render.chart_images import Bundle, figure_bundle
+from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
+from strategy_update.render.measure_charts import measure_charts
+from strategy_update.render.tables import markdown_table
+from strategy_update.render.text import comparison_sentence, spc_summary
+from strategy_update.render.view import EditionView
+
+
+def measures_intro(view: EditionView, section: Section, figures: list[MeasureFigures]) -> str:
+    """What the figures below are, or a plain statement that open data has no measure for this section."""
+    open_data = [f for f in figures if f.measure.source == HOME_OFFICE]
+    extracts = [f for f in figures if f.measure.source != HOME_OFFICE]
+    parts = []
+    if open_data:
+        names = ", ".join(f.measure.name.lower() for f in open_data)
+        parts.append(f"The figures below are police recorded crime ({names}) from the Home Office open data "
+                     "for the force area.")
+    if section.no_open_data:
+        parts.append(f"**No open-data measure.** {section.no_open_data}")
+    for f in extracts:
+        if f.available:
+            parts.append(f"**{f.measure.name}** comes from the force's own figures (`{f.source_file}`), "
+                         "not from open data.")
+        else:
+            parts.append(f"The force's own figures for **{f.measure.name.lower()}** "
+                         f"(`{view.input_name(view.paths.force_extract(f.measure.id))}`) were not supplied for this "
+                         "edition, so no figures are shown for them.")
+    if not open_data and not extracts:
+        parts.append(f"This {section.level} is reported through its narrative"
+                     f"{' and delivery plan' if view.publication.delivery else ''} only.")
+    return "\n\n".join(parts)
+
+
+def comparisons_table(figures: MeasureFigures) -> str:
+    unit = figures.measure.unit
+    change = format_change if figures.measure.whole_numbers else (lambda v: format_value(v, unit))
+    rows = [[c.current_label, format_value(c.current, unit), c.base_label, format_value(c.base, unit),
+             change(c.change), format_pct(c.pct_change)] for c in figures.comparisons]
+    return markdown_table(["Period", "Figure" if unit == "percent" else "Count", "Compared with",
+                           "Figure" if unit == "percent" else "Count", "Change", "% change"], rows)
+
+
+def _negative_note(figures: MeasureFigures) -> list[str]:
+    rows = figures.negative_rows
+    if rows.empty:
+        return []
+    from strategy_update.compute.comparisons import parse_span
+
+    listed = "; ".join(f"{parse_span(r['period']).label} code {r['code']}: {int(r['value'])} (line {int(r['line'])})"
+                       for _, r in rows.sort_values(["first_month", "line"]).iterrows())
+    return ["", f":::{{note}}\nData quality: the Home Office data holds negative adjustments for this "
+                f"measure, kept as published: {listed}.\n:::"]
+
+
+def measure_section(view: EditionView, figures: MeasureFigures) -> list:
+    """Everything shown for one measure, as display objects in page order."""
+    from IPython.display import Markdown
+
+    if not figures.available:
+        return []
+    m = figures.measure
+    kind = "Proxy measure" if m.proxy else "Measure"
+    text = [f"### {m.name}", "", f"*{kind}.* {m.definition_note}" if m.definition_note else f"*{kind}.*", ""]
+    text += [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
+    text += ["", comparisons_table(figures), ""]
+    if figures.rate is not None and figures.population:
+        pop = figures.population
+        text += [f"**Rate:** {format_rate(figures.rate)} {m.unit} per 1,000 population in the "
+                 f"{figures.headline.current_label} ({format_count(figures.headline.current)} {m.unit} / "
+                 f"{format_count(pop.people)} people, ONS mid-{pop.mid_year} estimate, x 1,000).", "",
+                 derivations.rate(figures, view.force), ""]
+    if len(figures.series) and figures.series["value"].notna().any():
+        text += [f"**Control chart:** {spc_summary(figures.chart)}", ""]
+    if figures.chart is not None:
+        text += [derivations.control_chart(figures), ""]
+    text += [derivations.comparison(figures, c) for c in figures.comparisons]
+    text += _negative_note(figures)
+    out = [Markdown("\n".join(text))]
+    for fig, alt, path in measure_charts(figures, view.force, view.quarter, f"{figures.section_id}-{m.id}"):
+        out.append(Bundle(figure_bundle(fig, alt)))
+        out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
+    return out
+
+
+def narrative_text(narrative: dict | None, part: NarrativeSection) -> str:
+    """The lead's text under one of the publication's narrative headings, or a plain note that none came in."""
+    if narrative is None:
+        return (f"*No narrative was supplied for this quarter, so there is no \"{part.heading}\" text. "
+                "The figures are unaffected.*")
+    return narrative[part.heading]
+
+
+def delivery(view: EditionView, section: Section) -> str:
+    counts = delivery_counts(view.results, view.force, section.id)
+    spec, tracker = view.publication.delivery, view.input_name(view.paths.delivery(view.quarter))
+    if not counts or is_missing(counts.get("total")):
+        return f"*No delivery plan data was supplied for {view.quarter.short_label} (`{tracker}`).*"
+    total = counts["total"]
+    parts = sum(counts[p.column] for p in spec.parts)
+    table = markdown_table([spec.total.label] + [p.label for p in spec.parts],
+                           [[format_count(total)] + [format_count(counts[p.column]) for p in spec.parts]])
+    note = ""
+    if parts != total:
+        gap = total - parts
+        note = (f"\n\n:::{{warning}}\nData quality: the parts add up to {format_count(parts)}, not the total of "
+                f"{format_count(total)}: {format_count(abs(gap))} actions are "
+                f"{'not categorised' if gap > 0 else 'counted twice'}.\n:::")
+    return (f"Actions in this {section.level}'s delivery plan at the end of {view.quarter.months_label}, from "
+            f"`{tracker}` (line {delivery_line(view.results, view.force, section.id)}):\n\n{table}{note}")
+
+
+def header(view: EditionView, section: Section) -> str:
+    """The lines under a section's title: its group (theme, priority), lead, edition and aim."""
+    parts = []
+    if section.parent_name:
+        parts.append(f"**{view.publication.levels[0].name}:** {section.parent_name}.")
+    if section.lead_role:
+        parts.append(f"**Thematic lead:** {section.lead_role}.")
+    parts.append(f"**Edition:** {view.quarter.label}.")
+    text = " ".join(parts)
+    return text + (f"\n\n**Aim:** {section.aim}" if section.aim else "")
