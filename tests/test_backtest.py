@@ -12,13 +12,14 @@ import pytest
 
 import pandas as pd
 from conftest import DATA, DEFAULT, PATHS, REFERENCE_ALL, run_cli
-from strategy_update.compute.backtest import (CANNOT, CONSISTENT, INCONSISTENT, ROW_COLUMNS, backtest_report,
-                                              backtest_rows, breakdown_checks, check_change, check_pct_change,
-                                              check_share, check_sum, check_values_only, comparison_checks,
+from strategy_update.compute.backtest import (CANNOT, CONSISTENT, INCONSISTENT, ROW_COLUMNS, backtest_rows,
+                                              breakdown_checks, check_change, check_pct_change, check_share,
+                                              check_sum, check_values_only, comparison_checks,
                                               consistent_at_printed_precision, delivery_checks, open_data_context,
-                                              parse_printed, render_markdown, twelve_month_quarter)
+                                              parse_printed, twelve_month_quarter)
+from strategy_update.render.backtest_page import backtest_report, render_markdown
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import load_publication
+from strategy_update.inputs.definition import load_publication
 
 DELIVERY_DOCUMENT, DELIVERY_SECTION = "000_398afc54d932d0a8.txt", "Delivery plan progress"
 

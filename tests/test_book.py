@@ -11,7 +11,7 @@ import yaml
 from conftest import PATHS, ROOT, run_cli
 from strategy_update.build.book import toc_for
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import load_publication
+from strategy_update.inputs.definition import load_publication
 from strategy_update.model.publication import publication_from_mapping
 
 PUBLICATION = load_publication(PATHS)

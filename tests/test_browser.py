@@ -25,7 +25,7 @@ from browser.harness import (AXE_JS, AXE_REQUIRED_RULES, CHROMIUM_ARGS, axe_vers
                              find_chromium, focused, inspect_site, serve, site_pages, tab_to, wait_for_charts)
 from conftest import PATHS, ROOT
 from strategy_update.build.book import toc_for
-from strategy_update.inputs.readers import load_publication
+from strategy_update.inputs.definition import load_publication
 
 pytestmark = pytest.mark.build
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from conftest import DEFAULT, PATHS, edition_folder, run_cli
-from strategy_update.inputs.readers import load_publication
+from strategy_update.inputs.definition import load_publication
 
 PUBLICATION = load_publication(PATHS)
 STRANDS = PUBLICATION.leaves

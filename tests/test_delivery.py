@@ -15,7 +15,8 @@ from strategy_update.compute.delivery import (
     totals,
 )
 from strategy_update.core.periods import parse_quarter
-from strategy_update.inputs.readers import load_delivery, load_publication
+from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.readers import load_delivery
 
 TRACKER_FILE = PATHS.delivery(parse_quarter("2021-22-Q4"))
 

@@ -13,7 +13,7 @@ from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT
 from strategy_update.compute.edition import analyse_strand, load_edition
 from strategy_update.build.templates import write_expanded
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import load_publication
+from strategy_update.inputs.definition import load_publication
 
 FIXTURES = Path(__file__).parent / "fixtures" / "force-extracts"
 

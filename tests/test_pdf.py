@@ -19,7 +19,7 @@ from conftest import PATHS, ROOT
 from strategy_update.compute.delivery import delivery_rows, totals
 from strategy_update.compute.edition import analyse_strand, load_edition
 from strategy_update.core.formatting import format_count, format_pct, format_rate
-from strategy_update.inputs.readers import load_publication
+from strategy_update.inputs.definition import load_publication
 
 pytestmark = pytest.mark.build
 

@@ -23,8 +23,9 @@ import yaml
 
 from conftest import CLI, DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT, edition_folder
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.validate import (Finding, SuiteResult, ValidationReport, render_markdown,
-                                             validate_inputs)
+from strategy_update.inputs.report import Finding, SuiteResult, ValidationReport
+from strategy_update.render.data_quality import render_markdown
+from strategy_update.inputs.validate import validate_inputs
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "case.yml").is_file())
@@ -406,7 +407,7 @@ def small_data_quarter():
 
 def test_every_expectation_in_the_suites_is_evaluated(small_data, monkeypatch):
     """No rule is silently skipped: on valid inputs of every kind, each expectation of expectations/ runs."""
-    from strategy_update.inputs import validate as validation
+    from strategy_update.inputs import expectations as validation
 
     ran = set()
     original = validation._GreatExpectations.validate

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report.format_text())
             return EXIT_BAD_INPUT if report.critical else 0
         elif args.command == "backtest":
-            from strategy_update.compute.backtest import backtest_report
+            from strategy_update.render.backtest_page import backtest_report
 
             print(backtest_report(_spec(args).paths))
         elif args.command == "toc":
@@ -140,10 +140,9 @@ def _listing(args) -> str:
         except InputError as exc:
             out.append(f"  {pid}: cannot be read ({exc})")
             continue
-        span = " to ".join(q.id for q in (p.first_quarter, p.last_quarter) if q) or "any quarter"
         default = " [default]" if pid == DEFAULT_PUBLICATION else ""
-        out.append(f"  {pid}{default}: {p.title}; {len(p.leaves)} {p.leaf_level.plural.lower()}; editions {span}"
-                   f"{' onwards' if p.last_quarter is None else ''}; default {p.default_force}, {p.default_quarter.id}")
+        out.append(f"  {pid}{default}: {p.title}; {len(p.leaves)} {p.leaf_level.plural.lower()}; editions "
+                   f"{p.editions_text}; default {p.default_force}, {p.default_quarter.id}")
     forces = known_forces(InputPaths(data, publications, "", "")) or []
     out += ["", f"Forces (--force), {len(forces)} from the ONS population table; inputs supplied in data/forces/:"]
     for name in forces:

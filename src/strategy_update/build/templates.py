@@ -31,6 +31,7 @@ def expand(template: Path, publication: Publication) -> nbformat.NotebookNode:
                 for number in range(1, len(publication.narrative)):
                     for part in block:
                         repeated = copy.deepcopy(part)
+                        repeated["id"] = f"{part.get('id', 'part')}-{number}"  # cell ids must stay unique
                         repeated.source = part.source.replace("_N`", f"_{number}`").replace("[N]", f"[{number}]")
                         cells.append(repeated)
             continue

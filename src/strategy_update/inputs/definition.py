@@ -48,6 +48,15 @@ def _construct_lined_mapping(loader, node):
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_lined_mapping)
 
 
+def shape_problem(raw) -> str | None:
+    """What stops a parsed definition from being a publication at all, in words; None when its shape is right."""
+    if not isinstance(raw, dict):
+        return "the publication definition is not a mapping of keys to values"
+    if not isinstance(raw.get("levels"), list) or not raw["levels"] or not isinstance(raw.get("sections"), list):
+        return "the publication definition has no 'levels' list or no 'sections' tree"
+    return None
+
+
 def load_publication(paths: InputPaths) -> Publication:
     """The publication definition of ``paths``, as the model. Unreadable YAML is an InputError with its line."""
     path = paths.definition
@@ -68,9 +77,9 @@ def load_publication(paths: InputPaths) -> Publication:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"the publication definition is not valid YAML: {getattr(exc, 'problem', exc)}", file=name,
                          row=mark.line + 1 if mark else None, rule="valid YAML") from None
-    if not isinstance(raw, dict):
-        raise InputError("the publication definition is not a mapping of keys to values", file=name,
-                         rule="the definition follows the documented format")
+    problem = shape_problem(raw)
+    if problem:
+        raise InputError(problem, file=name, rule="the definition follows the documented format")
     return publication_from_mapping(raw, paths.publication, name)
 
 

@@ -10,12 +10,13 @@ import csv
 from dataclasses import dataclass
 import gzip
 import io
+import zlib
 from pathlib import Path
 
 import pandas as pd
 
 from strategy_update.core.errors import InputError
-from strategy_update.inputs.definition import display_path, load_publication  # noqa: F401 (load_publication: re-exported for callers being moved)
+from strategy_update.inputs.definition import display_path
 from strategy_update.core.periods import Quarter, QuarterError, parse_period, quarter_from_home_office
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import Publication
@@ -34,37 +35,52 @@ def _read_csv_text(path: Path) -> str:
     try:
         raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
     except FileNotFoundError:
-        raise InputError("file not found", file=display_path(path)) from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read the file ({exc}); is it truncated?", file=display_path(path),
-                         rule="readable file") from None
+        raise InputError("the file is missing", file=display_path(path), rule="file present") from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"the file cannot be read or decompressed: it is truncated or damaged ({exc})",
+                         file=display_path(path), rule="readable file") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"the file is not UTF-8 text (byte {exc.start})", file=display_path(path),
-                         rule="UTF-8 encoding") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"the file is not UTF-8 text (byte {exc.start}, line {line}); save it again as UTF-8 "
+                         "(CSV UTF-8)", file=display_path(path), row=line, rule="UTF-8 encoding",
+                         value=repr(raw[exc.start: exc.start + 4])) from None
+
+
+def read_raw_table(path: Path) -> pd.DataFrame:
+    """A CSV exactly as written: every column as text, and a ``line`` column (its line number in the file).
+    A file that cannot be read as a table (missing, damaged, not UTF-8, not comma-separated, a row with too few
+    or too many fields, a column named twice) is an InputError naming the file, line and rule."""
+    text = _read_csv_text(Path(path))
+    name = display_path(path)
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        raise InputError("the file is empty", file=name, row=1, rule="header row present")
+    header = [h.strip() for h in next(csv.reader([lines[0]]))]
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        raise InputError(f"the header is one column '{header[0][:120]}': the file does not seem to be "
+                         "comma-separated", file=name, row=1, rule="comma-separated values")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise InputError(f"column(s) named more than once: {', '.join(repeated)}", file=name, row=1,
+                         rule="each column once", value=", ".join(repeated))
+    blank_lines = _check_field_counts(lines, header, name)
+    frame = None if blank_lines else _fast_frame(text, header, len(lines))
+    if frame is None:  # blank lines or quoted line breaks: read row by row to keep exact line numbers
+        frame = _careful_frame(lines, header, name)
+    return frame
 
 
 def read_table(path: Path, expected: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
     """A CSV as strings, with its header checked and a ``line`` column (line number in the file). ``optional``
     columns are kept when present and are empty strings when not."""
-    text = _read_csv_text(Path(path))
-    name = display_path(path)
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise InputError("the file is empty", file=name, rule="header row present")
-    header = [h.strip() for h in next(csv.reader([lines[0]]))]
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        raise InputError(f"the header is one column '{header[0]}': the file does not seem to be comma-separated",
-                         file=name, row=1, rule="comma-separated values")
+    frame = read_raw_table(path)
+    header, name = [c for c in frame.columns if c != "line"], display_path(path)
     missing = [c for c in expected if c not in header]
     if missing:
         raise InputError(f"missing column(s) {missing}; expected {expected}, found {header}",
                          file=name, row=1, rule="required columns present")
-    blank_lines = _check_field_counts(lines, header, name)
-    frame = None if blank_lines else _fast_frame(text, header, len(lines))
-    if frame is None:  # blank lines or quoted line breaks: read row by row to keep exact line numbers
-        frame = _careful_frame(lines, header, name)
     for column in optional:
         if column not in frame.columns:
             frame[column] = ""

@@ -1,11 +1,8 @@
-"""Input validation with Great Expectations: every input is checked before anything is built.
+"""Input validation: every input of an edition is checked with Great Expectations before anything is computed.
 
-The rules live in ``expectations/*.json``, one suite per kind of input (Home Office crime table, ONS population,
-strategy definition, delivery tracker, narrative, force extracts). Each suite holds batches of expectations in
-the Great Expectations 1.x form (``type``, ``kwargs``, ``meta``); ``meta`` carries the severity ("critical" stops
-the build, "warning" is published in the data quality appendix), the rule in plain words and the message shown
-for each failure. Parameters that depend on the edition (the quarters it needs, the strategy's force, the known
-strands) are ``{"$PARAMETER": name}`` placeholders filled in at run time.
+One suite per kind of input (Home Office crime table, ONS population, publication definition, delivery tracker,
+narrative, force extracts). Each suite reads its input through the inputs' own readers (``readers``,
+``narrative``, ``definition``) and has Great Expectations judge the frames they return (``expectations``).
 
 ``validate_inputs`` never raises for bad input: problems found before Great Expectations can run (a file that is
 missing, truncated, not UTF-8, not comma-separated, with a short row) and every failed expectation become a
@@ -14,18 +11,8 @@ missing, truncated, not UTF-8, not comma-separated, with a short row) and every 
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
 import math
-import os
-import re
-import string
 import time
-import zlib
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -33,238 +20,10 @@ import yaml
 
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
+from strategy_update.inputs.definition import LineLoader, shape_problem
+from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.definition import LineLoader
-
-CRITICAL, WARNING = "critical", "warning"
-MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
-SUITE_ORDER = ["home_office_crime", "population", "strategy_definition", "delivery_tracker", "narrative",
-               "force_extracts"]
-FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
-
-
-def expectations_dir() -> Path:
-    """The suites: ``expectations/`` beside ``src/`` in the project (or in the current folder)."""
-    here = Path(__file__).resolve().parents[3] / "expectations"
-    return here if here.is_dir() else Path.cwd() / "expectations"
-
-
-# --- the report ----------------------------------------------------------------------------------------------
-@dataclass
-class Finding:
-    severity: str  # "critical" or "warning"
-    suite: str
-    file: str | None  # relative to the project, e.g. data/delivery/2021-22-Q4.csv
-    row: int | None  # line number in the file (1 = header), or None
-    column: str | None
-    rule: str
-    value: object
-    message: str
-
-    def where(self) -> str:
-        parts = [self.file or "(no file)"]
-        if self.row is not None:
-            parts.append(f"line {self.row}")
-        if self.column:
-            parts.append(f"column '{self.column}'")
-        return ", ".join(parts)
-
-
-@dataclass
-class SuiteResult:
-    name: str
-    file: str
-    evaluated: int = 0  # expectations (and parse-level checks) evaluated
-    passed: int = 0
-    seconds: float = 0.0
-    title: str = ""  # for people: "Delivery tracker"
-
-    @property
-    def failed(self) -> int:
-        return self.evaluated - self.passed
-
-
-@dataclass
-class ValidationReport:
-    findings: list[Finding] = field(default_factory=list)
-    suites: list[SuiteResult] = field(default_factory=list)
-    quarter: str | None = None  # the edition checked, as an id, when it could be determined
-    quarter_label: str | None = None
-    strict: bool = False
-    data_dir: str = "data"
-    seconds: float = 0.0
-
-    @property
-    def critical(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == CRITICAL]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    def summary_line(self) -> str:
-        return (f"Validation: {len(self.critical)} critical, {_plural(len(self.warnings), 'warning')} across "
-                f"{_plural(len(self.suites), 'suite')}")
-
-    def format_text(self) -> str:
-        """A report for a non-programmer: for each problem the file, the line, the column, the rule, the value."""
-        edition = self.quarter_label or self.quarter or "(edition unknown)"
-        out = [f"Input check for the {edition} edition (data folder: {self.data_dir}"
-               + (", strict" if self.strict else "") + ")", self.summary_line(), ""]
-        for title, items in [
-            ("CRITICAL: the update cannot be built until these are fixed", self.critical),
-            ("WARNINGS: the update can be built; these are published in its data quality appendix", self.warnings),
-        ]:
-            out.append(f"{title} ({len(items)})" if items else f"{title.split(':')[0]}: none")
-            for number, f in enumerate(items, start=1):
-                out.append(f"  {number}. {f.where()}")
-                out.append(f"     Problem: {f.message}")
-                out.append(f"     Rule:    {f.rule}")
-                if f.value not in (None, ""):
-                    out.append(f"     Value:   {_short(f.value)}")
-            out.append("")
-        out.append("Checks run:")
-        for s in self.suites:
-            out.append(f"  {s.title or s.name} ({s.file}): {s.passed} of {_plural(s.evaluated, 'check')} passed "
-                       f"({s.seconds:.1f} s)")
-        return "\n".join(out)
-
-    def to_json(self, *, timings: bool = True) -> str:
-        """The report as JSON (``from_json`` reads it back). ``timings=False`` writes every duration as 0, so that
-        the same inputs give the same bytes (useful when the file is an input of an incremental build)."""
-        data = asdict(self)
-        if not timings:
-            data["seconds"] = 0.0
-            for suite in data["suites"]:
-                suite["seconds"] = 0.0
-        return json.dumps(data, indent=1, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> "ValidationReport":
-        data = json.loads(text)
-        data["findings"] = [Finding(**f) for f in data.get("findings", [])]
-        data["suites"] = [SuiteResult(**s) for s in data.get("suites", [])]
-        return cls(**data)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _short(value: object, limit: int = 200) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# --- the book's "Data quality" page ----------------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~$&^=])")
-
-
-def _md(value: object) -> str:
-    """Text safe inside a MyST table cell: no markup, no HTML, no line breaks."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def render_markdown(report: ValidationReport) -> str:
-    """The body of the "Data quality" page: critical problems and warnings per suite, then the suites run."""
-    titles = {s.name: s.title or s.name for s in report.suites}
-    evaluated = sum(s.evaluated for s in report.suites)
-    edition = report.quarter_label or report.quarter or "this"
-    out = [f"The inputs of the {_md(edition)} edition were checked with Great Expectations against "
-           f"{_plural(len(report.suites), 'suite')} of rules ({_plural(evaluated, 'check')}) before anything was "
-           f"computed: {_plural(len(report.critical), 'critical problem')} and "
-           f"{_plural(len(report.warnings), 'warning')}. Critical problems stop the build; warnings are listed "
-           "here and the figures they affect are published as the source data gives them (nothing is dropped or "
-           "corrected).", ""]
-    for heading, items, none_text in [
-        ("Critical problems", report.critical,
-         "There are no critical problems: every input passed every critical rule."),
-        ("Warnings", report.warnings, "There are no warnings: every input passed every rule."),
-    ]:
-        out += [f"## {heading}", ""]
-        if not items:
-            out += [none_text, ""]
-            continue
-        groups: dict[str, list[Finding]] = {}
-        for f in items:
-            groups.setdefault(f.suite, []).append(f)
-        for suite, group in groups.items():
-            # A longtable breaks across PDF pages; Sphinx's default table for under 30 rows runs off the page.
-            out += [f"### {_md(titles.get(suite, suite))} ({len(group)})", "",
-                    ":::{table}", ":class: longtable", ":widths: 22 7 9 20 8 34", "",
-                    "| File | Line | Column | Rule | Value | What was found |",
-                    "|---|---|---|---|---|---|"]
-            for f in group:
-                out.append("| " + " | ".join([_md(f.file or ""), "" if f.row is None else str(f.row),
-                                              _md(f.column), _md(f.rule), _md(f.value), _md(f.message)]) + " |")
-            out += [":::", ""]
-    out += ["## Checks run", "", "| Suite | Input | Checks evaluated | Passed |", "|---|---|---|---|"]
-    for s in report.suites:
-        out.append(f"| {_md(s.title or s.name)} | {_md(s.file)} | {s.evaluated} | {s.passed} |")
-    out += ["", "The rules are in the project's `expectations/` folder, one Great Expectations suite per kind of "
-            "input."]
-    return "\n".join(out) + "\n"
-
-
-# --- helpers ---------------------------------------------------------------------------------------------------
-def _plain(value: object) -> object:
-    """A JSON-friendly Python value (numpy scalars, NaN and whole floats made plain)."""
-    if hasattr(value, "item") and not isinstance(value, (list, tuple, dict, str)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            value = str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return int(value)
-        return value
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, bool)):
-        return value
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
-
-
-class _Fields(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
-
-
-def _fill(template: str, fields: dict) -> str:
-    try:
-        return string.Formatter().vformat(template, (), _Fields({k: _display(v) for k, v in fields.items()}))
-    except (ValueError, IndexError, AttributeError):
-        return template
-
-
-def _display(value: object) -> object:
-    value = _plain(value)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return "" if value is None else value
-
-
-def _columns_diff(found: list[str], expected: list[str]) -> str:
-    missing = [c for c in expected if c not in found]
-    extra = [c for c in found if c not in expected]
-    parts = []
-    if missing:
-        parts.append("missing column(s) " + ", ".join(f"'{c}'" for c in missing))
-    if extra:
-        renamed = " (renamed?)" if missing else ""
-        parts.append("unexpected column(s) " + ", ".join(f"'{c}'" for c in extra) + renamed)
-    if not parts:
-        parts.append("the columns are in the wrong order")
-    return "; ".join(parts) + f". Expected: {', '.join(expected)}"
-
+from strategy_update.inputs.report import CRITICAL, WARNING, ValidationReport
 
 def _edition_spellings(q: Quarter) -> list[str]:
     yy = f"{(q.fy_start + 1) % 100:02d}"
@@ -274,319 +33,8 @@ def _edition_spellings(q: Quarter) -> list[str]:
 
 
 
-def _text(value: object) -> str:
-    return "" if value is None else " ".join(str(value).split())
 
-
-# --- Great Expectations ----------------------------------------------------------------------------------------
-class _GreatExpectations:
-    """One ephemeral context and pandas data source; each derived frame is validated as its own batch."""
-
-    def __init__(self):
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-        import logging
-
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-        logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        self.gx = gx
-        self.configuration = ExpectationConfiguration
-        self.context = gx.get_context(mode="ephemeral")
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self.source = self.context.data_sources.add_pandas("inputs")
-        self.count = 0
-
-    def validate(self, name: str, frame: pd.DataFrame, expectations: list[dict], parameters: dict,
-                 index_columns: list[str]) -> dict[str, object]:
-        """Validate a frame against expectations; returns each expectation's result by its meta 'check'."""
-        self.count += 1
-        asset = self.source.add_dataframe_asset(f"{name}-{self.count}")
-        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-            batch_parameters={"dataframe": frame})
-        suite = self.gx.ExpectationSuite(name=f"{name}-{self.count}")
-        for spec in expectations:
-            meta = dict(spec.get("meta", {}))
-            try:
-                config = self.configuration(type=spec["type"], kwargs=dict(spec["kwargs"]), meta=meta,
-                                            severity=meta.get("severity", CRITICAL))
-            except TypeError:  # older GE without a severity field
-                config = self.configuration(type=spec["type"], kwargs=dict(spec["kwargs"]), meta=meta)
-            # add_expectation (not add_expectation_configuration, which replaces an expectation of the same
-            # type and column): several rules may look at one column
-            suite.add_expectation(config.to_domain_obj())
-        result_format = {"result_format": "COMPLETE",
-                         "unexpected_index_column_names": [c for c in index_columns if c in frame.columns]}
-        if not result_format["unexpected_index_column_names"]:
-            result_format = {"result_format": "COMPLETE"}
-        outcome = batch.validate(suite, result_format=result_format, expectation_parameters=parameters)
-        return {r.expectation_config.meta.get("check"): r for r in outcome.results}
-
-
-# --- reading files without raising -------------------------------------------------------------------------------
-@dataclass
-class _Table:
-    frame: pd.DataFrame
-    header: list[str]
-
-
-class _Validation:
-    def __init__(self, paths: InputPaths, force: str, strict: bool):
-        self.paths = paths
-        self.force = force
-        self.data_dir = Path(paths.data)
-        self.strict = strict
-        self.findings: list[Finding] = []
-        self.suites: dict[str, SuiteResult] = {}
-        self.specs: dict[str, dict] = {}
-        self.ge: _GreatExpectations | None = None
-        self.params: dict[str, object] = {}  # shared facts: known forces, codes in the table, ...
-        self.raw_codes: pd.DataFrame | None = None  # offence codes of the definition, with YAML lines
-        self.raw_force: pd.DataFrame | None = None
-        for name in SUITE_ORDER:
-            spec = self._load_spec(name)
-            self.specs[name] = spec
-            self.suites[name] = SuiteResult(name, spec.get("file", ""),
-                                            title=spec.get("title", name))
-
-    # -- bookkeeping
-    def _load_spec(self, name: str) -> dict:
-        path = expectations_dir() / f"{name}.json"
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            self.findings.append(Finding(CRITICAL, name, f"expectations/{name}.json", None, None,
-                                         "the suite file is readable JSON", None,
-                                         f"the suite cannot be read ({exc}); nothing of this kind was checked"))
-            return {"suite": name, "title": name, "batches": {}}
-
-    def rel(self, path: Path) -> str:
-        """Paths from the project folder (``data/...``, ``publications/...``), never the machine's root."""
-        for folder in (self.paths.data, self.paths.publications):
-            try:
-                return f"{folder.name}/{Path(path).relative_to(folder).as_posix()}"
-            except ValueError:
-                continue
-        return str(path)
-
-    def add(self, suite: str, severity: str, file: str | None, row: int | None, column: str | None, rule: str,
-            value: object, message: str) -> None:
-        self.findings.append(Finding(severity, suite, file, row, column, rule, _plain(value), message))
-
-    def check(self, suite: str, ok: bool, *args) -> bool:
-        """Count a check done before Great Expectations (e.g. the file can be read); add a finding if it failed."""
-        self.suites[suite].evaluated += 1
-        if ok:
-            self.suites[suite].passed += 1
-        else:
-            self.add(suite, *args)
-        return ok
-
-    def severity(self, meta: dict) -> str:
-        if self.strict and meta.get("severity_when_strict"):
-            return meta["severity_when_strict"]
-        return meta.get("severity", CRITICAL)
-
-    def has_critical(self, file: str) -> bool:
-        return any(f.file == file and f.severity == CRITICAL for f in self.findings)
-
-    @contextmanager
-    def timed(self, suite: str):
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.suites[suite].seconds += time.perf_counter() - start
-
-    # -- Great Expectations batches
-    def run_batch(self, suite: str, batch: str, frame: pd.DataFrame, file: str | None, parameters: dict | None = None,
-                  context: dict | None = None) -> bool:
-        """Validate ``frame`` with the expectations of ``batch`` in ``suite``; failures become findings.
-        Expectations whose columns or parameters are not available are not evaluated. Returns whether all passed."""
-        spec = self.specs[suite].get("batches", {}).get(batch)
-        if spec is None:
-            return True
-        values = {**self.specs[suite].get("parameters", {}), **(parameters or {})}
-        runnable = [e for e in spec["expectations"] if _columns_present(e, frame) and _parameters_present(e, values)]
-        if not runnable:
-            return True
-        if self.ge is None:
-            self.ge = _GreatExpectations()
-        try:
-            results = self.ge.validate(f"{suite}.{batch}", frame, runnable, _json_ready(values),
-                                       spec.get("index_columns", []))
-        except Exception as exc:  # a failure inside GE must never hide the input problems found so far
-            self.check(suite, False, CRITICAL, file, None, None, "the checks could run", None,
-                       f"the checks '{batch}' could not run ({type(exc).__name__}: {exc})")
-            return False
-        all_passed = True
-        for expectation in runnable:
-            meta = expectation.get("meta", {})
-            result = results.get(meta.get("check"))
-            self.suites[suite].evaluated += 1
-            if result is not None and result.success:
-                self.suites[suite].passed += 1
-                continue
-            all_passed = False
-            self._findings_from(suite, expectation, result, file, {**values, **(context or {})})
-        return all_passed
-
-    def _findings_from(self, suite: str, expectation: dict, result, file: str | None, context: dict) -> None:
-        meta = expectation.get("meta", {})
-        kwargs = expectation.get("kwargs", {})
-        severity = self.severity(meta)
-        rule = _fill(meta.get("rule", expectation["type"]), context)
-        column = meta.get("column") or kwargs.get("column") or kwargs.get("column_A") or \
-            ", ".join(kwargs.get("column_list", [])) or None
-        if result is None or (result.exception_info or {}).get("raised_exception"):
-            info = getattr(result, "exception_info", None) or {}
-            self.add(suite, severity, file, None, column, rule, None,
-                     f"the rule could not be checked: {info.get('exception_message') or 'no result'}")
-            return
-        details = result.result or {}
-        rows = details.get("unexpected_index_list")
-        if rows is None or not isinstance(rows, list) or (rows and not isinstance(rows[0], dict)):
-            observed = details.get("observed_value")
-            fields = {**context, "observed": observed, "value": observed}
-            value = _fill(meta["value"], fields) if "value" in meta else observed
-            self.add(suite, severity, file, context.get("row"), column, rule, value, _fill(meta.get("message", rule),
-                                                                                           fields))
-            return
-        value_column = kwargs.get("column") or kwargs.get("column_A")
-        for row in rows[:MAX_ROWS_PER_RULE]:
-            fields = {**context, **{k: _plain(v) for k, v in row.items()}}
-            if value_column:
-                fields["value"] = fields.get(value_column)
-            elif kwargs.get("column_list"):
-                fields["value"] = ", ".join(str(fields.get(c)) for c in kwargs["column_list"])
-            line = fields.get(meta.get("line_column", "line"))
-            where = fields.get(meta.get("file_column", "file")) or file
-            value = _fill(meta["value"], fields) if "value" in meta else fields.get("value")
-            self.add(suite, severity, where if isinstance(where, str) else file,
-                     int(line) if isinstance(line, (int, float)) and not isinstance(line, bool) else None,
-                     column, rule, value, _fill(meta.get("message", rule), fields))
-        if len(rows) > MAX_ROWS_PER_RULE:
-            self.add(suite, severity, file, None, column, rule, len(rows),
-                     f"... and {len(rows) - MAX_ROWS_PER_RULE} more rows break this rule "
-                     f"({len(rows)} in all; the first {MAX_ROWS_PER_RULE} are listed above)")
-
-    # -- parse-level reading
-    def read_csv(self, suite: str, path: Path, expected: list[str], *, missing: tuple[str, str] | None = None
-                 ) -> _Table | None:
-        """A CSV as strings with a ``line`` column; any parse problem becomes a finding (and None is returned).
-        ``missing`` = (severity, message) when a missing file is allowed (else it is critical)."""
-        name = self.rel(path)
-        if not path.exists():
-            severity, message = missing or (CRITICAL, "the file is missing")
-            self.check(suite, False, severity, name, None, None, "file present", None, message)
-            return None
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            self.check(suite, False, CRITICAL, name, None, None, "readable file", None, f"cannot read the file: {exc}")
-            return None
-        if path.suffix == ".gz":
-            try:
-                raw = gzip.decompress(raw)
-            except (OSError, EOFError, zlib.error) as exc:
-                self.check(suite, False, CRITICAL, name, None, None, "readable gzip file", None,
-                           f"the file cannot be decompressed: it is truncated or damaged ({exc})")
-                return None
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            self.check(suite, False, CRITICAL, name, line, None, "UTF-8 encoding", repr(raw[exc.start: exc.start + 4]),
-                       f"the file is not UTF-8 text (byte {exc.start}, line {line}); save it again as UTF-8 (CSV UTF-8)")
-            return None
-        lines = text.splitlines()
-        if not lines or not lines[0].strip():
-            self.check(suite, False, CRITICAL, name, 1, None, "header row present", None, "the file is empty")
-            return None
-        header = [h.strip() for h in next(csv.reader([lines[0]]))]
-        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-            self.check(suite, False, CRITICAL, name, 1, None, "comma-separated values", header[0][:120],
-                       f"the header is one column: the file does not seem to be comma-separated "
-                       f"(expected columns: {', '.join(expected)})")
-            return None
-        repeated = sorted({h for h in header if header.count(h) > 1})
-        if repeated:
-            self.check(suite, False, CRITICAL, name, 1, ", ".join(repeated), "each column once", repeated,
-                       f"column(s) named more than once: {', '.join(repeated)}")
-            return None
-        bad, blank = [], False
-        commas = len(header) - 1
-        for line_no, line in enumerate(lines[1:], start=2):
-            if not line.strip():
-                blank = True
-            elif line.count(",") != commas:
-                fields = next(csv.reader([line]))
-                if len(fields) != len(header):
-                    bad.append((line_no, len(fields), line))
-        if bad:
-            for line_no, count, line in bad[:20]:
-                self.add(suite, CRITICAL, name, line_no, None, "every row has every column", line[:120],
-                         f"expected {len(header)} fields, found {count} (truncated, merged or malformed line?)")
-            if len(bad) > 20:
-                self.add(suite, CRITICAL, name, None, None, "every row has every column", len(bad),
-                         f"... and {len(bad) - 20} more lines with the wrong number of fields")
-            self.suites[suite].evaluated += 1  # one check (field counts), failed; the findings are above
-            return None
-        frame = None
-        if not blank:
-            try:
-                frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[],
-                                    skip_blank_lines=False, header=0, names=header)
-            except (pd.errors.ParserError, ValueError):
-                frame = None
-            if frame is not None and len(frame) != len(lines) - 1:
-                frame = None
-            if frame is not None:
-                frame["line"] = range(2, len(frame) + 2)
-        if frame is None:  # blank lines or quoted line breaks: row by row, to keep exact line numbers
-            body, short = [], []
-            for n, row in enumerate(csv.reader(lines[1:]), start=2):
-                if row and len(row) != len(header):  # e.g. an unclosed quote swallowing line breaks
-                    short.append((n, len(row)))
-                elif row:
-                    body.append(row + [n])
-            if short:
-                for n, count in short[:20]:
-                    self.add(suite, CRITICAL, name, n, None, "every row has every column", None,
-                             f"expected {len(header)} fields, found {count} (an unclosed quote?)")
-                self.suites[suite].evaluated += 1
-                return None
-            frame = pd.DataFrame(body, columns=header + ["line"], dtype=object)
-            frame["line"] = frame["line"].astype(int)
-            for column in header:
-                frame[column] = frame[column].astype(str)
-        self.check(suite, True)
-        return _Table(frame, header)
-
-    def header_ok(self, suite: str, table: _Table, expected: list[str], file: str) -> bool:
-        return self.run_batch(suite, "header", pd.DataFrame(columns=table.header), file,
-                              context={"columns_diff": _columns_diff(table.header, expected),
-                                       "found": ", ".join(table.header), "row": 1})
-
-
-def _columns_present(expectation: dict, frame: pd.DataFrame) -> bool:
-    kwargs = expectation.get("kwargs", {})
-    needed = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs] + list(
-        kwargs.get("column_list", []) if isinstance(kwargs.get("column_list"), list) and
-        expectation["type"] != "expect_table_columns_to_match_ordered_list" else [])
-    return all(c in frame.columns for c in needed)
-
-
-def _parameters_present(expectation: dict, values: dict) -> bool:
-    for value in expectation.get("kwargs", {}).values():
-        if isinstance(value, dict) and "$PARAMETER" in value and value["$PARAMETER"] not in values:
-            return False
-    return True
-
-
-def _json_ready(values: dict) -> dict:
-    return {k: sorted(v) if isinstance(v, (set, frozenset)) else v for k, v in values.items()}
+FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
 
 
 # --- the suites ----------------------------------------------------------------------------------------------------
@@ -650,12 +98,12 @@ def _strategy(v: _Validation, path: Path):
         v.check(suite, False, CRITICAL, name, mark.line + 1 if mark else None, None, "valid YAML", None,
                 f"the publication definition is not valid YAML: {what or exc}{where}")
         return None, None
-    levels = raw.get("levels") if isinstance(raw, dict) else None
-    if not isinstance(raw, dict) or not isinstance(raw.get("sections"), list) or not isinstance(levels, list) \
-            or not levels:
+    problem = shape_problem(raw)
+    if problem:
         v.check(suite, False, CRITICAL, name, None, "sections", "a list of levels and a tree of sections", None,
-                "the publication definition has no 'levels' list or no 'sections' tree")
+                problem)
         return None, None
+    levels = raw["levels"]
     v.check(suite, True)
     strands, measures, codes = [], [], []
     _walk(v, name, raw["sections"], len(levels), 0, None, strands, measures, codes)
@@ -695,7 +143,7 @@ def _population(v: _Validation) -> pd.DataFrame | None:
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
     frames = []
     for path in paths:
-        table = v.read_csv(suite, path, expected)
+        table = v.read_csv(suite, path)
         if table is None:
             continue
         name = v.rel(path)
@@ -735,7 +183,7 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
     name = v.rel(path)
     v.suites[suite].file = name
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
-    table = v.read_csv(suite, path, expected)
+    table = v.read_csv(suite, path)
     if table is None or not v.header_ok(suite, table, expected, name):
         return
     frame = table.frame
@@ -810,7 +258,7 @@ def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
     v.suites[suite].file = name
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
     severity = CRITICAL if v.strict else WARNING
-    table = v.read_csv(suite, path, expected, missing=(
+    table = v.read_csv(suite, path, missing=(
         severity, f"the delivery tracker for {edition.id} was not supplied"
         + (" (--strict requires it)" if v.strict else "; the pages say so")))
     if table is None or not v.header_ok(suite, table, expected, name):
@@ -986,9 +434,9 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
     elif strategy is not None:
         edition = strategy.default_quarter
     if strategy is not None and edition is not None and not strategy.accepts(edition):
-        span = " to ".join(q.id for q in (strategy.first_quarter, strategy.last_quarter) if q)
         v.add("edition", CRITICAL, strategy_file, None, "--quarter", "the quarter is one of the publication's editions",
-              edition.id, f"the {strategy.title} has no edition for {edition.id}: its editions are {span}")
+              edition.id, f"the {strategy.title} has no edition for {edition.id}: its editions are "
+              f"{strategy.editions_text}")
     _unknown_publication_folders(v)
     with v.timed("population"):
         population = _guarded(v, "population", lambda: _population(v), None)

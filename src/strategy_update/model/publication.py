@@ -155,6 +155,14 @@ class Publication:
         """The owner's edition carries the title; another force's edition says whose framework it applies."""
         return self.title if force == self.owner_force else f"{self.title}: measures for {force}"
 
+    @property
+    def editions_text(self) -> str:
+        """``2021-22-Q1 onwards``, ``2018-19-Q1 to 2020-21-Q4``, ``any quarter``."""
+        first, last = self.first_quarter, self.last_quarter
+        if first and last:
+            return f"{first.id} to {last.id}"
+        return f"{first.id} onwards" if first else f"up to {last.id}" if last else "any quarter"
+
     def accepts(self, quarter: Quarter) -> bool:
         return ((self.first_quarter is None or quarter >= self.first_quarter)
                 and (self.last_quarter is None or quarter <= self.last_quarter))
@@ -239,6 +247,3 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
         raise InputError(f"the publication definition is missing or has a malformed key ({type(exc).__name__}: "
                          f"{exc})", file=file, rule="the definition follows the documented format") from None
 
-
-# TEMPORARY, while callers move over: the previous strategy model and its loader.
-from strategy_update.model.legacy import Strand, Strategy, Theme, load_strategy  # noqa: E402,F401

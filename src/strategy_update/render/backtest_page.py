@@ -1,0 +1,176 @@
+"""The back-test appendix and the ``strategy-update backtest`` report: the checks of ``compute/backtest.py`` in words."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pandas as pd
+
+from strategy_update.compute.backtest import (CANNOT, COMPARISONS, CONSISTENT, INCONSISTENT, VERDICTS, _fmt,
+                                              backtest_rows, open_data_context)
+from strategy_update.core.errors import InputError
+from strategy_update.core.formatting import format_pct
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.render.tables import markdown_table
+
+
+def _counts(rows: pd.DataFrame) -> dict[str, int]:
+    return {v: int((rows["verdict"] == v).sum()) for v in VERDICTS}
+
+
+def _count(n: int, singular: str, plural: str | None = None) -> str:
+    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
+
+
+def summary_sentence(rows: pd.DataFrame) -> str:
+    counts = _counts(rows)
+    return (f"{_count(len(rows), 'printed figure')} checked: {counts[CONSISTENT]:,} consistent, "
+            f"{counts[INCONSISTENT]:,} inconsistent, {counts[CANNOT]:,} cannot be checked.")
+
+
+def _reasons(rows: pd.DataFrame) -> list[tuple[str, int]]:
+    cannot = rows[rows["verdict"] == CANNOT]
+    return [(reason, int(n)) for reason, n in cannot["reason"].value_counts(sort=False).items()]
+
+
+def _figure(r) -> str:
+    text = f"{r['subject']}, {r['measure']}" if r["measure"] else str(r["subject"])
+    period = f"{r['period']} vs {r['base_period']}" if r["base_period"] else str(r["period"])
+    return f"{text} ({period})"
+
+
+def _where(r) -> str:
+    return f"{r['document_title']}, section {r['section']}" if r["section"] else str(r["document_title"])
+
+
+def _num(value, places: int = 0, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return _fmt(Decimal(str(value)), places, signed)
+
+
+def _context_table(context: pd.DataFrame) -> list[list[str]]:
+    return [[r["strand"], f"{r['subject']} / {r['measure']}", r["period"], _num(r["force_figure"]),
+             _num(r["open_data"]), _num(r["difference"], signed=True), format_pct(r["pct_difference"])]
+            for _, r in context.iterrows()]
+
+
+def render_markdown(paths: InputPaths) -> str:
+    """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context."""
+    rows = backtest_rows(paths)
+    titles = dict(zip(rows["document"], rows["document_title"]))
+    documents = sorted({d for d in rows["document"] if d})
+    out = [
+        "This page recomputes the figures printed in the last reports that were made by hand, using only the "
+        "other figures printed beside them, and says for each whether the printed figure agrees. "
+        "The printed figures were transcribed exactly as printed, mistakes included, into "
+        "the publication's `reference/` folder. A printed figure is **consistent** when it equals the recomputation "
+        "rounded half away "
+        "from zero to the number of decimal places the report printed (a % change printed as a whole number is "
+        "compared with the recomputation rounded to a whole number). It is **inconsistent** when it does not, and it "
+        "**cannot be checked** when something needed for the recomputation was not printed.",
+        "",
+        f"Reports covered: {'; '.join(f'{titles[d]} (`{d}`)' for d in documents)}.",
+        "",
+        "## Summary",
+        "",
+        summary_sentence(rows),
+        "",
+    ]
+    reasons = _reasons(rows)
+    if reasons:
+        out += ["Figures that cannot be checked, by reason:", ""]
+        out += [f"- {reason}: {n:,}" for reason, n in reasons]
+        out.append("")
+    out += ["## Printed figures that do not agree with their recomputation", ""]
+    wrong = rows[rows["verdict"] == INCONSISTENT]
+    if wrong.empty:
+        out.append("Every printed figure that could be checked agrees with its recomputation.")
+    else:
+        out.append(f"{_count(len(wrong), 'printed figure')} {'does' if len(wrong) == 1 else 'do'} not agree "
+                   "with the recomputation from the figures printed beside "
+                   f"{'it' if len(wrong) == 1 else 'them'}:")
+        out.append("")
+        out += [f"- **Inconsistent:** {_where(r)}: {_figure(r)}, {r['check']}. {r['finding']} "
+                f"(`{r['source']}`)" for _, r in wrong.iterrows()]
+    out += ["", "## Every printed figure checked", "",
+            "Listed in the order of the reference files. The difference is the printed figure minus the "
+            "recomputed one. Inconsistent figures are marked in words in the verdict column.", ""]
+    table = []
+    for _, r in rows.iterrows():
+        verdict = {INCONSISTENT: "**inconsistent**", CONSISTENT: "consistent"}.get(
+            r["verdict"], f"cannot be checked: {r['reason']}")
+        table.append([r["document_title"], r["section"], _figure(r), r["check"], r["printed"], r["recomputed"],
+                      r["difference_shown"], verdict])
+    out.append(markdown_table(["Report", "Section", "Figure", "Check", "Printed", "Recomputed",
+                               "Difference", "Verdict"], table))
+    out += ["", ":::{dropdown} Every finding in words, with its source row", ""]
+    out += [f"- {_where(r)}: {_figure(r)}, {r['check']}: {r['verdict']}. {r['finding']} (`{r['source']}`)"
+            for _, r in rows.iterrows()]
+    out += [":::", ""]
+    out += _context_markdown(paths, markdown_table)
+    return "\n".join(out)
+
+
+def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
+    out = ["## Context: the force's figures beside the open data", ""]
+    try:
+        context = open_data_context(paths)
+    except InputError as exc:
+        return out + [f"The open-data context could not be computed: {exc}."]
+    if context.empty:
+        return out + ["No printed 12-month figure has a comparable open-data measure."]
+    out += [
+        "Where the Home Office open data has a measure close to one the force printed, the two are shown side by "
+        "side for the same 12 months. This is context, not a check: the force counts from its own crime system, "
+        "on its own definitions and extraction date, so the figures are expected to differ. The difference is "
+        "the force's figure minus the open-data figure; the % difference is that difference as a percentage of "
+        "the open-data figure.",
+        "",
+        markdown_table(["Strand", "Force's printed measure / open-data measure", "Period", "Force (printed)",
+                        "Open data", "Difference", "% difference"], _context_table(context)),
+        "",
+        "Why the figures differ:",
+        "",
+    ]
+    seen = []
+    for _, r in context.iterrows():
+        if r["measure_id"] in seen:
+            continue
+        seen.append(r["measure_id"])
+        out.append(f"- **{r['measure']}** (open data) beside the force's printed \"{r['subject']}\": "
+                   f"{r['definition_note']}")
+    sources = sorted({s for s in context["open_data_source"] if s})
+    first = context.iloc[0]
+    out += ["", f"Each open-data figure is the sum of the four quarters of its 12 months (for the "
+                f"{first['period']}: {first['quarters']}) from {', '.join(f'`{s}`' for s in sources)}; the force's "
+                f"figures are as printed in the publication's `reference/{COMPARISONS}`."]
+    return out
+
+
+def backtest_report(paths: InputPaths) -> str:
+    """Plain text for ``strategy-update backtest``."""
+    rows = backtest_rows(paths)
+    lines = ["Back test against the figures printed in the last hand-made reports", "",
+             summary_sentence(rows), ""]
+    wrong = rows[rows["verdict"] == INCONSISTENT]
+    lines.append(f"Inconsistent ({len(wrong):,}):")
+    lines += [f"  - {_where(r)}: {_figure(r)}, {r['check']}. {r['finding']} [{r['source']}]"
+              for _, r in wrong.iterrows()] or ["  none"]
+    lines += ["", "Every check:"]
+    for verdict in VERDICTS:
+        for _, r in rows[rows["verdict"] == verdict].iterrows():
+            lines.append(f"  [{verdict}] {_where(r)}: {_figure(r)}, {r['check']}. {r['finding']} "
+                         f"[{r['source']}]")
+    lines += ["", "Context: the force's printed figures beside the Home Office open data (not a check)"]
+    try:
+        context = open_data_context(paths)
+    except InputError as exc:
+        lines.append(f"  could not be computed: {exc}")
+        return "\n".join(lines)
+    for _, r in context.iterrows():
+        lines.append(f"  {r['subject']} / {r['measure']}, {r['period']}: force {_num(r['force_figure'])}, "
+                     f"open data {_num(r['open_data'])}, difference {_num(r['difference'], signed=True)} "
+                     f"({format_pct(r['pct_difference'])})")
+    return "\n".join(lines)
