@@ -1,4 +1,8 @@
-"""Measures with no open data: the force's own extract, monthly or quarterly, from a synthetic fixture."""
+"""Measures with no open data: the force's own extract, monthly or quarterly, from a synthetic fixture.
+
+The figures are computed once by the compute stage (``compute_edition``) into the results table; the section page
+renders them from the work folder the build prepares (results as Parquet, narratives per section).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,18 @@ import papermill
 import pytest
 
 from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT
-from strategy_update.compute.edition import analyse_strand, load_edition
 from strategy_update.build.templates import write_expanded
-from strategy_update.inputs.paths import InputPaths
+from strategy_update.compute.stage import compute_edition, write_edition_results
+from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.readers import read_edition_inputs
+from strategy_update.render.figures import section_figures
+from strategy_update.render.measure_charts import bar_data
+from strategy_update.render.view import write_narratives
 
 FIXTURES = Path(__file__).parent / "fixtures" / "force-extracts"
+Q4 = parse_quarter("2021-22-Q4")
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +33,7 @@ def data_with_extracts(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("extracts") / "data"
     shutil.copytree(DATA, data)
     paths = InputPaths(data, PUBLICATIONS, DEFAULT, "essex")
+    assert paths.force_extracts == data / "forces" / "essex" / DEFAULT / "force-extracts"
     paths.force_extracts.mkdir(parents=True, exist_ok=True)
     for name in ["mh-incidents.csv", "prevent-referrals.csv"]:
         shutil.copy(FIXTURES / name, paths.force_extract(name.removesuffix(".csv")))
@@ -33,53 +44,99 @@ def paths_for(data: Path) -> InputPaths:
     return InputPaths(data, PUBLICATIONS, DEFAULT, "essex")
 
 
-def test_monthly_extract_gives_the_hand_worked_comparisons(data_with_extracts):
-    edition = load_edition(paths_for(data_with_extracts), "Essex", "2021-22-Q4")
-    result = analyse_strand(edition, edition.publication.section("mental-health"))[0]
-    assert result.available
+def computed(paths: InputPaths):
+    """(publication, inputs, results, input rows) of the default edition, as the build computes them."""
+    publication = load_publication(paths)
+    inputs = read_edition_inputs(paths, publication, "Essex", Q4)
+    results, rows = compute_edition(publication, "Essex", Q4, crime=inputs.crime, population=inputs.population,
+                                    tracker=inputs.tracker, extracts=inputs.extracts)
+    return publication, inputs, results, rows
+
+
+@pytest.fixture(scope="module")
+def edition(data_with_extracts):
+    return computed(paths_for(data_with_extracts))
+
+
+def figures_of(edition, section_id: str):
+    publication, _, results, rows = edition
+    return section_figures(results, rows, publication, "Essex", publication.section(section_id))[0]
+
+
+def test_monthly_extract_gives_the_hand_worked_comparisons(edition):
+    result = figures_of(edition, "mental-health")
+    assert result.measure.id == "mh-incidents" and result.available
     # Months since April 2018: Apr 2021..Mar 2022 are 36..47 -> sum of 100+i = 12*100 + (36+...+47) = 1,698
     # Previous year i = 24..35 -> 1,200 + 354 = 1,554; change +144, +9.27%
-    year, baseline, quarter, same_quarter = result.comparisons
+    year = result.comparison("rolling-12-vs-previous-12")
     assert (year.current, year.base, year.change) == (1698.0, 1554.0, 144.0)
     assert round(year.pct_change, 2) == 9.27
+    assert (year.current_period, year.base_period) == ("2021-04/2022-03", "2020-04/2021-03")
+    assert result.headline == year  # the first comparison of the definition is the headline
     # Baseline: Apr 2019..Mar 2020 are i = 12..23 -> 1,200 + 210 = 1,410
-    assert baseline.base == 1410.0
+    baseline = result.comparison("rolling-12-vs-baseline")
+    assert (baseline.base, baseline.base_period) == (1410.0, "2019-04/2020-03")
     # Q4 2021/22 = Jan..Mar 2022 = i 45, 46, 47 -> 438; Q3 = i 42..44 -> 429; Q4 2020/21 = i 33..35 -> 402
+    quarter = result.comparison("quarter-vs-previous-quarter")
+    same_quarter = result.comparison("quarter-vs-same-quarter-last-year")
     assert (quarter.current, quarter.base, same_quarter.base) == (438.0, 429.0, 402.0)
-    # The bar chart is monthly (native granularity), the current 12 months highlighted
-    assert result.native_labels[-1] == "Mar 2022" and len(result.native_current) == 12
+    # The same figures straight from the results table, looked up by name.
+    _, _, results, _ = edition
+    mine = results[(results["measure"] == "mh-incidents") & (results["comparison"] == "rolling-12-vs-previous-12")]
+    assert dict(zip(mine["statistic"], mine["value"]))["current"] == 1698.0
+    # Each figure keeps the input lines behind it: the 12 months Apr 2021..Mar 2022 are lines 38..49.
+    current = mine[mine["statistic"] == "current"].iloc[0]
+    assert list(current["lines"]) == list(range(38, 50))
+    # The bar chart is monthly (the periods as supplied), the current 12 months highlighted
+    bars = bar_data(result, Q4, edition[0].history_quarters)
+    assert bars["label"].iloc[-1] == "Mar 2022" and int(bars["current"].sum()) == 12
 
 
-def test_quarterly_extract_gives_the_hand_worked_comparisons(data_with_extracts):
-    edition = load_edition(paths_for(data_with_extracts), "Essex", "2021-22-Q4")
-    result = analyse_strand(edition, edition.publication.section("prevent"))[0]
+def test_quarterly_extract_gives_the_hand_worked_comparisons(edition):
+    result = figures_of(edition, "prevent")
+    assert result.measure.id == "prevent-referrals"
     # Quarters since 2018-19-Q1: 2021/22 is 12..15 -> 80 + 54 = 134; 2020/21 is 8..11 -> 80 + 38 = 118
-    year = result.comparisons[0]
+    year = result.comparison("rolling-12-vs-previous-12")
     assert (year.current, year.base, year.change) == (134.0, 118.0, 16.0)
-    assert result.native_labels[-1] == "2021/22 Q4"
+    # Q4 2021/22 is quarter 15 -> 35; Q3 is 14 -> 34; Q4 2020/21 is 11 -> 31
+    assert result.comparison("quarter-vs-previous-quarter").base == 34.0
+    assert result.comparison("quarter-vs-same-quarter-last-year").base == 31.0
+    bars = bar_data(result, Q4, edition[0].history_quarters)
+    assert bars["label"].iloc[-1] == "2021/22 Q4" and int(bars["current"].sum()) == 4
 
 
-def test_extract_not_supplied_is_said_plainly(tmp_path):
+def test_extract_not_supplied_is_said_plainly():
     assert not PATHS.force_extract("mh-incidents").exists()
-    edition = load_edition(PATHS, "Essex", "2021-22-Q4")
-    result = analyse_strand(edition, edition.publication.section("mental-health"))[0]
+    publication, inputs, results, rows = computed(PATHS)
+    assert "mh-incidents" not in inputs.extracts
+    result = section_figures(results, rows, publication, "Essex", publication.section("mental-health"))[0]
+    assert result.measure.id == "mh-incidents"
     assert not result.available
 
 
-def test_strand_page_with_a_force_extract_renders_its_figures_and_charts(data_with_extracts, tmp_path):
-    output = tmp_path / "mental-health.ipynb"
+def test_strand_page_with_a_force_extract_renders_its_figures_and_charts(data_with_extracts, edition, tmp_path):
+    publication, inputs, results, rows = edition
+    paths = paths_for(data_with_extracts)
+    # The work folder as the build prepares it: results and input rows as Parquet, narratives per section.
+    work = tmp_path / "work"
+    write_edition_results(results, rows, work / "data")
+    write_narratives(work, inputs.narratives)
     # The template as the pipeline runs it: made concrete for the publication (narrative parts, delivery).
-    template = write_expanded(ROOT / "notebooks" / "section.ipynb", load_publication(PATHS), tmp_path / "templates")
-    papermill.execute_notebook(str(template), str(output), cwd=str(tmp_path),
-                               parameters={"publication": DEFAULT, "force": "Essex", "quarter": "2021-22-Q4",
-                                           "section_id": "mental-health", "data_dir": str(data_with_extracts),
-                                           "publications_dir": str(PUBLICATIONS)}, progress_bar=False)
+    template = write_expanded(ROOT / "notebooks" / "section.ipynb", publication, work / "templates")
+    folder = work / publication.section_folder
+    folder.mkdir(parents=True)
+    output = folder / "mental-health.ipynb"
+    # The parameters as pipeline.notebook_jobs sets them.
+    parameters = {"publication": DEFAULT, "force": "Essex", "quarter": "2021-22-Q4", "data_dir": str(paths.data),
+                  "publications_dir": str(PUBLICATIONS), "results_dir": str(work), "section_id": "mental-health"}
+    papermill.execute_notebook(str(template), str(output), cwd=str(folder), parameters=parameters,
+                               progress_bar=False)
     nb = nbformat.read(output, as_version=4)
     text = "\n".join(str(o.get("data", {}).get("text/markdown", "")) for c in nb.cells if c.cell_type == "code"
                      for o in c.get("outputs", []))
-    assert "comes from the force's own extract" in text
+    assert "comes from the force's own figures" in text
     assert "1,698" in text and "+144" in text and "+9.3%" in text
     pngs = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                if "image/png" in o.get("data", {}))
     assert pngs == 3
-    assert (tmp_path / "downloads" / "mental-health-mh-incidents-monthly.csv").exists()
+    assert (folder / "downloads" / "mental-health-mh-incidents-monthly.csv").exists()

@@ -21,8 +21,9 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-APPENDIX_TEMPLATES = {"data-quality": "data_quality.ipynb", "backtest": "backtest.ipynb",
-                      "provenance": "provenance.ipynb"}
+# Appendices computed by a notebook; the others (data quality, provenance) are written by the build itself, from
+# the validation report and the build's own facts, so that they need no kernel and never make a page run again.
+APPENDIX_TEMPLATES = {"backtest": "backtest.ipynb"}
 
 
 def toc_for(publication: Publication) -> dict:

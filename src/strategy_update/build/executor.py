@@ -84,33 +84,22 @@ def _tidy_executed(path: Path) -> None:
 
 
 def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
-                  log=print) -> dict[str, float | None]:
+                  log=print) -> tuple[dict[str, float | None], dict[str, str]]:
     """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
-    (None when reused)."""
+    (None when reused) and each notebook's content key (for the provenance page)."""
     library = library_digest(Path(__file__).parents[1])
     versions = package_versions()
     keys_file = work / "notebook-keys.json"
     previous = load_keys(keys_file)
-    # Keys are planned before anything runs, so the provenance page can show them.
-    # Most notebooks read the same files (the Home Office table above all): hash each file once.
+    # Several notebooks read the same files (the results table above all): hash each file once.
     digests = {path: file_digest(path) for path in {p for job in jobs for p in job.inputs}}
-    keys = {}
-    for job in jobs:
-        if job.name != "provenance":
-            keys[job.name] = job_key(job, library, versions, digests)
-    planned = work / "planned-keys.json"
-    if load_keys(planned) != keys:
-        save_keys(planned, keys)
-    provenance = [j for j in jobs if j.name == "provenance"]
-    for job in provenance:
-        keys[job.name] = job_key(Job(**{**job.__dict__, "inputs": job.inputs + (planned,)}), library, versions,
-                                 digests)
+    keys = {job.name: job_key(job, library, versions, digests) for job in jobs}
     to_run = [j for j in jobs if needs_run(j, keys[j.name], previous, work, force)]
     timings: dict[str, float | None] = {j.name: None for j in jobs if j not in to_run}
     log(f"Notebooks: {len(to_run)} to execute, {len(timings)} unchanged and reused"
         + (" (--force)" if force else ""))
     if not to_run:
-        return timings
+        return timings, keys
     for job in to_run:  # forget the old key first: a failed run must run again next time
         previous.pop(job.name, None)
         (work / job.cwd).mkdir(parents=True, exist_ok=True)
@@ -139,7 +128,7 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
             if bar.disable:
                 log(f"  [{done}/{len(to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
     bar.close()
-    return timings
+    return timings, keys
 
 
 def _last_line(exc: Exception) -> str:

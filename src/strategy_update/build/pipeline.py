@@ -110,23 +110,33 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
     expanded = {name: write_expanded(templates / name, publication, work / "templates")
                 for name in ("summary.ipynb", "section.ipynb")}
     jobs = [Job("index", expanded["summary.ipynb"], "index.ipynb", ".", base, common)]
-    force_inputs = sorted(p for p in paths.force_inputs.rglob("*") if p.is_file()) if paths.force_inputs.is_dir() else []
-    appendix_inputs = {
-        "data-quality": (work / "validation.json",),
-        "backtest": (paths.definition, paths.crime, *paths.population, *sorted(paths.reference.glob("*"))),
-        "provenance": tuple(sorted(p for p in paths.publication.rglob("*") if p.is_file()))
-        + (paths.crime, *paths.population, *force_inputs, results / RESULTS, results / INPUT_ROWS),
-    }
-    for page in publication.appendices:
-        parameters = dict(base, report_path=str(work / "validation.json"), project_dir=str(root))
-        extra = git_describe(root) if page == "provenance" else ""
-        jobs.append(Job(page, templates / APPENDIX_TEMPLATES[page], f"appendix/{page}.ipynb", "appendix",
-                        parameters, appendix_inputs[page], extra))
+    appendix_inputs = {"backtest": (paths.definition, paths.crime, *paths.population,
+                                    *sorted(paths.reference.glob("*")))}
+    for page in (p for p in publication.appendices if p in APPENDIX_TEMPLATES):
+        jobs.append(Job(page, templates / APPENDIX_TEMPLATES[page], f"appendix/{page}.ipynb", "appendix", base,
+                        appendix_inputs[page]))
     folder = publication.section_folder
     for section in publication.leaves:
         jobs.append(Job(section.id, expanded["section.ipynb"], f"{folder}/{section.id}.ipynb", folder,
                         dict(base, section_id=section.id), common + (work / NARRATIVES / f"{section.id}.json",)))
     return jobs
+
+
+def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str]) -> None:
+    """The data quality and provenance pages, written as Markdown (no kernel): they change whenever an input
+    does, and as notebooks they would run again after any edit."""
+    from strategy_update.build.provenance import render_markdown as provenance_page
+    from strategy_update.compute.stage import INPUT_ROWS, RESULTS
+    from strategy_update.render.data_quality import render_markdown as data_quality_page
+
+    pages = {"data-quality": lambda: "# Data quality\n\n" + data_quality_page(report),
+             "provenance": lambda: "# Provenance\n\n" + provenance_page(
+                 spec.quarter.id, spec.paths, root, {"publication": spec.publication.id, "force": spec.force,
+                                                     "quarter": spec.quarter.id}, keys,
+                 [work / "data" / RESULTS, work / "data" / INPUT_ROWS])}
+    for page in spec.publication.appendices:
+        if page in pages:
+            _write_if_changed(work / "appendix" / f"{page}.md", pages[page]().encode())
 
 
 def git_describe(root: Path) -> str:
@@ -182,10 +192,9 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     write_narratives(work, inputs.narratives)
     title = f"{spec.publication.edition_title(spec.force)}: {spec.quarter.short_label} update"
     sync_sources(root, work, spec.publication, title)
-    # Without timings, identical inputs give identical bytes, so the data quality page is reused.
-    _write_if_changed(work / "validation.json", report.to_json(timings=False).encode())
     notebook_list = notebook_jobs(root, work, spec)
-    run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
+    _, keys = run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
+    write_written_appendices(root, work, spec, report, keys)
     html, pdf_file = build_book(work, pdf, log=log)
     publish(work, html, pdf_file, notebook_list, target)
     stamp.write_text(key, encoding="utf-8")

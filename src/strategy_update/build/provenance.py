@@ -8,7 +8,6 @@ input file under ``data/``.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import platform
 import subprocess
@@ -128,19 +127,8 @@ def edition_checksums(paths: InputPaths) -> list[tuple[str, int, str]]:
                   + input_checksums(paths.force_inputs, force_inputs))
 
 
-def _notebook_keys(report_path: str) -> dict[str, str]:
-    """The content keys the build planned for each notebook (written beside the validation report), if any."""
-    report = str(report_path or "").strip()
-    if not report:
-        return {}
-    try:
-        keys = json.loads((Path(report).parent / "planned-keys.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}
-
-
-def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, parameters: dict, report_path: str = "") -> str:
+def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, parameters: dict,
+                    keys: dict[str, str] | None = None, results: list[Path] = ()) -> str:
     """The provenance appendix (MyST Markdown)."""
     try:
         edition = parse_quarter(quarter).label
@@ -187,7 +175,13 @@ def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, paramete
         _table(["File", "Size (bytes)", "SHA-256"],
                [[f"`{path}`", format_count(size), f"`{digest}`"] for path, size, digest in checksums]),
     ]
-    keys = _notebook_keys(report_path)
+    computed = [(f"{p.parent.name}/{p.name}", p.stat().st_size, sha256_file(p)) for p in results if p.exists()]
+    if computed:
+        out += ["", "## Computed results", "",
+                "Every figure of this edition was computed once, into these tables (Parquet), before any page was "
+                "rendered; they are published beside the website in `data/`.", "",
+                _table(["File", "Size (bytes)", "SHA-256"],
+                       [[f"`{path}`", format_count(size), f"`{digest}`"] for path, size, digest in computed])]
     if keys:
         out += ["", "## Notebook content keys", "",
                 "Each notebook runs again only when its key changes. The key is a SHA-256 over its template, the "

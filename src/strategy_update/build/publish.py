@@ -23,6 +23,7 @@ def publish(work: Path, html: Path, pdf_file: Path | None, jobs: list[Job], targ
         if pdf_file is not None:
             (ready / "pdf").mkdir()
             shutil.copy2(pdf_file, ready / "pdf" / "update.pdf")
+        shutil.copytree(work / "data", ready / "data")  # the results table and the input rows behind it
         for job in jobs:  # the executed notebooks, for reviewers to download
             (ready / "notebooks" / job.output).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(work / job.output, ready / "notebooks" / job.output)

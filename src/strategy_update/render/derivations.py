@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
-from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate, format_value
+from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
 from strategy_update.model.publication import HOME_OFFICE
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, period_label
 from strategy_update.render.tables import markdown_table
@@ -23,7 +23,7 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
     unit = figures.measure.unit
     lines = [f":::{{dropdown}} How this was calculated: {c.current_label} vs {c.base_label}",
              f"**Formula:** change = current - base = {format_value(c.current, unit)} - {format_value(c.base, unit)} = "
-             f"{format_change(c.change) if figures.measure.whole_numbers else format_value(c.change, unit)}; "
+             f"{format_difference(c.change, unit)}; "
              f"% change = change / base x 100 = {format_pct(c.pct_change)} "
              f"(rounded half away from zero to one decimal place; a base of 0 gives n/a).", ""]
     for label, period in (("Current", c.current_period), ("Base", c.base_period)):

@@ -138,7 +138,7 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
         chart, labels = _chart(figures)
         series = figures[figures["statistic"] == "series"][["period", "period_label", "value"]]
         measure_rows = rows[rows["measure"] == measure.id]
-        observed = (measure_rows.groupby(["period", "first_month"], as_index=False)["value"].sum()
+        observed = (measure_rows.groupby(["period", "first_month", "last_month"], as_index=False)["value"].sum()
                     .sort_values("first_month"))
         out.append(MeasureFigures(
             section.id, measure, _comparisons(figures, publication.comparisons), series.reset_index(drop=True), chart,
@@ -162,11 +162,20 @@ def delivery_line(results: pd.DataFrame, force: str, section_id: str) -> int | N
 
 
 def period_label(period: str) -> str:
-    """``Q4 2021/22 (January-March 2022)`` for a quarter id; the month or range otherwise."""
+    """``2021/22 Q4`` for a quarter, ``Jul 2019`` for a month, ``May-Jul 2019`` or ``Nov 2018-Jan 2019`` for a range."""
+    from strategy_update.core.periods import MONTH_NAMES
+
     try:
-        return parse_quarter(period).label
+        quarter = parse_quarter(period)
+        return f"{quarter.financial_year} Q{quarter.number}"
     except QuarterError:
-        return period
+        pass
+    _, first, last = parse_period(period)
+    (y1, m1), (y2, m2) = divmod(first, 12), divmod(last, 12)
+    start, end = MONTH_NAMES[m1][:3], MONTH_NAMES[m2][:3]
+    if first == last:
+        return f"{start} {y1}"
+    return f"{start}-{end} {y2}" if y1 == y2 else f"{start} {y1}-{end} {y2}"
 
 
 def is_missing(value) -> bool:

@@ -9,7 +9,7 @@ from strategy_update.core.formatting import format_value
 from strategy_update.core.periods import Quarter
 from strategy_update.render import charts
 from strategy_update.render.downloads import write_download
-from strategy_update.render.figures import MeasureFigures
+from strategy_update.render.figures import MeasureFigures, period_label
 from strategy_update.render.text import signal_text, spc_summary
 
 SEASON_YEARS = 4
@@ -22,14 +22,17 @@ def _granularity(periods: list[str]) -> str:
     return "month" if all(s.months == 1 for s in spans) else "period"
 
 
-def bar_data(figures: MeasureFigures) -> pd.DataFrame:
-    """The bars: the chart history's quarters for open data; the periods the force supplied otherwise."""
+def bar_data(figures: MeasureFigures, quarter: Quarter, history: int) -> pd.DataFrame:
+    """The bars: the chart history's quarters for open data; the periods the force supplied, over the same
+    window, otherwise."""
     if figures.measure.source == "home_office":
         bars = figures.series.rename(columns={"period_label": "label"})
     else:
-        first = parse_span(figures.series["period"].iloc[0]).first_month if len(figures.series) else 0
-        bars = figures.observations[figures.observations["first_month"] >= first].copy()
-        bars["label"] = [parse_span(p).label for p in bars["period"]]
+        start = parse_span(quarter.shift(1 - history).id).first_month
+        end = parse_span(quarter.id).last_month
+        shown = figures.observations
+        bars = shown[(shown["first_month"] >= start) & (shown["last_month"] <= end)].copy()
+        bars["label"] = [period_label(p) for p in bars["period"]]
     current = parse_span(figures.headline.current_period)
     bars = bars.assign(current=[current.first_month <= parse_span(p).first_month and
                                 parse_span(p).last_month <= current.last_month for p in bars["period"]])
@@ -49,18 +52,20 @@ def seasonal_table(figures: MeasureFigures, quarter: Quarter) -> tuple[dict, lis
     return table, names
 
 
-def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, stem: str) -> list[tuple[object, str, str]]:
+def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, history: int,
+                   stem: str) -> list[tuple[object, str, str]]:
     """(figure, alt text, download path) for each chart of one measure; ``stem`` names the CSV files."""
     m, unit, out = figures.measure, figures.measure.unit, []
-    bars = bar_data(figures)
+    bars = bar_data(figures, quarter, history)
     if len(bars) and bars["value"].notna().any():
         granularity = _granularity(list(bars["period"]))
         first, last = bars["label"].iloc[0], bars["label"].iloc[-1]
         current = figures.headline.current_label
         fig = charts.bar_chart(list(bars["label"]), list(bars["value"]), set(bars.loc[bars["current"], "label"]),
                                f"{m.name}: {unit} per {granularity}, {first} to {last}", unit, current, "Earlier")
+        value = format_value(figures.headline.current, unit)
         alt = (f"Bar chart of {m.name.lower()} per {granularity} in {force}, {first} to {last}; the {current} are "
-               f"highlighted and total {format_value(figures.headline.current, unit)}.")
+               + (f"highlighted and total {value}." if m.whole_numbers else f"highlighted ({value})."))
         data = pd.DataFrame({granularity: bars["label"], unit: bars["value"], "in_current_period": bars["current"]})
         out.append((fig, alt, write_download(data, f"{stem}-{granularity}ly")))
     if figures.chart is not None:

@@ -3,7 +3,7 @@ the lead's narrative and the delivery plan. Every number comes from the results 
 
 from __future__ import annotations
 
-from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate, format_value
+from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
 from strategy_update.model.publication import HOME_OFFICE, NarrativeSection, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
@@ -41,9 +41,8 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
 
 def comparisons_table(figures: MeasureFigures) -> str:
     unit = figures.measure.unit
-    change = format_change if figures.measure.whole_numbers else (lambda v: format_value(v, unit))
     rows = [[c.current_label, format_value(c.current, unit), c.base_label, format_value(c.base, unit),
-             change(c.change), format_pct(c.pct_change)] for c in figures.comparisons]
+             format_difference(c.change, unit), format_pct(c.pct_change)] for c in figures.comparisons]
     return markdown_table(["Period", "Figure" if unit == "percent" else "Count", "Compared with",
                            "Figure" if unit == "percent" else "Count", "Change", "% change"], rows)
 
@@ -84,7 +83,8 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     text += [derivations.comparison(figures, c) for c in figures.comparisons]
     text += _negative_note(figures)
     out = [Markdown("\n".join(text))]
-    for fig, alt, path in measure_charts(figures, view.force, view.quarter, f"{figures.section_id}-{m.id}"):
+    for fig, alt, path in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
+                                         f"{figures.section_id}-{m.id}"):
         out.append(Bundle(figure_bundle(fig, alt)))
         out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
     return out

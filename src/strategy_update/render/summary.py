@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from strategy_update.compute.delivery import DeliveryRow, at_risk_sentence, progress_sentence, totals
 from strategy_update.compute.spc import latest_signal_short
-from strategy_update.core.formatting import format_change, format_count, format_pct, format_value
+from strategy_update.core.formatting import format_change, format_count, format_difference, format_pct, format_value
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import count_phrase
@@ -43,7 +43,7 @@ def _change(figures: MeasureFigures, name: str) -> str:
         return "n/a"
     if figures.measure.whole_numbers:
         return f"{format_change(c.change)} ({format_pct(c.pct_change)})"
-    return format_value(c.change, figures.measure.unit)
+    return format_difference(c.change, figures.measure.unit)
 
 
 def section_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
@@ -51,7 +51,9 @@ def section_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
     rows_of = rows_of or headlines(view)
     shown = [f for _, f in rows_of if f is not None]
     names = list(view.publication.comparisons[:2])
-    current = shown[0].headline.current_label if shown else view.quarter.twelve_months_label()
+    labels = {f.headline.current_label for f in shown}
+    # One period for every row goes in the heading; measures of different periods say theirs in the cell.
+    current = labels.pop() if len(labels) == 1 else "Latest figure"
     header = [view.publication.leaf_level.name, "Headline measure", current] + [
         _column(view, n, shown) for n in names] + ["Control chart (latest quarter)"]
     by_id = {s.id: f for s, f in rows_of}
@@ -64,7 +66,10 @@ def section_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
                 rows.append([link, "No open-data measure"] + ["n/a"] * (len(names) + 2))
                 continue
             name = figures.measure.name + (" (proxy)" if figures.measure.proxy else "")
-            rows.append([link, name, format_value(figures.headline.current, figures.measure.unit)]
+            value = format_value(figures.headline.current, figures.measure.unit)
+            if current == "Latest figure":
+                value += f" ({figures.headline.current_label})"
+            rows.append([link, name, value]
                         + [_change(figures, n) for n in names]
                         + [latest_signal_short(figures.chart) if figures.chart else "n/a"])
         table = markdown_table(header, rows)
