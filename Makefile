@@ -1,17 +1,23 @@
 # The entry point for people. `make help` lists the targets.
 PYTHON  ?= python3
 VENV    ?= .venv
-QUARTER ?= 2021-22-Q4
-JOBS    ?=
-BIN      = $(VENV)/bin
-JOBS_ARG = $(if $(JOBS),--jobs $(JOBS),)
+# An edition = publication x force x quarter; empty means the publication's own default.
+PUBLICATION ?=
+FORCE       ?=
+QUARTER     ?=
+JOBS        ?=
+BIN          = $(VENV)/bin
+EDITION      = $(if $(PUBLICATION),--publication $(PUBLICATION),) $(if $(FORCE),--force "$(FORCE)",) \
+               $(if $(QUARTER),--quarter $(QUARTER),)
+JOBS_ARG     = $(if $(JOBS),--jobs $(JOBS),)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system book html validate backtest bench test test-fast toc clean
+.PHONY: help setup system book html list validate backtest bench test test-fast toc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  Options: QUARTER=2023-24-Q2 (default $(QUARTER)), JOBS=N"
+	@echo "  Options: PUBLICATION=crime-prevention-2018-21 FORCE=Kent QUARTER=2023-24-Q2 JOBS=N"
+	@echo "  (defaults: crime-prevention-2021-25, and that publication's force and quarter; \`$(BIN)/strategy-update list\`)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,17 +34,20 @@ system: ## install the Debian packages for the PDF and chart images (TeX Live, c
 
 setup: $(VENV)/.installed node_modules/.installed system ## create .venv with pinned packages, npm packages (axe-core) and system packages
 
-book: setup ## build one edition, website and PDF, into _build/<QUARTER>/
-	$(BIN)/strategy-update build --quarter $(QUARTER) $(JOBS_ARG)
+book: setup ## build one edition, website and PDF, into _build/<publication>/<force>/<quarter>/
+	$(BIN)/strategy-update build $(EDITION) $(JOBS_ARG)
 
 html: setup ## build the website only (no PDF)
-	$(BIN)/strategy-update build --quarter $(QUARTER) --no-pdf $(JOBS_ARG)
+	$(BIN)/strategy-update build $(EDITION) --no-pdf $(JOBS_ARG)
 
-validate: setup ## check every input for QUARTER and print the report (exit 2 on a critical problem)
-	$(BIN)/strategy-update validate --quarter $(QUARTER)
+list: setup ## list the publications and forces this project knows
+	$(BIN)/strategy-update list
 
-backtest: setup ## recompute the figures printed in the last hand-made reports
-	$(BIN)/strategy-update backtest
+validate: setup ## check every input of the edition and print the report (exit 2 on a critical problem)
+	$(BIN)/strategy-update validate $(EDITION)
+
+backtest: setup ## recompute the figures printed in the publication's last hand-made reports
+	$(BIN)/strategy-update backtest $(EDITION)
 
 bench: setup ## time cold and incremental builds against the Jupyter Book baseline (about 20 minutes)
 	$(BIN)/python benchmarks/run_benchmarks.py
@@ -49,7 +58,7 @@ test: setup ## run the whole test suite (unit, notebooks, end-to-end builds)
 test-fast: setup ## unit tests only (no builds)
 	$(BIN)/python -m pytest tests -m "not build"
 
-toc: setup ## regenerate _toc.yml from the strategy definition
+toc: setup ## regenerate _toc.yml (the default edition's contents) from its publication definition
 	$(BIN)/strategy-update toc
 
 clean: ## remove built editions and caches (not the virtual environment)

@@ -47,7 +47,7 @@ def toc_text(publication: Publication) -> str:
     return header + yaml.safe_dump(toc_for(publication), sort_keys=False)
 
 
-def sync_sources(root: Path, work: Path, publication: Publication, title: str) -> None:
+def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str) -> None:
     """Hand-written pages (the project's shared ones and the publication's own) and configuration into the work
     folder, with the edition's title."""
     for page in publication.shared_pages:
@@ -55,7 +55,7 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str) -
     for page in publication.pages_before:
         _write_if_changed(work / "book" / f"{page}.md", (publication.folder / "pages" / f"{page}.md").read_bytes())
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    config["title"] = title
+    config["title"], config["author"] = title, author
     _write_if_changed(work / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
     _write_if_changed(work / "_toc.yml", toc_text(publication).encode())
     pdf_config = dict(config)

@@ -1,0 +1,39 @@
+"""The "Measures" appendix, generated from the publication definition: every measure with its source, offence
+codes and how it differs from the force's own measure; the sections with no open-data measure, and why; the
+force-extract measures a force may supply. Nothing here is typed: change the definition and the page follows."""
+
+from __future__ import annotations
+
+from strategy_update.model.publication import HOME_OFFICE, Publication
+from strategy_update.render.tables import markdown_table, plain
+
+
+def render_markdown(publication: Publication) -> str:
+    level, levels = publication.leaf_level, publication.leaf_level.plural.lower()
+    open_data = [(s, m) for s, m in publication.measures if m.source == HOME_OFFICE]
+    extracts = [(s, m) for s, m in publication.measures if m.source != HOME_OFFICE]
+    out = [f"The {publication.title} is defined once as data (`publications/{publication.id}/publication.yml`). "
+           f"This page is generated from that definition, so it always lists exactly the measures the "
+           f"{levels} use.", "", "## Measures from the Home Office open data", ""]
+    if open_data:
+        out += ["Each measure adds up the force's recorded offences for a fixed set of Home Office offence codes. "
+                "A **proxy** is the nearest measure the open data allows, not the force's own.", "",
+                markdown_table([level.name, "Measure", "Home Office offence codes", "What it counts"],
+                               [[plain(s.name), plain(m.name + (" (proxy)" if m.proxy else "")),
+                                 ", ".join(m.offence_codes) + (f" (from {m.series_start.short_label})"
+                                                               if m.series_start else ""), plain(m.definition_note)]
+                                for s, m in open_data])]
+    else:
+        out.append("This publication has no open-data measure.")
+    missing = [s for s in publication.leaves if s.no_open_data]
+    out += ["", f"## {level.plural} with no open-data measure", ""]
+    out += [markdown_table([level.name, "Why there is no open-data measure"],
+                           [[plain(s.name), plain(s.no_open_data)] for s in missing])] if missing else [
+        f"Every {level.name.lower()} has an open-data measure."]
+    out += ["", "## The force's own figures", "",
+            "A force supplies these as force extracts (one CSV file per measure; the format is on the Methods page). "
+            "Where a file is not supplied, the page says so and shows no figures for that measure.", ""]
+    out += [markdown_table([level.name, "Measure id", "Measure", "Unit", "What it counts"],
+                           [[plain(s.name), f"`{m.id}`", plain(m.name), plain(m.unit), plain(m.definition_note)]
+                            for s, m in extracts])] if extracts else ["This publication has no force-extract measure."]
+    return "\n".join(out) + "\n"
