@@ -1,26 +1,34 @@
 """Loading inputs: CSV tables, the crime table, delivery tracker, narratives and force extracts.
 
-Every bad input must raise InputError, whose message names the file (and the row where there is one).
+Every bad input must raise InputError, whose message names the file (and the row where there is one); a force
+extract that is a readable table is read into facts, and its rules are findings of validate_inputs (file, row,
+column, message).
 """
 
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+from conftest import DATA, DEFAULT, PUBLICATIONS
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.narrative import read_narrative
+from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.readers import (
     CRIME_COLUMNS,
     DELIVERY_COLUMNS,
     display_path,
     load_crime,
     load_delivery,
+    read_force_extract,
     read_table,
 )
-from strategy_update.core.periods import Quarter
+from strategy_update.core.periods import Quarter, month_number, quarter_of_month
+from strategy_update.inputs.validate import validate_inputs
 
 Q4 = Quarter(2021, 4)
 HEADER = ",".join(CRIME_COLUMNS)
@@ -184,14 +192,14 @@ def test_empty_file_rejected(tmp_path):
 
 def test_missing_file_rejected(tmp_path):
     message = raises_input_error(load_crime, tmp_path / "nowhere.csv")
-    assert "nowhere.csv" in message and "not found" in message
+    assert "nowhere.csv" in message and "the file is missing" in message
 
 
 def test_corrupt_gzip_rejected(tmp_path):
     path = tmp_path / "crime.csv.gz"
     path.write_bytes(gzip.compress(f"{HEADER}\n{crime_row()}\n".encode())[:20])
     message = raises_input_error(load_crime, path)
-    assert "crime.csv.gz" in message and "cannot read" in message
+    assert "crime.csv.gz" in message and "cannot be read or decompressed" in message
 
 
 @pytest.mark.parametrize("year, quarter", [("2021/23", "4"), ("2021/22", "5"), ("2021-22", "4")])
@@ -359,91 +367,229 @@ def test_narrative_not_utf8_rejected(tmp_path):
 
 
 # --- force extracts ----------------------------------------------------------------------------------------------
-def load_force_extract(path: Path, measure_id: str):
-    """The edition's reader of a force extract (imported here so that the rest of the module runs without it)."""
-    from strategy_update.inputs.readers import load_force_extract as load
-
-    return load(path, measure_id)
-
-
-def extract(tmp_path: Path, rows: list[tuple[str, str]]) -> Path:
-    return write(tmp_path / "nte-crimes.csv", "period,count\n" + "".join(f"{p},{c}\n" for p, c in rows))
+# The reader (read_force_extract) reads a file into one row per line with the facts validation judges; it raises
+# only when the file is not a readable table. The rules (period format, numbers, duplicates, gaps, one kind of
+# period per file) are Great Expectations checks (expectations/force_extracts.json), run by validate_inputs.
+def extract(tmp_path: Path, rows: list[tuple[str, str]], header: str = "period,value",
+            name: str = "nte-crimes.csv") -> Path:
+    return write(tmp_path / name, header + "\n" + "".join(f"{p},{c}\n" for p, c in rows))
 
 
-def extract_error(path: Path) -> str:
-    return raises_input_error(load_force_extract, path, "nte-crimes")
+def extract_text(rows: list[tuple[str, str]]) -> str:
+    return "period,value\n" + "".join(f"{p},{c}\n" for p, c in rows)
 
 
-def test_monthly_extract_assigns_financial_quarters(tmp_path):
+def months(*pairs: tuple[int, int]) -> list[int]:
+    return [month_number(year, month) for year, month in pairs]
+
+
+def test_monthly_extract_facts(tmp_path):
     path = extract(tmp_path, [("2021-12", "5"), ("2022-01", "6"), ("2022-02", "7"), ("2022-03", "8"),
                               ("2022-04", "9")])
-    result = load_force_extract(path, "nte-crimes")
-    assert result.granularity == "month"
+    frame = read_force_extract(path)
+    assert list(frame["kind"]) == ["month"] * 5
+    expected = months((2021, 12), (2022, 1), (2022, 2), (2022, 3), (2022, 4))
+    assert list(frame["first_month"]) == expected and list(frame["last_month"]) == expected
     # December is Q3, January-March Q4, April Q1 of the next year
-    assert list(result.native["quarter"]) == ["2021-22-Q3", "2021-22-Q4", "2021-22-Q4", "2021-22-Q4", "2022-23-Q1"]
-    assert list(result.native["count"]) == [5, 6, 7, 8, 9]
+    quarters = [quarter_of_month(m // 12, m % 12 + 1).id for m in frame["first_month"]]
+    assert quarters == ["2021-22-Q3", "2021-22-Q4", "2021-22-Q4", "2021-22-Q4", "2022-23-Q1"]
+    assert list(frame["number"]) == [5, 6, 7, 8, 9] and set(frame["whole"]) == {"yes"}
+    assert list(frame["line"]) == [2, 3, 4, 5, 6]
+    assert set(frame["period_error"]) == {""} and set(frame["area"]) == {""} and set(frame["source"]) == {""}
+    assert set(frame["file"]) == {display_path(path)} and frame["file"].iloc[0].endswith("nte-crimes.csv")
+    assert list(frame["gap_after"]) == [0] * 5
+    assert list(frame["next_period"]) == ["2022-01", "2022-02", "2022-03", "2022-04", ""]
 
 
-def test_monthly_extract_is_sorted_by_period_keeping_lines(tmp_path):
+def test_extract_rows_keep_their_order_and_lines_and_gaps_follow_the_periods(tmp_path):
     path = extract(tmp_path, [("2021-05", "2"), ("2021-04", "1")])
-    native = load_force_extract(path, "nte-crimes").native
-    assert list(native["period"]) == ["2021-04", "2021-05"]
-    assert list(native["line"]) == [3, 2]
+    frame = read_force_extract(path)
+    assert list(frame["period"]) == ["2021-05", "2021-04"]  # as written
+    assert list(frame["line"]) == [2, 3]
+    # contiguity is judged in period order: April is followed by May, no gap
+    assert list(frame["gap_after"]) == [0, 0]
+    assert list(frame["next_period"]) == ["", "2021-05"]
 
 
 def test_quarterly_extract(tmp_path):
     path = extract(tmp_path, [("2021-22-Q3", "30"), ("2021-22-Q4", "40"), ("2022-23-Q1", "50")])
-    result = load_force_extract(path, "nte-crimes")
-    assert result.granularity == "quarter"
-    assert list(result.native["quarter"]) == ["2021-22-Q3", "2021-22-Q4", "2022-23-Q1"]
-    assert list(result.native["count"]) == [30, 40, 50]
-    assert result.measure_id == "nte-crimes"
+    frame = read_force_extract(path)
+    assert list(frame["kind"]) == ["quarter"] * 3
+    # each quarter is its three months: Oct-Dec 2021, Jan-Mar 2022, Apr-Jun 2022
+    assert list(frame["first_month"]) == months((2021, 10), (2022, 1), (2022, 4))
+    assert list(frame["last_month"]) == months((2021, 12), (2022, 3), (2022, 6))
+    assert list(frame["number"]) == [30, 40, 50]
+    assert list(frame["gap_after"]) == [0, 0, 0]
 
 
-def test_missing_extract_is_none(tmp_path):
-    assert load_force_extract(tmp_path / "none.csv", "nte-crimes") is None
+def test_range_of_months_reads_as_a_range_with_its_months(tmp_path):
+    path = extract(tmp_path, [("2018-05/2018-07", "1948"), ("2019-05/2019-07", "1761")],
+                   header="period,value,source", name="burglary.csv")
+    frame = read_force_extract(path)
+    assert list(frame["kind"]) == ["range", "range"]
+    assert list(frame["first_month"]) == months((2018, 5), (2019, 5))
+    assert list(frame["last_month"]) == months((2018, 7), (2019, 7))
+    assert frame.iloc[1][["period", "line"]].tolist() == ["2019-05/2019-07", 3]
+    assert list(frame["number"]) == [1948, 1761]
+    # ranges are not months or quarters: no gap is reported between them (a year apart, as printed)
+    assert list(frame["gap_after"]) == [0, 0]
 
 
-def test_gap_in_months_rejected_at_row_before_gap(tmp_path):
-    path = extract(tmp_path, [("2021-04", "1"), ("2021-05", "2"), ("2021-07", "3")])
-    message = extract_error(path)
-    assert "nte-crimes.csv" in message and "row 3" in message and "not contiguous" in message
+def test_range_with_optional_area_and_source_columns(tmp_path):
+    path = write(tmp_path / "x.csv", 'period,value,area,source\n2019-05/2019-07,46.43,North,"Paper, p. 4"\n'
+                 '2019-05/2019-07,40.5,South,"Paper, p. 4"\n')
+    frame = read_force_extract(path)
+    assert list(frame["area"]) == ["North", "South"] and list(frame["source"]) == ["Paper, p. 4"] * 2
+    assert list(frame["number"]) == [46.43, 40.5] and list(frame["whole"]) == ["no", "no"]
+    # the same period in two areas is not the same span
+    assert frame["span_key"].nunique() == 2
 
 
-def test_gap_in_quarters_rejected(tmp_path):
-    path = extract(tmp_path, [("2021-22-Q1", "1"), ("2021-22-Q3", "3")])
-    assert "not contiguous" in extract_error(path)
+def test_unreadable_values_and_periods_are_facts_not_errors(tmp_path):
+    path = extract(tmp_path, [("2021-04", "n/a"), ("2021-13", "2"), ("2021-06", "-3")])
+    frame = read_force_extract(path)
+    assert pd.isna(frame["number"].iloc[0]) and frame["whole"].iloc[0] == "no"
+    assert frame["kind"].iloc[1] is None and "month 13 does not exist" in frame["period_error"].iloc[1]
+    assert frame["number"].iloc[2] == -3 and frame["whole"].iloc[2] == "yes"
 
 
-def test_duplicate_period_rejected(tmp_path):
-    path = extract(tmp_path, [("2021-04", "1"), ("2021-05", "2"), ("2021-05", "3")])
-    message = extract_error(path)
-    assert "row 4" in message and "duplicate period" in message and "'2021-05'" in message
+def test_missing_extract_raises_naming_the_file(tmp_path):
+    message = raises_input_error(read_force_extract, tmp_path / "none.csv")
+    assert "none.csv" in message and "the file is missing" in message
 
 
-def test_same_quarter_in_two_forms_is_a_duplicate(tmp_path):
-    path = extract(tmp_path, [("2021-22-Q4", "1"), ("2021/22 Q4", "2")])
-    assert "duplicate period" in extract_error(path)
+def test_extract_in_the_old_format_is_not_a_readable_extract(tmp_path):
+    message = raises_input_error(read_force_extract, extract(tmp_path, [("2021-04", "1")], header="period,count"))
+    assert "nte-crimes.csv" in message and "missing column(s) ['value']" in message
 
 
-def test_mixed_months_and_quarters_rejected(tmp_path):
-    path = extract(tmp_path, [("2021-22-Q1", "1"), ("2021-07", "2")])
-    message = extract_error(path)
-    assert "nte-crimes.csv" in message and "mixes months and quarters" in message
+def test_extract_that_is_not_comma_separated_raises(tmp_path):
+    message = raises_input_error(read_force_extract, write(tmp_path / "nte-crimes.csv", "period;value\n2021-04;1\n"))
+    assert "nte-crimes.csv" in message and "comma-separated" in message
 
 
-def test_negative_count_rejected(tmp_path):
-    path = extract(tmp_path, [("2021-04", "1"), ("2021-05", "-2"), ("2021-06", "3")])
-    message = extract_error(path)
-    assert "row 3" in message and "negative count" in message and "(value: -2)" in message
+# --- force extracts: the rules, judged by validate_inputs on a copy of the data ---------------------------------
+@pytest.fixture(scope="module")
+def extract_project(tmp_path_factory) -> InputPaths:
+    """A copy of data/ (the crime table cut to Essex, so validation is quick) and publications/."""
+    project = tmp_path_factory.mktemp("extracts") / "project"
+    data = project / "data"
+    shutil.copytree(DATA, data, ignore=shutil.ignore_patterns("*.csv.gz"))
+    shutil.copytree(PUBLICATIONS, project / "publications")
+    crime = "raw/home-office/prc-pfa-open-data-tables.csv.gz"
+    rows = gzip.decompress((DATA / crime).read_bytes()).decode().split("\n")
+    keep = [rows[0]] + [r for r in rows[1:] if ",Essex," in r]
+    (data / crime).write_bytes(gzip.compress("\n".join(keep).encode()))
+    paths = InputPaths(data, project / "publications", DEFAULT, "essex")
+    assert not any(paths.force_extracts.glob("*.csv"))  # the default publication has no extracts yet
+    return paths
+
+
+def extract_findings(paths: InputPaths, files: dict[str, str]) -> list:
+    """The force-extract findings of validate_inputs with ``files`` (measure id -> text) supplied; every other
+    suite must pass, so that the findings are about the extracts alone."""
+    paths.force_extracts.mkdir(parents=True, exist_ok=True)
+    written = [paths.force_extract(measure) for measure in files]
+    try:
+        for path, text in zip(written, files.values()):
+            path.write_text(text, encoding="utf-8")
+        report = validate_inputs(paths, "Essex", "2021-22-Q4")
+    finally:
+        for path in written:
+            path.unlink()
+    assert [f.message for f in report.critical if f.suite != "force_extracts"] == []
+    return [f for f in report.findings if f.suite == "force_extracts"]
+
+
+def only(findings: list, rule_words: str):
+    matching = [f for f in findings if rule_words in f.message]
+    assert matching, [f.message for f in findings]
+    return matching
+
+
+def test_valid_extracts_of_each_kind_pass(extract_project):
+    findings = extract_findings(extract_project, {
+        "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "2"), ("2021-06", "3")]),
+        "prevent-referrals": extract_text([("2021-22-Q1", "4"), ("2021-22-Q2", "5")]),
+        "soc-disruptions": "period,value,area,source\n2021-04/2021-06,3,,paper\n2021-07/2021-09,4,,paper\n",
+    })
+    assert findings == []
+
+
+def test_gap_in_months_rejected_at_row_before_gap(extract_project):
+    findings = extract_findings(extract_project, {
+        "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "2"), ("2021-07", "3")])})
+    [finding] = findings
+    assert finding.severity == "critical" and finding.file.endswith("nte-crimes.csv")
+    assert (finding.row, finding.column) == (3, "period")
+    assert finding.message == "periods are not contiguous: months are missing between 2021-05 and 2021-07"
+
+
+def test_gap_in_quarters_rejected(extract_project):
+    findings = extract_findings(extract_project, {
+        "prevent-referrals": extract_text([("2021-22-Q1", "1"), ("2021-22-Q3", "3")])})
+    [finding] = only(findings, "not contiguous")
+    assert finding.row == 2 and "between 2021-22-Q1 and 2021-22-Q3" in finding.message
+
+
+def test_duplicate_period_rejected(extract_project):
+    findings = extract_findings(extract_project, {
+        "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "2"), ("2021-05", "3")])})
+    duplicates = only(findings, "period 2021-05 appears more than once")
+    assert 4 in {f.row for f in duplicates} and {f.column for f in duplicates} == {"period"}
+    assert all(f.file.endswith("nte-crimes.csv") for f in duplicates)
+
+
+def test_same_quarter_in_two_forms_is_a_duplicate(extract_project):
+    findings = extract_findings(extract_project, {
+        "prevent-referrals": extract_text([("2021-22-Q4", "1"), ("2021/22 Q4", "2")])})
+    assert {f.row for f in only(findings, "appears more than once")} >= {3}
+
+
+def test_mixed_months_and_quarters_rejected(extract_project):
+    findings = extract_findings(extract_project, {
+        "nte-crimes": extract_text([("2021-22-Q1", "1"), ("2021-07", "2")])})
+    [finding] = only(findings, "the file mixes kinds of period (month, quarter)")
+    assert finding.file.endswith("nte-crimes.csv") and finding.severity == "critical"
+
+
+def test_negative_value_rejected(extract_project):
+    findings = extract_findings(extract_project, {
+        "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "-2"), ("2021-06", "3")])})
+    [finding] = findings
+    assert (finding.row, finding.column, str(finding.value)) == (3, "value", "-2")
+    assert finding.message == "the value '-2' for 2021-05 is negative"
 
 
 @pytest.mark.parametrize("period", ["2021-13", "April 2021", "2021-22-Q5"])
-def test_unreadable_period_rejected(tmp_path, period):
-    message = extract_error(extract(tmp_path, [("2021-04", "1"), (period, "2")]))
-    assert "row 3" in message and "column 'period'" in message
+def test_unreadable_period_rejected(extract_project, period):
+    findings = extract_findings(extract_project, {"nte-crimes": extract_text([("2021-04", "1"), (period, "2")])})
+    [finding] = findings
+    assert (finding.row, finding.column, finding.value) == (3, "period", period)
+    assert f"'{period}'" in finding.message
 
 
-def test_text_count_in_extract_rejected(tmp_path):
-    message = extract_error(extract(tmp_path, [("2021-04", "n/a")]))
-    assert "row 2" in message and "column 'count'" in message
+def test_text_value_in_extract_rejected(extract_project):
+    findings = extract_findings(extract_project, {"nte-crimes": extract_text([("2021-04", "n/a")])})
+    [finding] = only(findings, "is not a number")
+    assert (finding.row, finding.column) == (2, "value")
+    assert finding.message == "the value 'n/a' for 2021-04 is not a number"
+
+
+def test_percent_value_is_accepted_for_a_percent_measure_and_rejected_for_a_count(extract_project):
+    text = extract_text([("2021-04", "46.43"), ("2021-05", "47")])
+    # mh-incidents counts incidents: a value with decimals is not a count
+    findings = extract_findings(extract_project, {"mh-incidents": text})
+    [finding] = findings
+    assert (finding.row, finding.column) == (2, "value")
+    assert finding.message == ("the value '46.43' for 2021-04 is not a whole number, and incidents are counted in "
+                               "whole numbers")
+    # the same file for a measure whose unit is percent passes
+    definition = extract_project.definition
+    original = definition.read_text(encoding="utf-8")
+    assert original.count("unit: incidents") == 1
+    definition.write_text(original.replace("unit: incidents", "unit: percent"), encoding="utf-8")
+    try:
+        assert extract_findings(extract_project, {"mh-incidents": text}) == []
+    finally:
+        definition.write_text(original, encoding="utf-8")

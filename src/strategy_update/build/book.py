@@ -21,11 +21,6 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-# Appendices computed by a notebook; the others (data quality, provenance) are written by the build itself, from
-# the validation report and the build's own facts, so that they need no kernel and never make a page run again.
-APPENDIX_TEMPLATES = {"backtest": "backtest.ipynb"}
-
-
 def toc_for(publication: Publication) -> dict:
     """The book's table of contents, derived from the definition: one part per top-level section."""
     parts = []

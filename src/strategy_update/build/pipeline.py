@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from strategy_update.build.book import APPENDIX_TEMPLATES, _write_if_changed
+from strategy_update.build.book import _write_if_changed
 from strategy_update.build.incremental import Job, edition_key
 from strategy_update.build.provenance import git_state
 from strategy_update.core.errors import BuildError, InputError, ValidationFailed
@@ -110,11 +110,6 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
     expanded = {name: write_expanded(templates / name, publication, work / "templates")
                 for name in ("summary.ipynb", "section.ipynb")}
     jobs = [Job("index", expanded["summary.ipynb"], "index.ipynb", ".", base, common)]
-    appendix_inputs = {"backtest": (paths.definition, paths.crime, *paths.population,
-                                    *sorted(paths.reference.glob("*")))}
-    for page in (p for p in publication.appendices if p in APPENDIX_TEMPLATES):
-        jobs.append(Job(page, templates / APPENDIX_TEMPLATES[page], f"appendix/{page}.ipynb", "appendix", base,
-                        appendix_inputs[page]))
     folder = publication.section_folder
     for section in publication.leaves:
         jobs.append(Job(section.id, expanded["section.ipynb"], f"{folder}/{section.id}.ipynb", folder,
@@ -123,16 +118,17 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
 
 
 def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str]) -> None:
-    """The measures, data quality and provenance pages, written as Markdown (no kernel): they follow the
-    definition, the validation report and the build's own facts, and as notebooks they would run again after
-    any edit."""
+    """The appendices, written as Markdown by the build (no kernel): the measures (from the definition), data
+    quality (the validation report), back test (the reference figures) and provenance (the build's own facts)."""
     from strategy_update.build.provenance import render_markdown as provenance_page
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
+    from strategy_update.render.backtest_page import render_markdown as backtest_page
     from strategy_update.render.data_quality import render_markdown as data_quality_page
     from strategy_update.render.measures_page import render_markdown as measures_page
 
     pages = {"measures": lambda: "# Measures\n\n" + measures_page(spec.publication),
              "data-quality": lambda: "# Data quality\n\n" + data_quality_page(report),
+             "backtest": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(spec.paths),
              "provenance": lambda: "# Provenance\n\n" + provenance_page(
                  spec.quarter.id, spec.paths, root, {"publication": spec.publication.id, "force": spec.force,
                                                      "quarter": spec.quarter.id}, keys,

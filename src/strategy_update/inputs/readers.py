@@ -48,10 +48,33 @@ def _read_csv_text(path: Path) -> str:
                          value=repr(raw[exc.start: exc.start + 4])) from None
 
 
+_READ: dict[tuple, pd.DataFrame] = {}  # file identity -> its table: each file is read once per process
+
+
 def read_raw_table(path: Path) -> pd.DataFrame:
     """A CSV exactly as written: every column as text, and a ``line`` column (its line number in the file).
     A file that cannot be read as a table (missing, damaged, not UTF-8, not comma-separated, a row with too few
-    or too many fields, a column named twice) is an InputError naming the file, line and rule."""
+    or too many fields, a column named twice) is an InputError naming the file, line and rule.
+
+    Validation and the compute stage read the same files in one build: the table is parsed once and each caller
+    gets its own copy. A file that changes on disk (new size or modification time) is read again."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+        identity = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        identity = None
+    if identity in _READ:
+        return _READ[identity].copy()
+    frame = _parse_table(path)
+    if identity is not None:
+        while len(_READ) >= 8:  # one build reads a handful of files; keep only the latest few
+            _READ.pop(next(iter(_READ)))
+        _READ[identity] = frame
+    return frame.copy()
+
+
+def _parse_table(path: Path) -> pd.DataFrame:
     text = _read_csv_text(Path(path))
     name = display_path(path)
     lines = text.splitlines()

@@ -28,7 +28,7 @@ class EditionView:
     paths: InputPaths
     results: pd.DataFrame
     input_rows: pd.DataFrame
-    folder: Path  # the build's work folder for this edition
+    narratives: dict[str, dict[str, str]]  # section id -> heading -> text, as the build read and checked it
 
     @property
     def title(self) -> str:
@@ -38,9 +38,8 @@ class EditionView:
         return section_figures(self.results, self.input_rows, self.publication, self.force, section)
 
     def narrative(self, section: Section) -> dict[str, str] | None:
-        """heading -> Markdown text, as the build read and checked it; None when none was supplied."""
-        path = self.folder / NARRATIVES / f"{section.id}.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+        """heading -> Markdown text; None when none was supplied."""
+        return self.narratives.get(section.id)
 
     def input_name(self, path: Path) -> str:
         return display_path(path)
@@ -48,10 +47,23 @@ class EditionView:
 
 def load_view(results_dir: str | Path, publication: str, force: str, quarter: str, data_dir: str | Path,
               publications_dir: str | Path) -> EditionView:
+    """The edition as the build computed it (``results_dir``: its work folder). Without one (a notebook run on
+    its own, e.g. by nbval), the edition's inputs are read and its results computed here, the same way."""
     paths = InputPaths(Path(data_dir), Path(publications_dir), publication, force_slug(force))
-    results, rows = read_edition_results(Path(results_dir) / "data")
-    return EditionView(load_publication(paths), force, parse_quarter(quarter), paths, results, rows,
-                       Path(results_dir))
+    model, q = load_publication(paths), parse_quarter(quarter)
+    if results_dir:
+        results, rows = read_edition_results(Path(results_dir) / "data")
+        narratives = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+                      for p in sorted((Path(results_dir) / NARRATIVES).glob("*.json"))}
+    else:
+        from strategy_update.compute.stage import compute_edition
+        from strategy_update.inputs.readers import read_edition_inputs
+
+        inputs = read_edition_inputs(paths, model, force, q)
+        results, rows = compute_edition(model, force, q, crime=inputs.crime, population=inputs.population,
+                                        tracker=inputs.tracker, extracts=inputs.extracts)
+        narratives = inputs.narratives
+    return EditionView(model, force, q, paths, results, rows, narratives)
 
 
 def write_narratives(folder: Path, narratives: dict[str, dict[str, str]]) -> None:
