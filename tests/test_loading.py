@@ -423,14 +423,14 @@ def test_quarterly_extract(tmp_path):
 
 
 def test_range_of_months_reads_as_a_range_with_its_months(tmp_path):
-    path = extract(tmp_path, [("2018-05/2018-07", "1948"), ("2019-05/2019-07", "1761")],
+    path = extract(tmp_path, [("2018-05/2018-07", "1948,paper"), ("2019-05/2019-07", "1761,paper")],
                    header="period,value,source", name="burglary.csv")
     frame = read_force_extract(path)
     assert list(frame["kind"]) == ["range", "range"]
     assert list(frame["first_month"]) == months((2018, 5), (2019, 5))
     assert list(frame["last_month"]) == months((2018, 7), (2019, 7))
     assert frame.iloc[1][["period", "line"]].tolist() == ["2019-05/2019-07", 3]
-    assert list(frame["number"]) == [1948, 1761]
+    assert list(frame["number"]) == [1948, 1761] and list(frame["source"]) == ["paper", "paper"]
     # ranges are not months or quarters: no gap is reported between them (a year apart, as printed)
     assert list(frame["gap_after"]) == [0, 0]
 
@@ -449,7 +449,7 @@ def test_unreadable_values_and_periods_are_facts_not_errors(tmp_path):
     path = extract(tmp_path, [("2021-04", "n/a"), ("2021-13", "2"), ("2021-06", "-3")])
     frame = read_force_extract(path)
     assert pd.isna(frame["number"].iloc[0]) and frame["whole"].iloc[0] == "no"
-    assert frame["kind"].iloc[1] is None and "month 13 does not exist" in frame["period_error"].iloc[1]
+    assert pd.isna(frame["kind"].iloc[1]) and "month 13 does not exist" in frame["period_error"].iloc[1]
     assert frame["number"].iloc[2] == -3 and frame["whole"].iloc[2] == "yes"
 
 

@@ -420,8 +420,8 @@ def test_every_expectation_in_the_suites_is_evaluated(small_data, monkeypatch):
     monkeypatch.setattr(validation._GreatExpectations, "validate", recording)
     extracts = small_data.force_extracts
     extracts.mkdir(parents=True, exist_ok=True)
-    (extracts / "mh-incidents.csv").write_text("period,count\n2021-01,10\n2021-02,11\n2021-03,12\n", encoding="utf-8")
-    (extracts / "prevent-referrals.csv").write_text("period,count\n2021-22-Q1,4\n2021-22-Q2,5\n", encoding="utf-8")
+    (extracts / "mh-incidents.csv").write_text("period,value\n2021-01,10\n2021-02,11\n2021-03,12\n", encoding="utf-8")
+    (extracts / "prevent-referrals.csv").write_text("period,value\n2021-22-Q1,4\n2021-22-Q2,5\n", encoding="utf-8")
     narrative = small_data.narrative_folder(small_data_quarter())
     narrative.mkdir(parents=True, exist_ok=True)
     (narrative / "places.md").write_text(
