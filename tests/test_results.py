@@ -12,14 +12,13 @@ import pytest
 import yaml
 
 from strategy_update.compute.comparisons import (COMPARISONS, STANDARD, Span, month_index, parse_span,
-                                                 quarter_span, resolve_spans)
-from strategy_update.compute.measures import standard_comparisons
+                                                 resolve_spans)
 from strategy_update.compute.observations import observations_from_crime
 from strategy_update.compute.results import (COLUMNS, compute_results, delivery_results,
                                              read_results, write_results)
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.inputs.readers import load_crime, load_delivery, load_population
-from strategy_update.model.publication import publication_from_mapping
+from strategy_update.model.publication import Measure, publication_from_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -181,16 +180,50 @@ def test_three_months_quarterly_data():
     assert spans_of("three-months-vs-year-earlier", "2019-20-Q2", None, month_index(2019, 12)) == expected
 
 
-@pytest.mark.parametrize("quarter", ["2021-22-Q4", "2023-24-Q2", "2019-20-Q1", "2022-23-Q3"])
-def test_labels_match_the_existing_comparisons(quarter):
+@pytest.mark.parametrize("quarter, labels", [
+    ("2021-22-Q4", [("12 months ending March 2022", "12 months ending March 2021"),
+                    ("12 months ending March 2022", "12 months ending March 2020"),
+                    ("Q4 2021/22", "Q3 2021/22"), ("Q4 2021/22", "Q4 2020/21")]),
+    ("2023-24-Q2", [("12 months ending September 2023", "12 months ending September 2022"),
+                    ("12 months ending September 2023", "12 months ending March 2020"),
+                    ("Q2 2023/24", "Q1 2023/24"), ("Q2 2023/24", "Q2 2022/23")]),
+])
+def test_labels_of_the_four_standard_comparisons(quarter, labels):
     q = parse_quarter(quarter)
-    old = {c.name: c for c in standard_comparisons(pd.Series(dtype=float), q, BASELINE_END)}
-    for name in STANDARD:
-        rule = COMPARISONS[name]
-        pair, before = rule(q, BASELINE_END, None), old[rule.legacy_name]
-        assert (pair.current_label, pair.base_label) == (before.current_label, before.base_label)
-        assert tuple(x.id for x in pair.current.quarters()) == before.current_quarters
-        assert tuple(x.id for x in pair.base.quarters()) == before.base_quarters
+    assert [(p.current_label, p.base_label) for p in (COMPARISONS[n](q, BASELINE_END, None) for n in STANDARD)] \
+        == labels
+    year = COMPARISONS["rolling-12-vs-previous-12"](q, BASELINE_END, None)
+    assert [x.id for x in year.current.quarters()] == [q.shift(k).id for k in range(-3, 1)]
+    assert [x.id for x in year.base.quarters()] == [q.shift(k).id for k in range(-7, -3)]
+
+
+# --- observations from the Home Office rows (hand-worked) ---------------------------------------------------
+def crime_rows(rows: list[tuple[str, str, int]], force: str = "F") -> pd.DataFrame:
+    """Rows shaped like load_crime's: (Offence Code, quarter, count), with line and source file."""
+    return pd.DataFrame({"Force Name": force, "Offence Code": [r[0] for r in rows], "quarter": [r[1] for r in rows],
+                         "count": [r[2] for r in rows], "line": list(range(2, len(rows) + 2)),
+                         "source_file": "test.csv"})
+
+
+RAPE = Measure(id="rape", name="Rape", source="home_office", offence_codes=("19C", "19D"))
+
+
+def test_observations_sum_a_measures_codes_per_quarter_and_keep_their_lines():
+    crime = crime_rows([("19C", "2021-22-Q1", 2), ("19C", "2021-22-Q4", 3), ("19D", "2021-22-Q4", 4),
+                        ("10D", "2021-22-Q4", 100), ("10D", "2021-22-Q2", 50)])
+    obs, rows = observations_from_crime(crime, [("s", RAPE)])
+    assert dict(zip(obs["period"], obs["value"])) == {"2021-22-Q1": 2.0, "2021-22-Q4": 7.0}
+    # No row of the measure's codes in Q2 (only another code's): missing, never 0.
+    assert "2021-22-Q2" not in set(obs["period"])
+    assert sorted(rows[rows["period"] == "2021-22-Q4"]["line"]) == [3, 4]
+
+
+def test_a_recorded_zero_stays_zero_and_series_start_drops_earlier_quarters():
+    crime = crime_rows([("19C", "2020-21-Q4", 5), ("19C", "2021-22-Q4", 0)])
+    later = Measure(id="rape", name="Rape", source="home_office", offence_codes=("19C",),
+                    series_start=parse_quarter("2021-22-Q1"))
+    obs, _ = observations_from_crime(crime, [("s", later)])
+    assert dict(zip(obs["period"], obs["value"])) == {"2021-22-Q4": 0.0}
 
 
 def test_span_ids_round_trip():
@@ -304,3 +337,34 @@ def test_parquet_round_trip_and_identical_bytes(all_forces_inputs, population, p
     back = read_results(first)
     assert list(back.columns) == COLUMNS
     pd.testing.assert_frame_equal(back, results)
+
+
+# --- which population estimate (hand-worked) -----------------------------------------------------------------
+POPULATION_ROWS = pd.DataFrame({"force_name": ["Essex", "Essex", "Essex", "Kent"], "mid_year": [2020, 2021, 2022, 2022],
+                                "population": [1_840_000, 1_850_000, 1_864_200, 1_900_000], "line": [2, 3, 4, 5],
+                                "source_file": "pop.csv"})
+
+
+def estimate_used(force: str, quarter: str) -> tuple[str, float]:
+    """The ONS estimate the results use for a force's edition: (period, population)."""
+    crime = crime_rows([("19C", parse_quarter(quarter).shift(-k).id, 1) for k in range(8)], force=force)
+    obs, rows = observations_from_crime(crime, [("s", RAPE)])
+    results = compute_results(obs, rows, POPULATION_ROWS, publication_id="p", quarter=parse_quarter(quarter),
+                              comparisons=["rolling-12-vs-previous-12"], baseline_end=None, history_quarters=4)
+    row = results[results["statistic"] == "population"].iloc[0]
+    return row["period"], row["value"]
+
+
+def test_the_estimate_for_the_year_in_which_the_quarter_ends():
+    assert estimate_used("Essex", "2021-22-Q4") == ("mid-2022", 1_864_200)  # ends March 2022
+    assert estimate_used("Essex", "2021-22-Q3") == ("mid-2021", 1_850_000)  # ends December 2021
+
+
+def test_the_latest_earlier_estimate_when_the_year_is_not_published():
+    assert estimate_used("Essex", "2022-23-Q4") == ("mid-2022", 1_864_200)  # mid-2023 not published
+
+
+def test_other_forces_estimates_are_never_used():
+    assert estimate_used("Kent", "2021-22-Q4") == ("mid-2022", 1_900_000)
+    period, value = estimate_used("Surrey", "2021-22-Q4")
+    assert period == "" and math.isnan(value)

@@ -7,6 +7,7 @@ behind it, so pages, checks and the audit trail read one table instead of re-der
 
 from __future__ import annotations
 
+import math
 from itertools import chain
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ import pyarrow.parquet as pq
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
 from strategy_update.compute.delivery import delivery_rows, totals
+from strategy_update.compute.measures import change, pct_change, rate_per_thousand
 from strategy_update.compute.observations import KEY
 from strategy_update.core.periods import Quarter, parse_quarter, QuarterError
 from strategy_update.model.publication import Section
@@ -111,6 +113,13 @@ def _comparison_targets(obs: pd.DataFrame, keys: pd.DataFrame, quarter: Quarter,
     return keyed.merge(table, on="data_end").drop(columns="data_end")
 
 
+def _each(formula, *columns: pd.Series) -> list[float]:
+    """A formula of ``compute/measures.py`` applied row by row (missing values in as None, n/a out as NaN)."""
+    def arg(value):
+        return None if pd.isna(value) else float(value)
+    return [math.nan if (v := formula(*map(arg, values))) is None else v for values in zip(*columns)]
+
+
 def _comparison_rows(figures: pd.DataFrame) -> list[pd.DataFrame]:
     """current, base, change and pct_change per comparison, whole columns at a time."""
     on = KEY + ["comparison"]
@@ -123,9 +132,8 @@ def _comparison_rows(figures: pd.DataFrame) -> list[pd.DataFrame]:
     sub = wide["cindex"] * 4
     return [wide.assign(statistic="current", block=1, sub=sub),
             wide.assign(statistic="base", value=b, lines=wide["lines_base"], block=1, sub=sub + 1),
-            wide.assign(statistic="change", value=c - b, lines=both, block=1, sub=sub + 2),
-            # As measures.pct_change: n/a (NaN) when the base is 0 or missing.
-            wide.assign(statistic="pct_change", value=(c - b) / b.where(b != 0) * 100, lines=both, block=1,
+            wide.assign(statistic="change", value=_each(change, c, b), lines=both, block=1, sub=sub + 2),
+            wide.assign(statistic="pct_change", value=_each(pct_change, c, b), lines=both, block=1,
                         sub=sub + 3)]
 
 
@@ -145,7 +153,7 @@ def _population_rows(keys: pd.DataFrame, figures: pd.DataFrame, population: pd.D
     current = figures[(figures["role"] == "current") & figures["comparison"].isin(headline)]
     rate = current.merge(used[KEY + ["population"]], on=KEY, how="left")
     people = rate["population"].astype(float)
-    rate = rate.assign(statistic="rate_per_1000", value=rate["value"] / people.where(people != 0) * 1000,
+    rate = rate.assign(statistic="rate_per_1000", value=_each(rate_per_thousand, rate["value"], people),
                        block=3, sub=0)
     return [pop, rate]
 
