@@ -106,7 +106,7 @@ class SpanPair:
 @dataclass(frozen=True)
 class ComparisonRule:
     name: str
-    legacy_name: str  # the name measures.standard_comparisons gives the same comparison ('' when new)
+    description: str  # for people: what is compared with what
     spans: Callable[[Quarter, Quarter | None, int | None], SpanPair | None]
 
     def __call__(self, quarter: Quarter, baseline_end: Quarter | None = None,
@@ -157,10 +157,11 @@ COMPARISONS: dict[str, ComparisonRule] = {rule.name: rule for rule in [
     ComparisonRule("quarter-vs-previous-quarter", "quarter vs previous quarter", _quarter_vs_previous),
     ComparisonRule("quarter-vs-same-quarter-last-year", "quarter vs same quarter a year earlier",
                    _quarter_vs_year_earlier),
-    ComparisonRule("three-months-vs-year-earlier", "", _three_months_vs_year_earlier),
+    ComparisonRule("three-months-vs-year-earlier", "3 months vs the same 3 months a year earlier",
+                   _three_months_vs_year_earlier),
 ]}
 
-# The four comparisons every measure had before the registry, in the order the page shows them.
+# The four comparisons of the Crime Prevention Strategy 2021-25 update, in the order its pages show them.
 STANDARD = ["rolling-12-vs-previous-12", "rolling-12-vs-baseline", "quarter-vs-previous-quarter",
             "quarter-vs-same-quarter-last-year"]
 
