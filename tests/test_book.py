@@ -88,50 +88,55 @@ def test_hand_written_pages_in_the_toc_exist():
 
 def test_template_markdown_types_no_numbers():
     """Every figure comes from computation: markdown cells of the templates hold no digits outside glue roles."""
-    for name in ["section.ipynb", "summary.ipynb", "data_quality.ipynb", "backtest.ipynb", "provenance.ipynb"]:
-        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+    templates = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert {p.name for p in templates} >= {"section.ipynb", "summary.ipynb"}
+    for path in templates:
+        nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 text = re.sub(r"\{glue:\w+\}`[^`]*`", "", cell.source)
-                assert not re.search(r"\d", text), f"{name}: typed number in {cell.source!r}"
+                assert not re.search(r"\d", text), f"{path.name}: typed number in {cell.source!r}"
 
 
 def test_template_has_the_papermill_parameters_cell():
     nb = nbformat.read(ROOT / "notebooks" / "section.ipynb", as_version=4)
     cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(cells) == 1
-    for name in ["publication", "force", "quarter", "data_dir", "publications_dir", "section_id"]:
+    for name in ["publication", "force", "quarter", "data_dir", "publications_dir", "results_dir", "section_id"]:
         assert re.search(rf"^{name} = ", cells[0].source, re.M), f"parameter {name} missing"
 
 
-@pytest.mark.parametrize("name, title, call", [
-    ("backtest.ipynb", "# Back test against the last hand-made report", "render_markdown(InputPaths("),
-    ("provenance.ipynb", "# Provenance", "render_markdown("),
-])
-def test_appendix_template_has_parameters_a_title_and_a_hidden_rendering_cell(name, title, call):
-    nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
-    first = nb.cells[0]
-    assert first.cell_type == "code" and first.metadata["tags"] == ["parameters", "remove-cell"]
-    assert first.source == (
-        '# Parameters (papermill replaces these for each edition and page)\n'
-        'publication = "crime-prevention-2021-25"\nforce = "Essex"\nquarter = "2021-22-Q4"\n'
-        'data_dir = "../data"\npublications_dir = "../publications"\nreport_path = ""\nproject_dir = ".."\n')
-    assert nb.cells[1].source == title
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            assert not re.search(r"\d", cell.source), cell.source
-    assert "remove-input" in nb.cells[2].metadata["tags"] and call in nb.cells[2].source
+APPENDIX_TITLES = {"measures": "# Measures", "data-quality": "# Data quality",
+                   "backtest": "# Back test against the last hand-made report", "provenance": "# Provenance"}
 
 
-def test_methods_page_lists_every_measure_with_the_definition_codes():
-    """The hand-written methods table must not drift from the publication definition."""
-    methods = (ROOT / "book" / "methods.md").read_text(encoding="utf-8")
+def test_appendices_are_written_by_the_build_with_their_titles(tmp_path):
+    """The appendices need no kernel: the build writes each as Markdown, under its title, where the TOC points."""
+    from strategy_update.build.pipeline import resolve_edition, write_written_appendices
+    from strategy_update.inputs.report import ValidationReport
+
+    spec = resolve_edition(None, None, None, data_dir=PATHS.data, publications_dir=PATHS.publications)
+    assert list(spec.publication.appendices) == list(APPENDIX_TITLES)
+    write_written_appendices(ROOT, tmp_path, spec, ValidationReport(quarter="2021-22-Q4"), {"index": "abc123"})
+    toc = toc_files(toc_for(spec.publication))
+    for page, title in APPENDIX_TITLES.items():
+        text = (tmp_path / "appendix" / f"{page}.md").read_text(encoding="utf-8")
+        assert text.splitlines()[0] == title, page
+        assert f"appendix/{page}" in toc
+        assert not (ROOT / "notebooks" / f"{page.replace('-', '_')}.ipynb").exists()  # no template runs it
+
+
+def test_measures_page_lists_every_measure_with_the_definition_codes():
+    """The measures appendix must not drift from the publication definition (it is generated from it)."""
+    from strategy_update.render.measures_page import render_markdown
+
+    methods = render_markdown(PUBLICATION)
     rows = {line.split("|")[2].strip().removesuffix(" (proxy)"): line for line in methods.splitlines()
             if line.startswith("|") and line.count("|") >= 5}
     for strand in PUBLICATION.leaves:
         for measure in strand.open_data_measures:
-            assert measure.name in rows, f"{measure.name} missing from book/methods.md"
+            assert measure.name in rows, f"{measure.name} missing from the measures page"
             listed = set(re.findall(r"(?<!/)\b\d{1,3}[A-Z]?\b", rows[measure.name].split("|")[3]))
             assert listed == set(measure.offence_codes), f"{measure.name}: methods lists {listed}"
         for measure in strand.force_extract_measures:
-            assert measure.id in methods, f"force extract {measure.id} missing from book/methods.md"
+            assert measure.id in methods, f"force extract {measure.id} missing from the measures page"

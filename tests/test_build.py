@@ -75,7 +75,7 @@ def test_code_is_hidden_behind_a_toggle_on_the_website(default_edition):
     html = page(default_edition, "strands/rape")
     assert "tag_hide-input" in html
     code = re.sub(r"<[^>]+>", "", html)  # the highlighter wraps each token in a span
-    assert "analyse_strand(edition, strand)" in code  # the code is there, one click away
+    assert "section_page.measure_section(view, measure)" in code  # the code is there, one click away
 
 
 def test_pdf_holds_every_strand_with_charts_and_no_code(default_edition):
@@ -85,7 +85,7 @@ def test_pdf_holds_every_strand_with_charts_and_no_code(default_edition):
     for strand in STRANDS:
         assert strand.name in text, strand.name
     assert "Delivery plan progress" in text
-    assert "analyse_strand(" not in text and "import " not in text
+    assert "measure_section(" not in text and "import " not in text
     images = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
     charts = len(images.strip().splitlines()) - 2
     assert charts >= 3 * sum(len(s.open_data_measures) for s in STRANDS)

@@ -87,13 +87,46 @@ def _downloads(edition: Path) -> dict[str, str]:
             for p in (edition / "html" / "_downloads").rglob("*.csv")}
 
 
-@pytest.mark.build
-def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(tmp_path, default_edition):
-    data = tmp_path / "data"
+WORK = Path(".work") / DEFAULT / "essex" / "2021-22-Q4"
+
+
+def _executed(work: Path) -> dict[str, int]:
+    """The executed notebooks of the work folder (front page and section pages), with their time stamps."""
+    return {p.relative_to(work).as_posix(): p.stat().st_mtime_ns
+            for p in [work / "index.ipynb", *sorted((work / "strands").glob("*.ipynb"))]}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    """The default edition built once (website only) from a copy of the data: (data folder, output folder)."""
+    folder = tmp_path_factory.mktemp("incremental")
+    data = folder / "data"
     shutil.copytree(DATA, data)
-    out = tmp_path / "_build"
+    out = folder / "_build"
     first = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "Notebooks: 15 to execute, 0 unchanged and reused" in first.stdout  # the front page and 14 strands
+    return data, out
+
+
+@pytest.mark.build
+def test_rebuild_with_nothing_changed_is_up_to_date_and_runs_nothing(built):
+    data, out = built
+    edition = edition_folder(out, "2021-22-Q4")
+    before = {p: p.stat().st_mtime_ns for p in [*edition.rglob("*"), *(out / WORK).rglob("*")] if p.is_file()}
+    again = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"Up to date: {edition}" in again.stdout
+    # nothing checked, computed, executed or published again
+    for step in ["Checking inputs", "to execute", "Published"]:
+        assert step not in again.stdout, again.stdout
+    after = {p: p.stat().st_mtime_ns for p in [*edition.rglob("*"), *(out / WORK).rglob("*")] if p.is_file()}
+    assert after == before
+
+
+@pytest.mark.build
+def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(built, default_edition):
+    data, out = built
     edition = edition_folder(out, "2021-22-Q4")
     assert edition == out / DEFAULT / "essex" / "2021-22-Q4"
 
@@ -101,19 +134,25 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(tm
     assert _downloads(edition) == _downloads(default_edition)
     assert len(_downloads(edition)) > 20
 
+    work = out / WORK
+    assert len(list((work / "strands").glob("*.ipynb"))) == 14
+    stamps = _executed(work)
+    # A change that no page reads (a note beside the force extracts): the edition is built again (its inputs
+    # changed), but every notebook is reused.
+    note = data / "forces" / "essex" / DEFAULT / "force-extracts" / "README.md"
+    note.write_text(note.read_text() + "\nA note added for the test.\n")
     unchanged = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
-    assert unchanged.returncode == 0, unchanged.stderr
-    assert "0 to execute" in unchanged.stdout
+    assert unchanged.returncode == 0, unchanged.stdout + unchanged.stderr
+    assert "Up to date" not in unchanged.stdout
+    assert "Notebooks: 0 to execute, 15 unchanged and reused" in unchanged.stdout
+    assert _executed(work) == stamps
 
-    work = out / ".work" / DEFAULT / "essex" / "2021-22-Q4" / "strands"
-    assert len(list(work.glob("*.ipynb"))) == 14
-    stamps = {p.name: p.stat().st_mtime_ns for p in work.glob("*.ipynb")}
     narrative = data / "forces" / "essex" / DEFAULT / "narrative" / "2021-22-Q4" / "rape.md"
     narrative.write_text(narrative.read_text() + "\n- One more scheduled action, added for the test.\n")
     edited = run_cli("build", "--no-pdf", "--data", str(data), "--out", str(out))
-    assert edited.returncode == 0, edited.stderr
-    # the edited strand, and the provenance appendix whose input checksums changed
-    assert "2 to execute" in edited.stdout
-    changed = {p.name for p in work.glob("*.ipynb") if p.stat().st_mtime_ns != stamps[p.name]}
-    assert changed == {"rape.ipynb"}
+    assert edited.returncode == 0, edited.stdout + edited.stderr
+    # only the edited strand's page: the results are unchanged, and the appendices are written without a kernel
+    assert "Notebooks: 1 to execute, 14 unchanged and reused" in edited.stdout
+    changed = {name for name, stamp in _executed(work).items() if stamp != stamps[name]}
+    assert changed == {"strands/rape.ipynb"}
     assert "One more scheduled action, added for the test." in (edition / "html" / "strands" / "rape.html").read_text()

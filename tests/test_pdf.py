@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PATHS, ROOT
-from strategy_update.compute.delivery import delivery_rows, totals
-from strategy_update.compute.edition import analyse_strand, load_edition
+from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT
+from strategy_update.compute.delivery import totals
 from strategy_update.core.formatting import format_count, format_pct, format_rate
 from strategy_update.inputs.definition import load_publication
+from strategy_update.render.summary import delivery_rows
+from strategy_update.render.view import load_view
 
 pytestmark = pytest.mark.build
 
@@ -27,7 +28,7 @@ PUBLICATION = load_publication(PATHS)
 STRANDS = PUBLICATION.leaves
 DARK_BLUE, ORANGE = (0x12, 0x43, 0x6D), (0xF4, 0x6A, 0x25)
 ARTIFACTS = ROOT / "_build" / "test-artifacts" / "pdf"
-CODE = ["import ", "display(", "analyse_strand(", "glue(", "Markdown("]
+CODE = ["import ", "display(", "section_page.", "glue(", "Markdown("]
 
 
 # --- reading the PDF --------------------------------------------------------------------------------
@@ -115,7 +116,8 @@ def strand_pages(pages, outline) -> dict[str, range]:
 
 @pytest.fixture(scope="module")
 def edition():
-    return load_edition(PATHS, "Essex", None)
+    """The default edition's figures, computed here independently of the build under test."""
+    return load_view("", DEFAULT, "Essex", "2021-22-Q4", DATA, PUBLICATIONS)
 
 
 def footer_shows(page_text: str, number: str) -> bool:
@@ -150,7 +152,7 @@ def test_headline_figures_match_the_website(edition, pages, strand_pages, defaul
         web = " ".join(re.sub(r"<[^>]+>", " ", html).split())
         span = strand_pages[strand.id]
         paper = " ".join(" ".join(pages[span[0] - 1:span[-1]]).split())
-        for result in analyse_strand(edition, strand):
+        for result in edition.figures(strand):
             if not result.available or result.measure.source != "home_office":
                 continue
             figures = {"12-month count": format_count(result.headline.current),
@@ -172,7 +174,7 @@ def test_delivery_plan_table_lists_every_strand_with_its_total(edition, pages, s
     rows = [[cell.strip() for cell in re.split(r"\s{2,}", line.strip())]
             for page in pages[start - 1:first_strand - 1] for line in lines_of(page)]
     problems = []
-    delivery = delivery_rows(edition.publication, edition.delivery)
+    delivery = delivery_rows(edition)
     for row in delivery:
         if not row.supplied:
             continue

@@ -32,9 +32,10 @@ def test_notebooks_sharing_a_kernel_start_clean_in_their_own_folder(tmp_path):
     jobs = [Job(f"n{i}", template, f"{folder}/n{i}.ipynb", folder, {"name": f"n{i}"})
             for i, folder in enumerate(["one", "two", "one"])]
 
-    timings = run_notebooks(jobs, work, workers=1, log=lambda line: None)
+    timings, keys = run_notebooks(jobs, work, workers=1, log=lambda line: None)
 
     assert set(timings) == {"n0", "n1", "n2"}
+    assert set(keys) == {"n0", "n1", "n2"} and len(set(keys.values())) == 3  # one content key per notebook
     seen = []
     for job in jobs:
         nb = nbformat.read(work / job.output, as_version=4)

@@ -37,7 +37,7 @@ def project(tmp_path):
         f"publications/{PUB}/reference/published-comparisons.csv": b"document\n",
         f"data/forces/essex/{PUB}/delivery/2021-22-Q4.csv": b"quarter,strand\n",
         f"data/forces/essex/{PUB}/narrative/2021-22-Q4/rape.md": "---\nstrand: rape\n---\n\u00e9\n".encode(),
-        f"data/forces/essex/{PUB}/force-extracts/nte-crimes.csv": b"period,count\n2021-04,3\n",
+        f"data/forces/essex/{PUB}/force-extracts/nte-crimes.csv": b"period,value\n2021-04,3\n",
         # another publication, and another force: never inputs of the Essex edition of PUB
         "publications/other-2018-21/publication.yml": b"id: other\n",
         "data/forces/essex/other-2018-21/delivery/2019-20-Q2.csv": b"quarter,strand\n",
@@ -108,7 +108,7 @@ def test_checksums_are_stable_and_change_only_for_the_changed_file(data_dir):
 
 
 def test_a_new_file_appears_in_the_checksums(data_dir):
-    (data_dir / "forces" / "essex" / PUB / "force-extracts" / "da-crimes.csv").write_bytes(b"period,count\n")
+    (data_dir / "forces" / "essex" / PUB / "force-extracts" / "da-crimes.csv").write_bytes(b"period,value\n")
     assert f"data/forces/essex/{PUB}/force-extracts/da-crimes.csv" in [p for p, _, _ in input_checksums(data_dir)]
 
 
@@ -245,12 +245,24 @@ def test_page_records_parameters_date_git_versions_and_checksums(paths, data_dir
     assert "Notebook content keys" not in page
 
 
-def test_page_shows_the_notebook_keys_planned_by_the_build(paths, tmp_path):
-    (tmp_path / "planned-keys.json").write_text(json.dumps({"index": "abc123", "rape": "def456"}))
-    report_path = str(tmp_path / "validation.json")
-    parameters = {"quarter": "2021-22-Q4", "report_path": report_path}
-    page = render_markdown("2021-22-Q4", paths, tmp_path, parameters, report_path)
+def test_page_shows_the_notebook_keys_of_the_build(paths, tmp_path):
+    keys = {"index": "abc123", "rape": "def456"}
+    page = render_markdown("2021-22-Q4", paths, tmp_path, {"quarter": "2021-22-Q4"}, keys)
+    assert "## Notebook content keys" in page
     assert "| index | `abc123` |" in page and "| rape | `def456` |" in page
+
+
+def test_page_lists_the_computed_results_tables_with_checksums(paths, tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "results.parquet").write_bytes(b"results")
+    (folder / "input-rows.parquet").write_bytes(b"rows!")
+    page = render_markdown("2021-22-Q4", paths, tmp_path, {"quarter": "2021-22-Q4"}, None,
+                           [folder / "results.parquet", folder / "input-rows.parquet", folder / "absent.parquet"])
+    assert "## Computed results" in page
+    assert f"| `data/results.parquet` | 7 | `{sha(b'results')}` |" in page
+    assert f"| `data/input-rows.parquet` | 5 | `{sha(b'rows!')}` |" in page
+    assert "absent.parquet" not in page
 
 
 def test_page_of_the_project_names_its_commit():

@@ -275,7 +275,7 @@ class _Validation:
         for row in rows[:MAX_ROWS_PER_RULE]:
             fields = {**context, **{k: _plain(v) for k, v in row.items()}}
             if value_column:
-                fields["value"] = fields.get(value_column)
+                fields.setdefault("value", fields.get(value_column))  # a column named "value" is the row's own
             elif kwargs.get("column_list"):
                 fields["value"] = ", ".join(str(fields.get(c)) for c in kwargs["column_list"])
             line = fields.get(meta.get("line_column", "line"))
