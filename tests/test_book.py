@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import nbformat
-import pytest
 import yaml
 
 from conftest import PATHS, ROOT, run_cli
