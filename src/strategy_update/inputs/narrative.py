@@ -6,6 +6,8 @@ checked is what would be rendered. One parse gives facts (``narrative_frames``);
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -159,6 +161,7 @@ def _section_facts(tokens: list[Token], lines: list[str], name: str) -> list[dic
     return rows
 
 
+@functools.lru_cache(maxsize=64)  # validation and the build read the same files: parse each once
 def _facts(raw: bytes, name: str, key: str) -> _Facts:
     text, bad_line = _decode(raw)
     file_row = [{"file": name, "utf8": "no" if text is None else "yes", "bad_line": bad_line,

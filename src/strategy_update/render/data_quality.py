@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from strategy_update.inputs.report import Finding, ValidationReport, _plural
-from strategy_update.render.tables import plain as _md
+from strategy_update.render.tables import markdown_table, plain as _md
 
 
 def render_markdown(report: ValidationReport) -> str:
@@ -33,15 +33,13 @@ def render_markdown(report: ValidationReport) -> str:
             # A longtable breaks across PDF pages; Sphinx's default table for under 30 rows runs off the page.
             out += [f"### {_md(titles.get(suite, suite))} ({len(group)})", "",
                     ":::{table}", ":class: longtable", ":widths: 22 7 9 20 8 34", "",
-                    "| File | Line | Column | Rule | Value | What was found |",
-                    "|---|---|---|---|---|---|"]
-            for f in group:
-                out.append("| " + " | ".join([_md(f.file or ""), "" if f.row is None else str(f.row),
-                                              _md(f.column), _md(f.rule), _md(f.value), _md(f.message)]) + " |")
-            out += [":::", ""]
-    out += ["## Checks run", "", "| Suite | Input | Checks evaluated | Passed |", "|---|---|---|---|"]
-    for s in report.suites:
-        out.append(f"| {_md(s.title or s.name)} | {_md(s.file)} | {s.evaluated} | {s.passed} |")
+                    markdown_table(["File", "Line", "Column", "Rule", "Value", "What was found"],
+                                   [[_md(f.file or ""), "" if f.row is None else str(f.row), _md(f.column),
+                                     _md(f.rule), _md(f.value), _md(f.message)] for f in group]),
+                    ":::", ""]
+    out += ["## Checks run", "", markdown_table(["Suite", "Input", "Checks evaluated", "Passed"],
+                                                [[_md(s.title or s.name), _md(s.file), str(s.evaluated),
+                                                  str(s.passed)] for s in report.suites])]
     out += ["", "The rules are in the project's `expectations/` folder, one Great Expectations suite per kind of "
             "input."]
     return "\n".join(out) + "\n"

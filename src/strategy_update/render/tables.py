@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~$&^=])")
+# Markdown and MyST markup characters; "|" is left to markdown_table, which makes it safe in a cell.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!~$&^=])")
 
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
