@@ -21,6 +21,12 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def grouped(digest: str) -> str:
+    """As the page shows a digest: four groups of 16 characters (so the PDF can wrap it)."""
+    assert len(digest) == 64
+    return f"{digest[:16]} {digest[16:32]} {digest[32:48]} {digest[48:]}"
+
+
 PUB = "pub-2021-25"
 
 
@@ -238,7 +244,7 @@ def test_page_records_parameters_date_git_versions_and_checksums(paths, data_dir
     checksums = edition_checksums(paths)
     assert len(checksums) == 8
     for path, size, digest in checksums:
-        assert f"| `{path}` | {size:,} | `{digest}` |" in page
+        assert f"| `{path}` | {size:,} | {grouped(digest)} |" in page
     for other in ["other-2018-21", "forces/kent/"]:  # another publication's or force's files are not inputs
         assert other not in page
     assert "Notebook content keys" not in page
@@ -259,8 +265,8 @@ def test_page_lists_the_computed_results_tables_with_checksums(paths, tmp_path):
     page = render_markdown("2021-22-Q4", paths, tmp_path, {"quarter": "2021-22-Q4"}, None,
                            [folder / "results.parquet", folder / "input-rows.parquet", folder / "absent.parquet"])
     assert "## Computed results" in page
-    assert f"| `data/results.parquet` | 7 | `{sha(b'results')}` |" in page
-    assert f"| `data/input-rows.parquet` | 5 | `{sha(b'rows!')}` |" in page
+    assert f"| `data/results.parquet` | 7 | {grouped(sha(b'results'))} |" in page
+    assert f"| `data/input-rows.parquet` | 5 | {grouped(sha(b'rows!'))} |" in page
     assert "absent.parquet" not in page
 
 

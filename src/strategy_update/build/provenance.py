@@ -127,6 +127,15 @@ def edition_checksums(paths: InputPaths) -> list[tuple[str, int, str]]:
                   + input_checksums(paths.force_inputs, force_inputs))
 
 
+def _checksum_table(rows: list[tuple[str, int, str]]) -> str:
+    """Files, sizes and SHA-256 digests. The digest is shown in groups of 16 characters so that the PDF can wrap
+    it; the table breaks across PDF pages (longtable) rather than running into the footer."""
+    return "\n".join([":::{table}", ":class: longtable", ":widths: 46 12 42", "",
+                      _table(["File", "Size (bytes)", "SHA-256"],
+                             [[f"`{path}`", format_count(size), " ".join(digest[i:i + 16] for i in range(0, 64, 16))]
+                              for path, size, digest in rows]), ":::"])
+
+
 def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, parameters: dict,
                     keys: dict[str, str] | None = None, results: list[Path] = ()) -> str:
     """The provenance appendix (MyST Markdown)."""
@@ -170,18 +179,16 @@ def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, paramete
     out += [
         f"{format_count(len(checksums))} input files, {format_count(total)} bytes in all. To check a copy, compute "
         "its SHA-256 checksum (for example with `sha256sum` on Linux or `Get-FileHash` in PowerShell) and "
-        "compare it with the table.",
+        "compare it with the table (where the digest is shown in four groups of 16 characters).",
         "",
-        _table(["File", "Size (bytes)", "SHA-256"],
-               [[f"`{path}`", format_count(size), f"`{digest}`"] for path, size, digest in checksums]),
+        _checksum_table(checksums),
     ]
     computed = [(f"{p.parent.name}/{p.name}", p.stat().st_size, sha256_file(p)) for p in results if p.exists()]
     if computed:
         out += ["", "## Computed results", "",
                 "Every figure of this edition was computed once, into these tables (Parquet), before any page was "
                 "rendered; they are published beside the website in `data/`.", "",
-                _table(["File", "Size (bytes)", "SHA-256"],
-                       [[f"`{path}`", format_count(size), f"`{digest}`"] for path, size, digest in computed])]
+                _checksum_table(computed)]
     if keys:
         out += ["", "## Notebook content keys", "",
                 "Each notebook runs again only when its key changes. The key is a SHA-256 over its template, the "
