@@ -114,7 +114,7 @@ def test_paths_inside_data_shown_from_data_folder(tmp_path):
     path.parent.mkdir(parents=True)
     write(path, f"{HEADER}\n{crime_row(count='many')}\n")
     message = raises_input_error(load_crime, path)
-    assert message.startswith("file data/raw/crime.csv, row 2")
+    assert message.startswith("data/raw/crime.csv, line 2")
 
 
 def test_paths_of_force_inputs_and_publications_shown_from_the_project(tmp_path):
@@ -122,7 +122,7 @@ def test_paths_of_force_inputs_and_publications_shown_from_the_project(tmp_path)
     tracker.parent.mkdir(parents=True)
     write(tracker, ",".join(DELIVERY_COLUMNS) + "\n2021-22 Q4,Rape,110,lots,32,0\n")
     message = raises_input_error(load_delivery, tracker)
-    assert message.startswith("file data/forces/essex/crime-prevention-2021-25/delivery/2021-22-Q4.csv, row 2")
+    assert message.startswith("data/forces/essex/crime-prevention-2021-25/delivery/2021-22-Q4.csv, line 2")
     definition = tmp_path / "publications" / "crime-prevention-2021-25" / "publication.yml"
     assert display_path(definition) == "publications/crime-prevention-2021-25/publication.yml"
 
@@ -133,7 +133,7 @@ def test_missing_column_names_file_row_and_column(tmp_path):
     path = write(tmp_path / "crime.csv", f"{header}\n2021/22,4,Essex,d,g,s,12\n")
     message = raises_input_error(load_crime, path)
     assert "crime.csv" in message
-    assert "row 1" in message
+    assert "line 1" in message
     assert "missing column(s) ['Offence Code']" in message
 
 
@@ -141,7 +141,7 @@ def test_semicolon_delimited_file_rejected(tmp_path):
     path = write(tmp_path / "crime.csv", ";".join(CRIME_COLUMNS) + "\n2021/22;4;Essex;d;g;s;10D;12\n")
     message = raises_input_error(load_crime, path)
     assert "crime.csv" in message
-    assert "row 1" in message
+    assert "line 1" in message
     assert "comma-separated" in message
 
 
@@ -149,7 +149,7 @@ def test_text_in_a_count_names_row_column_and_value(tmp_path):
     path = write(tmp_path / "crime.csv", "\n".join([HEADER, crime_row(), crime_row(count="twelve")]) + "\n")
     message = raises_input_error(load_crime, path)
     assert "crime.csv" in message
-    assert "row 3" in message
+    assert "line 3" in message
     assert "column 'Number of Offences'" in message
     assert "'twelve'" in message
     assert "whole number" in message
@@ -158,7 +158,7 @@ def test_text_in_a_count_names_row_column_and_value(tmp_path):
 @pytest.mark.parametrize("count", ["12.5", "", "1e3", "12 crimes"])
 def test_count_that_is_not_a_whole_number_rejected(tmp_path, count):
     path = write(tmp_path / "crime.csv", f"{HEADER}\n{crime_row(count=count)}\n")
-    assert "row 2" in raises_input_error(load_crime, path)
+    assert "line 2" in raises_input_error(load_crime, path)
 
 
 def test_truncated_row_names_row_and_field_counts(tmp_path):
@@ -166,13 +166,13 @@ def test_truncated_row_names_row_and_field_counts(tmp_path):
     path = write(tmp_path / "crime.csv", "\n".join([HEADER, crime_row(), crime_row(), truncated]) + "\n")
     message = raises_input_error(load_crime, path)
     assert "crime.csv" in message
-    assert "row 4" in message
+    assert "line 4" in message
     assert "expected 8 fields, found 4" in message
 
 
 def test_row_with_extra_field_rejected(tmp_path):
     path = write(tmp_path / "crime.csv", f"{HEADER}\n{crime_row()},extra\n")
-    assert "row 2" in raises_input_error(load_crime, path)
+    assert "line 2" in raises_input_error(load_crime, path)
 
 
 def test_non_utf8_bytes_rejected_naming_file(tmp_path):
@@ -206,7 +206,7 @@ def test_corrupt_gzip_rejected(tmp_path):
 def test_bad_financial_year_or_quarter_names_row(tmp_path, year, quarter):
     path = write(tmp_path / "crime.csv", "\n".join([HEADER, crime_row(), crime_row(year=year, quarter=quarter)]) + "\n")
     message = raises_input_error(load_crime, path)
-    assert "row 3" in message
+    assert "line 3" in message
     assert f"{year} Q{quarter}" in message
 
 
@@ -233,7 +233,7 @@ def test_load_delivery_text_count_names_row_and_column(tmp_path):
     path = write(tmp_path / "d.csv", ",".join(DELIVERY_COLUMNS)
                  + "\n2021-22 Q4,Knife Crime,22,13,9,0\n2021-22 Q4,Rape,110,lots,32,0\n")
     message = raises_input_error(load_delivery, path)
-    assert "d.csv" in message and "row 3" in message and "column 'complete'" in message
+    assert "d.csv" in message and "line 3" in message and "column 'complete'" in message
 
 
 # --- narrative --------------------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def parse_narrative(path: Path, strand_id: str, quarter: Quarter):
                                     quarter=quarter, headings=HEADINGS)
     if errors:
         e = errors[0]
-        raise InputError(e.message, file=e.file, row=e.line, column=e.column, rule=e.rule, value=e.value)
+        raise InputError(e.message, file=e.file, line=e.line, column=e.column, rule=e.rule, value=e.value)
     return result
 
 
@@ -292,7 +292,7 @@ def test_empty_narrative_rejected(tmp_path):
 
 def test_narrative_without_front_matter_rejected(tmp_path):
     message = narrative_error(narrative(tmp_path, BODY))
-    assert "row 1" in message and "front matter" in message
+    assert "line 1" in message and "front matter" in message
 
 
 @pytest.mark.parametrize("section", ["Insights", "Delivery achieved", "Delivery scheduled"])
@@ -313,12 +313,12 @@ def test_front_matter_naming_another_strand_rejected(tmp_path):
     message = narrative_error(narrative(tmp_path, FRONT.replace("knife-crime", "rape") + BODY))
     assert "knife-crime.md" in message
     assert "names strand 'rape' but this file is for 'knife-crime'" in message
-    assert "row 2" in message
+    assert "line 2" in message
 
 
 def test_wrong_strand_row_is_the_line_naming_it(tmp_path):
     text = "---\nquarter: 2021-22-Q4\nstrand: rape\n---\n" + BODY  # strand on line 3
-    assert "row 3" in narrative_error(narrative(tmp_path, text))
+    assert "line 3" in narrative_error(narrative(tmp_path, text))
 
 
 def test_front_matter_naming_wrong_quarter_rejected(tmp_path):
@@ -337,7 +337,7 @@ def test_script_tag_rejected_with_row(tmp_path):
     message = narrative_error(narrative(tmp_path, FRONT + body))
     # front matter is lines 1-4; "## Delivery achieved" line 8; its text on line 9
     assert "knife-crime.md" in message
-    assert "row 9" in message
+    assert "line 9" in message
     assert "raw HTML tags are not allowed" in message
     assert "<script>" in message
 
@@ -345,7 +345,7 @@ def test_script_tag_rejected_with_row(tmp_path):
 def test_raw_role_rejected(tmp_path):
     body = BODY.replace("rose.", "rose. {raw}`latex \\newpage`")
     message = narrative_error(narrative(tmp_path, FRONT + body))
-    assert "row 6" in message  # "## Insights" on line 5, its text on line 6
+    assert "line 6" in message  # "## Insights" on line 5, its text on line 6
     assert "MyST roles" in message
 
 
@@ -521,7 +521,7 @@ def test_gap_in_months_rejected_at_row_before_gap(extract_project):
         "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "2"), ("2021-07", "3")])})
     [finding] = findings
     assert finding.severity == "critical" and finding.file.endswith("nte-crimes.csv")
-    assert (finding.row, finding.column) == (3, "period")
+    assert (finding.line, finding.column) == (3, "period")
     assert finding.message == "periods are not contiguous: months are missing between 2021-05 and 2021-07"
 
 
@@ -529,21 +529,21 @@ def test_gap_in_quarters_rejected(extract_project):
     findings = extract_findings(extract_project, {
         "prevent-referrals": extract_text([("2021-22-Q1", "1"), ("2021-22-Q3", "3")])})
     [finding] = only(findings, "not contiguous")
-    assert finding.row == 2 and "between 2021-22-Q1 and 2021-22-Q3" in finding.message
+    assert finding.line == 2 and "between 2021-22-Q1 and 2021-22-Q3" in finding.message
 
 
 def test_duplicate_period_rejected(extract_project):
     findings = extract_findings(extract_project, {
         "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "2"), ("2021-05", "3")])})
     duplicates = only(findings, "period 2021-05 appears more than once")
-    assert 4 in {f.row for f in duplicates} and {f.column for f in duplicates} == {"period"}
+    assert 4 in {f.line for f in duplicates} and {f.column for f in duplicates} == {"period"}
     assert all(f.file.endswith("nte-crimes.csv") for f in duplicates)
 
 
 def test_same_quarter_in_two_forms_is_a_duplicate(extract_project):
     findings = extract_findings(extract_project, {
         "prevent-referrals": extract_text([("2021-22-Q4", "1"), ("2021/22 Q4", "2")])})
-    assert {f.row for f in only(findings, "appears more than once")} >= {3}
+    assert {f.line for f in only(findings, "appears more than once")} >= {3}
 
 
 def test_mixed_months_and_quarters_rejected(extract_project):
@@ -557,7 +557,7 @@ def test_negative_value_rejected(extract_project):
     findings = extract_findings(extract_project, {
         "nte-crimes": extract_text([("2021-04", "1"), ("2021-05", "-2"), ("2021-06", "3")])})
     [finding] = findings
-    assert (finding.row, finding.column, str(finding.value)) == (3, "value", "-2")
+    assert (finding.line, finding.column, str(finding.value)) == (3, "value", "-2")
     assert finding.message == "the value '-2' for 2021-05 is negative"
 
 
@@ -565,14 +565,14 @@ def test_negative_value_rejected(extract_project):
 def test_unreadable_period_rejected(extract_project, period):
     findings = extract_findings(extract_project, {"nte-crimes": extract_text([("2021-04", "1"), (period, "2")])})
     [finding] = findings
-    assert (finding.row, finding.column, finding.value) == (3, "period", period)
+    assert (finding.line, finding.column, finding.value) == (3, "period", period)
     assert f"'{period}'" in finding.message
 
 
 def test_text_value_in_extract_rejected(extract_project):
     findings = extract_findings(extract_project, {"nte-crimes": extract_text([("2021-04", "n/a")])})
     [finding] = only(findings, "is not a number")
-    assert (finding.row, finding.column) == (2, "value")
+    assert (finding.line, finding.column) == (2, "value")
     assert finding.message == "the value 'n/a' for 2021-04 is not a number"
 
 
@@ -581,7 +581,7 @@ def test_percent_value_is_accepted_for_a_percent_measure_and_rejected_for_a_coun
     # mh-incidents counts incidents: a value with decimals is not a count
     findings = extract_findings(extract_project, {"mh-incidents": text})
     [finding] = findings
-    assert (finding.row, finding.column) == (2, "value")
+    assert (finding.line, finding.column) == (2, "value")
     assert finding.message == ("the value '46.43' for 2021-04 is not a whole number, and incidents are counted in "
                                "whole numbers")
     # the same file for a measure whose unit is percent passes

@@ -23,7 +23,8 @@ import yaml
 
 from conftest import CLI, DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT, edition_folder
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.report import Finding, SuiteResult, ValidationReport
+from strategy_update.core.errors import ErrorRecord
+from strategy_update.inputs.report import SuiteResult, ValidationReport
 from strategy_update.render.data_quality import render_markdown
 from strategy_update.inputs.validate import validate_inputs
 
@@ -256,7 +257,7 @@ def test_cybercrime_delivery_gap_of_seven_is_a_warning(real_report):
     gaps = [f for f in real_report.warnings if f.file == DELIVERY and "Cybercrime and Fraud" in f.message]
     assert len(gaps) == 1
     gap = gaps[0]
-    assert gap.row == 7 and gap.value == 7
+    assert gap.line == 7 and gap.value == 7
     assert "a gap of 7" in gap.message and "42" in gap.message
     assert gap.suite == "delivery_tracker"
 
@@ -264,10 +265,10 @@ def test_cybercrime_delivery_gap_of_seven_is_a_warning(real_report):
 def test_essex_negative_counts_are_listed_as_warnings(real_report):
     negative = [f for f in real_report.warnings if f.file == CRIME and f.rule.startswith("negative counts")]
     assert len(negative) == 21
-    assert all("Essex" in f.message and f.row and f.row > 1 and f.value < 0 for f in negative)
+    assert all("Essex" in f.message and f.line and f.line > 1 and f.value < 0 for f in negative)
     assert all(f.column == "Number of Offences" for f in negative)
     # the first one, checked by hand: line 8671 of the table is 2012/13 Q2, Essex, code 31, -1
-    assert (negative[0].row, negative[0].value) == (8671, -1) and "offence code 31" in negative[0].message
+    assert (negative[0].line, negative[0].value) == (8671, -1) and "offence code 31" in negative[0].message
 
 
 def test_validate_command_on_the_real_data_exits_zero():
@@ -295,7 +296,7 @@ def test_markdown_page_mentions_every_warning(real_report):
     plain = page.replace("\\", "")  # MyST escapes removed
     for warning in real_report.warnings:
         assert warning.message in plain
-        assert str(warning.row) in plain
+        assert str(warning.line) in plain
     assert "There are no critical problems" in page
     for suite in real_report.suites:
         assert suite.title in plain
@@ -313,16 +314,16 @@ def test_markdown_says_plainly_when_there_are_no_warnings():
 
 def test_markdown_escapes_hostile_values():
     name = f"{FORCE_INPUTS}/narrative/2021-22-Q4/x.md"
-    finding = Finding("warning", "narrative", name, 3, "text", "rule", "<script>alert(1)</script> | x",
-                      "found <b>bold</b> {raw}`html`")
+    finding = ErrorRecord(name, 3, "text", "rule", "<script>alert(1)</script> | x", "found <b>bold</b> {raw}`html`",
+                          "warning", "narrative")
     page = render_markdown(ValidationReport(findings=[finding], suites=[]))
     assert "<script>" not in page and "<b>" not in page and "{raw}`" not in page
     assert page.count(f"\n| {name} |") == 1
 
 
 def test_text_report_names_file_line_column_rule_and_value():
-    finding = Finding("critical", "delivery_tracker", DELIVERY, 3, "complete", "counts are whole non-negative numbers",
-                      "lots", "complete 'lots' for Rape is not a whole non-negative number")
+    finding = ErrorRecord(DELIVERY, 3, "complete", "counts are whole non-negative numbers", "lots",
+                          "complete 'lots' for Rape is not a whole non-negative number", "critical", "delivery_tracker")
     text = ValidationReport(findings=[finding], suites=[]).format_text()
     for fragment in [DELIVERY, "line 3", "column 'complete'", "counts are whole non-negative numbers", "lots"]:
         assert fragment in text

@@ -76,7 +76,7 @@ def load_publication(paths: InputPaths) -> Publication:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(f"the publication definition is not valid YAML: {getattr(exc, 'problem', exc)}", file=name,
-                         row=mark.line + 1 if mark else None, rule="valid YAML") from None
+                         line=mark.line + 1 if mark else None, rule="valid YAML") from None
     problem = shape_problem(raw)
     if problem:
         raise InputError(problem, file=name, rule="the definition follows the documented format")

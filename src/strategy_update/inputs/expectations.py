@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from strategy_update.core.errors import InputError
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.report import CRITICAL, Finding, SuiteResult
+from strategy_update.core.errors import CRITICAL, ErrorRecord, InputError
+from strategy_update.inputs.report import SuiteResult
 
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
 SUITE_ORDER = ["home_office_crime", "population", "strategy_definition", "delivery_tracker", "narrative",
@@ -155,7 +155,7 @@ class _Validation:
         self.force = force
         self.data_dir = Path(paths.data)
         self.strict = strict
-        self.findings: list[Finding] = []
+        self.findings: list[ErrorRecord] = []
         self.suites: dict[str, SuiteResult] = {}
         self.specs: dict[str, dict] = {}
         self.ge: _GreatExpectations | None = None
@@ -174,9 +174,9 @@ class _Validation:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            self.findings.append(Finding(CRITICAL, name, f"expectations/{name}.json", None, None,
-                                         "the suite file is readable JSON", None,
-                                         f"the suite cannot be read ({exc}); nothing of this kind was checked"))
+            self.findings.append(ErrorRecord(f"expectations/{name}.json", None, None, "the suite file is readable JSON",
+                                             None, f"the suite cannot be read ({exc}); nothing of this kind was "
+                                             "checked", CRITICAL, name))
             return {"suite": name, "title": name, "batches": {}}
 
     def rel(self, path: Path) -> str:
@@ -188,9 +188,9 @@ class _Validation:
                 continue
         return str(path)
 
-    def add(self, suite: str, severity: str, file: str | None, row: int | None, column: str | None, rule: str,
+    def add(self, suite: str, severity: str, file: str | None, line: int | None, column: str | None, rule: str,
             value: object, message: str) -> None:
-        self.findings.append(Finding(severity, suite, file, row, column, rule, _plain(value), message))
+        self.findings.append(ErrorRecord(file, line, column, rule, _plain(value), message, severity, suite))
 
     def check(self, suite: str, ok: bool, *args) -> bool:
         """Count a check done before Great Expectations (e.g. the file can be read); add a finding if it failed."""
@@ -200,6 +200,15 @@ class _Validation:
         else:
             self.add(suite, *args)
         return ok
+
+    def unreadable(self, suite: str, file: str, exc: InputError, rule: str, *, counted: bool = True) -> None:
+        """Record a reader's error as a critical finding of ``suite`` (the reader's rule when it named one)."""
+        r = exc.record
+        args = (CRITICAL, file, r.line, r.column, r.rule or rule, r.value, r.message)
+        if counted:
+            self.check(suite, False, *args)
+        else:
+            self.add(suite, *args)
 
     def severity(self, meta: dict) -> str:
         if self.strict and meta.get("severity_when_strict"):
@@ -303,8 +312,7 @@ class _Validation:
         try:
             frame = read_raw_table(path)
         except InputError as exc:
-            self.check(suite, False, CRITICAL, name, exc.row, exc.column, exc.rule or "readable file", exc.value,
-                       exc.message)
+            self.unreadable(suite, name, exc, "readable file")
             return None
         self.check(suite, True)
         return _Table(frame, [c for c in frame.columns if c != "line"])

@@ -44,7 +44,7 @@ def _read_csv_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError(f"the file is not UTF-8 text (byte {exc.start}, line {line}); save it again as UTF-8 "
-                         "(CSV UTF-8)", file=display_path(path), row=line, rule="UTF-8 encoding",
+                         "(CSV UTF-8)", file=display_path(path), line=line, rule="UTF-8 encoding",
                          value=repr(raw[exc.start: exc.start + 4])) from None
 
 
@@ -79,14 +79,14 @@ def _parse_table(path: Path) -> pd.DataFrame:
     name = display_path(path)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
-        raise InputError("the file is empty", file=name, row=1, rule="header row present")
+        raise InputError("the file is empty", file=name, line=1, rule="header row present")
     header = [h.strip() for h in next(csv.reader([lines[0]]))]
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         raise InputError(f"the header is one column '{header[0][:120]}': the file does not seem to be "
-                         "comma-separated", file=name, row=1, rule="comma-separated values")
+                         "comma-separated", file=name, line=1, rule="comma-separated values")
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
-        raise InputError(f"column(s) named more than once: {', '.join(repeated)}", file=name, row=1,
+        raise InputError(f"column(s) named more than once: {', '.join(repeated)}", file=name, line=1,
                          rule="each column once", value=", ".join(repeated))
     blank_lines = _check_field_counts(lines, header, name)
     frame = None if blank_lines else _fast_frame(text, header, len(lines))
@@ -103,7 +103,7 @@ def read_table(path: Path, expected: list[str], optional: tuple[str, ...] = ()) 
     missing = [c for c in expected if c not in header]
     if missing:
         raise InputError(f"missing column(s) {missing}; expected {expected}, found {header}",
-                         file=name, row=1, rule="required columns present")
+                         file=name, line=1, rule="required columns present")
     for column in optional:
         if column not in frame.columns:
             frame[column] = ""
@@ -121,7 +121,7 @@ def _check_field_counts(lines: list[str], header: list[str], name: str) -> bool:
             fields = next(csv.reader([line]))
             if len(fields) != len(header):
                 raise InputError(f"expected {len(header)} fields, found {len(fields)} (truncated or malformed "
-                                 "line?)", file=name, row=line_no, rule="every row has every column")
+                                 "line?)", file=name, line=line_no, rule="every row has every column")
     return blank
 
 
@@ -145,7 +145,7 @@ def _careful_frame(lines: list[str], header: list[str], name: str) -> pd.DataFra
             continue
         if len(row) != len(header):
             raise InputError(f"expected {len(header)} fields, found {len(row)} (truncated or malformed line?)",
-                             file=name, row=line_no, rule="every row has every column")
+                             file=name, line=line_no, rule="every row has every column")
         body.append(row + [line_no])
     frame = pd.DataFrame(body, columns=header + ["line"], dtype=object)
     frame["line"] = frame["line"].astype(int)
@@ -158,7 +158,7 @@ def to_whole_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
     bad = ~values.str.fullmatch(r"-?\d+")
     if bad.any():
         first = frame[bad].iloc[0]
-        raise InputError("expected a whole number", file=file, row=int(first["line"]), column=column,
+        raise InputError("expected a whole number", file=file, line=int(first["line"]), column=column,
                          value=first[column], rule="counts are whole numbers")
     return values.astype(int)
 
@@ -175,7 +175,7 @@ def load_crime(path: Path, force: str | None = None) -> pd.DataFrame:
         try:
             quarters[(year, number)] = quarter_from_home_office(year, int(number)).id
         except (QuarterError, ValueError):
-            raise InputError("not a financial year and quarter", file=name, row=int(group["line"].iloc[0]),
+            raise InputError("not a financial year and quarter", file=name, line=int(group["line"].iloc[0]),
                              column="Financial Year", value=f"{year} Q{number}",
                              rule="financial year like 2021/22 and quarter 1-4") from None
     frame["quarter"] = [quarters[k] for k in zip(frame["Financial Year"], frame["Financial Quarter"])]
@@ -276,7 +276,7 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
                                            section_id=section.id, quarter=quarter, headings=headings)
         if errors:
             e = errors[0]
-            raise InputError(e.message, file=e.file, row=e.line, column=e.column, rule=e.rule, value=e.value)
+            raise InputError(e.message, file=e.file, line=e.line, column=e.column, rule=e.rule, value=e.value)
         narratives[section.id] = narrative.sections
     tracker = load_delivery(paths.delivery(quarter)) if publication.delivery else None
     return EditionInputs(load_crime(paths.crime, force=force), load_population(paths.population), tracker, extracts,

@@ -7,30 +7,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-CRITICAL, WARNING = "critical", "warning"
+from strategy_update.core.errors import CRITICAL, WARNING, ErrorRecord
+
+__all__ = ["CRITICAL", "WARNING", "ErrorRecord", "SuiteResult", "ValidationReport"]
 
 
 # --- the report ----------------------------------------------------------------------------------------------
-@dataclass
-class Finding:
-    severity: str  # "critical" or "warning"
-    suite: str
-    file: str | None  # relative to the project, e.g. data/delivery/2021-22-Q4.csv
-    row: int | None  # line number in the file (1 = header), or None
-    column: str | None
-    rule: str
-    value: object
-    message: str
-
-    def where(self) -> str:
-        parts = [self.file or "(no file)"]
-        if self.row is not None:
-            parts.append(f"line {self.row}")
-        if self.column:
-            parts.append(f"column '{self.column}'")
-        return ", ".join(parts)
-
-
 @dataclass
 class SuiteResult:
     name: str
@@ -47,7 +29,7 @@ class SuiteResult:
 
 @dataclass
 class ValidationReport:
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ErrorRecord] = field(default_factory=list)
     suites: list[SuiteResult] = field(default_factory=list)
     quarter: str | None = None  # the edition checked, as an id, when it could be determined
     quarter_label: str | None = None
@@ -56,11 +38,11 @@ class ValidationReport:
     seconds: float = 0.0
 
     @property
-    def critical(self) -> list[Finding]:
+    def critical(self) -> list[ErrorRecord]:
         return [f for f in self.findings if f.severity == CRITICAL]
 
     @property
-    def warnings(self) -> list[Finding]:
+    def warnings(self) -> list[ErrorRecord]:
         return [f for f in self.findings if f.severity == WARNING]
 
     def summary_line(self) -> str:
@@ -103,7 +85,7 @@ class ValidationReport:
     @classmethod
     def from_json(cls, text: str) -> "ValidationReport":
         data = json.loads(text)
-        data["findings"] = [Finding(**f) for f in data.get("findings", [])]
+        data["findings"] = [ErrorRecord(**f) for f in data.get("findings", [])]
         data["suites"] = [SuiteResult(**s) for s in data.get("suites", [])]
         return cls(**data)
 

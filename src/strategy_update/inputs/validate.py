@@ -6,7 +6,7 @@ narrative, force extracts). Each suite reads its input through the inputs' own r
 
 ``validate_inputs`` never raises for bad input: problems found before Great Expectations can run (a file that is
 missing, truncated, not UTF-8, not comma-separated, with a short row) and every failed expectation become a
-:class:`Finding` naming the file, the line, the column, the rule and the offending value.
+:class:`~strategy_update.core.errors.ErrorRecord` naming the file, the line, the column, the rule and the offending value.
 """
 
 from __future__ import annotations
@@ -119,8 +119,7 @@ def _strategy(v: _Validation, path: Path):
     try:
         publication = publication_from_mapping(raw, path.parent, name)
     except InputError as exc:
-        v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "the publication definition can be read",
-              exc.value, exc.message)
+        v.unreadable(suite, name, exc, "the publication definition can be read", counted=False)
         return None, name
     return publication, name
 
@@ -290,7 +289,7 @@ def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
         try:
             load_delivery(path)
         except InputError as exc:
-            v.add(suite, CRITICAL, name, exc.row, exc.column, exc.rule or "readable tracker", exc.value, exc.message)
+            v.unreadable(suite, name, exc, "readable tracker", counted=False)
 
 
 def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
@@ -399,8 +398,7 @@ def _force_extracts(v: _Validation, strategy) -> None:
         try:
             frame = read_force_extract(path)
         except InputError as exc:
-            v.check(suite, False, CRITICAL, name, exc.row, exc.column, exc.rule or "readable extract", exc.value,
-                    exc.message)
+            v.unreadable(suite, name, exc, "readable extract")
             continue
         v.check(suite, True)
         measure = measures[path.stem]
@@ -413,7 +411,7 @@ def _force_extracts(v: _Validation, strategy) -> None:
 
 # --- the entry point ---------------------------------------------------------------------------------------------
 def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: bool = False) -> ValidationReport:
-    """Check every input of an edition. Never raises for bad input: every problem is a Finding in the report."""
+    """Check every input of an edition. Never raises for bad input: every problem is an ErrorRecord in the report."""
     started = time.perf_counter()
     data_dir = Path(paths.data)
     v = _Validation(paths, force, strict)

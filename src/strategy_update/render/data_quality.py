@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strategy_update.inputs.report import Finding, ValidationReport, _plural
+from strategy_update.inputs.report import ErrorRecord, ValidationReport, _plural
 from strategy_update.render.tables import markdown_table, plain as _md
 
 
@@ -26,7 +26,7 @@ def render_markdown(report: ValidationReport) -> str:
         if not items:
             out += [none_text, ""]
             continue
-        groups: dict[str, list[Finding]] = {}
+        groups: dict[str, list[ErrorRecord]] = {}
         for f in items:
             groups.setdefault(f.suite, []).append(f)
         for suite, group in groups.items():
@@ -34,7 +34,7 @@ def render_markdown(report: ValidationReport) -> str:
             out += [f"### {_md(titles.get(suite, suite))} ({len(group)})", "",
                     ":::{table}", ":class: longtable", ":widths: 22 7 9 20 8 34", "",
                     markdown_table(["File", "Line", "Column", "Rule", "Value", "What was found"],
-                                   [[_md(f.file or ""), "" if f.row is None else str(f.row), _md(f.column),
+                                   [[_md(f.file or ""), "" if f.line is None else str(f.line), _md(f.column),
                                      _md(f.rule), _md(f.value), _md(f.message)] for f in group]),
                     ":::", ""]
     out += ["## Checks run", "", markdown_table(["Suite", "Input", "Checks evaluated", "Passed"],
