@@ -12,11 +12,11 @@ import pytest
 
 import pandas as pd
 from conftest import DATA, DEFAULT, PATHS, REFERENCE_ALL, run_cli
-from strategy_update.compute.backtest import (CANNOT, CONSISTENT, INCONSISTENT, ROW_COLUMNS, backtest_rows,
-                                              breakdown_checks, check_change, check_pct_change, check_share,
-                                              check_sum, check_values_only, comparison_checks,
-                                              consistent_at_printed_precision, delivery_checks, open_data_context,
-                                              parse_printed, twelve_month_quarter)
+from strategy_update.compute.backtest import (ROW_COLUMNS, backtest_rows, breakdown_checks, comparison_checks,
+                                              delivery_checks, open_data_context, twelve_month_quarter)
+from strategy_update.compute.printed import (CANNOT, CONSISTENT, INCONSISTENT, check_change, check_pct_change,
+                                             check_share, check_sum, check_values_only,
+                                             consistent_at_printed_precision, parse_printed)
 from strategy_update.render.backtest_page import backtest_report, render_markdown
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.definition import load_publication
@@ -29,7 +29,8 @@ def rows():
     """Every check of the printed figures of the four hand-made reports (documents 000-003)."""
     checks = (comparison_checks(REFERENCE_ALL / "published-comparisons.csv")
               + breakdown_checks(REFERENCE_ALL / "published-breakdowns.csv")
-              + delivery_checks(REFERENCE_ALL / "delivery-plan-2021-22-Q4.csv", DELIVERY_DOCUMENT, DELIVERY_SECTION))
+              + delivery_checks(REFERENCE_ALL / "delivery-plan-2021-22-Q4.csv", load_publication(PATHS),
+                                DELIVERY_DOCUMENT, DELIVERY_SECTION))
     return pd.DataFrame(checks, columns=[c for c in ROW_COLUMNS if c != "document_title"])
 
 
@@ -404,7 +405,7 @@ def test_open_data_context_beside_the_printed_figures():
         assert row["pct_difference"] == pytest.approx((force - open_data) / open_data * 100)
         assert row["definition_note"] == notes[measure_id]
     assert set(one(context, measure_id="personal-robbery", period="12 months ending March 2021")[
-        ["subject", "strand"]]) == {"Street Robbery", "Dwelling Burglary and Street Robbery"}
+        ["subject", "section"]]) == {"Street Robbery", "Dwelling Burglary and Street Robbery"}
 
 
 # --- the page and the command line ------------------------------------------------------------------------

@@ -14,13 +14,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import DATA, DEFAULT, PUBLICATIONS
+from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.narrative import read_narrative
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.readers import (
     CRIME_COLUMNS,
-    DELIVERY_COLUMNS,
     display_path,
     load_crime,
     load_delivery,
@@ -28,7 +27,11 @@ from strategy_update.inputs.readers import (
     read_table,
 )
 from strategy_update.core.periods import Quarter, month_number, quarter_of_month
+from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.validate import validate_inputs
+
+DEFAULT_PUBLICATION = load_publication(PATHS)
+DELIVERY_COLUMNS = DEFAULT_PUBLICATION.tracker_columns
 
 Q4 = Quarter(2021, 4)
 HEADER = ",".join(CRIME_COLUMNS)
@@ -121,7 +124,7 @@ def test_paths_of_force_inputs_and_publications_shown_from_the_project(tmp_path)
     tracker = tmp_path / "data" / "forces" / "essex" / "crime-prevention-2021-25" / "delivery" / "2021-22-Q4.csv"
     tracker.parent.mkdir(parents=True)
     write(tracker, ",".join(DELIVERY_COLUMNS) + "\n2021-22 Q4,Rape,110,lots,32,0\n")
-    message = raises_input_error(load_delivery, tracker)
+    message = raises_input_error(load_delivery, tracker, DEFAULT_PUBLICATION)
     assert message.startswith("data/forces/essex/crime-prevention-2021-25/delivery/2021-22-Q4.csv, line 2")
     definition = tmp_path / "publications" / "crime-prevention-2021-25" / "publication.yml"
     assert display_path(definition) == "publications/crime-prevention-2021-25/publication.yml"
@@ -225,14 +228,14 @@ def test_read_table_strips_header_spaces(tmp_path):
 # --- delivery tracker -------------------------------------------------------------------------------------------
 def test_load_delivery_converts_counts(tmp_path):
     path = write(tmp_path / "d.csv", ",".join(DELIVERY_COLUMNS) + "\n2021-22 Q4,Knife Crime,22,13,9,0\n")
-    frame = load_delivery(path)
+    frame = load_delivery(path, DEFAULT_PUBLICATION)
     assert frame.iloc[0][["total_actions", "complete", "ongoing", "at_risk"]].tolist() == [22, 13, 9, 0]
 
 
 def test_load_delivery_text_count_names_row_and_column(tmp_path):
     path = write(tmp_path / "d.csv", ",".join(DELIVERY_COLUMNS)
                  + "\n2021-22 Q4,Knife Crime,22,13,9,0\n2021-22 Q4,Rape,110,lots,32,0\n")
-    message = raises_input_error(load_delivery, path)
+    message = raises_input_error(load_delivery, path, DEFAULT_PUBLICATION)
     assert "d.csv" in message and "line 3" in message and "column 'complete'" in message
 
 

@@ -281,3 +281,13 @@ def test_months_labels_of_consecutive_quarters_chain_without_gaps(q):
 @given(quarters)
 def test_label_combines_short_label_and_months(q):
     assert q.label == f"{q.short_label} ({q.months_label})"
+
+
+@pytest.mark.parametrize("text,expected", [("2021-22 Q4", "2021-22-Q4"), (" 2021/22 Q4 ", "2021-22-Q4"),
+                                           ("FY2019-20 Q1", "2019-20-Q1"), ("2021-22 Q5", None), ("Q4", None),
+                                           ("2021-23 Q1", None)])
+def test_tracker_quarter_reads_the_spreadsheet_spelling_and_refuses_others(text, expected):
+    from strategy_update.core.periods import tracker_quarter
+
+    found = tracker_quarter(text)
+    assert (found.id if found else None) == expected

@@ -129,7 +129,7 @@ def test_golden_home_office_figures(all_forces_inputs, population, quarter):
 
 def test_golden_delivery(publication):
     golden = [g for g in golden_rows() if not g["measure"]]
-    results = delivery_results(load_delivery(DELIVERY), publication.leaves, "crime-prevention-2021-25", "Essex")
+    results = delivery_results(load_delivery(DELIVERY, publication), publication, "Essex")
     assert len(results) == len(golden)
     for g in golden:
         statistic = GOLDEN_TOTALS.get(g["statistic"], g["statistic"])
@@ -327,8 +327,8 @@ def test_kent_rape_rolling_year_is_the_plain_sum_of_its_rows(crime, population, 
 def test_parquet_round_trip_and_identical_bytes(all_forces_inputs, population, publication, tmp_path):
     results = pd.concat([
         results_for(all_forces_inputs, population, "2021-22-Q4", ["Essex", "Kent"]),
-        delivery_results(load_delivery(DELIVERY), publication.leaves, "crime-prevention-2021-25", "Essex"),
-        delivery_results(None, publication.leaves, "crime-prevention-2021-25", "Essex"),  # NaN and empty lines
+        delivery_results(load_delivery(DELIVERY, publication), publication, "Essex"),
+        delivery_results(None, publication, "Essex"),  # NaN and empty lines
     ], ignore_index=True)
     first, second = tmp_path / "a.parquet", tmp_path / "b.parquet"
     write_results(results, first)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from itertools import chain
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -19,11 +18,11 @@ import pyarrow.parquet as pq
 
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
-from strategy_update.compute.delivery import delivery_rows, totals
+from strategy_update.compute.delivery import TOTAL, delivery_rows, totals
 from strategy_update.compute.measures import change, pct_change, rate_per_thousand
 from strategy_update.compute.observations import KEY
-from strategy_update.core.periods import Quarter, parse_quarter, QuarterError
-from strategy_update.model.publication import Section
+from strategy_update.core.periods import Quarter, parse_quarter, tracker_quarter
+from strategy_update.model.publication import Publication
 
 TEXT_COLUMNS = ["publication", "force", "section", "measure", "statistic", "comparison", "period", "period_label",
                 "base_period", "base_period_label"]
@@ -189,43 +188,31 @@ def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
 
 
 # --- the delivery plan -----------------------------------------------------------------------------
-COUNTS = ["total", "complete", "ongoing", "at_risk"]  # DeliveryRow's counts
-
-
-def delivery_results(tracker: pd.DataFrame | None, sections: list[Section], publication_id: str,
-                     force: str) -> pd.DataFrame:
-    """Delivery counts per section and their totals, from compute/delivery.py's rules."""
-    # delivery_rows only walks the definition's sections (``leaves``; ``strands`` before the redesign).
-    rows = delivery_rows(SimpleNamespace(leaves=list(sections), strands=list(sections)), tracker)
+def delivery_results(tracker: pd.DataFrame | None, publication: Publication, force: str) -> pd.DataFrame:
+    """Delivery counts per section (``delivery_total``, ``delivery_<part>``) and their totals
+    (``delivery_total_<count>``, ``delivery_sections``, ...), from compute/delivery.py's rules."""
+    spec = publication.delivery
+    rows = delivery_rows(spec, publication.leaves, tracker, publication.leaf_level.id)
     by_line = {} if tracker is None else {int(r["line"]): r for _, r in tracker.iterrows()}
     source = "" if tracker is None or "source_file" not in tracker else str(tracker["source_file"].iloc[0])
+    keys = [TOTAL] + [p.column for p in spec.parts]
     records = []
     for row in rows:
-        period = _tracker_period(by_line[row.line]["quarter"]) if row.line in by_line else None
-        for field in COUNTS:
-            records.append({"section": row.strand_id, "statistic": f"delivery_{field}", "value": getattr(row, field),
+        period = tracker_quarter(by_line[row.line]["quarter"]) if row.line in by_line else None
+        for key in keys:
+            records.append({"section": row.section_id, "statistic": f"delivery_{key}", "value": row.count(key),
                             "period": period.id if period else "", "period_label": period.short_label if period else "",
                             "lines": [row.line] if row.supplied else []})
     periods = {r["period"] for r in records if r["period"]}
     common = parse_quarter(periods.pop()) if len(periods) == 1 else None
     reported = sorted(r.line for r in rows if r.supplied)
-    for key, value in totals(rows).items():
-        name = f"total_{key}" if key in COUNTS else key.replace("strands", "sections")
+    for key, value in totals(spec, rows).items():
+        name = f"total_{key}" if key in keys else key
         records.append({"section": "", "statistic": f"delivery_{name}", "value": value, "lines": reported,
                         "period": common.id if common else "", "period_label": common.short_label if common else ""})
-    frame = pd.DataFrame(records).assign(publication=publication_id, force=force, source_file=source)
+    frame = pd.DataFrame(records).assign(publication=publication.id, force=force, source_file=source)
     frame["value"] = frame["value"].astype(float)  # None (section not reported) becomes NaN
     return tidy(frame)
-
-
-def _tracker_period(text: str) -> Quarter | None:
-    """Trackers write ``2021-22 Q4``; accept it besides the forms parse_quarter knows."""
-    for candidate in (str(text).strip(), str(text).strip().replace(" ", "-")):
-        try:
-            return parse_quarter(candidate)
-        except QuarterError:
-            continue
-    return None
 
 
 # --- Parquet -----------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
     if publication.delivery is not None:
-        results = pd.concat([results, delivery_results(tracker, publication.leaves, publication.id, force)],
+        results = pd.concat([results, delivery_results(tracker, publication, force)],
                             ignore_index=True)
     return results, rows[INPUT_ROW_COLUMNS]
 

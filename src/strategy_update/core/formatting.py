@@ -74,3 +74,11 @@ def format_difference(value: float | None, unit: str) -> str:
     if unit == "rate":
         return "n/a" if _missing(value) else ("+" if round_half_away(value, 2) > 0 else "") + format_rate(value)
     return format_change(value)
+
+
+def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 strand``, ``3 strands``, ``no strands``."""
+    plural = plural or singular + "s"
+    if n == 0:
+        return f"no {plural}"
+    return f"{n:,} {singular if n == 1 else plural}"

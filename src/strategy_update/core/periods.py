@@ -132,6 +132,17 @@ def parse_quarter(text: str) -> Quarter:
     raise QuarterError(f"'{text}' is not a quarter id. Accepted forms: {ACCEPTED_FORMS}.")
 
 
+def tracker_quarter(text: str) -> Quarter | None:
+    """The quarter a tracker row names, in an accepted form or as spreadsheets write it (``2021-22 Q4``), or None."""
+    cleaned = str(text).strip()
+    for candidate in (cleaned, cleaned.replace(" Q", "-Q")):
+        try:
+            return parse_quarter(candidate)
+        except QuarterError:
+            continue
+    return None
+
+
 def quarter_from_home_office(financial_year: str, quarter_number: int) -> Quarter:
     """The Home Office writes ``2021/22`` and ``4`` in two columns."""
     return parse_quarter(f"{financial_year} Q{int(quarter_number)}")

@@ -264,8 +264,8 @@ class _Validation:
         kwargs = expectation.get("kwargs", {})
         severity = self.severity(meta)
         rule = _fill(meta.get("rule", expectation["type"]), context)
-        column = meta.get("column") or kwargs.get("column") or kwargs.get("column_A") or \
-            ", ".join(kwargs.get("column_list", [])) or None
+        column = _fill(meta["column"], context) if meta.get("column") else (
+            kwargs.get("column") or kwargs.get("column_A") or ", ".join(kwargs.get("column_list", [])) or None)
         if result is None or (result.exception_info or {}).get("raised_exception"):
             info = getattr(result, "exception_info", None) or {}
             self.add(suite, severity, file, None, column, rule, None,
@@ -290,9 +290,10 @@ class _Validation:
             line = fields.get(meta.get("line_column", "line"))
             where = fields.get(meta.get("file_column", "file")) or file
             value = _fill(meta["value"], fields) if "value" in meta else fields.get("value")
+            named = fields.get(meta["column_field"]) if meta.get("column_field") else None  # long frames name it
             self.add(suite, severity, where if isinstance(where, str) else file,
                      int(line) if isinstance(line, (int, float)) and not isinstance(line, bool) else None,
-                     column, rule, value, _fill(meta.get("message", rule), fields))
+                     named or column, rule, value, _fill(meta.get("message", rule), fields))
         if len(rows) > MAX_ROWS_PER_RULE:
             self.add(suite, severity, file, None, column, rule, len(rows),
                      f"... and {len(rows) - MAX_ROWS_PER_RULE} more rows break this rule "
@@ -318,8 +319,8 @@ class _Validation:
         return _Table(frame, [c for c in frame.columns if c != "line"])
 
     def header_ok(self, suite: str, table: _Table, expected: list[str], file: str) -> bool:
-        return self.run_batch(suite, "header", pd.DataFrame(columns=table.header), file,
-                              context={"columns_diff": _columns_diff(table.header, expected),
+        return self.run_batch(suite, "header", pd.DataFrame(columns=table.header), file, {"columns": expected},
+                              context={"column_names": ",".join(expected), "columns_diff": _columns_diff(table.header, expected),
                                        "found": ", ".join(table.header), "row": 1})
 
 

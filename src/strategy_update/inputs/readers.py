@@ -26,7 +26,6 @@ CRIME_COLUMNS = [
     "Offence Group", "Offence Subgroup", "Offence Code", "Number of Offences",
 ]
 POPULATION_COLUMNS = ["pfa_code", "pfa_name", "force_name", "mid_year", "population"]
-DELIVERY_COLUMNS = ["quarter", "strand", "total_actions", "complete", "ongoing", "at_risk"]
 EXTRACT_COLUMNS = ["period", "value"]
 
 
@@ -197,13 +196,13 @@ def load_population(paths: list[Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def load_delivery(path: Path) -> pd.DataFrame | None:
-    """The delivery tracker for a quarter, or None when it was not supplied."""
+def load_delivery(path: Path, publication: Publication) -> pd.DataFrame | None:
+    """The delivery tracker for a quarter (the columns the definition names), or None when it was not supplied."""
     if not Path(path).exists():
         return None
-    frame = read_table(path, DELIVERY_COLUMNS)
+    frame = read_table(path, publication.tracker_columns)
     name = display_path(path)
-    for column in ["total_actions", "complete", "ongoing", "at_risk"]:
+    for column in publication.delivery.columns:
         frame[column] = to_whole_numbers(frame, column, name)
     frame["source_file"] = name
     return frame
@@ -278,6 +277,6 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
             e = errors[0]
             raise InputError(e.message, file=e.file, line=e.line, column=e.column, rule=e.rule, value=e.value)
         narratives[section.id] = narrative.sections
-    tracker = load_delivery(paths.delivery(quarter)) if publication.delivery else None
+    tracker = load_delivery(paths.delivery(quarter), publication) if publication.delivery else None
     return EditionInputs(load_crime(paths.crime, force=force), load_population(paths.population), tracker, extracts,
                          narratives)

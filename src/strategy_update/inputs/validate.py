@@ -3,6 +3,8 @@
 One suite per kind of input (Home Office crime table, ONS population, publication definition, delivery tracker,
 narrative, force extracts). Each suite reads its input through the inputs' own readers (``readers``,
 ``narrative``, ``definition``) and has Great Expectations judge the frames they return (``expectations``).
+This module checks the shared inputs (open data, the definition) and runs every suite; the checks of a force's
+own inputs are in ``validate_force_inputs``.
 
 ``validate_inputs`` never raises for bad input: problems found before Great Expectations can run (a file that is
 missing, truncated, not UTF-8, not comma-separated, with a short row) and every failed expectation become a
@@ -11,7 +13,6 @@ missing, truncated, not UTF-8, not comma-separated, with a short row) and every 
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
@@ -23,16 +24,8 @@ from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, q
 from strategy_update.inputs.definition import LineLoader, shape_problem
 from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.report import CRITICAL, WARNING, ValidationReport
-
-def _edition_spellings(q: Quarter) -> list[str]:
-    yy = f"{(q.fy_start + 1) % 100:02d}"
-    return [q.id, f"{q.fy_start}-{yy} Q{q.number}", f"{q.financial_year} Q{q.number}",
-            f"FY{q.fy_start}-{yy} Q{q.number}"]
-
-
-
-
+from strategy_update.inputs.report import CRITICAL, ValidationReport
+from strategy_update.inputs.validate_force_inputs import check_delivery, check_force_extracts, check_narrative
 
 FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
 
@@ -68,7 +61,8 @@ def _walk(v: _Validation, name: str, nodes, levels: int, depth: int, parent, str
             listed = m.get("offence_codes") or []
             listed = listed if isinstance(listed, list) else [listed]
             measures.append({"line": m.line, "strand": sid, "measure": _text(m.get("id")), "kind": kind,
-                             "source": source, "open_data_codes": len(listed) if source == "home_office" else 1})
+                             "source": source, "open_data_codes": len(listed) if source == "home_office" else 1,
+                             "direction": _text(m.get("direction", "lower")), "aspiration": _text(m.get("aspiration"))})
             item_lines = m.item_lines.get("offence_codes", [])
             for i, code in enumerate(listed):
                 line = item_lines[i] if i < len(item_lines) else m.lines.get("offence_codes", m.line)
@@ -110,7 +104,8 @@ def _strategy(v: _Validation, path: Path):
     v.run_batch(suite, "strands", pd.DataFrame(strands, columns=["line", "id", "name", "theme", "lead_role", "aim",
                                                                  "tracker_name", "measure_or_statement"]), name)
     v.run_batch(suite, "measures", pd.DataFrame(measures, columns=["line", "strand", "measure", "kind", "source",
-                                                                   "open_data_codes"]), name)
+                                                                   "open_data_codes", "direction", "aspiration"]),
+                name)
     v.raw_codes = pd.DataFrame(codes, columns=["line", "strand", "measure", "code"])
     v.raw_force = pd.DataFrame([{"line": raw.lines.get("default_force", raw.lines.get("owner_force")),
                                  "force": v.force}])
@@ -246,169 +241,6 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
     v.run_batch(suite, "measure_quarters", frame, name, None, context)
 
 
-def _delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
-    from strategy_update.inputs.readers import load_delivery
-
-    suite = "delivery_tracker"
-    if strategy is None or edition is None or strategy.delivery is None:
-        return
-    path = v.paths.delivery(edition)
-    name = v.rel(path)
-    v.suites[suite].file = name
-    expected = v.specs[suite].get("parameters", {}).get("columns", [])
-    severity = CRITICAL if v.strict else WARNING
-    table = v.read_csv(suite, path, missing=(
-        severity, f"the delivery tracker for {edition.id} was not supplied"
-        + (" (--strict requires it)" if v.strict else "; the pages say so")))
-    if table is None or not v.header_ok(suite, table, expected, name):
-        return
-    frame = table.frame.copy()
-    frame["strand"] = frame["strand"].str.strip()
-    frame["quarter"] = frame["quarter"].str.strip()
-    names = [s.tracker_name for s in strategy.leaves]
-    v.run_batch(suite, "rows", frame, name,
-                {"quarter_spellings": _edition_spellings(edition), "tracker_names": names},
-                {"edition": edition.id, "tracker_list": "; ".join(names)})
-    counts = ["total_actions", "complete", "ongoing", "at_risk"]
-    ok = pd.Series(True, index=frame.index)
-    for column in counts:
-        ok &= frame[column].str.fullmatch(r"\s*[0-9]+\s*")
-    sums = frame[ok].copy()
-    for column in counts:
-        sums[column] = sums[column].str.strip().astype(int)
-    sums["parts"] = sums["complete"] + sums["ongoing"] + sums["at_risk"]
-    sums["excess"] = sums["parts"] - sums["total_actions"]
-    sums["gap"] = sums["total_actions"] - sums["parts"]
-    v.run_batch(suite, "sums", sums, name)
-    present = set(frame["strand"])
-    coverage = pd.DataFrame([{"strand_id": s.id, "tracker_name": s.tracker_name,
-                              "supplied": "yes" if s.tracker_name in present else "no"} for s in strategy.leaves],
-                            columns=["strand_id", "tracker_name", "supplied"])
-    v.run_batch(suite, "coverage", coverage, name)
-    if not v.has_critical(name):  # the package's own loader must agree
-        try:
-            load_delivery(path)
-        except InputError as exc:
-            v.unreadable(suite, name, exc, "readable tracker", counted=False)
-
-
-def _narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
-    """Narrative: the reader's frames of each file (front matter, Markdown tokens, sections) checked by the suite."""
-    from strategy_update.inputs.narrative import narrative_frames, read_narrative
-
-    suite = "narrative"
-    if strategy is None or edition is None:
-        return
-    folder = v.paths.narrative_folder(edition)
-    v.suites[suite].file = v.rel(folder) + "/"
-    ids = [s.id for s in strategy.leaves]
-    key = strategy.leaf_level.id
-    entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
-    markdown = [p for p in entries if p.is_file() and p.suffix == ".md"]
-    for other in entries:
-        if other not in markdown:
-            v.add(suite, WARNING, v.rel(other), None, None, f"one file per {key}, named <{key} id>.md", other.name,
-                  "not a narrative (.md) file; it is ignored")
-    files = pd.DataFrame([{"file": v.rel(p), "stem": p.stem} for p in markdown], columns=["file", "stem"])
-    v.run_batch(suite, "files", files, None, {"strand_ids": ids}, {"strand_list": ", ".join(ids)})
-    supplied = pd.DataFrame([{"strand": sid, "expected_file": v.rel(folder / f"{sid}.md"),
-                              "supplied": "yes" if (folder / f"{sid}.md").is_file() else "no"} for sid in ids],
-                            columns=["strand", "expected_file", "supplied"])
-    v.run_batch(suite, "supplied", supplied, None)
-    headings = [part.heading for part in strategy.narrative]
-    fronts, tokens, sections, parsed = [], [], [], []
-    for path in (p for p in markdown if p.stem in ids):
-        name = v.rel(path)
-        frames = narrative_frames(path, display_name=name, key=key)
-        facts = frames["file"].iloc[0]
-        if not v.check(suite, facts["utf8"] == "yes", CRITICAL, name, _int(facts["bad_line"]), None, "UTF-8 encoding",
-                       None, "the narrative is not saved as UTF-8 text; save it again as UTF-8"):
-            continue
-        if not v.check(suite, facts["empty"] == "no", CRITICAL, name, None, None, "narrative has content", None,
-                       "the narrative file is empty"):
-            continue
-        parsed.append(path)
-        front = frames["front_matter"].assign(expected_strand=path.stem, edition=edition.id, first_line=1)
-        front["named_quarter"] = [_quarter_id(q) for q in front["named_quarter"]]
-        fronts.append(front)
-        tokens.append(frames["tokens"])
-        found = {row["heading"]: row for _, row in frames["sections"].iterrows()}
-        for heading in headings:
-            row = found.get(heading)
-            status = "missing" if row is None else ("empty" if row["empty"] == "yes" else "present")
-            sections.append({"file": name, "section": heading, "line": None if row is None else _int(row["line"]),
-                             "status": status})
-    tokens = pd.concat(tokens, ignore_index=True) if tokens else pd.DataFrame(columns=["file", "line", "type", "value",
-                                                                                       "scheme"])
-    v.run_batch(suite, "tokens", tokens, None)
-    links = tokens[tokens["type"] == "link_open"].copy()
-    links["scheme_shown"] = [f"{s}:" if s else "relative" for s in links["scheme"]]
-    v.run_batch(suite, "links", links, None)
-    front = pd.concat(fronts, ignore_index=True) if fronts else pd.DataFrame(columns=[
-        "file", "first_line", "has_front_matter", "expected_strand", "named_section", "section_line", "edition",
-        "named_quarter", "quarter_line", "yaml_error", "yaml_error_line"])
-    v.run_batch(suite, "front_matter", front, None, context={"key": key})
-    v.run_batch(suite, "sections", pd.DataFrame(sections, columns=["file", "section", "line", "status"]), None,
-                context={"required": ", ".join(headings)})
-    for path in parsed:  # the build's reader must agree
-        name = v.rel(path)
-        if v.has_critical(name):
-            continue
-        _, errors = read_narrative(path, display_name=name, key=key, section_id=path.stem, quarter=edition,
-                                   headings=headings)
-        for e in errors:
-            v.add(suite, CRITICAL, name, e.line, e.column, e.rule, e.value, e.message)
-
-
-def _int(value) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)
-
-
-def _quarter_id(text) -> str | None:
-    """The front matter's quarter as an id, or the text itself when it is not a quarter (so the rule names it)."""
-    if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
-        return None
-    try:
-        return parse_quarter(str(text)).id
-    except QuarterError:
-        return str(text)
-
-
-def _force_extracts(v: _Validation, strategy) -> None:
-    """Force extracts: the reader's frame of each file (periods, values, duplicates, gaps) checked by the suite."""
-    from strategy_update.inputs.readers import read_force_extract
-
-    suite = "force_extracts"
-    folder = v.paths.force_extracts
-    v.suites[suite].file = v.rel(folder) + "/"
-    entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
-    csvs = [p for p in entries if p.is_file() and p.suffix == ".csv"]
-    for other in entries:
-        if other not in csvs and other.name != "README.md":
-            v.add(suite, WARNING, v.rel(other), None, None, "force extracts are <measure id>.csv files", other.name,
-                  "not a force extract (.csv) file; it is ignored")
-    if strategy is None:
-        return
-    measures = {m.id: m for s in strategy.leaves for m in s.force_extract_measures}
-    known = list(measures)
-    files = pd.DataFrame([{"file": v.rel(p), "measure": p.stem} for p in csvs], columns=["file", "measure"])
-    v.run_batch(suite, "files", files, None, {"extract_measures": known}, {"measure_list": ", ".join(known)})
-    for path in (p for p in csvs if p.stem in measures):
-        name = v.rel(path)
-        try:
-            frame = read_force_extract(path)
-        except InputError as exc:
-            v.unreadable(suite, name, exc, "readable extract")
-            continue
-        v.check(suite, True)
-        measure = measures[path.stem]
-        frame["whole_ok"] = "yes" if not measure.whole_numbers else frame["whole"]
-        v.run_batch(suite, "rows", frame, name, None, {"unit": measure.unit})
-        readable = frame[frame["kind"].notna()]
-        kinds = sorted(set(readable["kind"]))
-        v.run_batch(suite, "periods", readable, name, None, {"kinds": ", ".join(kinds)})
-
-
 # --- the entry point ---------------------------------------------------------------------------------------------
 def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: bool = False) -> ValidationReport:
     """Check every input of an edition. Never raises for bad input: every problem is an ErrorRecord in the report."""
@@ -445,11 +277,11 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
     with v.timed("strategy_definition"):
         _guarded(v, "strategy_definition", lambda: _strategy_cross_checks(v, strategy_file), None)
     with v.timed("delivery_tracker"):
-        _guarded(v, "delivery_tracker", lambda: _delivery(v, strategy, edition), None)
+        _guarded(v, "delivery_tracker", lambda: check_delivery(v, strategy, edition), None)
     with v.timed("narrative"):
-        _guarded(v, "narrative", lambda: _narrative(v, strategy, edition), None)
+        _guarded(v, "narrative", lambda: check_narrative(v, strategy, edition), None)
     with v.timed("force_extracts"):
-        _guarded(v, "force_extracts", lambda: _force_extracts(v, strategy), None)
+        _guarded(v, "force_extracts", lambda: check_force_extracts(v, strategy), None)
     order = {name: i for i, name in enumerate(["edition", *SUITE_ORDER])}
     findings = sorted(v.findings, key=lambda f: (f.severity != CRITICAL, order.get(f.suite, 99)))
     return ValidationReport(findings=findings, suites=[v.suites[name] for name in SUITE_ORDER],

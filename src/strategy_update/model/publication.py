@@ -28,6 +28,9 @@ class Measure:
     definition_note: str = ""
     series_start: Quarter | None = None
     unit: str = "crimes"
+    lower_is_better: bool = True  # ``direction: lower`` (crime) or ``higher`` (e.g. a solved rate)
+    aspiration: str = ""  # ``upper quartile``, ``better than average``, ``rank N``, or none
+    peer_table: bool = False  # listed in the comparison-group position table
 
     @property
     def whole_numbers(self) -> bool:
@@ -49,6 +52,7 @@ class Section:
     measures: tuple[Measure, ...] = ()
     no_open_data: str = ""
     tracker_name: str = ""
+    commitments: tuple[str, ...] = ()  # what the plan promised for this section, in the definition's words
     children: tuple["Section", ...] = ()
 
     @property
@@ -65,6 +69,7 @@ class Level:
     id: str
     name: str
     plural: str
+    lead: str = "Lead"  # what a section's lead is called on its page, e.g. "Thematic lead"
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,19 @@ class DeliveryColumn:
 
 @dataclass(frozen=True)
 class Delivery:
+    """The delivery tracker's counts: a total and the parts it splits into (e.g. complete, ongoing, at risk)."""
     total: DeliveryColumn
     parts: tuple[DeliveryColumn, ...]
+    attention: str = ""  # the part whose non-zero count the front page names (e.g. at_risk), if any
+    unit: str = "actions"  # what is counted
 
     @property
     def columns(self) -> list[str]:
         return [self.total.column] + [p.column for p in self.parts]
+
+    @property
+    def attention_part(self) -> DeliveryColumn | None:
+        return next((p for p in self.parts if p.column == self.attention), None)
 
 
 @dataclass(frozen=True)
@@ -112,12 +124,19 @@ class Publication:
     appendices: tuple[str, ...]
     reference: dict
     sections: tuple[Section, ...]
+    areas: tuple[str, ...] = ()  # the force's local areas (e.g. Local Policing Areas) a force extract may name
+    peer_group_label: str = ""  # e.g. "Most Similar Group": a position table is printed when set
     folder: Path = field(default=Path("."), compare=False)
     source_file: str = field(default="", compare=False)
 
     @property
     def leaf_level(self) -> Level:
         return self.levels[-1]
+
+    @property
+    def tracker_columns(self) -> list[str]:
+        """The delivery tracker's header: quarter, the leaf level's id (strand, priority, ...), then the counts."""
+        return ["quarter", self.leaf_level.id] + (self.delivery.columns if self.delivery else [])
 
     @property
     def section_folder(self) -> str:
@@ -194,7 +213,15 @@ def _measure(raw: dict, file: str) -> Measure:
         offence_codes=tuple(str(c) for c in raw.get("offence_codes") or []),
         proxy=bool(raw.get("proxy", False)), definition_note=_text(raw.get("definition_note", "")),
         series_start=_quarter(raw.get("series_start"), file, "series_start"), unit=str(raw.get("unit", "crimes")),
+        lower_is_better=_direction(raw.get("direction", "lower")), aspiration=_text(raw.get("aspiration", "")),
+        peer_table=bool(raw.get("peer_table", False)),
     )
+
+
+def _direction(text) -> bool:
+    if str(text) not in ("lower", "higher"):
+        raise ValueError(f"direction '{text}' is not 'lower' or 'higher'")
+    return str(text) == "lower"
 
 
 def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent: dict | None) -> Section:
@@ -209,20 +236,25 @@ def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent
         lead_role=_text(raw.get("lead_role", "")), aim=_text(raw.get("aim", "")),
         measures=tuple(_measure(m, file) for m in raw.get("measures") or []),
         no_open_data=_text(raw.get("no_open_data", "")), tracker_name=str(raw.get("tracker_name", raw["name"])),
-        children=kids,
+        commitments=tuple(_text(c) for c in raw.get("commitments") or []), children=kids,
     )
 
 
 def _delivery(raw: dict | None) -> Delivery | None:
     if not raw:
         return None
-    return Delivery(DeliveryColumn(**raw["total"]), tuple(DeliveryColumn(**p) for p in raw["parts"]))
+    parts = tuple(DeliveryColumn(**p) for p in raw["parts"])
+    attention = str(raw.get("attention") or "")
+    if attention and attention not in {p.column for p in parts}:
+        raise ValueError(f"delivery.attention '{attention}' is not one of the parts")
+    return Delivery(DeliveryColumn(**raw["total"]), parts, attention, str(raw.get("unit", "actions")))
 
 
 def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
     """The model of a parsed definition. Structural problems become an InputError naming the file and key."""
     try:
-        levels = tuple(Level(str(v["id"]), str(v["name"]), str(v["plural"])) for v in raw["levels"])
+        levels = tuple(Level(str(v["id"]), str(v["name"]), str(v["plural"]), str(v.get("lead", "Lead")))
+                       for v in raw["levels"])
         baseline = raw.get("baseline") or {}
         pages = raw.get("pages") or {}
         return Publication(
@@ -241,6 +273,8 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             pages_before=tuple(pages.get("before") or ()), shared_pages=tuple(pages.get("shared") or ()),
             appendices=tuple(pages.get("appendices") or ()), reference=dict(raw.get("reference") or {}),
             sections=tuple(_section(s, 0, levels, file, None) for s in raw["sections"]),
+            areas=tuple(str(a) for a in raw.get("areas") or ()),
+            peer_group_label=str((raw.get("peer_group") or {}).get("label", "")),
             folder=Path(folder), source_file=file,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pandas as pd
 
-from strategy_update.compute.backtest import (CANNOT, COMPARISONS, CONSISTENT, INCONSISTENT, VERDICTS, _fmt,
-                                              backtest_rows, open_data_context)
+from strategy_update.compute.backtest import COMPARISONS, backtest_rows, open_data_context
+from strategy_update.compute.printed import CANNOT, CONSISTENT, INCONSISTENT, VERDICTS, format_printed
 from strategy_update.core.errors import InputError
 from strategy_update.core.formatting import format_pct
+from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.render.tables import markdown_table
 
@@ -47,11 +48,11 @@ def _where(r) -> str:
 def _num(value, places: int = 0, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return _fmt(Decimal(str(value)), places, signed)
+    return format_printed(Decimal(str(value)), places, signed)
 
 
 def _context_table(context: pd.DataFrame) -> list[list[str]]:
-    return [[r["strand"], f"{r['subject']} / {r['measure']}", r["period"], _num(r["force_figure"]),
+    return [[r["section"], f"{r['subject']} / {r['measure']}", r["period"], _num(r["force_figure"]),
              _num(r["open_data"]), _num(r["difference"], signed=True), format_pct(r["pct_difference"])]
             for _, r in context.iterrows()]
 
@@ -128,7 +129,7 @@ def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
         "the force's figure minus the open-data figure; the % difference is that difference as a percentage of "
         "the open-data figure.",
         "",
-        markdown_table(["Strand", "Force's printed measure / open-data measure", "Period", "Force (printed)",
+        markdown_table([load_publication(paths).leaf_level.name, "Force's printed measure / open-data measure", "Period", "Force (printed)",
                         "Open data", "Difference", "% difference"], _context_table(context)),
         "",
         "Why the figures differ:",

@@ -123,7 +123,7 @@ def header(view: EditionView, section: Section) -> str:
     if section.parent_name:
         parts.append(f"**{view.publication.levels[0].name}:** {section.parent_name}.")
     if section.lead_role:
-        parts.append(f"**Thematic lead:** {section.lead_role}.")
+        parts.append(f"**{view.publication.leaf_level.lead}:** {section.lead_role}.")
     parts.append(f"**Edition:** {view.quarter.label}.")
     text = " ".join(parts)
     return text + (f"\n\n**Aim:** {section.aim}" if section.aim else "")

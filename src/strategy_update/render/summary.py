@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from strategy_update.compute.delivery import DeliveryRow, at_risk_sentence, progress_sentence, totals
+from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
 from strategy_update.compute.spc import latest_signal_short
-from strategy_update.core.formatting import format_change, format_count, format_difference, format_pct, format_value
+from strategy_update.core.formatting import (count_phrase, format_change, format_count, format_difference, format_pct,
+                                             format_value)
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.tables import markdown_table
-from strategy_update.render.text import count_phrase
 from strategy_update.render.view import EditionView
 
 # How the front page names each comparison: the column heading, and the base in a sentence.
@@ -102,60 +102,59 @@ def headline_sentences(view: EditionView, rows_of: list[tuple] | None = None) ->
 
 def delivery_rows(view: EditionView) -> list[DeliveryRow]:
     """The delivery plan per section, as the results table holds it."""
+    keys = [TOTAL] + [p.column for p in view.publication.delivery.parts]
     rows = []
     for section in view.publication.leaves:
-        counts = delivery_counts(view.results, view.force, section.id)
-        supplied = counts and not is_missing(counts.get("total"))
-        values = [int(counts[k]) if supplied else None for k in ("total", "complete", "ongoing", "at_risk")]
-        rows.append(DeliveryRow(section.id, section.name, section.parent_name, *values,
+        found = delivery_counts(view.results, view.force, section.id)
+        supplied = bool(found) and not is_missing(found.get(TOTAL))
+        rows.append(DeliveryRow(section.id, section.name, section.parent_name,
+                                {k: int(found[k]) for k in keys} if supplied else None,
                                 line=delivery_line(view.results, view.force, section.id) if supplied else None))
     return rows
 
 
 def delivery_section(view: EditionView) -> str:
+    spec, level = view.publication.delivery, view.publication.leaf_level
     tracker = view.input_name(view.paths.delivery(view.quarter))
     rows = delivery_rows(view)
     if not any(r.supplied for r in rows):
         return (f"*No delivery plan data was supplied for {view.quarter.short_label} (`{tracker}`). "
-                f"{view.publication.leaf_level.name} pages say so too.*")
-    t = totals(rows)
-    levels = [level.name for level in view.publication.levels]
+                f"{level.name} pages say so too.*")
+    t = totals(spec, rows)
+    keys = [TOTAL] + [p.column for p in spec.parts]
+    levels = [lv.name for lv in view.publication.levels]
     table_rows = []
     for group, leaves in view.publication.groups:
         ids = {leaf.id for leaf in leaves}
-        for r in (r for r in rows if r.strand_id in ids):
+        for r in (r for r in rows if r.section_id in ids):
             lead = [group.name] if group else []
             if not r.supplied:
-                table_rows.append(lead + [r.strand_name, "not supplied", "", "", "", ""])
+                table_rows.append(lead + [r.section_name, "not supplied"] + [""] * len(keys))
                 continue
             note = f"Parts add up to {format_count(r.total - r.uncategorised)}, not {format_count(r.total)}" \
                 if r.uncategorised else ""
-            table_rows.append(lead + [r.strand_name, format_count(r.total), format_count(r.complete),
-                                      format_count(r.ongoing), format_count(r.at_risk), note])
+            table_rows.append(lead + [r.section_name] + [format_count(r.count(k)) for k in keys] + [note])
+    reported = count_phrase(t["sections_reported"], level.name.lower(), level.plural.lower())
     lead = ["**Total**"] if len(levels) > 1 else []
-    table_rows.append(lead + [f"**{count_phrase(t['strands_reported'], levels[-1].lower())}**"
-                              if lead else f"**Total: {count_phrase(t['strands_reported'], levels[-1].lower())}**",
-                              f"**{format_count(t['total'])}**", f"**{format_count(t['complete'])}**",
-                              f"**{format_count(t['ongoing'])}**", f"**{format_count(t['at_risk'])}**", ""])
-    spec = view.publication.delivery
+    table_rows.append(lead + [f"**{reported}**" if lead else f"**Total: {reported}**"]
+                      + [f"**{format_count(t[k])}**" for k in keys] + [""])
     header = (levels[:1] if len(levels) > 1 else []) + [levels[-1], spec.total.label] + [
         p.label for p in spec.parts] + ["Data quality note"]
     supplied = [r for r in rows if r.supplied]
+    labels = [spec.total.label.lower()] + [p.label.lower() for p in spec.parts]
 
-    def summed(values):
-        return " + ".join(format_count(v) for v in values)
+    def summed(key: str) -> str:
+        return " + ".join(format_count(r.count(key)) for r in supplied) + f" = {format_count(t[key])}"
     audit = "\n".join([
         ":::{dropdown} How this was calculated: delivery plan totals",
-        "**Formula:** each total is the sum of the strand rows above; the data quality note compares each strand's "
-        "total actions with complete + ongoing + at risk.", "",
-        f"**Period:** actions at the end of {view.quarter.months_label}.", "",
-        f"**Input rows:** `{tracker}` lines {', '.join(str(r.line) for r in supplied)}: total actions "
-        f"{summed(r.total for r in supplied)} = {format_count(t['total'])}; complete "
-        f"{summed(r.complete for r in supplied)} = {format_count(t['complete'])}; ongoing "
-        f"{summed(r.ongoing for r in supplied)} = {format_count(t['ongoing'])}; at risk "
-        f"{summed(r.at_risk for r in supplied)} = {format_count(t['at_risk'])}.",
+        f"**Formula:** each total is the sum of the {level.name.lower()} rows above; the data quality note compares "
+        f"each {level.name.lower()}'s {labels[0]} with {' + '.join(labels[1:])}.", "",
+        f"**Period:** {spec.unit} at the end of {view.quarter.months_label}.", "",
+        f"**Input rows:** `{tracker}` lines {', '.join(str(r.line) for r in supplied)}: "
+        + "; ".join(f"{label} {summed(k)}" for label, k in zip(labels, keys)) + ".",
         ":::"])
-    return "\n\n".join([at_risk_sentence(rows), progress_sentence(rows), markdown_table(header, table_rows), audit])
+    return "\n\n".join(filter(None, [attention_sentence(spec, rows, level), progress_sentence(spec, rows, level),
+                                       markdown_table(header, table_rows), audit]))
 
 
 def purpose(view: EditionView) -> str:

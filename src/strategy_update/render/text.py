@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from strategy_update.compute import spc
-from strategy_update.core.formatting import format_change, format_count, format_difference, format_pct, format_value
-
-
-def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
-    """``1 strand``, ``3 strands``, ``no strands``."""
-    plural = plural or singular + "s"
-    if n == 0:
-        return f"no {plural}"
-    return f"{n:,} {singular if n == 1 else plural}"
+from strategy_update.core.formatting import (format_change, format_count, format_difference, format_pct,
+                                             format_value)
 
 
 def comparison_sentence(c, unit: str) -> str:
