@@ -13,6 +13,8 @@ import yaml
 from strategy_update.core.errors import BuildError
 from strategy_update.model.publication import Publication
 
+PEER_PAGE = "peer-table"  # written by the build when the publication has a comparison-group table
+
 # --- the book ----------------------------------------------------------------------------------------
 def _write_if_changed(path: Path, data: bytes) -> None:
     """Unchanged files keep their time stamp, so Sphinx does not read them again."""
@@ -27,6 +29,8 @@ def toc_for(publication: Publication) -> dict:
     if publication.pages_before:
         parts.append({"caption": "About this update",
                       "chapters": [{"file": f"book/{name}"} for name in publication.pages_before]})
+    if publication.peer_group_label:
+        parts.append({"caption": "Comparison with similar forces", "chapters": [{"file": f"computed/{PEER_PAGE}"}]})
     folder = publication.section_folder
     for group, leaves in publication.groups:
         parts.append({"caption": group.name if group else publication.leaf_level.plural,

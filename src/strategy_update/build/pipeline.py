@@ -136,6 +136,15 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     for page in spec.publication.appendices:
         if page in pages:
             _write_if_changed(work / "appendix" / f"{page}.md", pages[page]().encode())
+    if spec.publication.peer_group_label:
+        from strategy_update.build.book import PEER_PAGE
+        from strategy_update.compute.results import read_results
+        from strategy_update.render.peer_page import render_markdown as peer_page
+
+        results = read_results(work / "data" / RESULTS)
+        _write_if_changed(work / "computed" / f"{PEER_PAGE}.md",
+                          ("# Position among similar forces\n\n" + peer_page(spec.publication, results, spec.force))
+                          .encode())
 
 
 def git_describe(root: Path) -> str:

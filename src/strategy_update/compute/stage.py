@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from strategy_update.compute.observations import INPUT_ROW_COLUMNS, observations_from_crime, observations_from_extracts
+from strategy_update.compute.peer_table import peer_results
 from strategy_update.compute.results import compute_results, delivery_results, read_results, write_results
 from strategy_update.core.periods import Quarter
 from strategy_update.model.publication import HOME_OFFICE, Publication
@@ -28,7 +29,7 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
                     extracts: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames."""
     measures = [(section.id, measure) for section, measure in publication.measures]
-    crime_obs, crime_rows = observations_from_crime(crime, measures, [force])
+    crime_obs, crime_rows = observations_from_crime(crime, measures, [force])  # ``crime`` may hold every force
     extract_obs, extract_rows = observations_from_extracts(
         [(section.id, m, extracts.get(m.id)) for section, m in publication.measures], force)
     observations = pd.concat([o for o in (crime_obs, extract_obs) if not o.empty], ignore_index=True)
@@ -42,6 +43,9 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
     if publication.delivery is not None:
         results = pd.concat([results, delivery_results(tracker, publication, force)],
+                            ignore_index=True)
+    if publication.peer_group_label:
+        results = pd.concat([results, peer_results(publication, force, quarter, crime=crime, population=population)],
                             ignore_index=True)
     return results, rows[INPUT_ROW_COLUMNS]
 

@@ -278,5 +278,6 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
             raise InputError(e.message, file=e.file, line=e.line, column=e.column, rule=e.rule, value=e.value)
         narratives[section.id] = narrative.sections
     tracker = load_delivery(paths.delivery(quarter), publication) if publication.delivery else None
-    return EditionInputs(load_crime(paths.crime, force=force), load_population(paths.population), tracker, extracts,
-                         narratives)
+    # A comparison-group table needs every force's crime; otherwise the force's own rows are enough.
+    crime = load_crime(paths.crime, force=None if publication.peer_group_label else force)
+    return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives)

@@ -1,0 +1,111 @@
+"""The comparison-group position table of an edition (the "MSG table"): for each measure the definition marks
+``peer_table``, the force's rate per 1,000 population over the headline 12 months, its rank in its group, the group
+average and top-quartile boundary, the change required to reach each, the aspiration and whether it is met, the
+movement since the previous quarter's edition, and the last 12 quarters for the sparkline.
+
+The group is computed from open data (``peers.similar_forces``) and labelled "similar forces (computed)", never
+"Most Similar Group": the Home Office's MSG lists are not in the open data. The rules are in ``compute/peers.py``.
+All forces' figures come from one vectorised ``compute_results`` call per quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from strategy_update.compute import peers
+from strategy_update.compute.observations import observations_from_crime
+from strategy_update.compute.results import COLUMNS, compute_results, tidy
+from strategy_update.core.periods import Quarter
+from strategy_update.model.publication import HOME_OFFICE, Measure, Publication
+
+COMPUTED_LABEL = "similar forces (computed)"
+SPARK_QUARTERS = 12
+HEADLINE = "rolling-12-vs-previous-12"
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    force: str
+    members: tuple[str, ...]
+    label: str
+    method: str  # how the members were chosen, in words, for the page
+
+
+def computed_group(crime: pd.DataFrame, population: pd.DataFrame, force: str, fy_start: int) -> PeerGroup:
+    features = peers.peer_features(crime, population, fy_start)
+    members = peers.similar_forces(features, force, k=7)
+    year = Quarter(fy_start, 1).financial_year
+    method = (f"the 7 forces nearest to {force} in population size and crime mix in {year} (recorded crime per "
+              f"1,000 population in each of {len(features.columns) - 1} Home Office offence groups, each put on "
+              "a common scale across the 43 forces)")
+    return PeerGroup(force, tuple(members), COMPUTED_LABEL, method)
+
+
+def features_year(quarter: Quarter) -> int:
+    """The last complete financial year before the edition's: the group does not move with the quarter judged."""
+    return quarter.fy_start - 1
+
+
+def _rates(publication: Publication, measures: list[tuple[str, Measure]], crime: pd.DataFrame,
+           population: pd.DataFrame, quarter: Quarter, forces: list[str]) -> pd.DataFrame:
+    """force x measure: 12-month count (numerator) and population (denominator), every force at once."""
+    observations, rows = observations_from_crime(crime, measures, forces)
+    results = compute_results(observations, rows, population, publication_id=publication.id, quarter=quarter,
+                              comparisons=[HEADLINE], baseline_end=None, history_quarters=SPARK_QUARTERS,
+                              forces=forces)
+    current = results[(results["statistic"] == "current") & (results["comparison"] == HEADLINE)]
+    people = results[results["statistic"] == "population"]
+    frame = current[["force", "measure", "value", "period_label"]].rename(columns={"value": "numerator"}).merge(
+        people[["force", "measure", "value"]].rename(columns={"value": "denominator"}), on=["force", "measure"],
+        how="left")
+    series = results[results["statistic"] == "series"][["force", "measure", "period", "period_label", "value"]]
+    return frame, series
+
+
+def peer_results(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
+                 population: pd.DataFrame) -> pd.DataFrame:
+    """The table's figures as rows of the results table (statistics ``peer_*``); empty when no measure is marked."""
+    measures = [(section.id, m) for section, m in publication.measures if m.peer_table and m.source == HOME_OFFICE]
+    if not measures:
+        return tidy(pd.DataFrame(columns=COLUMNS))
+    group = computed_group(crime, population, force, features_year(quarter))
+    forces = [force, *group.members]
+    now, series = _rates(publication, measures, crime, population, quarter, forces)
+    before, _ = _rates(publication, measures, crime, population, quarter.shift(-1), forces)
+    records = [{"section": "", "measure": "", "statistic": "peer_group_member", "force": force, "value": float(i),
+                "text": name} for i, name in enumerate(group.members, start=1)]
+    records += [{"section": "", "measure": "", "statistic": "peer_group", "force": force,
+                 "value": float(len(group.members)), "text": group.label},
+                {"section": "", "measure": "", "statistic": "peer_group_method", "force": force, "value": None,
+                 "text": group.method}]
+    for section_id, m in measures:
+        current = peers.group_position(now[now["measure"] == m.id], force, list(group.members),
+                                       lower_is_better=m.lower_is_better, per=1000.0)
+        try:
+            previous = peers.group_position(before[before["measure"] == m.id], force, list(group.members),
+                                            lower_is_better=m.lower_is_better, per=1000.0)
+        except ValueError:
+            previous = None
+        met = peers.aspiration_met(current, m.aspiration)
+        period = str(now.loc[(now["measure"] == m.id) & (now["force"] == force), "period_label"].iloc[0])
+        base = {"section": section_id, "measure": m.id, "force": force, "period_label": period}
+        figures = {"peer_rate": current.rate, "peer_rank": current.rank, "peer_of": current.of,
+                   "peer_average": current.group_average, "peer_quartile_boundary": current.quartile_boundary,
+                   "peer_change_to_average": current.change_to_average,
+                   "peer_change_to_top_quartile": current.change_to_top_quartile,
+                   "peer_rank_previous": previous.rank if previous else None,
+                   "peer_aspiration_met": None if met is None else float(met)}
+        records += [{**base, "statistic": name, "value": value} for name, value in figures.items()]
+        records.append({**base, "statistic": "peer_movement", "value": None,
+                        "text": peers.movement(current, previous)})
+        records += [{**base, "force": name, "statistic": "peer_member_rate", "value": rate, "text": str(order)}
+                    for order, (name, rate) in enumerate(current.rates, start=1)]
+        mine = series[(series["force"] == force) & (series["measure"] == m.id)].tail(SPARK_QUARTERS)
+        records += [{**base, "statistic": "peer_spark", "value": v, "period": p, "text": label}
+                    for p, label, v in zip(mine["period"], mine["period_label"], mine["value"])]
+    frame = pd.DataFrame(records).assign(publication=publication.id)
+    frame["value"] = frame["value"].astype(float)
+    frame["lines"] = [[] for _ in range(len(frame))]
+    return tidy(frame)

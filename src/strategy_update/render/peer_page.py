@@ -1,0 +1,103 @@
+"""The comparison-group position table page: the force's rate, rank, the change required to reach the group
+average and the top quartile, a sparkline of the last 12 quarters, the aspiration and whether it is met, the
+movement since the last quarter and the sentences that sum it up. Every figure comes from the results table
+(statistics ``peer_*`` written by ``compute/peer_table.py``); each row's derivation is one click away."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from strategy_update.compute import peers
+from strategy_update.core.formatting import format_count, format_rate
+from strategy_update.model.publication import Publication
+from strategy_update.render.tables import markdown_table, plain
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """Eight block heights from the lowest to the highest value; a gap for a missing quarter."""
+    known = [v for v in values if not math.isnan(v)]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    scale = (len(BLOCKS) - 1) / (high - low) if high > low else 0
+    return "".join(" " if math.isnan(v) else BLOCKS[round((v - low) * scale)] for v in values)
+
+
+def _change(value: float, unit_word: str, already: str) -> str:
+    if value is None or math.isnan(value):
+        return f"N/A: already {already}"
+    return f"{'+' if value > 0 else ''}{format_count(round(value))} {unit_word}"
+
+
+def _rank(rank: float, of: float) -> str:
+    n = int(rank)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix} of {int(of)}"
+
+
+def _aspiration(value: float, aspiration: str) -> str:
+    if not aspiration:
+        return "none set"
+    return f"{aspiration}: {'met' if value == 1 else 'not met'}"
+
+
+def _rate(value: float) -> str:
+    """Two decimals, three below 1 (homicide is about 0.01 per 1,000)."""
+    return format_rate(value, 2 if abs(value) >= 1 else 3)
+
+
+def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
+    mine = results[results["force"] == force]
+    group = mine[mine["statistic"] == "peer_group"]
+    if group.empty:
+        return "No measure of this publication is compared with other forces."
+    label = str(group["text"].iloc[0])
+    method = str(mine.loc[mine["statistic"] == "peer_group_method", "text"].iloc[0])
+    members = list(mine[mine["statistic"] == "peer_group_member"].sort_values("value")["text"])
+
+    def one(measure_id: str, statistic: str) -> pd.Series:
+        return mine[(mine["measure"] == measure_id) & (mine["statistic"] == statistic)].iloc[0]
+    rows, statement_rows, notes = [], [], []
+    measures = [(s, m) for s, m in publication.measures
+                if m.id in set(mine.loc[mine["statistic"] == "peer_rate", "measure"])]
+    for _, m in measures:
+        value = {s: one(m.id, s)["value"] for s in ("peer_rate", "peer_rank", "peer_of", "peer_average",
+                                                    "peer_quartile_boundary", "peer_change_to_average",
+                                                    "peer_change_to_top_quartile", "peer_aspiration_met",
+                                                    "peer_rank_previous")}
+        moved = str(one(m.id, "peer_movement")["text"])
+        spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
+        period = str(one(m.id, "peer_rate")["period_label"])
+        rows.append([plain(m.name), _rate(value["peer_rate"]),
+                     _rank(value["peer_rank"], value["peer_of"]),
+                     _change(value["peer_change_to_average"], "offences", "better than average"),
+                     _change(value["peer_change_to_top_quartile"], "offences", "within top quartile"),
+                     sparkline(list(spark["value"])), plain(_aspiration(value["peer_aspiration_met"], m.aspiration)),
+                     moved])
+        met = None if math.isnan(value["peer_aspiration_met"]) else bool(value["peer_aspiration_met"])
+        statement_rows.append((m.name, m.aspiration, met, moved))
+        member_rates = results[(results["measure"] == m.id) & (results["statistic"] == "peer_member_rate")]
+        ranked = "; ".join(f"{plain(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
+        previous = ("" if math.isnan(value["peer_rank_previous"])
+                    else f" Last quarter's edition ranked {force} {_rank(value['peer_rank_previous'], value['peer_of'])}.")
+        notes += [f":::{{dropdown}} How this was calculated: {plain(m.name)}",
+                  f"**Rates per 1,000 population, {period}, best first:** {ranked}.", "",
+                  f"**Group average:** the group's offences divided by its population, x 1,000 = "
+                  f"{_rate(value['peer_average'])}. **Top-quartile boundary:** "
+                  f"{_rate(value['peer_quartile_boundary'])}. {peers.QUARTILE_RULE}", "",
+                  f"**Change required:** (target rate - {force}'s rate) x {force}'s population / 1,000, in offences."
+                  f"{previous}", "",
+                  f"**Sparkline:** offences per quarter, {spark['text'].iloc[0]} to {spark['text'].iloc[-1]}: "
+                  + ", ".join(format_count(v) for v in spark["value"]) + ".", ":::", ""]
+    header = ["Measure", "Rate per 1,000", "Rank", "Change to reach average", "Change to reach top quartile",
+              "Last 12 quarters", "Aspiration", "Since last quarter"]
+    intro = (f"{force} is compared with its {label}: {', '.join(members)}. They are {method}. The Home Office's "
+             "Most Similar Group lists are not in the open data, so this group is computed and is not the "
+             f"official one. Rank 1 is the best rate (for crime, the lowest). {peers.QUARTILE_RULE}")
+    statements = peers.statements(force, label, statement_rows)
+    return "\n\n".join([intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
+                        "\n".join(notes)])
