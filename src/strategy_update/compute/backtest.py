@@ -285,3 +285,61 @@ def open_data_context(paths: InputPaths) -> pd.DataFrame:
                 "open_data_source": str(mine_obs["source_file"].iloc[0]) if len(mine_obs) else "",
             })
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- the printed Most Similar Group table beside the open data ----------------------------------------------
+PEER_POSITIONS = "published-msg-positions.csv"
+PEER_POSITION_COLUMNS = ["document", "priority", "measure", "unit", "value", "rank", "change_to_average",
+                         "change_to_top_quartile", "aspiration", "aspiration_met"]
+
+
+def _float(text) -> float:
+    number = _number(text)
+    return float("nan") if number is None else float(number)
+
+
+def peer_table_context(paths: InputPaths) -> pd.DataFrame:
+    """Each printed position-table row with an open-data counterpart beside the same figures computed from the
+    open data for the same edition. Context, not a check: the printed table came from another system, on another
+    date, with the Home Office's group; ours uses the group the build uses (computed unless the force supplied
+    its official one)."""
+    from strategy_update.compute.peer_table import peer_results
+    from strategy_update.inputs.readers import load_crime, load_population, read_peer_group
+
+    publication = load_publication(paths)
+    facts = publication.reference
+    matches = facts.get("peer_table_matches") or {}
+    columns = ["measure", "measure_id", "measure_name", "period", "printed_value", "open_data_value",
+               "printed_rank", "open_data_rank", "of", "group", "source"]
+    path = paths.reference / PEER_POSITIONS
+    if not matches or not path.exists():
+        return pd.DataFrame(columns=columns)
+    printed = read_table(path, PEER_POSITION_COLUMNS)
+    quarter = tracker_quarter(str(facts.get("peer_table_quarter", "")))
+    if quarter is None:
+        raise ValueError(f"reference.peer_table_quarter '{facts.get('peer_table_quarter')}' is not a quarter id")
+    force = publication.owner_force
+    results = peer_results(publication, force, quarter, crime=load_crime(paths.crime),
+                           population=load_population(paths.population), official=read_peer_group(paths.peer_group))
+    names = {m.id: m.name for _, m in publication.measures}
+
+    def figure(measure_id: str, statistic: str) -> float:
+        rows = results[(results["measure"] == measure_id) & (results["statistic"] == statistic)
+                       & (results["force"] == force)]
+        return float(rows["value"].iloc[0]) if len(rows) else float("nan")
+    group = results.loc[results["statistic"] == "peer_group", "text"]
+    rows = []
+    for _, r in printed.iterrows():
+        measure_id = matches.get(str(r["measure"]).strip())
+        if measure_id is None:
+            continue
+        period = results.loc[(results["measure"] == measure_id) & (results["statistic"] == "peer_rate"),
+                             "period_label"]
+        rows.append({"measure": str(r["measure"]).strip(), "measure_id": measure_id,
+                     "measure_name": names.get(measure_id, measure_id),
+                     "period": str(period.iloc[0]) if len(period) else "",
+                     "printed_value": _float(r["value"]), "open_data_value": figure(measure_id, "peer_rate"),
+                     "printed_rank": str(r["rank"]).strip(), "open_data_rank": figure(measure_id, "peer_rank"),
+                     "of": figure(measure_id, "peer_of"), "group": str(group.iloc[0]) if len(group) else "",
+                     "source": f"{path.name} line {r['line']}"})
+    return pd.DataFrame(rows, columns=columns)

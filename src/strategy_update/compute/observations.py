@@ -15,6 +15,9 @@ from strategy_update.core.periods import parse_quarter
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure
 
 KEY = ["force", "section", "measure"]
+# A figure's key: a force-wide figure has area '' (the Home Office data is always force-wide); a force extract's row
+# may name one of the force's areas instead, and that area's figures are computed the same way, on their own.
+FIGURE_KEY = KEY + ["area"]
 OBSERVATION_COLUMNS = KEY + ["area", "period", "first_month", "last_month", "value", "source_file"]
 INPUT_ROW_COLUMNS = KEY + ["area", "period", "source_file", "line", "code", "value"]
 

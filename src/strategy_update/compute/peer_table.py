@@ -3,8 +3,10 @@
 average and top-quartile boundary, the change required to reach each, the aspiration and whether it is met, the
 movement since the previous quarter's edition, and the last 12 quarters for the sparkline.
 
-The group is computed from open data (``peers.similar_forces``) and labelled "similar forces (computed)", never
-"Most Similar Group": the Home Office's MSG lists are not in the open data. The rules are in ``compute/peers.py``.
+The group is the force's official Most Similar Group when it supplied one (``most-similar-group.csv``), labelled
+"Most Similar Group (Home Office)". Otherwise it is computed from open data (``peers.similar_forces``) and labelled
+"similar forces (computed)", never "Most Similar Group": the Home Office's MSG lists are not in the open data.
+The rules are in ``compute/peers.py``.
 All forces' figures come from one vectorised ``compute_results`` call per quarter.
 """
 
@@ -21,6 +23,7 @@ from strategy_update.core.periods import Quarter
 from strategy_update.model.publication import HOME_OFFICE, Measure, Publication
 
 COMPUTED_LABEL = "similar forces (computed)"
+OFFICIAL_LABEL = "Most Similar Group (Home Office)"
 SPARK_QUARTERS = 12
 HEADLINE = "rolling-12-vs-previous-12"
 
@@ -41,6 +44,12 @@ def computed_group(crime: pd.DataFrame, population: pd.DataFrame, force: str, fy
               f"1,000 population in each of {len(features.columns) - 1} Home Office offence groups, each put on "
               "a common scale across the 43 forces)")
     return PeerGroup(force, tuple(members), COMPUTED_LABEL, method)
+
+
+def official_group(frame: pd.DataFrame, force: str) -> PeerGroup:
+    sources = "; ".join(sorted({f"{s} (as of {d})" for s, d in zip(frame["source"], frame["as_of"])}))
+    method = f"the group the force supplied in {frame['source_file'].iloc[0]}, from {sources}"
+    return PeerGroup(force, tuple(frame["member"]), OFFICIAL_LABEL, method)
 
 
 def features_year(quarter: Quarter) -> int:
@@ -65,12 +74,13 @@ def _rates(publication: Publication, measures: list[tuple[str, Measure]], crime:
 
 
 def peer_results(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
-                 population: pd.DataFrame) -> pd.DataFrame:
+                 population: pd.DataFrame, official: pd.DataFrame | None = None) -> pd.DataFrame:
     """The table's figures as rows of the results table (statistics ``peer_*``); empty when no measure is marked."""
     measures = [(section.id, m) for section, m in publication.measures if m.peer_table and m.source == HOME_OFFICE]
     if not measures:
         return tidy(pd.DataFrame(columns=COLUMNS))
-    group = computed_group(crime, population, force, features_year(quarter))
+    group = (official_group(official, force) if official is not None
+             else computed_group(crime, population, force, features_year(quarter)))
     forces = [force, *group.members]
     now, series = _rates(publication, measures, crime, population, quarter, forces)
     before, _ = _rates(publication, measures, crime, population, quarter.shift(-1), forces)
@@ -102,6 +112,7 @@ def peer_results(publication: Publication, force: str, quarter: Quarter, *, crim
                         "text": peers.movement(current, previous)})
         records += [{**base, "force": name, "statistic": "peer_member_rate", "value": rate, "text": str(order)}
                     for order, (name, rate) in enumerate(current.rates, start=1)]
+        records += [{**base, "force": name, "statistic": "peer_member_missing", "value": None} for name in current.missing]
         mine = series[(series["force"] == force) & (series["measure"] == m.id)].tail(SPARK_QUARTERS)
         records += [{**base, "statistic": "peer_spark", "value": v, "period": p, "text": label}
                     for p, label, v in zip(mine["period"], mine["period_label"], mine["value"])]

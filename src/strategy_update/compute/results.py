@@ -20,12 +20,12 @@ from strategy_update.compute import spc
 from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
 from strategy_update.compute.delivery import TOTAL, delivery_rows, totals
 from strategy_update.compute.measures import change, pct_change, rate_per_thousand
-from strategy_update.compute.observations import KEY
+from strategy_update.compute.observations import FIGURE_KEY, KEY
 from strategy_update.core.periods import Quarter, parse_quarter, tracker_quarter
 from strategy_update.model.publication import Publication
 
-TEXT_COLUMNS = ["publication", "force", "section", "measure", "statistic", "comparison", "period", "period_label",
-                "base_period", "base_period_label"]
+TEXT_COLUMNS = ["publication", "force", "section", "measure", "area", "statistic", "comparison", "period",
+                "period_label", "base_period", "base_period_label"]  # area: '' for a force-wide figure
 COLUMNS = TEXT_COLUMNS + ["value", "text", "source_file", "lines"]
 SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
     ("value", pa.float64()), ("text", pa.string()), ("source_file", pa.string()), ("lines", pa.list_(pa.int64()))])
@@ -35,25 +35,36 @@ SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
 def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, population: pd.DataFrame, *,
                     publication_id: str, quarter: Quarter, comparisons: list[str], baseline_end: Quarter | None,
                     history_quarters: int, forces: list[str] | None = None) -> pd.DataFrame:
-    """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline."""
+    """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline.
+
+    Figures are computed per force, section, measure and area (``FIGURE_KEY``): area '' is the force-wide
+    figure; any other area (a force extract's ``area`` column) gets the same statistics from its own rows, listed
+    after the measure's force-wide figures. Population and the rate per 1,000 are force-wide only (there is no
+    population per area).
+    """
     unknown = [name for name in comparisons if name not in COMPARISONS]
     if unknown:
         raise ValueError(f"unknown comparison(s) {unknown}; known: {sorted(COMPARISONS)}")
     obs = observations if forces is None else observations[observations["force"].isin(forces)]
-    obs = obs[obs["area"] == ""].reset_index(drop=True)  # force-wide figures (areas are not computed yet)
-    keys = obs[KEY].drop_duplicates().reset_index(drop=True)
+    # Each measure's force-wide observations first, then its areas' (in the order met); a stable sort, so the
+    # force-wide rows keep their order and their figures are exactly what they were without areas.
+    measure = obs.groupby(KEY, sort=False).ngroup().to_numpy()
+    order = np.lexsort(((obs["area"] != "").to_numpy(), measure))
+    obs = obs.iloc[order].reset_index(drop=True)
+    keys = obs[FIGURE_KEY].drop_duplicates().reset_index(drop=True)
     keys["order"] = range(len(keys))
     if keys.empty:
         return tidy(pd.DataFrame(columns=COLUMNS))
-    keys["source_file"] = obs.groupby(KEY, sort=False)["source_file"].first().to_numpy()
+    keys["source_file"] = obs.groupby(FIGURE_KEY, sort=False)["source_file"].first().to_numpy()
     targets = pd.concat([_history_targets(obs, keys, quarter, history_quarters),
                          _comparison_targets(obs, keys, quarter, comparisons, baseline_end)], ignore_index=True)
-    figures = resolve_spans(obs, targets, KEY)
+    figures = resolve_spans(obs, targets, FIGURE_KEY)
     lines_of: dict[tuple, list[int]] = {}
-    for key in zip(*(input_rows[c].tolist() for c in KEY + ["period", "line"])):
+    rows = input_rows if "area" in input_rows else input_rows.assign(area="")
+    for key in zip(*(rows[c].tolist() for c in FIGURE_KEY + ["period", "line"])):
         lines_of.setdefault(key[:-1], []).append(int(key[-1]))
-    figures["lines"] = [sorted(chain.from_iterable(lines_of.get((f, s, m, p), ()) for p in used))
-                        for f, s, m, used in zip(*(figures[c].tolist() for c in KEY + ["used"]))]
+    figures["lines"] = [sorted(chain.from_iterable(lines_of.get((*key, p), ()) for p in used))
+                        for *key, used in zip(*(figures[c].tolist() for c in FIGURE_KEY + ["used"]))]
     series = figures[figures["comparison"] == ""]
     blocks = [series.assign(statistic="series", block=0, sub=series["first_month"]),
               *_comparison_rows(figures[figures["comparison"] != ""]),
@@ -83,7 +94,7 @@ def _history_targets(obs: pd.DataFrame, keys: pd.DataFrame, quarter: Quarter, hi
     both of those start for it (a measure with leading empty quarters would start at its data, not before).
     """
     window = [quarter_span(quarter.shift(k)) for k in range(1 - history, 1)]
-    first = obs.groupby(KEY, sort=False)["first_month"].min()
+    first = obs.groupby(FIGURE_KEY, sort=False)["first_month"].min()
     starts = -(-first.to_numpy() // 3) * 3  # a monthly series counts from its first whole quarter
     spans = pd.DataFrame({"first_month": [s.first_month for s in window], "last_month": [s.last_month for s in window],
                           "period": [s.id for s in window], "period_label": [s.label for s in window]})
@@ -95,8 +106,8 @@ def _comparison_targets(obs: pd.DataFrame, keys: pd.DataFrame, quarter: Quarter,
                         baseline_end: Quarter | None) -> pd.DataFrame:
     """Current and base span of each comparison per key; a rule's spans depend at most on the data's last month."""
     edition_end = quarter_span(quarter).last_month
-    covered = obs[obs["last_month"] <= edition_end].groupby(KEY, sort=False)["last_month"].max()
-    keyed = keys.merge(covered.rename("data_end").reset_index(), on=KEY, how="left")
+    covered = obs[obs["last_month"] <= edition_end].groupby(FIGURE_KEY, sort=False)["last_month"].max()
+    keyed = keys.merge(covered.rename("data_end").reset_index(), on=FIGURE_KEY, how="left")
     keyed["data_end"] = keyed["data_end"].fillna(-1).astype("int64")
     rows = []
     for index, name in enumerate(comparisons):
@@ -121,7 +132,7 @@ def _each(formula, *columns: pd.Series) -> list[float]:
 
 def _comparison_rows(figures: pd.DataFrame) -> list[pd.DataFrame]:
     """current, base, change and pct_change per comparison, whole columns at a time."""
-    on = KEY + ["comparison"]
+    on = FIGURE_KEY + ["comparison"]
     current = figures[figures["role"] == "current"]
     base = figures[figures["role"] == "base"][on + ["period", "period_label", "value", "lines"]]
     wide = current.merge(base, on=on, suffixes=("", "_base")).rename(
@@ -138,7 +149,10 @@ def _comparison_rows(figures: pd.DataFrame) -> list[pd.DataFrame]:
 
 def _population_rows(keys: pd.DataFrame, figures: pd.DataFrame, population: pd.DataFrame, quarter: Quarter,
                      headline: list[str]) -> list[pd.DataFrame]:
-    """The ONS mid-year estimate used (as measures.population_for) and the headline's rate per 1,000."""
+    """The ONS mid-year estimate used (as measures.population_for) and the headline's rate per 1,000: force-wide
+    figures only, since there is no population per area."""
+    keys = keys[keys["area"] == ""]
+    figures = figures[figures["area"] == ""]
     end_year = quarter.end_month[0]
     used = (population[population["mid_year"] <= end_year].sort_values(["force_name", "mid_year"], kind="stable")
             .groupby("force_name").tail(1).rename(columns={"force_name": "force"}))
@@ -150,7 +164,7 @@ def _population_rows(keys: pd.DataFrame, figures: pd.DataFrame, population: pd.D
                       lines=[[int(line)] if k else [] for line, k in zip(used["line"], known)])
     pop["period_label"] = pop["period"]
     current = figures[(figures["role"] == "current") & figures["comparison"].isin(headline)]
-    rate = current.merge(used[KEY + ["population"]], on=KEY, how="left")
+    rate = current.merge(used[FIGURE_KEY + ["population"]], on=FIGURE_KEY, how="left")
     people = rate["population"].astype(float)
     rate = rate.assign(statistic="rate_per_1000", value=_each(rate_per_thousand, rate["value"], people),
                        block=3, sub=0)
@@ -167,7 +181,7 @@ def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
                                          first=("period_label", "first"), last=("period_label", "last"))
     points = series[series["value"].notna()].sort_values(["order", "first_month"], kind="stable")
     orders, values, lines = points["order"].to_numpy(), points["value"].to_numpy(), points["lines"].tolist()
-    ids = list(zip(*(points[c].tolist() for c in KEY + ["source_file"])))
+    ids = list(zip(*(points[c].tolist() for c in FIGURE_KEY + ["source_file"])))
     cuts = np.flatnonzero(np.diff(orders)) + 1
     charted, texts, summary = np.zeros(len(points), dtype=bool), [""] * len(points), []
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(points)]):
@@ -179,8 +193,9 @@ def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
         both = sorted(chain.from_iterable(lines[a:b]))
         w = window.loc[orders[a]]
         for sub, (statistic, attribute) in enumerate(SPC_STATISTICS.items()):
-            summary.append({**dict(zip(KEY + ["source_file"], ids[a])), "order": orders[a], "statistic": statistic,
-                            "block": 4, "sub": sub, "value": getattr(chart, attribute), "lines": both,
+            summary.append({**dict(zip(FIGURE_KEY + ["source_file"], ids[a])), "order": orders[a],
+                            "statistic": statistic, "block": 4, "sub": sub, "value": getattr(chart, attribute),
+                            "lines": both,
                             "period": Span(int(w["first_month"]), int(w["last_month"])).id,
                             "period_label": f"{w['first']} to {w['last']}"})
     signals = points.assign(statistic="spc_signal", block=5, sub=points["first_month"], text=texts)[charted]

@@ -25,8 +25,8 @@ INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), 
 
 
 def compute_edition(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
-                    population: pd.DataFrame, tracker: pd.DataFrame | None,
-                    extracts: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    population: pd.DataFrame, tracker: pd.DataFrame | None, extracts: dict[str, pd.DataFrame],
+                    peer_group: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames."""
     measures = [(section.id, measure) for section, measure in publication.measures]
     crime_obs, crime_rows = observations_from_crime(crime, measures, [force])  # ``crime`` may hold every force
@@ -45,7 +45,8 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
         results = pd.concat([results, delivery_results(tracker, publication, force)],
                             ignore_index=True)
     if publication.peer_group_label:
-        results = pd.concat([results, peer_results(publication, force, quarter, crime=crime, population=population)],
+        results = pd.concat([results, peer_results(publication, force, quarter, crime=crime, population=population,
+                                                      official=peer_group)],
                             ignore_index=True)
     return results, rows[INPUT_ROW_COLUMNS]
 

@@ -27,7 +27,7 @@ from strategy_update.inputs.report import SuiteResult
 
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
 SUITE_ORDER = ["home_office_crime", "population", "strategy_definition", "delivery_tracker", "narrative",
-               "force_extracts"]
+               "force_extracts", "peer_group"]
 
 
 def expectations_dir() -> Path:
@@ -320,8 +320,8 @@ class _Validation:
 
     def header_ok(self, suite: str, table: _Table, expected: list[str], file: str) -> bool:
         return self.run_batch(suite, "header", pd.DataFrame(columns=table.header), file, {"columns": expected},
-                              context={"column_names": ",".join(expected), "columns_diff": _columns_diff(table.header, expected),
-                                       "found": ", ".join(table.header), "row": 1})
+                              context={"column_names": ",".join(expected), "found": ", ".join(table.header),
+                                       "columns_diff": _columns_diff(table.header, expected), "row": 1})
 
 
 def _columns_present(expectation: dict, frame: pd.DataFrame) -> bool:

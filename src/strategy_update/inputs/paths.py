@@ -45,6 +45,12 @@ class InputPaths:
     def reference(self) -> Path:
         return self.publication / "reference"
 
+    # --- what the force supplies for every publication
+    @property
+    def peer_group(self) -> Path:
+        """The force's official Most Similar Group (optional; a group is computed without it)."""
+        return self.data / "forces" / self.force_slug / "most-similar-group.csv"
+
     # --- what the force supplies for the publication
     @property
     def force_inputs(self) -> Path:

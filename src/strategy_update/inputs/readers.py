@@ -247,6 +247,21 @@ def read_force_extract(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+# --- a force's official Most Similar Group --------------------------------------------------------------------
+PEER_GROUP_COLUMNS = ["member", "source", "as_of"]
+
+
+def read_peer_group(path: Path) -> pd.DataFrame | None:
+    """The force's official comparison group (member, source, as_of), or None when it supplied none."""
+    if not Path(path).exists():
+        return None
+    frame = read_table(path, PEER_GROUP_COLUMNS)
+    for column in PEER_GROUP_COLUMNS:
+        frame[column] = frame[column].astype(str).str.strip()
+    frame["source_file"] = display_path(path)
+    return frame
+
+
 # --- one edition's inputs, read once ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class EditionInputs:
@@ -257,6 +272,7 @@ class EditionInputs:
     tracker: pd.DataFrame | None
     extracts: dict[str, pd.DataFrame]  # measure id -> read_force_extract frame
     narratives: dict[str, dict[str, str]]  # section id -> heading -> Markdown text
+    peer_group: pd.DataFrame | None = None  # the force's official Most Similar Group, when supplied
 
 
 def read_edition_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> EditionInputs:
@@ -280,4 +296,5 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
     tracker = load_delivery(paths.delivery(quarter), publication) if publication.delivery else None
     # A comparison-group table needs every force's crime; otherwise the force's own rows are enough.
     crime = load_crime(paths.crime, force=None if publication.peer_group_label else force)
-    return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives)
+    peer_group = read_peer_group(paths.peer_group) if publication.peer_group_label else None
+    return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives, peer_group)

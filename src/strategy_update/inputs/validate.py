@@ -25,7 +25,8 @@ from strategy_update.inputs.definition import LineLoader, shape_problem
 from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.report import CRITICAL, ValidationReport
-from strategy_update.inputs.validate_force_inputs import check_delivery, check_force_extracts, check_narrative
+from strategy_update.inputs.validate_force_inputs import (check_delivery, check_force_extracts, check_narrative,
+                                                          check_peer_group)
 
 FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
 
@@ -282,6 +283,9 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
         _guarded(v, "narrative", lambda: check_narrative(v, strategy, edition), None)
     with v.timed("force_extracts"):
         _guarded(v, "force_extracts", lambda: check_force_extracts(v, strategy), None)
+    with v.timed("peer_group"):
+        _guarded(v, "peer_group", lambda: check_peer_group(v, strategy, list(v.params.get("population_forces", []))),
+                 None)
     order = {name: i for i, name in enumerate(["edition", *SUITE_ORDER])}
     findings = sorted(v.findings, key=lambda f: (f.severity != CRITICAL, order.get(f.suite, 99)))
     return ValidationReport(findings=findings, suites=[v.suites[name] for name in SUITE_ORDER],

@@ -180,7 +180,29 @@ def check_force_extracts(v: _Validation, strategy) -> None:
         v.check(suite, True)
         measure = measures[path.stem]
         frame["whole_ok"] = "yes" if not measure.whole_numbers else frame["whole"]
-        v.run_batch(suite, "rows", frame, name, None, {"unit": measure.unit})
+        v.run_batch(suite, "rows", frame, name, {"areas": ["", *strategy.areas]},
+                    {"unit": measure.unit, "area_list": ", ".join(strategy.areas) or "no areas"})
         readable = frame[frame["kind"].notna()]
         kinds = sorted(set(readable["kind"]))
         v.run_batch(suite, "periods", readable, name, None, {"kinds": ", ".join(kinds)})
+
+
+def check_peer_group(v: _Validation, strategy, known_forces: list[str]) -> None:
+    """The force's official Most Similar Group, when it supplied one: known forces, each once, dated, sourced."""
+    from strategy_update.inputs.readers import PEER_GROUP_COLUMNS
+
+    suite = "peer_group"
+    path = v.paths.peer_group
+    v.suites[suite].file = v.rel(path)
+    if strategy is None or not strategy.peer_group_label or not path.exists():
+        return
+    name = v.rel(path)
+    table = v.read_csv(suite, path)
+    if table is None or not v.header_ok(suite, table, PEER_GROUP_COLUMNS, name):
+        return
+    frame = table.frame.copy()
+    for column in PEER_GROUP_COLUMNS:
+        frame[column] = frame[column].str.strip()
+    others = sorted(f for f in known_forces if f != v.force)
+    v.run_batch(suite, "rows", frame, name, {"forces": others}, {"example": ", ".join(others[:3])})
+    v.run_batch(suite, "size", frame, name)

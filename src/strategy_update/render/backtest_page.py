@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from strategy_update.compute.backtest import COMPARISONS, backtest_rows, open_data_context
+from strategy_update.compute.backtest import COMPARISONS, backtest_rows, open_data_context, peer_table_context
 from strategy_update.compute.printed import CANNOT, CONSISTENT, INCONSISTENT, VERDICTS, format_printed
 from strategy_update.core.errors import InputError
 from strategy_update.core.formatting import format_pct
@@ -111,7 +111,35 @@ def render_markdown(paths: InputPaths) -> str:
             for _, r in rows.iterrows()]
     out += [":::", ""]
     out += _context_markdown(paths, markdown_table)
+    out += _peer_table_markdown(paths)
     return "\n".join(out)
+
+
+def _rate(value: float) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:,.{2 if abs(value) >= 1 else 3}f}"
+
+
+def _peer_table_markdown(paths: InputPaths) -> list[str]:
+    """The printed position table beside the same figures from the open data (context, not a check)."""
+    try:
+        context = peer_table_context(paths)
+    except (InputError, ValueError) as exc:
+        return ["", "## Context: the printed position table beside the open data", "",
+                f"The position table could not be computed for the back test: {exc}."]
+    if context.empty:
+        return []
+    first = context.iloc[0]
+    rows = [[r["measure"], r["measure_name"], _rate(r["printed_value"]), _rate(r["open_data_value"]),
+             r["printed_rank"], "n/a" if math.isnan(r["open_data_rank"]) else f"{int(r['open_data_rank'])} of "
+             f"{int(r['of'])}", f"`{r['source']}`"] for _, r in context.iterrows()]
+    return ["", "## Context: the printed position table beside the open data", "",
+            f"The last hand-made update printed a Most Similar Group table for the {first['period']}, taken from "
+            "a Home Office tool that is not public. The same figures computed from the open data are shown beside "
+            f"it. Rates are per 1,000 residents. The ranks are among {first['group']}, not necessarily the Home "
+            "Office's group, and the printed figures came from another system on another date, so differences "
+            "are expected and are reported, not corrected.", "",
+            markdown_table(["Printed measure", "Open-data measure", "Printed rate", "Open-data rate", "Printed rank",
+                            "Open-data rank", "Printed in"], rows)]
 
 
 def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
@@ -129,8 +157,9 @@ def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
         "the force's figure minus the open-data figure; the % difference is that difference as a percentage of "
         "the open-data figure.",
         "",
-        markdown_table([load_publication(paths).leaf_level.name, "Force's printed measure / open-data measure", "Period", "Force (printed)",
-                        "Open data", "Difference", "% difference"], _context_table(context)),
+        markdown_table([load_publication(paths).leaf_level.name, "Force's printed measure / open-data measure",
+                        "Period", "Force (printed)", "Open data", "Difference", "% difference"],
+                       _context_table(context)),
         "",
         "Why the figures differ:",
         "",

@@ -38,6 +38,19 @@ class Population:
 
 
 @dataclass(frozen=True)
+class AreaFigures:
+    """One of the force's areas' figures for a measure (a force extract's ``area`` rows), from the results table."""
+
+    area: str
+    comparisons: tuple[ComparisonFigures, ...]  # in the definition's order, as the force-wide ones
+    source_file: str
+    lines: dict[str, tuple[int, ...]]  # comparison name -> the input lines behind its figures (current and base)
+
+    def comparison(self, name: str) -> ComparisonFigures | None:
+        return next((c for c in self.comparisons if c.name == name), None)
+
+
+@dataclass(frozen=True)
 class MeasureFigures:
     section_id: str
     measure: Measure
@@ -50,10 +63,25 @@ class MeasureFigures:
     input_rows: pd.DataFrame  # period, code, value, line, source_file (+ first_month, last_month)
     source_file: str
     observations: pd.DataFrame = field(default_factory=pd.DataFrame)  # as supplied: period, label, value
+    areas: tuple[AreaFigures, ...] = ()  # per-area figures, when the force's extract has area rows
 
     @property
     def available(self) -> bool:
+        """Whether there are force-wide figures (per-area ones alone: ``by_area``)."""
         return any(c.current is not None for c in self.comparisons) or self.series["value"].notna().any()
+
+    @property
+    def by_area(self) -> bool:
+        """Whether any of the force's areas has a figure for this measure."""
+        return any(c.current is not None for a in self.areas for c in a.comparisons)
+
+    @property
+    def area_comparison(self) -> str | None:
+        """The comparison the per-area figures are shown for: the headline, or when no area has a current figure
+        for it (e.g. a single quarter supplied), the first of the definition's comparisons that has one."""
+        names = dict.fromkeys(c.name for a in self.areas for c in a.comparisons)  # the definition's order
+        return next((n for n in names if any((c := a.comparison(n)) is not None and c.current is not None
+                                             for a in self.areas)), None)
 
     @property
     def headline(self) -> ComparisonFigures:
@@ -127,14 +155,33 @@ def _with_months(rows: pd.DataFrame) -> pd.DataFrame:
                        last_month=[spans[p][2] for p in rows["period"]])
 
 
+def _areas(figures: pd.DataFrame, names: tuple[str, ...], known: tuple[str, ...]) -> tuple[AreaFigures, ...]:
+    """Per-area figures of one measure, the definition's areas first (in its order), then any other named."""
+    met = list(dict.fromkeys(figures["area"]))
+    out = []
+    for area in [a for a in known if a in met] + [a for a in met if a not in known]:
+        rows = figures[figures["area"] == area]
+        lines = {}
+        for name in names:
+            mine = rows[(rows["comparison"] == name) & rows["statistic"].isin(["current", "base"])]
+            lines[name] = tuple(sorted({int(x) for ls in mine["lines"] for x in ls}))
+        out.append(AreaFigures(area, _comparisons(rows, names), str(rows["source_file"].iloc[0]), lines))
+    return tuple(out)
+
+
 def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication: Publication, force: str,
                     section: Section) -> list[MeasureFigures]:
-    """Every measure of ``section`` in the definition's order (a measure with no figures is not available)."""
+    """Every measure of ``section`` in the definition's order (a measure with no figures is not available).
+
+    The measure's figures are its force-wide ones (area ''); its areas' figures, if any, are in ``areas``."""
     mine = results[(results["force"] == force) & (results["section"] == section.id)]
     rows = _with_months(input_rows[(input_rows["force"] == force) & (input_rows["section"] == section.id)])
+    area_results = mine[mine["area"] != ""]
+    mine, rows = mine[mine["area"] == ""], rows[rows["area"] == ""]
     out = []
     for measure in section.measures:
         figures = mine[mine["measure"] == measure.id]
+        in_areas = area_results[area_results["measure"] == measure.id]
         chart, labels = _chart(figures)
         series = figures[figures["statistic"] == "series"][["period", "period_label", "value"]]
         measure_rows = rows[rows["measure"] == measure.id]
@@ -143,7 +190,9 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
         out.append(MeasureFigures(
             section.id, measure, _comparisons(figures, publication.comparisons), series.reset_index(drop=True), chart,
             labels, _population(figures), _value(figures, "rate_per_1000"), measure_rows.reset_index(drop=True),
-            str(figures["source_file"].iloc[0]) if len(figures) else "", observed.reset_index(drop=True)))
+            str(figures["source_file"].iloc[0]) if len(figures) else
+            str(in_areas["source_file"].iloc[0]) if len(in_areas) else "", observed.reset_index(drop=True),
+            _areas(in_areas, publication.comparisons, publication.areas)))
     return out
 
 

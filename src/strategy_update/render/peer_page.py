@@ -10,6 +10,7 @@ import math
 import pandas as pd
 
 from strategy_update.compute import peers
+from strategy_update.compute.peer_table import OFFICIAL_LABEL
 from strategy_update.core.formatting import format_count, format_rate
 from strategy_update.model.publication import Publication
 from strategy_update.render.tables import markdown_table, plain
@@ -95,9 +96,14 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                   + ", ".join(format_count(v) for v in spark["value"]) + ".", ":::", ""]
     header = ["Measure", "Rate per 1,000", "Rank", "Change to reach average", "Change to reach top quartile",
               "Last 12 quarters", "Aspiration", "Since last quarter"]
-    intro = (f"{force} is compared with its {label}: {', '.join(members)}. They are {method}. The Home Office's "
-             "Most Similar Group lists are not in the open data, so this group is computed and is not the "
-             f"official one. Rank 1 is the best rate (for crime, the lowest). {peers.QUARTILE_RULE}")
+    official = label == OFFICIAL_LABEL
+    caveat = ("" if official else " The Home Office's Most Similar Group lists are not in the open data, so this "
+              "group is computed and is not the official one; a force can supply its official group (see Methods).")
+    missing = sorted(set(results.loc[results["statistic"] == "peer_member_missing", "force"]))
+    gaps = (f" Left out where they have no figures: {', '.join(missing)}." if missing else "")
+    intro = (f"{force} is compared with its {label}: {', '.join(members)}. They are {method}.{caveat} Rates are "
+             f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
+             f"with the same rate share a rank. {peers.QUARTILE_RULE}{gaps}")
     statements = peers.statements(force, label, statement_rows)
     return "\n\n".join([intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
                         "\n".join(notes)])

@@ -3,7 +3,8 @@ the lead's narrative and the delivery plan. Every number comes from the results 
 
 from __future__ import annotations
 
-from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
+from strategy_update.core.formatting import (format_count, format_difference, format_pct, format_rate, format_value,
+                                             round_half_away)
 from strategy_update.model.publication import HOME_OFFICE, NarrativeSection, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
@@ -26,8 +27,9 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     if section.no_open_data:
         parts.append(f"**No open-data measure.** {section.no_open_data}")
     for f in extracts:
-        if f.available:
-            parts.append(f"**{f.measure.name}** comes from the force's own figures (`{f.source_file}`), "
+        if f.available or f.by_area:
+            areas = "" if f.available else ", given for each of its areas only"
+            parts.append(f"**{f.measure.name}** comes from the force's own figures (`{f.source_file}`{areas}), "
                          "not from open data.")
         else:
             parts.append(f"The force's own figures for **{f.measure.name.lower()}** "
@@ -47,6 +49,63 @@ def comparisons_table(figures: MeasureFigures) -> str:
                            "Figure" if unit == "percent" else "Count", "Change", "% change"], rows)
 
 
+def _duration(seconds: float, signed: bool = False) -> str:
+    """``2 min 43 s``, ``48 s``; signed (a change): ``+1 min 7 s``, ``-12 s``, ``0 s``."""
+    whole = int(round_half_away(seconds))
+    sign = ("+" if whole > 0 else "-" if whole < 0 else "") if signed else ("-" if whole < 0 else "")
+    minutes, rest = divmod(abs(whole), 60)
+    return f"{sign}{minutes:,} min {rest} s" if minutes else f"{sign}{rest} s"
+
+
+def area_value(value: float | None, unit: str) -> str:
+    """A per-area figure in its unit; a time in seconds as minutes and seconds."""
+    if unit == "seconds" and not is_missing(value):
+        return _duration(value)
+    return format_value(value, unit)
+
+
+def area_difference(value: float | None, unit: str) -> str:
+    if unit == "seconds" and not is_missing(value):
+        return _duration(value, signed=True)
+    return format_difference(value, unit)
+
+
+def _lines(lines: tuple[int, ...]) -> str:
+    if not lines:
+        return "none"
+    return f"line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines)}"
+
+
+def area_table(figures: MeasureFigures) -> str:
+    """The measure's figures for each of the force's areas, for one comparison: the headline, or the first the
+    areas have figures for. Each row names the input lines behind it; empty when no area has a figure."""
+    name = figures.area_comparison
+    if name is None:
+        return ""
+    unit = figures.measure.unit
+    value = "Count" if unit not in ("percent", "rate", "seconds") else "Figure"
+    rows, files = [], []
+    for area in figures.areas:
+        c = area.comparison(name)
+        files.append(area.source_file)
+        if c is None:
+            rows.append([area.area] + ["n/a"] * 6 + [_lines(())])
+            continue
+        rows.append([area.area, c.current_label, area_value(c.current, unit), c.base_label,
+                     area_value(c.base, unit), area_difference(c.change, unit), format_pct(c.pct_change),
+                     _lines(area.lines.get(name, ()))])
+    table = markdown_table(["Area", "Period", value, "Compared with", value, "Change", "% change", "Input lines"],
+                           rows)
+    headline = next((a.comparisons[0] for a in figures.areas if a.comparisons), None)
+    shown = next(c for a in figures.areas if (c := a.comparison(name)) is not None)
+    note = ""
+    if headline is not None and headline.name != name:
+        note = (f" No area has a figure for the {headline.current_label}, so the table compares the "
+                f"{shown.current_label} with the {shown.base_label}.")
+    sources = ", ".join(f"`{f}`" for f in dict.fromkeys(files))
+    return f"**By area** (from {sources}; input lines as numbered in the file).{note}\n\n{table}"
+
+
 def _negative_note(figures: MeasureFigures) -> list[str]:
     rows = figures.negative_rows
     if rows.empty:
@@ -63,13 +122,19 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     """Everything shown for one measure, as display objects in page order."""
     from IPython.display import Markdown
 
-    if not figures.available:
+    if not figures.available and not figures.by_area:
         return []
     m = figures.measure
     kind = "Proxy measure" if m.proxy else "Measure"
     text = [f"### {m.name}", "", f"*{kind}.* {m.definition_note}" if m.definition_note else f"*{kind}.*", ""]
+    if not figures.available:  # the force gave its areas' figures only
+        text += ["The force published no force-wide figure for this measure, only a figure for each of its "
+                 "areas, so there is no force-wide total, chart or control chart.", "", area_table(figures)]
+        return [Markdown("\n".join(text))]
     text += [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
     text += ["", comparisons_table(figures), ""]
+    if figures.by_area:
+        text += [area_table(figures), ""]
     if figures.rate is not None and figures.population:
         pop = figures.population
         text += [f"**Rate:** {format_rate(figures.rate)} {m.unit} per 1,000 population in the "
