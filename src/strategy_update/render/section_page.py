@@ -10,7 +10,7 @@ from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.measure_charts import measure_charts
-from strategy_update.render.tables import markdown_table
+from strategy_update.render.tables import markdown_table, plain
 from strategy_update.render.text import comparison_sentence, spc_summary
 from strategy_update.render.view import EditionView
 
@@ -190,5 +190,7 @@ def header(view: EditionView, section: Section) -> str:
     if section.lead_role:
         parts.append(f"**{view.publication.leaf_level.lead}:** {section.lead_role}.")
     parts.append(f"**Edition:** {view.quarter.label}.")
-    text = " ".join(parts)
-    return text + (f"\n\n**Aim:** {section.aim}" if section.aim else "")
+    text = " ".join(parts) + (f"\n\n**Aim:** {section.aim}" if section.aim else "")
+    if section.commitments:
+        text += "\n\n**Commitments:**\n\n" + "\n".join(f"- {plain(c)}" for c in section.commitments)
+    return text

@@ -1,0 +1,81 @@
+"""The Police and Crime Plan update built end to end: Essex's Q4 2021/22 edition (website and PDF) with its
+position table, commitments, per-area figures and narrative, and Kent's edition from open data alone."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from conftest import DATA, PUBLICATIONS, edition_folder, has_tex, run_cli
+from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
+
+PCP = "police-and-crime-plan"
+PLAN = load_publication(InputPaths(DATA, PUBLICATIONS, PCP, "essex"))
+pytestmark = pytest.mark.build
+
+
+def text_of(folder, page: str) -> str:
+    html = (folder / "html" / f"{page}.html").read_text(encoding="utf-8")
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&").replace("&#8217;", "'")
+
+
+@pytest.fixture(scope="module")
+def essex(tmp_path_factory):
+    """`make book PUBLICATION=police-and-crime-plan`: Essex, Q4 2021/22, website and PDF."""
+    if not has_tex():
+        pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
+    out = tmp_path_factory.mktemp("build-pcp")
+    result = run_cli("build", "--publication", PCP, "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return edition_folder(out, "2021-22-Q4", publication=PCP)
+
+
+@pytest.fixture(scope="module")
+def kent(tmp_path_factory):
+    out = tmp_path_factory.mktemp("build-pcp-kent")
+    result = run_cli("build", "--publication", PCP, "--force", "Kent", "--out", str(out), "--no-pdf")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return edition_folder(out, "2021-22-Q4", publication=PCP, force="kent")
+
+
+def test_seven_priorities_with_their_commitments_and_a_pdf(essex):
+    assert len(PLAN.leaves) == 7
+    for priority in PLAN.leaves:
+        text = text_of(essex, f"priorities/{priority.id}")
+        assert priority.name in text and "Commitments:" in text, priority.id
+        assert all(c.split()[0] in text for c in priority.commitments)
+    pdf = essex / "pdf" / "update.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info)[1]) > 7
+    assert "Position among similar forces" in subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
+                                                             text=True).stdout
+
+
+def test_the_position_table_page_is_in_the_book_with_a_row_per_measure(essex):
+    page = text_of(essex, "computed/peer-table")
+    marked = [m for _, m in PLAN.measures if m.peer_table and m.source == "home_office"]
+    assert len(marked) == 4
+    for m in marked:
+        assert f"How this was calculated: {m.name}" in page
+    assert "similar forces (computed)" in page and "is not the official one" in page
+    assert "Essex is meeting its aspiration" in page or "Essex is not meeting its aspiration" in page
+    assert "Position among similar forces" in text_of(essex, "index")  # in the contents
+
+
+def test_per_area_figures_and_narrative_on_a_priority_page(essex):
+    page = text_of(essex, "priorities/children-and-vulnerable-people")
+    assert "By area" in page and all(area in page for area in ("North", "South", "West"))
+    assert "published no force-wide figure" in page
+
+
+def test_kents_edition_from_open_data_alone(kent):
+    page = text_of(kent, "computed/peer-table")
+    assert "Kent is compared with its similar forces (computed)" in page
+    assert f"{PLAN.title}: measures for Kent" in text_of(kent, "index")
+    # Essex's narrative and extracts are Essex's: Kent's pages say what Kent did not supply
+    priority = text_of(kent, f"priorities/{PLAN.leaves[0].id}")
+    assert "No narrative was supplied" in priority
