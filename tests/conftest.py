@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -59,3 +60,22 @@ def other_edition(tmp_path_factory) -> Path:
     folder = edition_folder(out, "2023-24-Q2")
     assert (folder / "html" / "index.html").is_file(), f"no edition at {folder}"
     return folder
+
+
+def page_text(folder: Path, page: str) -> str:
+    """A published page's words: tags and scripts removed, white space collapsed, common entities decoded."""
+    html = (folder / "html" / f"{page}.html").read_text(encoding="utf-8")
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&").replace("&#8217;", "'")
+
+
+def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *options: str,
+                  force: str = FORCE, pdf: bool = True) -> Path:
+    """An edition built by the command line into a temporary folder (module fixtures share it)."""
+    if pdf and not has_tex():
+        pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
+    out = tmp_path_factory.mktemp(name)
+    result = run_cli("build", "--publication", publication, *options, "--out", str(out),
+                     *([] if pdf else ["--no-pdf"]))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return edition_folder(out, quarter, publication=publication, force=force)

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import DATA, PUBLICATIONS, edition_folder, has_tex, run_cli
+from conftest import DATA, PUBLICATIONS, built_edition, page_text
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 
@@ -17,29 +17,20 @@ PLAN = load_publication(InputPaths(DATA, PUBLICATIONS, PCP, "essex"))
 pytestmark = pytest.mark.build
 
 
-def text_of(folder, page: str) -> str:
-    html = (folder / "html" / f"{page}.html").read_text(encoding="utf-8")
-    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&").replace("&#8217;", "'")
+text_of = page_text
 
 
 @pytest.fixture(scope="module")
 def essex(tmp_path_factory):
     """`make book PUBLICATION=police-and-crime-plan`: Essex, Q4 2021/22, website and PDF."""
-    if not has_tex():
-        pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
-    out = tmp_path_factory.mktemp("build-pcp")
-    result = run_cli("build", "--publication", PCP, "--out", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return edition_folder(out, "2021-22-Q4", publication=PCP)
+    return built_edition(tmp_path_factory, "build-pcp", "2021-22-Q4", PCP)
 
 
 @pytest.fixture(scope="module")
 def kent(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build-pcp-kent")
-    result = run_cli("build", "--publication", PCP, "--force", "Kent", "--out", str(out), "--no-pdf")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return edition_folder(out, "2021-22-Q4", publication=PCP, force="kent")
+    """Kent's edition of the plan, website only."""
+    return built_edition(tmp_path_factory, "build-pcp-kent", "2021-22-Q4", PCP, "--force", "Kent", force="kent",
+                         pdf=False)
 
 
 def test_seven_priorities_with_their_commitments_and_a_pdf(essex):

@@ -9,7 +9,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from conftest import PUBLICATIONS, edition_folder, has_tex, run_cli
+from conftest import PUBLICATIONS, built_edition, edition_folder, page_text, run_cli
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 from conftest import DATA
@@ -19,21 +19,13 @@ OLD_PUBLICATION = load_publication(InputPaths(DATA, PUBLICATIONS, OLD, "essex"))
 pytestmark = pytest.mark.build
 
 
-def text_of(folder, page: str) -> str:
-    html = (folder / "html" / f"{page}.html").read_text(encoding="utf-8")
-    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&")
+text_of = page_text
 
 
 @pytest.fixture(scope="module")
 def old_edition(tmp_path_factory):
     """`make book PUBLICATION=crime-prevention-2018-21`: its default edition, Q2 2019/20, website and PDF."""
-    if not has_tex():
-        pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
-    out = tmp_path_factory.mktemp("build-2018-21")
-    result = run_cli("build", "--publication", OLD, "--out", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return edition_folder(out, "2019-20-Q2", publication=OLD)
+    return built_edition(tmp_path_factory, "build-2018-21", "2019-20-Q2", OLD)
 
 
 def test_the_previous_strategy_has_its_nine_strands_website_and_pdf(old_edition):

@@ -303,3 +303,18 @@ def test_limits_are_symmetric_about_mean(values):
     chart = xmr(values)
     assert chart.upper - chart.mean == pytest.approx(chart.mean - chart.lower)
     assert chart.upper - chart.mean == pytest.approx(2.66 * chart.mean_moving_range)
+
+
+def test_a_control_chart_needs_eight_consecutive_points():
+    import numpy as np
+
+    from strategy_update.compute.results import SPC_MIN_POINTS, _chartable
+
+    quarters = np.arange(0, 36, 3)  # first months of 12 consecutive quarters
+    assert SPC_MIN_POINTS == 8
+    assert _chartable(quarters[:8], quarters[:8] + 2)
+    assert not _chartable(quarters[:7], quarters[:7] + 2)  # too few
+    year_apart = np.array([0, 12])  # Q4 2020/21 and Q4 2021/22: not a process to chart
+    assert not _chartable(year_apart, year_apart + 2)
+    gap = np.delete(quarters, 4)  # 11 quarters with one missing
+    assert not _chartable(gap, gap + 2)

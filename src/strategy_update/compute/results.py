@@ -175,6 +175,15 @@ SPC_STATISTICS = {"spc_mean": "mean", "spc_mean_moving_range": "mean_moving_rang
                   "spc_lower": "lower"}
 
 
+SPC_MIN_POINTS = 8  # fewer consecutive points give limits too unstable to judge a signal by
+
+
+def _chartable(first_months: np.ndarray, last_months: np.ndarray) -> bool:
+    """A control chart needs enough points, each following the last with no gap: two quarters a year apart are not
+    a process to chart."""
+    return len(first_months) >= SPC_MIN_POINTS and bool(np.all(first_months[1:] == last_months[:-1] + 1))
+
+
 def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
     """The XmR chart over each key's chart history, as edition.analyse_home_office_measure draws it."""
     window = series.groupby("order").agg(first_month=("first_month", "min"), last_month=("last_month", "max"),
@@ -185,7 +194,7 @@ def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
     cuts = np.flatnonzero(np.diff(orders)) + 1
     charted, texts, summary = np.zeros(len(points), dtype=bool), [""] * len(points), []
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(points)]):
-        if b - a < 2:  # no chart (the old code failed if only quarters before the history had 2 points)
+        if not _chartable(points["first_month"].to_numpy()[a:b], points["last_month"].to_numpy()[a:b]):
             continue
         chart = spc.xmr(values[a:b].tolist())
         charted[a:b] = True

@@ -34,10 +34,18 @@ def _change(value: float, unit_word: str, already: str) -> str:
     return f"{'+' if value > 0 else ''}{format_count(round(value))} {unit_word}"
 
 
+def _ordinal(value: float) -> str:
+    n = int(value)
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def _rank(rank: float, of: float) -> str:
-    n = int(rank)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix} of {int(of)}"
+    return f"{_ordinal(rank)} of {int(of)}"
+
+
+def _moved(movement: str, previous: float) -> str:
+    """', 6th last quarter: deteriorated' under the rank; nothing when there is no previous position."""
+    return "" if math.isnan(previous) else f" ({_ordinal(previous)}: {movement})"
 
 
 def _aspiration(value: float, aspiration: str) -> str:
@@ -47,8 +55,11 @@ def _aspiration(value: float, aspiration: str) -> str:
 
 
 def _rate(value: float) -> str:
-    """Two decimals, three below 1 (homicide is about 0.01 per 1,000)."""
-    return format_rate(value, 2 if abs(value) >= 1 else 3)
+    """Two decimals; three significant figures below 1 (homicide is about 0.012 per 1,000), so that close rates
+    that rank differently also read differently."""
+    if value == 0 or abs(value) >= 1:
+        return format_rate(value, 2)
+    return format_rate(value, 2 - math.floor(math.log10(abs(value))))
 
 
 def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
@@ -74,11 +85,12 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
         period = str(one(m.id, "peer_rate")["period_label"])
         rows.append([plain(m.name), _rate(value["peer_rate"]),
-                     _rank(value["peer_rank"], value["peer_of"]),
+                     _rank(value["peer_rank"], value["peer_of"]) + _moved(moved, value["peer_rank_previous"]),
                      _change(value["peer_change_to_average"], "offences", "better than average"),
                      _change(value["peer_change_to_top_quartile"], "offences", "within top quartile"),
-                     sparkline(list(spark["value"])), plain(_aspiration(value["peer_aspiration_met"], m.aspiration)),
-                     moved])
+                     f"{sparkline(list(spark['value']))} ({format_count(spark['value'].min())} to "
+                     f"{format_count(spark['value'].max())})",
+                     plain(_aspiration(value["peer_aspiration_met"], m.aspiration))])
         met = None if math.isnan(value["peer_aspiration_met"]) else bool(value["peer_aspiration_met"])
         statement_rows.append((m.name, m.aspiration, met, moved))
         member_rates = results[(results["measure"] == m.id) & (results["statistic"] == "peer_member_rate")]
@@ -94,8 +106,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                   f"{previous}", "",
                   f"**Sparkline:** offences per quarter, {spark['text'].iloc[0]} to {spark['text'].iloc[-1]}: "
                   + ", ".join(format_count(v) for v in spark["value"]) + ".", ":::", ""]
-    header = ["Measure", "Rate per 1,000", "Rank", "Change to reach average", "Change to reach top quartile",
-              "Last 12 quarters", "Aspiration", "Since last quarter"]
+    header = ["Measure", "Rate per 1,000", "Rank (last quarter)", "To reach average", "To reach top quartile",
+              "Last 12 quarters", "Aspiration"]
     official = label == OFFICIAL_LABEL
     caveat = ("" if official else " The Home Office's Most Similar Group lists are not in the open data, so this "
               "group is computed and is not the official one; a force can supply its official group (see Methods).")
@@ -105,5 +117,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
              f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
              f"with the same rate share a rank. {peers.QUARTILE_RULE}{gaps}")
     statements = peers.statements(force, label, statement_rows)
+    if not official and any(m.aspiration for _, m in measures):
+        statements.append("The aspirations were set against the Home Office's Most Similar Group. Judged here against "
+                          "a computed group, whether each is met is indicative only.")
     return "\n\n".join([intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
                         "\n".join(notes)])

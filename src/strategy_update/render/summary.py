@@ -80,16 +80,18 @@ def section_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
 def headline_sentences(view: EditionView, rows_of: list[tuple] | None = None) -> str:
     """Counting sentences generated from the data, stated over the actual number of sections."""
     rows_of = rows_of or headlines(view)
-    level = view.publication.leaf_level.name.lower()
+    leaf = view.publication.leaf_level
+    words = (leaf.name.lower(), leaf.plural.lower())
     measured = [f for _, f in rows_of if f is not None]
     n, m = len(rows_of), len(measured)
     first = view.publication.comparisons[0]
     changes = [f.comparison(first).change if f.comparison(first) else None for f in measured]
     up = sum(1 for c in changes if (c or 0) > 0)
     down = sum(1 for c in changes if (c or 0) < 0)
-    text = (f"Of the {count_phrase(n, level)}, {count_phrase(m, level)} {'has' if m == 1 else 'have'} a headline "
-            f"measure with figures for this edition (the others have no open-data measure and no force extract "
-            f"was supplied). Compared with {BASE_PHRASE.get(first, first)}, {up} of these {m} headline measures "
+    others = (" (the others have no open-data measure and no force extract was supplied)" if m < n else "")
+    every = f"All {count_phrase(n, *words)} have" if m == n else (
+        f"Of the {count_phrase(n, *words)}, {count_phrase(m, *words)} {'has' if m == 1 else 'have'}")
+    text = (f"{every} a headline measure with figures for this edition{others}. Compared with {BASE_PHRASE.get(first, first)}, {up} of these {m} headline measures "
             f"rose and {down} fell")
     if BASELINE in view.publication.comparisons:
         below = sum(1 for f in measured if f.comparison(BASELINE) and (f.comparison(BASELINE).change or 0) < 0)
@@ -161,17 +163,17 @@ def purpose(view: EditionView) -> str:
     """What the update covers, in words generated from the definition and the quarter."""
     p, q = view.publication, view.quarter
     levels = p.levels
-    shape = (f"{count_phrase(len(p.leaves), levels[-1].name.lower())} in "
-             f"{count_phrase(len(p.sections), levels[0].name.lower())}" if len(levels) > 1
-             else count_phrase(len(p.leaves), levels[-1].name.lower()))
+    shape = (f"{count_phrase(len(p.leaves), levels[-1].name.lower(), levels[-1].plural.lower())} in "
+             f"{count_phrase(len(p.sections), levels[0].name.lower(), levels[0].plural.lower())}" if len(levels) > 1
+             else count_phrase(len(p.leaves), levels[-1].name.lower(), levels[-1].plural.lower()))
     first = p.leaves[0]
     figures = next((f for f in view.figures(first) if f.available), None)
     period = figures.headline.current_label if figures else q.twelve_months_label()
     narrative = ", ".join(f"\"{part.title.format(**_labels(q))}\"" for part in p.narrative)
-    delivery = " and how far its delivery plan has progressed" if p.delivery else ""
+    shows = [f"what the data says about the {period}", f"the lead's narrative ({narrative})"] + (
+        ["how far its delivery plan has progressed"] if p.delivery else [])
     return (f"This update reports progress on the {view.title} for {q.label}. It has {shape}. For each "
-            f"{levels[-1].name.lower()} it shows what the data says about the {period}, the lead's narrative "
-            f"({narrative}){delivery}.")
+            f"{levels[-1].name.lower()} it shows {', '.join(shows[:-1])} and {shows[-1]}.")
 
 
 def _labels(quarter):
