@@ -126,6 +126,7 @@ class Publication:
     sections: tuple[Section, ...]
     areas: tuple[str, ...] = ()  # the force's local areas (e.g. Local Policing Areas) a force extract may name
     peer_group_label: str = ""  # e.g. "Most Similar Group": a position table is printed when set
+    peer_group_not_available: tuple[str, ...] = ()  # measures the plan compares that open data cannot give
     folder: Path = field(default=Path("."), compare=False)
     source_file: str = field(default="", compare=False)
 
@@ -275,6 +276,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             sections=tuple(_section(s, 0, levels, file, None) for s in raw["sections"]),
             areas=tuple(str(a) for a in raw.get("areas") or ()),
             peer_group_label=str((raw.get("peer_group") or {}).get("label", "")),
+            peer_group_not_available=tuple(_text(m) for m in (raw.get("peer_group") or {}).get("not_available") or ()),
             folder=Path(folder), source_file=file,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

@@ -120,5 +120,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     if not official and any(m.aspiration for _, m in measures):
         statements.append("The aspirations were set against the Home Office's Most Similar Group. Judged here against "
                           "a computed group, whether each is met is indicative only.")
-    return "\n\n".join([intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
-                        "\n".join(notes)])
+    missing_measures = ("The open data cannot give these, which the last hand-made table also compared: "
+                        + "; ".join(plain(m) for m in publication.peer_group_not_available) + "."
+                        if publication.peer_group_not_available else "")
+    return "\n\n".join(filter(None, [intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
+                                     missing_measures, "\n".join(notes)]))
