@@ -62,7 +62,7 @@ def test_every_marked_open_data_measure_has_a_row(essex, publication):
 def test_the_forces_rate_is_the_editions_own_rate_per_1000(essex, publication, crime, population):
     inputs = read_edition_inputs(PATHS, publication, "Essex", Q4)
     results, _ = compute_edition(publication, "Essex", Q4, crime=crime, population=population,
-                                 tracker=None, extracts=inputs.extracts)
+                                 tracker=None, extracts=inputs.extracts, workforce=inputs.workforce)
     own = results[(results["statistic"] == "rate_per_1000") & (results["measure"] == "all-recorded-crime")
                   & (results["comparison"] == "rolling-12-vs-previous-12")]
     assert math.isclose(stat(essex, "peer_rate", "all-recorded-crime")["value"], own["value"].iloc[0])

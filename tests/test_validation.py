@@ -244,10 +244,12 @@ def real_report() -> ValidationReport:
 def test_default_edition_passes_with_no_critical_finding(real_report):
     assert real_report.quarter == "2021-22-Q4"
     assert real_report.critical == [], "\n".join(f.message for f in real_report.critical)
-    assert [s.name for s in real_report.suites] == ["home_office_crime", "population", "strategy_definition",
-                                                    "delivery_tracker", "narrative", "force_extracts", "peer_group"]
-    # the strategy update has no comparison-group table, so there is no Most Similar Group to check
-    assert [s.name for s in real_report.suites if s.evaluated == 0] == ["peer_group"]
+    assert [s.name for s in real_report.suites] == ["home_office_crime", "population", "workforce",
+                                                    "strategy_definition", "delivery_tracker", "narrative",
+                                                    "force_extracts", "peer_group"]
+    # the strategy update has no comparison-group table, so there is no Most Similar Group to check, and no
+    # workforce measure, so the workforce table is not checked
+    assert [s.name for s in real_report.suites if s.evaluated == 0] == ["workforce", "peer_group"]
     assert real_report.seconds < 30
     files = {s.name: s.file for s in real_report.suites}
     assert files["strategy_definition"] == DEFINITION  # project-relative names
@@ -432,6 +434,13 @@ def test_every_expectation_in_the_suites_is_evaluated(small_data, monkeypatch):
     report = validate_inputs(small_data, "Essex", "2021-22-Q4")
     assert report.critical == [], [f.message for f in report.critical]
     assert not any(f.suite == "force_extracts" or f.file.endswith("places.md") for f in report.findings)
+    # The Police and Crime Plan brings the suites the strategy does not use: workforce and an official MSG file.
+    plan = InputPaths(small_data.data, small_data.publications, "police-and-crime-plan", "essex")
+    members = ["Kent", "Hampshire", "Sussex", "Thames Valley", "Avon and Somerset", "Hertfordshire", "Staffordshire"]
+    plan.peer_group.write_text("member,source,as_of\n" + "".join(f"{m},Home Office,2021-03-31\n" for m in members),
+                               encoding="utf-8")
+    plan_report = validate_inputs(plan, "Essex", "2021-22-Q4")
+    assert not [f for f in plan_report.critical if f.suite in ("peer_group", "workforce")]
     expected = set()
     for path in sorted((ROOT / "expectations").glob("*.json")):
         spec = json.loads(path.read_text(encoding="utf-8"))

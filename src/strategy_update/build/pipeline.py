@@ -196,7 +196,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
     results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
                                     population=inputs.population, tracker=inputs.tracker, extracts=inputs.extracts,
-                                    peer_group=inputs.peer_group)
+                                    peer_group=inputs.peer_group, workforce=inputs.workforce)
     write_edition_results(results, rows, work / "data")
     write_narratives(work, inputs.narratives)
     title = f"{spec.publication.edition_title(spec.force)}: {spec.quarter.short_label} update"

@@ -2,7 +2,7 @@
 
 Observations are what the compute stage works on, whatever the source: the Home Office table gives one per
 quarter (the sum of a measure's offence codes), a force extract one per period it lists (a month, a quarter or
-a range of months such as a printed "3 months to July").
+a range of months such as a printed "3 months to July"), the Home Office workforce table one per 31 March.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 
 from strategy_update.compute.comparisons import Span, quarter_span
 from strategy_update.core.periods import parse_quarter
-from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Measure
 
 KEY = ["force", "section", "measure"]
 # A figure's key: a force-wide figure has area '' (the Home Office data is always force-wide); a force extract's row
@@ -69,4 +69,39 @@ def observations_from_extracts(extracts: list[tuple[str, Measure, pd.DataFrame]]
     if not frames:
         return pd.DataFrame(columns=OBSERVATION_COLUMNS), pd.DataFrame(columns=INPUT_ROW_COLUMNS)
     rows = pd.concat(frames, ignore_index=True)
+    return rows[OBSERVATION_COLUMNS], rows[INPUT_ROW_COLUMNS]
+
+
+def snapshot_span(year: int) -> Span:
+    """Where the count at 31 March ``year`` sits among spans: the quarter ending that day (January to March, Q4 of
+    the financial year ending then). It is a position on one day, not a count over those months, so a span of more
+    than one such quarter (e.g. a rolling 12 months) is never tiled by snapshots and has no figure."""
+    first = year * 12  # month index of January of ``year``
+    return Span(first, first + 2)
+
+
+def observations_from_workforce(workforce: pd.DataFrame, measures: list[tuple[str, Measure]],
+                                forces: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One snapshot observation per force x workforce measure x 31 March (``load_workforce`` rows, validated: one
+    row per force, year and worker type), for every force at once, and the row behind each.
+
+    The measure's ``count`` column (``fte`` or ``headcount``) of the rows whose ``worker_type`` is the measure's
+    becomes the value; the count at 31 March Y is the observation of the quarter January-March Y (``snapshot_span``).
+    """
+    wanted = pd.DataFrame([(section, m.id, order, m.worker_type, m.count)
+                           for order, (section, m) in enumerate(measures) if m.source == WORKFORCE],
+                          columns=["section", "measure", "order", "worker_type", "count_column"])
+    if wanted.empty or workforce is None or workforce.empty:
+        return pd.DataFrame(columns=OBSERVATION_COLUMNS), pd.DataFrame(columns=INPUT_ROW_COLUMNS)
+    rows = workforce if forces is None else workforce[workforce["force_name"].isin(forces)]
+    rows = rows[["force_name", "worker_type", "year", "headcount", "fte", "line", "source_file"]].merge(
+        wanted, on="worker_type")
+    rows["value"] = np.where(rows["count_column"] == "fte", rows["fte"], rows["headcount"]).astype(float)
+    spans = {int(y): snapshot_span(int(y)) for y in rows["year"].unique()}
+    rows["period"] = [spans[y].id for y in rows["year"]]
+    rows["first_month"] = np.array([spans[y].first_month for y in rows["year"]], dtype="int64")
+    rows["last_month"] = rows["first_month"] + 2
+    rows["code"] = rows["worker_type"] + " (" + rows["count_column"] + ")"
+    rows = rows.rename(columns={"force_name": "force"}).assign(area="")
+    rows = rows.sort_values(["force", "order", "first_month", "line"], kind="stable").reset_index(drop=True)
     return rows[OBSERVATION_COLUMNS], rows[INPUT_ROW_COLUMNS]

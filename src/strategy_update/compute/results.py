@@ -17,11 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from strategy_update.compute import spc
-from strategy_update.compute.comparisons import COMPARISONS, Span, quarter_span, resolve_spans
+from strategy_update.compute.comparisons import COMPARISONS, Span, parse_span, quarter_span, resolve_spans
 from strategy_update.compute.delivery import TOTAL, delivery_rows, totals
 from strategy_update.compute.measures import change, pct_change, rate_per_thousand
 from strategy_update.compute.observations import FIGURE_KEY, KEY
-from strategy_update.core.periods import Quarter, parse_quarter, tracker_quarter
+from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, tracker_quarter
 from strategy_update.model.publication import Publication
 
 TEXT_COLUMNS = ["publication", "force", "section", "measure", "area", "statistic", "comparison", "period",
@@ -34,8 +34,12 @@ SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
 # --- the results table -----------------------------------------------------------------------------
 def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, population: pd.DataFrame, *,
                     publication_id: str, quarter: Quarter, comparisons: list[str], baseline_end: Quarter | None,
-                    history_quarters: int, forces: list[str] | None = None) -> pd.DataFrame:
+                    history_quarters: int, forces: list[str] | None = None,
+                    rate_comparison: str | None = None) -> pd.DataFrame:
     """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline.
+
+    The rate per 1,000 is for the current figure of the headline, or of ``rate_comparison`` when given (a count at
+    31 March has no 12-month figure: its rate is for the comparison of two 31 Marches).
 
     Figures are computed per force, section, measure and area (``FIGURE_KEY``): area '' is the force-wide
     figure; any other area (a force extract's ``area`` column) gets the same statistics from its own rows, listed
@@ -68,11 +72,52 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     series = figures[figures["comparison"] == ""]
     blocks = [series.assign(statistic="series", block=0, sub=series["first_month"]),
               *_comparison_rows(figures[figures["comparison"] != ""]),
-              *_population_rows(keys, figures, population, quarter, comparisons[:1]),
+              *_population_rows(keys, figures, population, quarter,
+                                [rate_comparison] if rate_comparison else comparisons[:1]),
               *_spc_rows(series)]
     results = pd.concat(blocks, ignore_index=True).sort_values(["order", "block", "sub"], kind="stable")
     results["publication"] = publication_id
     return tidy(results)
+
+
+def march_label(span: Span, short: bool = False) -> str:
+    """``at 31 March 2022`` (``31 Mar 2022`` for a chart axis): the date of a count at 31 March, held as the span
+    of the quarter ending that day."""
+    year = span.last_month // 12
+    return f"31 Mar {year}" if short else f"at 31 March {year}"
+
+
+def label_snapshots(results: pd.DataFrame) -> pd.DataFrame:
+    """Period labels of counts at 31 March (``compute_results`` rows of workforce measures): a quarter ending in
+    March reads ``at 31 March 2022`` (``31 Mar 2022`` on the chart's series), never ``Q4 2021/22``; a span of more
+    than one quarter (a rolling 12 months) has no figure, since positions on one day cannot be added up, and says
+    so instead of "12 months ending"; any other quarter has no count."""
+    out = results.copy()
+    for column, label_column in (("period", "period_label"), ("base_period", "base_period_label")):
+        labels = {}
+        for period in out[column].unique():
+            if not period or period.startswith("mid-"):
+                continue
+            try:
+                span = parse_span(period)
+            except (ValueError, QuarterError):
+                continue
+            if span.months > 3:
+                labels[period] = ("12-month total (not applicable to a count at 31 March)" if column == "period"
+                                  else "n/a")
+            elif span.months == 3 and span.last_month % 12 == 2:
+                labels[period] = None  # a 31 March: set below (series rows get the short form)
+            else:
+                labels[period] = f"{span.label} (no count: counts are at 31 March)"
+        for period, label in labels.items():
+            rows = out[column] == period
+            if label is not None:
+                out.loc[rows, label_column] = label
+                continue
+            series = rows & (out["statistic"] == "series")
+            out.loc[rows & ~series, label_column] = march_label(parse_span(period))
+            out.loc[series, label_column] = march_label(parse_span(period), short=True)
+    return out
 
 
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,11 +12,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from strategy_update.compute.observations import INPUT_ROW_COLUMNS, observations_from_crime, observations_from_extracts
+from strategy_update.compute.comparisons import COMPARISONS
+from strategy_update.compute.observations import (INPUT_ROW_COLUMNS, observations_from_crime,
+                                                  observations_from_extracts, observations_from_workforce)
 from strategy_update.compute.peer_table import peer_results
-from strategy_update.compute.results import compute_results, delivery_results, read_results, write_results
+from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots, read_results,
+                                             write_results)
 from strategy_update.core.periods import Quarter
-from strategy_update.model.publication import HOME_OFFICE, Publication
+from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publication
 
 RESULTS, INPUT_ROWS = "results.parquet", "input-rows.parquet"
 INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), ("measure", pa.string()),
@@ -26,8 +29,10 @@ INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), 
 
 def compute_edition(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
                     population: pd.DataFrame, tracker: pd.DataFrame | None, extracts: dict[str, pd.DataFrame],
-                    peer_group: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames."""
+                    peer_group: pd.DataFrame | None = None,
+                    workforce: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames;
+    ``workforce`` is the Home Office workforce table (``load_workforce``), needed when a measure uses it."""
     measures = [(section.id, measure) for section, measure in publication.measures]
     crime_obs, crime_rows = observations_from_crime(crime, measures, [force])  # ``crime`` may hold every force
     extract_obs, extract_rows = observations_from_extracts(
@@ -37,10 +42,15 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     results = compute_results(observations, rows, population, publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                               history_quarters=publication.history_quarters, forces=[force])
-    # A rate per 1,000 residents is meaningful for recorded crime, not for a force's percentages or outcomes.
-    open_data = {m.id for _, m in publication.measures if m.source == HOME_OFFICE}
+    # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
+    # percentages or outcomes.
+    open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
+    if publication.has_workforce:
+        snapshot_results, snapshot_rows = workforce_results(publication, force, quarter, workforce, population)
+        results = pd.concat([results, snapshot_results], ignore_index=True)
+        rows = pd.concat([r for r in (rows, snapshot_rows) if not r.empty], ignore_index=True)
     if publication.delivery is not None:
         results = pd.concat([results, delivery_results(tracker, publication, force)],
                             ignore_index=True)
@@ -49,6 +59,36 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
                                                       official=peer_group)],
                             ignore_index=True)
     return results, rows[INPUT_ROW_COLUMNS]
+
+
+def snapshot_quarter(quarter: Quarter) -> Quarter:
+    """The quarter ending on the latest 31 March on or before the edition's end (Q4 of a financial year)."""
+    return quarter if quarter.number == 4 else quarter.shift(-quarter.number)
+
+
+def workforce_results(publication: Publication, force: str, quarter: Quarter, workforce: pd.DataFrame | None,
+                      population: pd.DataFrame, forces: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The figures of the workforce measures (counts at 31 March): the publication's comparisons at the latest
+    31 March on or before the edition's end, so that the quarter comparisons compare 31 March with 31 March a year
+    earlier and the 12-month ones have no figure; the rate per 1,000 is for the first comparison of a single
+    31 March. Labels read ``at 31 March 2022``. ``forces``: every force of the table when None."""
+    if workforce is None:
+        raise ValueError("the publication has workforce measures: pass the workforce table (load_workforce)")
+    measures = [(section.id, measure) for section, measure in publication.measures]
+    obs, rows = observations_from_workforce(workforce, measures, forces or [force])
+    if obs.empty:
+        return compute_results(obs, rows, population, publication_id=publication.id, quarter=quarter,
+                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
+                               history_quarters=publication.history_quarters, forces=forces or [force]), rows
+    at = snapshot_quarter(quarter)
+    single = [name for name in publication.comparisons
+              if (pair := COMPARISONS[name](at, publication.baseline_end, None)) is not None
+              and pair.current.months == 3]
+    results = compute_results(obs, rows, population, publication_id=publication.id, quarter=at,
+                              comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
+                              history_quarters=publication.history_quarters, forces=forces or [force],
+                              rate_comparison=single[0] if single else None)
+    return label_snapshots(results), rows
 
 
 def write_edition_results(results: pd.DataFrame, rows: pd.DataFrame, folder: Path) -> None:

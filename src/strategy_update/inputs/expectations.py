@@ -26,7 +26,7 @@ from strategy_update.core.errors import CRITICAL, ErrorRecord, InputError
 from strategy_update.inputs.report import SuiteResult
 
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
-SUITE_ORDER = ["home_office_crime", "population", "strategy_definition", "delivery_tracker", "narrative",
+SUITE_ORDER = ["home_office_crime", "population", "workforce", "strategy_definition", "delivery_tracker", "narrative",
                "force_extracts", "peer_group"]
 
 
@@ -162,6 +162,7 @@ class _Validation:
         self.params: dict[str, object] = {}  # shared facts: known forces, codes in the table, ...
         self.raw_codes: pd.DataFrame | None = None  # offence codes of the definition, with YAML lines
         self.raw_force: pd.DataFrame | None = None
+        self.raw_workforce: pd.DataFrame | None = None  # workforce measures of the definition, with YAML lines
         for name in SUITE_ORDER:
             spec = self._load_spec(name)
             self.specs[name] = spec

@@ -25,6 +25,11 @@ class InputPaths:
         return self.data / "raw" / "home-office" / "prc-pfa-open-data-tables.csv.gz"
 
     @property
+    def workforce(self) -> Path:
+        """The Home Office police workforce open data: every force at 31 March of each year."""
+        return self.data / "raw" / "home-office" / "police-workforce-2007-2023.csv"
+
+    @property
     def population(self) -> list[Path]:
         return sorted((self.data / "raw" / "ons").glob("pfa-population-*.csv"))
 

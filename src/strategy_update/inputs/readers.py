@@ -19,7 +19,7 @@ from strategy_update.core.errors import InputError
 from strategy_update.inputs.definition import display_path
 from strategy_update.core.periods import Quarter, QuarterError, parse_period, quarter_from_home_office
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.model.publication import Publication
+from strategy_update.model.publication import FORCE_EXTRACT, Publication
 
 CRIME_COLUMNS = [
     "Financial Year", "Financial Quarter", "Force Name", "Offence Description",
@@ -27,6 +27,7 @@ CRIME_COLUMNS = [
 ]
 POPULATION_COLUMNS = ["pfa_code", "pfa_name", "force_name", "mid_year", "population"]
 EXTRACT_COLUMNS = ["period", "value"]
+WORKFORCE_COLUMNS = ["as_at_31_march", "geocode", "force_name_raw", "force_name", "worker_type", "headcount", "fte"]
 
 
 def _read_csv_text(path: Path) -> str:
@@ -151,15 +152,40 @@ def _careful_frame(lines: list[str], header: list[str], name: str) -> pd.DataFra
     return frame
 
 
-def to_whole_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
-    """A column of whole numbers (negatives allowed here; rules about sign live in validation)."""
+def _matching(frame: pd.DataFrame, column: str, file: str, pattern: str, message: str, rule: str) -> pd.Series:
+    """The column's text (commas as thousands separators removed) when every value matches ``pattern``; otherwise
+    an InputError naming the first row that does not."""
     values = frame[column].astype(str).str.strip().str.replace(",", "", regex=False)
-    bad = ~values.str.fullmatch(r"-?\d+")
+    bad = ~values.str.fullmatch(pattern)
     if bad.any():
         first = frame[bad].iloc[0]
-        raise InputError("expected a whole number", file=file, line=int(first["line"]), column=column,
-                         value=first[column], rule="counts are whole numbers")
-    return values.astype(int)
+        raise InputError(message, file=file, line=int(first["line"]), column=column, value=first[column], rule=rule)
+    return values
+
+
+def to_whole_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """A column of whole numbers (negatives allowed here; rules about sign live in validation)."""
+    return _matching(frame, column, file, r"-?\d+", "expected a whole number", "counts are whole numbers").astype(int)
+
+
+def to_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
+    """A column of numbers, decimals allowed (e.g. full-time equivalents)."""
+    return _matching(frame, column, file, r"-?(?:\d+(?:\.\d*)?|\.\d+)", "expected a number",
+                     "headcount and FTE are numbers").astype(float)
+
+
+def load_workforce(path: Path) -> pd.DataFrame:
+    """The Home Office police workforce table: one row per force, 31 March year and worker type, with the
+    ``headcount`` and ``fte`` as numbers, the year as ``year`` and the line of every row."""
+    frame = read_table(path, WORKFORCE_COLUMNS)
+    name = display_path(path)
+    for column in ["force_name", "worker_type"]:
+        frame[column] = frame[column].astype(str).str.strip()
+    frame["year"] = to_whole_numbers(frame, "as_at_31_march", name)
+    for column in ["headcount", "fte"]:
+        frame[column] = to_numbers(frame, column, name)
+    frame["source_file"] = name
+    return frame.reset_index(drop=True)
 
 
 def load_crime(path: Path, force: str | None = None) -> pd.DataFrame:
@@ -273,6 +299,7 @@ class EditionInputs:
     extracts: dict[str, pd.DataFrame]  # measure id -> read_force_extract frame
     narratives: dict[str, dict[str, str]]  # section id -> heading -> Markdown text
     peer_group: pd.DataFrame | None = None  # the force's official Most Similar Group, when supplied
+    workforce: pd.DataFrame | None = None  # the Home Office workforce table, when a measure uses it
 
 
 def read_edition_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> EditionInputs:
@@ -280,7 +307,7 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
     from strategy_update.inputs.narrative import read_narrative
 
     extracts = {m.id: read_force_extract(paths.force_extract(m.id)) for _, m in publication.measures
-                if m.source != "home_office" and paths.force_extract(m.id).exists()}
+                if m.source == FORCE_EXTRACT and paths.force_extract(m.id).exists()}
     narratives = {}
     headings = [part.heading for part in publication.narrative]
     for section in publication.leaves:
@@ -297,4 +324,6 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
     # A comparison-group table needs every force's crime; otherwise the force's own rows are enough.
     crime = load_crime(paths.crime, force=None if publication.peer_group_label else force)
     peer_group = read_peer_group(paths.peer_group) if publication.peer_group_label else None
-    return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives, peer_group)
+    workforce = load_workforce(paths.workforce) if publication.has_workforce else None
+    return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives, peer_group,
+                         workforce)

@@ -50,7 +50,7 @@ def _walk(v: _Validation, name: str, nodes, levels: int, depth: int, parent, str
             continue
         sid = _text(node.get("id"))
         items = [m for m in node.get("measures") or [] if isinstance(m, dict)]
-        open_data = [m for m in items if _text(m.get("source", "home_office")) == "home_office"]
+        open_data = [m for m in items if _text(m.get("source", "home_office")) in ("home_office", "workforce")]
         strands.append({"line": node.line, "id": sid, "name": _text(node.get("name")),
                         "theme": _text((parent or {}).get("name")) if levels > 1 else "-",
                         "lead_role": _text(node.get("lead_role")), "aim": _text(node.get("aim")),
@@ -58,12 +58,15 @@ def _walk(v: _Validation, name: str, nodes, levels: int, depth: int, parent, str
                         "measure_or_statement": "yes" if open_data or _text(node.get("no_open_data")) else "no"})
         for m in items:
             source = _text(m.get("source", "home_office"))
-            kind = "measures" if source == "home_office" else "force_extract_measures"
+            kind = {"home_office": "measures", "workforce": "workforce_measures"}.get(source, "force_extract_measures")
+            workforce = source == "workforce"
             listed = m.get("offence_codes") or []
             listed = listed if isinstance(listed, list) else [listed]
             measures.append({"line": m.line, "strand": sid, "measure": _text(m.get("id")), "kind": kind,
                              "source": source, "open_data_codes": len(listed) if source == "home_office" else 1,
-                             "direction": _text(m.get("direction", "lower")), "aspiration": _text(m.get("aspiration"))})
+                             "direction": _text(m.get("direction", "lower")), "aspiration": _text(m.get("aspiration")),
+                             "workforce_count": _text(m.get("count")) if workforce else "not a workforce measure",
+                             "workforce_worker_type": _text(m.get("worker_type")) if workforce else "-"})
             item_lines = m.item_lines.get("offence_codes", [])
             for i, code in enumerate(listed):
                 line = item_lines[i] if i < len(item_lines) else m.lines.get("offence_codes", m.line)
@@ -104,9 +107,11 @@ def _strategy(v: _Validation, path: Path):
     _walk(v, name, raw["sections"], len(levels), 0, None, strands, measures, codes)
     v.run_batch(suite, "strands", pd.DataFrame(strands, columns=["line", "id", "name", "theme", "lead_role", "aim",
                                                                  "tracker_name", "measure_or_statement"]), name)
-    v.run_batch(suite, "measures", pd.DataFrame(measures, columns=["line", "strand", "measure", "kind", "source",
-                                                                   "open_data_codes", "direction", "aspiration"]),
-                name)
+    measures = pd.DataFrame(measures, columns=["line", "strand", "measure", "kind", "source", "open_data_codes",
+                                               "direction", "aspiration", "workforce_count", "workforce_worker_type"])
+    v.run_batch(suite, "measures", measures, name)
+    v.raw_workforce = measures[measures["kind"] == "workforce_measures"].rename(
+        columns={"workforce_worker_type": "worker_type"})[["line", "measure", "worker_type"]].assign(file=name)
     v.raw_codes = pd.DataFrame(codes, columns=["line", "strand", "measure", "code"])
     v.raw_force = pd.DataFrame([{"line": raw.lines.get("default_force", raw.lines.get("owner_force")),
                                  "force": v.force}])
@@ -160,6 +165,44 @@ def _population(v: _Validation) -> pd.DataFrame | None:
     values["population_value"] = values["population"].astype(int)
     v.run_batch(suite, "values", values, None)
     return values
+
+
+def _workforce(v: _Validation, strategy) -> None:
+    """The Home Office workforce table, checked only when the publication has a workforce measure."""
+    from strategy_update.inputs.readers import load_workforce
+
+    suite = "workforce"
+    path = v.paths.workforce
+    name = v.rel(path)
+    v.suites[suite].file = name
+    if strategy is None or not strategy.has_workforce:
+        return
+    expected = v.specs[suite].get("parameters", {}).get("columns", [])
+    table = v.read_csv(suite, path)
+    if table is None or not v.header_ok(suite, table, expected, name):
+        return
+    frame = table.frame
+    params = {"population_forces": set(v.params["population_forces"])} if v.params.get("population_forces") else {}
+    v.run_batch(suite, "rows", frame, name, params)
+    number = r"\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*"
+    ok = (frame["as_at_31_march"].str.fullmatch(r"\s*[0-9]{4}\s*") & frame["headcount"].str.fullmatch("-?" + number)
+          & frame["fte"].str.fullmatch("-?" + number))
+    values = frame[ok].copy()
+    values["year_value"] = values["as_at_31_march"].astype(int)
+    values["headcount_value"] = values["headcount"].astype(float)
+    values["fte_value"] = values["fte"].astype(float)
+    values["worker_type"] = values["worker_type"].str.strip()
+    values["force_name"] = values["force_name"].str.strip()
+    v.run_batch(suite, "values", values, name)
+    types = sorted(set(frame["worker_type"].str.strip()) - {""})
+    if v.raw_workforce is not None and len(v.raw_workforce):
+        v.run_batch(suite, "measures", v.raw_workforce, v.raw_workforce["file"].iloc[0], {"worker_types": types},
+                    {"worker_type_list": ", ".join(types)})
+    if not v.has_critical(name):  # the package's own reader must agree
+        try:
+            load_workforce(path)
+        except InputError as exc:
+            v.unreadable(suite, name, exc, "readable workforce table", counted=False)
 
 
 def _population_edition(v: _Validation, values: pd.DataFrame | None, strategy, edition: Quarter | None) -> None:
@@ -275,6 +318,8 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
         _guarded(v, "home_office_crime", lambda: _crime(v, strategy, edition), None)
     with v.timed("population"):
         _guarded(v, "population", lambda: _population_edition(v, population, strategy, edition), None)
+    with v.timed("workforce"):
+        _guarded(v, "workforce", lambda: _workforce(v, strategy), None)
     with v.timed("strategy_definition"):
         _guarded(v, "strategy_definition", lambda: _strategy_cross_checks(v, strategy_file), None)
     with v.timed("delivery_tracker"):

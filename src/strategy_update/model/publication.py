@@ -14,7 +14,9 @@ from pathlib import Path
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
 
-HOME_OFFICE, FORCE_EXTRACT = "home_office", "force_extract"
+HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workforce"
+# How a workforce measure counts people: full-time equivalent, or heads (special constables are volunteers).
+WORKFORCE_COUNTS = ("fte", "headcount")
 DECIMAL_UNITS = {"percent", "rate"}
 
 
@@ -22,7 +24,7 @@ DECIMAL_UNITS = {"percent", "rate"}
 class Measure:
     id: str
     name: str
-    source: str  # HOME_OFFICE or FORCE_EXTRACT
+    source: str  # HOME_OFFICE, FORCE_EXTRACT or WORKFORCE
     offence_codes: tuple[str, ...] = ()
     proxy: bool = False
     definition_note: str = ""
@@ -31,6 +33,13 @@ class Measure:
     lower_is_better: bool = True  # ``direction: lower`` (crime) or ``higher`` (e.g. a solved rate)
     aspiration: str = ""  # ``upper quartile``, ``better than average``, ``rank N``, or none
     peer_table: bool = False  # listed in the comparison-group position table
+    worker_type: str = ""  # WORKFORCE: the Home Office ``worker_type`` counted, e.g. "Police Officer"
+    count: str = ""  # WORKFORCE: "fte" or "headcount"
+
+    @property
+    def snapshot(self) -> bool:
+        """A position on one day (31 March), not a count over a period: it cannot be summed over months."""
+        return self.source == WORKFORCE
 
     @property
     def whole_numbers(self) -> bool:
@@ -62,6 +71,10 @@ class Section:
     @property
     def force_extract_measures(self) -> tuple[Measure, ...]:
         return tuple(m for m in self.measures if m.source == FORCE_EXTRACT)
+
+    @property
+    def workforce_measures(self) -> tuple[Measure, ...]:
+        return tuple(m for m in self.measures if m.source == WORKFORCE)
 
 
 @dataclass(frozen=True)
@@ -163,6 +176,11 @@ class Publication:
     def measures(self) -> list[tuple[Section, Measure]]:
         return [(leaf, m) for leaf in self.leaves for m in leaf.measures]
 
+    @property
+    def has_workforce(self) -> bool:
+        """Whether any measure comes from the Home Office police workforce table."""
+        return any(m.source == WORKFORCE for _, m in self.measures)
+
     def section(self, section_id: str) -> Section:
         for leaf in self.leaves:
             if leaf.id == section_id:
@@ -216,7 +234,19 @@ def _measure(raw: dict, file: str) -> Measure:
         series_start=_quarter(raw.get("series_start"), file, "series_start"), unit=str(raw.get("unit", "crimes")),
         lower_is_better=_direction(raw.get("direction", "lower")), aspiration=_text(raw.get("aspiration", "")),
         peer_table=bool(raw.get("peer_table", False)),
+        worker_type=_text(raw.get("worker_type", "")), count=_workforce_count(raw),
     )
+
+
+def _workforce_count(raw: dict) -> str:
+    if str(raw.get("source", HOME_OFFICE)) != WORKFORCE:
+        return ""
+    count = str(raw.get("count", ""))
+    if count not in WORKFORCE_COUNTS:
+        raise ValueError(f"measure '{raw.get('id')}': count '{count}' is not fte or headcount")
+    if not _text(raw.get("worker_type", "")):
+        raise ValueError(f"measure '{raw.get('id')}': a workforce measure names its worker_type")
+    return count
 
 
 def _direction(text) -> bool:

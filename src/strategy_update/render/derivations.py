@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
+from strategy_update.compute.results import march_label
 from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
 from strategy_update.model.publication import HOME_OFFICE
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, period_label
@@ -26,8 +27,11 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
              f"{format_difference(c.change, unit)}; "
              f"% change = change / base x 100 = {format_pct(c.pct_change)} "
              f"(rounded half away from zero to one decimal place; a base of 0 gives n/a).", ""]
-    for label, period in (("Current", c.current_period), ("Base", c.base_period)):
-        lines += [f"**{label} period:** {_periods(period)}.", ""]
+    for label, period, shown in (("Current", c.current_period, c.current_label), ("Base", c.base_period, c.base_label)):
+        if figures.measure.snapshot:  # a count on one day: its date, not the quarter it is filed under
+            lines += [f"**{label}:** the count {shown} (Home Office police workforce open data, annual).", ""]
+        else:
+            lines += [f"**{label} period:** {_periods(period)}.", ""]
     used = figures.input_rows[figures.input_rows["period"].isin(
         set(figures.rows_in(c.current_period)["period"]) | set(figures.rows_in(c.base_period)["period"]))]
     if figures.measure.source == HOME_OFFICE and not used.empty:
@@ -39,6 +43,11 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
         lines += [f"Input rows: Home Office offence codes by quarter for {figures.measure.name.lower()}, "
                   f"from `{figures.source_file}` (the force's rows with these codes).", "",
                   markdown_table(header, rows)]
+    elif not used.empty and figures.measure.snapshot:
+        rows = [[march_label(parse_span(r["period"]))[3:], str(r["code"]), f"{r['value']:,.2f}".rstrip("0").rstrip("."),
+                 str(int(r["line"]))] for _, r in used.sort_values("first_month").iterrows()]
+        lines += [f"Input rows: `{figures.source_file}` (the force's row for each 31 March; the value is shown "
+                  "unrounded).", "", markdown_table(["31 March", "Worker type (count)", "Value", "Line"], rows)]
     elif not used.empty:
         rows = [[period_label(r["period"]), format_value(r["value"], unit), str(int(r["line"]))]
                 for _, r in used.sort_values("first_month").iterrows()]
@@ -50,17 +59,21 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
 
 def rate(figures: MeasureFigures, force: str) -> str:
     """The rate per 1,000: the count, the ONS row used (file and line) and the arithmetic."""
-    pop = figures.population
+    pop, rated = figures.population, figures.rate_figures
+    count = f"the count {rated.current_label}" if rated.current_label.startswith("at ") else \
+        f"the count is the {rated.current_label}"
     source = f"`{pop.source_file}` line {pop.line}" if pop.line else "the ONS table"
     return "\n".join([
         ":::{dropdown} How this was calculated: rate per 1,000 population",
-        f"**Formula:** rate = count / population x 1,000 = {format_count(figures.headline.current)} / "
+        f"**Formula:** rate = count / population x 1,000 = {format_count(rated.current)} / "
         f"{format_count(pop.people)} x 1,000 = {format_rate(figures.rate)} (rounded to two decimal places).", "",
-        f"**Periods:** the count is the {figures.headline.current_label}; the population is the ONS "
+        f"**Periods:** {count}; the population is the ONS "
         f"mid-{pop.mid_year} estimate for {force} (the estimate for the calendar year in which the period ends, "
         "or the latest published before it).", "",
-        f"**Input rows:** population from {source}; the count's rows are listed under the "
-        f"{figures.headline.current_label} comparison.",
+        (f"**Input rows:** population from {source}; the count's row is listed under the comparison of the count "
+         f"{rated.current_label}." if figures.measure.snapshot else
+         f"**Input rows:** population from {source}; the count's rows are listed under the "
+         f"{rated.current_label} comparison."),
         ":::"])
 
 

@@ -64,6 +64,13 @@ class MeasureFigures:
     source_file: str
     observations: pd.DataFrame = field(default_factory=pd.DataFrame)  # as supplied: period, label, value
     areas: tuple[AreaFigures, ...] = ()  # per-area figures, when the force's extract has area rows
+    rate_comparison: str = ""  # the comparison whose current figure the rate per 1,000 is for ('' : the headline)
+
+    @property
+    def rate_figures(self) -> ComparisonFigures:
+        """The comparison the rate per 1,000 is computed from: the headline, or for a count at 31 March the
+        comparison of two 31 Marches."""
+        return self.comparison(self.rate_comparison) or self.headline
 
     @property
     def available(self) -> bool:
@@ -139,6 +146,11 @@ def _comparisons(rows: pd.DataFrame, names: tuple[str, ...]) -> tuple[Comparison
     return tuple(out)
 
 
+def _rate_comparison(rows: pd.DataFrame) -> str:
+    mine = rows[rows["statistic"] == "rate_per_1000"]
+    return "" if mine.empty else str(mine["comparison"].iloc[0])
+
+
 def _population(rows: pd.DataFrame) -> Population | None:
     mine = rows[rows["statistic"] == "population"]
     if mine.empty or pd.isna(mine["value"].iloc[0]):
@@ -192,7 +204,7 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
             labels, _population(figures), _value(figures, "rate_per_1000"), measure_rows.reset_index(drop=True),
             str(figures["source_file"].iloc[0]) if len(figures) else
             str(in_areas["source_file"].iloc[0]) if len(in_areas) else "", observed.reset_index(drop=True),
-            _areas(in_areas, publication.comparisons, publication.areas)))
+            _areas(in_areas, publication.comparisons, publication.areas), _rate_comparison(figures)))
     return out
 
 

@@ -25,7 +25,10 @@ def _granularity(periods: list[str]) -> str:
 def bar_data(figures: MeasureFigures, quarter: Quarter, history: int) -> pd.DataFrame:
     """The bars: the chart history's quarters for open data; the periods the force supplied, over the same
     window, otherwise."""
-    if figures.measure.source == "home_office":
+    if figures.measure.snapshot:  # one count a year, at 31 March: the chart history's 31 Marches with a count
+        series = figures.series
+        bars = series[series["value"].notna()].rename(columns={"period_label": "label"})
+    elif figures.measure.source == "home_office":
         bars = figures.series.rename(columns={"period_label": "label"})
     else:
         start = parse_span(quarter.shift(1 - history).id).first_month
@@ -33,7 +36,7 @@ def bar_data(figures: MeasureFigures, quarter: Quarter, history: int) -> pd.Data
         shown = figures.observations
         bars = shown[(shown["first_month"] >= start) & (shown["last_month"] <= end)].copy()
         bars["label"] = [period_label(p) for p in bars["period"]]
-    current = parse_span(figures.headline.current_period)
+    current = parse_span((figures.rate_figures if figures.measure.snapshot else figures.headline).current_period)
     bars = bars.assign(current=[current.first_month <= parse_span(p).first_month and
                                 parse_span(p).last_month <= current.last_month for p in bars["period"]])
     return bars.reset_index(drop=True)
@@ -57,7 +60,18 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
     """(figure, alt text, download path) for each chart of one measure; ``stem`` names the CSV files."""
     m, unit, out = figures.measure, figures.measure.unit, []
     bars = bar_data(figures, quarter, history)
-    if len(bars) and bars["value"].notna().any():
+    if len(bars) and bars["value"].notna().any() and m.snapshot:
+        granularity = "year"
+        first, last = bars["label"].iloc[0], bars["label"].iloc[-1]
+        shown = figures.rate_figures
+        current = shown.current_label.removeprefix("at ")
+        fig = charts.bar_chart(list(bars["label"]), list(bars["value"]), set(bars.loc[bars["current"], "label"]),
+                               f"{m.name}: {unit} at 31 March, {first} to {last}", unit, current, "Earlier")
+        alt = (f"Bar chart of {m.name.lower()} in {force} at 31 March of each year, {first} to {last}; the count "
+               f"{shown.current_label} is highlighted ({format_value(shown.current, unit)} {unit}).")
+        data = pd.DataFrame({"at_31_march": bars["label"], unit: bars["value"], "highlighted": bars["current"]})
+        out.append((fig, alt, write_download(data, f"{stem}-yearly")))
+    elif len(bars) and bars["value"].notna().any():
         granularity = _granularity(list(bars["period"]))
         first, last = bars["label"].iloc[0], bars["label"].iloc[-1]
         current = figures.headline.current_label
@@ -77,7 +91,7 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
                              "upper_limit": chart.upper, "lower_limit": chart.lower,
                              "special_cause": [signal_text(s) for s in chart.signals]})
         out.append((fig, alt, write_download(data, f"{stem}-spc")))
-    table, names = seasonal_table(figures, quarter)
+    table, names = seasonal_table(figures, quarter) if not m.snapshot else ({}, [])  # no seasons in one count a year
     if table:
         fig = charts.seasonal_chart(table, names, f"{m.name}: {unit} per quarter in each financial year", unit)
         alt = (f"Line chart of {m.name.lower()} per quarter, one line per financial year "

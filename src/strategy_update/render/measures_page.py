@@ -4,14 +4,15 @@ force-extract measures a force may supply. Nothing here is typed: change the def
 
 from __future__ import annotations
 
-from strategy_update.model.publication import HOME_OFFICE, Publication
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Publication
 from strategy_update.render.tables import markdown_table, plain
 
 
 def render_markdown(publication: Publication) -> str:
     level, levels = publication.leaf_level, publication.leaf_level.plural.lower()
     open_data = [(s, m) for s, m in publication.measures if m.source == HOME_OFFICE]
-    extracts = [(s, m) for s, m in publication.measures if m.source != HOME_OFFICE]
+    extracts = [(s, m) for s, m in publication.measures if m.source == FORCE_EXTRACT]
+    workforce = [(s, m) for s, m in publication.measures if m.source == WORKFORCE]
     out = [f"The {publication.title} is defined once as data (`publications/{publication.id}/publication.yml`). "
            f"This page is generated from that definition, so it always lists exactly the measures the "
            f"{levels} use.", "", "## Measures from the Home Office open data", ""]
@@ -25,6 +26,17 @@ def render_markdown(publication: Publication) -> str:
                                 for s, m in open_data])]
     else:
         out.append("This publication has no open-data measure.")
+    if workforce:
+        out += ["", "## Measures from the Home Office police workforce open data", "",
+                "Each measure is the force's count of one worker type at 31 March, from the annual Home Office police "
+                "workforce statistics (`data/raw/home-office/police-workforce-2007-2023.csv`), as full-time "
+                "equivalents (FTE) or as a headcount. A count on one day cannot be added up over months: these "
+                "measures compare the latest 31 March on or before the end of the edition's quarter with 31 March a "
+                "year earlier, have no 12-month figure, and give a rate per 1,000 population for that 31 March.", "",
+                markdown_table([level.name, "Measure", "Worker type", "Count", "What it counts"],
+                               [[plain(s.name), plain(m.name), plain(m.worker_type),
+                                 "FTE" if m.count == "fte" else "headcount", plain(m.definition_note)]
+                                for s, m in workforce])]
     missing = [s for s in publication.leaves if s.no_open_data]
     out += ["", f"## {level.plural} with no open-data measure", ""]
     out += [markdown_table([level.name, "Why there is no open-data measure"],

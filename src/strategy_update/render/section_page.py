@@ -5,25 +5,32 @@ from __future__ import annotations
 
 from strategy_update.core.formatting import (format_count, format_difference, format_pct, format_rate, format_value,
                                              round_half_away)
-from strategy_update.model.publication import HOME_OFFICE, NarrativeSection, Section
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, NarrativeSection, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.tables import markdown_table, plain
-from strategy_update.render.text import comparison_sentence, spc_summary
+from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
 from strategy_update.render.view import EditionView
 
 
 def measures_intro(view: EditionView, section: Section, figures: list[MeasureFigures]) -> str:
     """What the figures below are, or a plain statement that open data has no measure for this section."""
     open_data = [f for f in figures if f.measure.source == HOME_OFFICE]
-    extracts = [f for f in figures if f.measure.source != HOME_OFFICE]
+    extracts = [f for f in figures if f.measure.source == FORCE_EXTRACT]
+    workforce = [f for f in figures if f.measure.source == WORKFORCE]
     parts = []
     if open_data:
         names = ", ".join(f.measure.name.lower() for f in open_data)
         parts.append(f"The figures below are police recorded crime ({names}) from the Home Office open data "
                      "for the force area.")
+    if workforce:
+        names = ", ".join(f.measure.name for f in workforce)
+        parts.append(f"The workforce figures ({names}) come from the Home Office police workforce open data, which "
+                     "is annual: each is the force's count at 31 March, not a count over the quarter. They compare "
+                     "the latest 31 March on or before the end of the edition's quarter with 31 March a year earlier; "
+                     "a count on one day cannot be added up over 12 months, so they have no 12-month figure.")
     if section.no_open_data:
         parts.append(f"**No open-data measure.** {section.no_open_data}")
     for f in extracts:
@@ -35,7 +42,7 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
             parts.append(f"The force's own figures for **{f.measure.name.lower()}** "
                          f"(`{view.input_name(view.paths.force_extract(f.measure.id))}`) were not supplied for this "
                          "edition, so no figures are shown for them.")
-    if not open_data and not extracts:
+    if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
     return "\n\n".join(parts)
@@ -131,21 +138,29 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
         text += ["The force published no force-wide figure for this measure, only a figure for each of its "
                  "areas, so there is no force-wide total, chart or control chart.", "", area_table(figures)]
         return [Markdown("\n".join(text))]
-    text += [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
+    if m.snapshot:  # a count at 31 March: the comparison of two 31 Marches first, then why there is no 12-month one
+        shown = sorted(figures.comparisons[:2], key=lambda c: c.current is None)
+        text += [snapshot_sentence(c, m.unit) for c in shown]
+    else:
+        text += [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
     text += ["", comparisons_table(figures), ""]
     if figures.by_area:
         text += [area_table(figures), ""]
     if figures.rate is not None and figures.population:
-        pop = figures.population
-        text += [f"**Rate:** {format_rate(figures.rate)} {m.unit} per 1,000 population in the "
-                 f"{figures.headline.current_label} ({format_count(figures.headline.current)} {m.unit} / "
+        pop, rated = figures.population, figures.rate_figures
+        text += [f"**Rate:** {format_rate(figures.rate)} {m.unit} per 1,000 population {during(rated.current_label)} "
+                 f"({format_count(rated.current)} {m.unit} / "
                  f"{format_count(pop.people)} people, ONS mid-{pop.mid_year} estimate, x 1,000).", "",
                  derivations.rate(figures, view.force), ""]
-    if len(figures.series) and figures.series["value"].notna().any():
+    if m.snapshot:
+        text += ["**Control chart:** none: the workforce data gives one count a year (at 31 March), too few points "
+                 "a year apart for a control chart.", ""]
+    elif len(figures.series) and figures.series["value"].notna().any():
         text += [f"**Control chart:** {spc_summary(figures.chart)}", ""]
     if figures.chart is not None:
         text += [derivations.control_chart(figures), ""]
-    text += [derivations.comparison(figures, c) for c in figures.comparisons]
+    text += [derivations.comparison(figures, c) for c in figures.comparisons
+             if not (m.snapshot and c.current is None and c.base is None)]
     text += _negative_note(figures)
     out = [Markdown("\n".join(text))]
     for fig, alt, path in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,

@@ -18,10 +18,34 @@ def comparison_sentence(c, unit: str) -> str:
                 f"{c.base_label} ({format_value(c.base, unit)}).")
     if c.change == 0:
         return f"In the {c.current_label} there were {format_count(c.current)} {unit}, the same as in the {c.base_label}."
+    return (f"In the {c.current_label} there were {format_count(c.current)} {unit}, {_more_or_fewer(c)} than in the "
+            f"{c.base_label} ({format_count(c.base)}).")
+
+
+def _more_or_fewer(c) -> str:
+    """``7 (4.1%) more`` or ``8 (7.5%) fewer``."""
     pct = f" ({format_pct(abs(c.pct_change)).lstrip('+')})" if c.pct_change is not None else ""
-    return (f"In the {c.current_label} there were {format_count(c.current)} {unit}, "
-            f"{format_change(abs(c.change)).lstrip('+')}{pct} "
-            f"{'more' if c.change > 0 else 'fewer'} than in the {c.base_label} ({format_count(c.base)}).")
+    return f"{format_change(abs(c.change)).lstrip('+')}{pct} {'more' if c.change > 0 else 'fewer'}"
+
+
+def snapshot_sentence(c, unit: str) -> str:
+    """A comparison of counts at 31 March (labels ``at 31 March 2022``); a 12-month comparison has no figure."""
+    if c.current_period and "/" in c.current_period and c.current is None:
+        return ("There is no 12-month figure: the count is the position on one day (31 March), and positions on "
+                "different days cannot be added up.")
+    if c.current is None or c.base is None:
+        missing = c.current_label if c.current is None else c.base_label
+        return (f"There is no figure {missing} in the Home Office workforce data (published once a year), so the "
+                f"count {c.current_label} cannot be compared with the count {c.base_label}.")
+    if c.change == 0:
+        return f"There were {format_count(c.current)} {unit} {c.current_label}, the same as {c.base_label}."
+    return (f"There were {format_count(c.current)} {unit} {c.current_label}, {_more_or_fewer(c)} than "
+            f"{c.base_label} ({format_count(c.base)}).")
+
+
+def during(label: str) -> str:
+    """``at 31 March 2022`` as it is; ``in the 12 months ending March 2022`` for a period."""
+    return label if label.startswith("at ") else f"in the {label}"
 
 
 def spc_summary(chart: spc.XmR | None) -> str:

@@ -61,7 +61,8 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
 
         inputs = read_edition_inputs(paths, model, force, q)
         results, rows = compute_edition(model, force, q, crime=inputs.crime, population=inputs.population,
-                                        tracker=inputs.tracker, extracts=inputs.extracts)
+                                        tracker=inputs.tracker, extracts=inputs.extracts,
+                                        peer_group=inputs.peer_group, workforce=inputs.workforce)
         narratives = inputs.narratives
     return EditionView(model, force, q, paths, results, rows, narratives)
 
