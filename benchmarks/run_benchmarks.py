@@ -139,6 +139,7 @@ def main() -> None:
         shutil.rmtree(out)
         if "pdf" not in args.skip:
             record("cold build, HTML + PDF", build(data, out))
+            record("rebuild, nothing changed, HTML + PDF", build(data, out))
             shutil.rmtree(out)
         if "baseline" not in args.skip:
             record("baseline: Jupyter Book execute_notebooks force, HTML", jupyter_book_baseline(data, scratch))
