@@ -190,3 +190,25 @@ def test_rate_pads_places_and_separates_thousands():
 
 def test_rate_none_is_na():
     assert format_rate(None) == "n/a"
+
+
+@pytest.mark.parametrize("seconds,value,change", [(163, "2 min 43 s", "+2 min 43 s"), (48, "48 s", "+48 s"),
+                                                  (-67, "-1 min 7 s", "-1 min 7 s"), (0, "0 s", "0 s"),
+                                                  (3600, "60 min 0 s", "+60 min 0 s"), (None, "n/a", "n/a")])
+def test_times_in_seconds_read_as_minutes_and_seconds(seconds, value, change):
+    from strategy_update.core.formatting import format_difference, format_value
+
+    assert format_value(seconds, "seconds") == value
+    assert format_difference(seconds, "seconds") == change
+
+
+def test_a_time_comparison_reads_as_shorter_or_longer():
+    from types import SimpleNamespace
+
+    from strategy_update.render.text import comparison_sentence
+
+    # the 101 answer time printed in the Q4 2021/22 plan update: 2 min 43 s against 3 min 50 s; -67 / 230 = -29.1%
+    c = SimpleNamespace(current=163.0, base=230.0, change=-67.0, pct_change=-67 / 230 * 100,
+                        current_label="Q4 2021/22", base_label="Q3 2021/22")
+    assert comparison_sentence(c, "seconds") == ("In the Q4 2021/22 the time was 2 min 43 s, 1 min 7 s (29.1%) "
+                                                 "shorter than in the Q3 2021/22 (3 min 50 s).")

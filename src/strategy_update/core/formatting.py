@@ -55,8 +55,19 @@ def format_rate(value: float | None, places: int = 2) -> str:
     return f"{_no_negative_zero(round_half_away(value, places)):,.{places}f}"
 
 
+def format_duration(seconds: float, signed: bool = False) -> str:
+    """``2 min 43 s``, ``48 s``; signed (a change): ``+1 min 7 s``, ``-12 s``, ``0 s``."""
+    whole = int(round_half_away(seconds))
+    sign = ("+" if whole > 0 else "-" if whole < 0 else "") if signed else ("-" if whole < 0 else "")
+    minutes, rest = divmod(abs(whole), 60)
+    return f"{sign}{minutes:,} min {rest} s" if minutes else f"{sign}{rest} s"
+
+
 def format_value(value: float | None, unit: str) -> str:
-    """A measure's value in its unit: counts as whole numbers (``2,833``), percentages as ``46.28%``."""
+    """A measure's value in its unit: counts as whole numbers (``2,833``), percentages as ``46.28%``, times in
+    seconds as ``2 min 43 s``."""
+    if unit == "seconds":
+        return "n/a" if _missing(value) else format_duration(value)
     if unit == "percent":
         return "n/a" if _missing(value) else f"{format_rate(value)}%"
     if unit == "rate":
@@ -65,7 +76,9 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def format_difference(value: float | None, unit: str) -> str:
-    """A signed change in a measure's unit: ``+898``; ``-0.15 percentage points`` for percentages."""
+    """A signed change in a measure's unit: ``+898``; ``-0.15 percentage points`` for percentages; ``-1 min 7 s``."""
+    if unit == "seconds":
+        return "n/a" if _missing(value) else format_duration(value, signed=True)
     if unit == "percent":
         if _missing(value):
             return "n/a"

@@ -3,8 +3,7 @@ the lead's narrative and the delivery plan. Every number comes from the results 
 
 from __future__ import annotations
 
-from strategy_update.core.formatting import (format_count, format_difference, format_pct, format_rate, format_value,
-                                             round_half_away)
+from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, NarrativeSection, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
@@ -56,27 +55,6 @@ def comparisons_table(figures: MeasureFigures) -> str:
                            "Figure" if unit == "percent" else "Count", "Change", "% change"], rows)
 
 
-def _duration(seconds: float, signed: bool = False) -> str:
-    """``2 min 43 s``, ``48 s``; signed (a change): ``+1 min 7 s``, ``-12 s``, ``0 s``."""
-    whole = int(round_half_away(seconds))
-    sign = ("+" if whole > 0 else "-" if whole < 0 else "") if signed else ("-" if whole < 0 else "")
-    minutes, rest = divmod(abs(whole), 60)
-    return f"{sign}{minutes:,} min {rest} s" if minutes else f"{sign}{rest} s"
-
-
-def area_value(value: float | None, unit: str) -> str:
-    """A per-area figure in its unit; a time in seconds as minutes and seconds."""
-    if unit == "seconds" and not is_missing(value):
-        return _duration(value)
-    return format_value(value, unit)
-
-
-def area_difference(value: float | None, unit: str) -> str:
-    if unit == "seconds" and not is_missing(value):
-        return _duration(value, signed=True)
-    return format_difference(value, unit)
-
-
 def _lines(lines: tuple[int, ...]) -> str:
     if not lines:
         return "none"
@@ -98,8 +76,8 @@ def area_table(figures: MeasureFigures) -> str:
         if c is None:
             rows.append([area.area] + ["n/a"] * 6 + [_lines(())])
             continue
-        rows.append([area.area, c.current_label, area_value(c.current, unit), c.base_label,
-                     area_value(c.base, unit), area_difference(c.change, unit), format_pct(c.pct_change),
+        rows.append([area.area, c.current_label, format_value(c.current, unit), c.base_label,
+                     format_value(c.base, unit), format_difference(c.change, unit), format_pct(c.pct_change),
                      _lines(area.lines.get(name, ()))])
     table = markdown_table(["Area", "Period", value, "Compared with", value, "Change", "% change", "Input lines"],
                            rows)

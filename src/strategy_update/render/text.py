@@ -11,6 +11,11 @@ def comparison_sentence(c, unit: str) -> str:
     """One plain-English sentence per comparison, built from the values."""
     if c.current is None or c.base is None:
         return f"The {c.current_label} could not be compared with the {c.base_label}: the data does not cover it."
+    if unit == "seconds":
+        way = "longer" if c.change > 0 else "shorter" if c.change < 0 else "the same"
+        gap = "" if c.change == 0 else f"{format_difference(abs(c.change), unit).lstrip('+')}{_pct(c)} "
+        return (f"In the {c.current_label} the time was {format_value(c.current, unit)}, {gap}{way} than in the "
+                f"{c.base_label} ({format_value(c.base, unit)}).")
     if unit == "percent":
         way = "higher" if c.change > 0 else "lower" if c.change < 0 else "the same"
         gap = "" if c.change == 0 else f"{format_difference(abs(c.change), unit).lstrip('+')} "
@@ -22,10 +27,13 @@ def comparison_sentence(c, unit: str) -> str:
             f"{c.base_label} ({format_count(c.base)}).")
 
 
+def _pct(c) -> str:
+    return f" ({format_pct(abs(c.pct_change)).lstrip('+')})" if c.pct_change is not None else ""
+
+
 def _more_or_fewer(c) -> str:
     """``7 (4.1%) more`` or ``8 (7.5%) fewer``."""
-    pct = f" ({format_pct(abs(c.pct_change)).lstrip('+')})" if c.pct_change is not None else ""
-    return f"{format_change(abs(c.change)).lstrip('+')}{pct} {'more' if c.change > 0 else 'fewer'}"
+    return f"{format_change(abs(c.change)).lstrip('+')}{_pct(c)} {'more' if c.change > 0 else 'fewer'}"
 
 
 def snapshot_sentence(c, unit: str) -> str:
