@@ -77,3 +77,17 @@ def test_rate_of_zero_count_is_zero():
 @pytest.mark.parametrize("count, population", [(None, 1_000_000), (100, None), (100, 0)])
 def test_rate_missing_or_zero_population_is_none(count, population):
     assert rate_per_thousand(count, population) is None
+
+
+def test_an_average_time_is_never_added_up_over_quarters():
+    import pandas as pd
+
+    from strategy_update.compute.comparisons import resolve_spans
+
+    # two monthly averages and a quarter wanted: a count would be 100 + 50 = 150; an average cannot be summed
+    obs = pd.DataFrame({"measure": ["calls", "calls", "time", "time"], "period": ["2021-01", "2021-02"] * 2,
+                        "first_month": [1, 2, 1, 2], "last_month": [1, 2, 1, 2], "value": [100.0, 50.0, 160.0, 170.0]})
+    targets = pd.DataFrame({"measure": ["calls", "time"], "first_month": [1, 1], "last_month": [2, 2]})
+    out = resolve_spans(obs, targets, ["measure"], exact_only=obs["measure"] == "time")
+    assert out["value"].iloc[0] == 150.0 and out["used"].iloc[0] == ("2021-01", "2021-02")
+    assert pd.isna(out["value"].iloc[1]) and out["used"].iloc[1] == ()

@@ -167,19 +167,23 @@ STANDARD = ["rolling-12-vs-previous-12", "rolling-12-vs-baseline", "quarter-vs-p
 
 
 # --- tiling: the value of a span from observations over other spans -------------------------------
-def resolve_spans(observations: pd.DataFrame, targets: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def resolve_spans(observations: pd.DataFrame, targets: pd.DataFrame, keys: list[str],
+                  exact_only: pd.Series | None = None) -> pd.DataFrame:
     """``targets`` (keys, first_month, last_month, any other columns) with ``value`` and ``used`` (the
     periods summed) added: the observation whose span matches exactly, else the sum of finer observations
-    that tile the span completely, else NaN with nothing used. Vectorised; only targets whose finer
-    observations overlap one another (e.g. rolling 3-month ranges) are searched one by one."""
+    that tile the span completely, else NaN with nothing used. Observations flagged in ``exact_only`` (aligned
+    with ``observations``; e.g. average times, which cannot be added up) are never summed. Vectorised; only
+    targets whose finer observations overlap one another (e.g. rolling 3-month ranges) are searched one by one."""
     t = targets.reset_index(drop=True)
     wanted = t[keys + ["first_month", "last_month"]].rename(columns={"first_month": "t_first", "last_month": "t_last"})
     wanted["target"] = range(len(t))
-    m = wanted.merge(observations[keys + ["period", "first_month", "last_month", "value"]], on=keys)
+    flagged = pd.Series(False, index=observations.index) if exact_only is None else exact_only
+    flagged = flagged.rename("exact_only")
+    m = wanted.merge(observations[keys + ["period", "first_month", "last_month", "value"]].join(flagged), on=keys)
     m = m[(m["first_month"] >= m["t_first"]) & (m["last_month"] <= m["t_last"])]
     m = m.sort_values(["target", "first_month", "last_month"], kind="stable")
     exact = m[(m["first_month"] == m["t_first"]) & (m["last_month"] == m["t_last"])].drop_duplicates("target")
-    finer = m[~m["target"].isin(exact["target"])]
+    finer = m[~m["target"].isin(exact["target"]) & ~m["exact_only"]]
     by = finer.groupby("target", sort=True)
     months = (finer["last_month"] - finer["first_month"] + 1).groupby(finer["target"]).sum()
     overlaps = (finer["first_month"] <= by["last_month"].shift()).groupby(finer["target"]).any()

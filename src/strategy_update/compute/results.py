@@ -35,11 +35,14 @@ SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
 def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, population: pd.DataFrame, *,
                     publication_id: str, quarter: Quarter, comparisons: list[str], baseline_end: Quarter | None,
                     history_quarters: int, forces: list[str] | None = None,
-                    rate_comparison: str | None = None) -> pd.DataFrame:
+                    rate_comparison: str | None = None, not_summed: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline.
 
     The rate per 1,000 is for the current figure of the headline, or of ``rate_comparison`` when given (a count at
     31 March has no 12-month figure: its rate is for the comparison of two 31 Marches).
+
+    Measures in ``not_summed`` (averages, percentages: a time or a share cannot be added up over quarters) take a
+    period's figure only when it was supplied for exactly that period.
 
     Figures are computed per force, section, measure and area (``FIGURE_KEY``): area '' is the force-wide
     figure; any other area (a force extract's ``area`` column) gets the same statistics from its own rows, listed
@@ -62,7 +65,7 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     keys["source_file"] = obs.groupby(FIGURE_KEY, sort=False)["source_file"].first().to_numpy()
     targets = pd.concat([_history_targets(obs, keys, quarter, history_quarters),
                          _comparison_targets(obs, keys, quarter, comparisons, baseline_end)], ignore_index=True)
-    figures = resolve_spans(obs, targets, FIGURE_KEY)
+    figures = resolve_spans(obs, targets, FIGURE_KEY, exact_only=obs["measure"].isin(not_summed))
     lines_of: dict[tuple, list[int]] = {}
     rows = input_rows if "area" in input_rows else input_rows.assign(area="")
     for key in zip(*(rows[c].tolist() for c in FIGURE_KEY + ["period", "line"])):

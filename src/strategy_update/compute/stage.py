@@ -41,7 +41,8 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     rows = pd.concat([r for r in (crime_rows, extract_rows) if not r.empty], ignore_index=True)
     results = compute_results(observations, rows, population, publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
-                              history_quarters=publication.history_quarters, forces=[force])
+                              history_quarters=publication.history_quarters, forces=[force],
+                              not_summed=frozenset(m.id for _, m in publication.measures if not m.summable))
     # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
     # percentages or outcomes.
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}

@@ -18,6 +18,7 @@ HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workfor
 # How a workforce measure counts people: full-time equivalent, or heads (special constables are volunteers).
 WORKFORCE_COUNTS = ("fte", "headcount")
 DECIMAL_UNITS = {"percent", "rate"}
+NOT_SUMMED_UNITS = {"percent", "rate", "seconds"}  # shares and averages: a quarter's figure is not added to another's
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,11 @@ class Measure:
     def snapshot(self) -> bool:
         """A position on one day (31 March), not a count over a period: it cannot be summed over months."""
         return self.source == WORKFORCE
+
+    @property
+    def summable(self) -> bool:
+        """Counts add up over periods (three months make a quarter); percentages, rates and average times do not."""
+        return self.unit not in NOT_SUMMED_UNITS
 
     @property
     def whole_numbers(self) -> bool:
