@@ -12,7 +12,7 @@ from strategy_update.inputs.narrative import Narrative, narrative_frames, read_n
 
 ROOT = Path(__file__).resolve().parents[1]
 # The real narratives, wherever the data layout keeps them (data/narrative/... or data/forces/.../narrative/...).
-REAL = sorted((ROOT / "data").glob("**/narrative/2021-22-Q4/*.md"))
+REAL = sorted((ROOT / "data" / "forces" / "essex" / "crime-prevention-2021-25").glob("narrative/2021-22-Q4/*.md"))
 Q4 = parse_quarter("2021-22-Q4")
 HEADINGS = ["Insights", "Delivery achieved", "Delivery scheduled"]
 NAME = "data/narrative/2021-22-Q4/knife-crime.md"

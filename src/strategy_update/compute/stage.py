@@ -71,8 +71,8 @@ def workforce_results(publication: Publication, force: str, quarter: Quarter, wo
                       population: pd.DataFrame, forces: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The figures of the workforce measures (counts at 31 March): the publication's comparisons at the latest
     31 March on or before the edition's end, so that the quarter comparisons compare 31 March with 31 March a year
-    earlier and the 12-month ones have no figure; the rate per 1,000 is for the first comparison of a single
-    31 March. Labels read ``at 31 March 2022``. ``forces``: every force of the table when None."""
+    earlier and the 12-month ones have no figure; the rate per 1,000 goes with the comparison of one 31 March
+    with the one a year earlier. Labels read ``at 31 March 2022``. ``forces``: every force of the table when None."""
     if workforce is None:
         raise ValueError("the publication has workforce measures: pass the workforce table (load_workforce)")
     measures = [(section.id, measure) for section, measure in publication.measures]
@@ -82,9 +82,11 @@ def workforce_results(publication: Publication, force: str, quarter: Quarter, wo
                                comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                                history_quarters=publication.history_quarters, forces=forces or [force]), rows
     at = snapshot_quarter(quarter)
+    # The rate goes with a comparison of one 31 March with the one a year earlier (both are in the data).
     single = [name for name in publication.comparisons
               if (pair := COMPARISONS[name](at, publication.baseline_end, None)) is not None
-              and pair.current.months == 3]
+              and pair.current.months == pair.base.months == 3
+              and pair.current.first_month - pair.base.first_month == 12]
     results = compute_results(obs, rows, population, publication_id=publication.id, quarter=at,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                               history_quarters=publication.history_quarters, forces=forces or [force],
