@@ -139,3 +139,32 @@ def test_measures_page_lists_every_measure_with_the_definition_codes():
             assert listed == set(measure.offence_codes), f"{measure.name}: methods lists {listed}"
         for measure in strand.force_extract_measures:
             assert measure.id in methods, f"force extract {measure.id} missing from the measures page"
+
+
+def test_a_section_without_narrative_keeps_only_the_first_narrative_heading():
+    from strategy_update.build.templates import expand
+
+    def headings(notebook):
+        return [c.source for c in notebook.cells if c.cell_type == "markdown" and c.source.startswith("## ")]
+
+    template = ROOT / "notebooks" / "section.ipynb"
+    assert len(PUBLICATION.narrative) == 3
+    with_narrative = headings(expand(template, PUBLICATION))
+    assert [h for h in with_narrative if "narrative_title" in h] == [
+        f"## {{glue:text}}`narrative_title_{n}`" for n in range(3)]
+    without = headings(expand(template, PUBLICATION, narrative=False))
+    assert [h for h in without if "narrative_title" in h] == ["## {glue:text}`narrative_title_0`"]
+
+
+def test_narrative_titles_may_use_only_the_known_labels():
+    from strategy_update.core.errors import InputError
+
+    raw = yaml.safe_load(PATHS.definition.read_text(encoding="utf-8"))
+    raw["narrative"][1]["title"] = "Delivery in {quater_months}"
+    try:
+        publication_from_mapping(raw, PATHS.publication, "publication.yml")
+    except InputError as error:
+        assert "{quater_months}" in str(error) and "{quarter_months}" in str(error)
+        assert error.record.column == "narrative.title"
+    else:
+        raise AssertionError("an unknown label in a narrative title was accepted")

@@ -270,3 +270,9 @@ def test_statements_no_rows_and_bad_movement():
     assert statements("Essex", "most similar group", []) == ["No measures compare Essex with its most similar group."]
     with pytest.raises(ValueError, match="movement"):
         statements("Essex", "most similar group", [("A", "", None, "better")])
+
+
+def test_statements_for_another_force_name_the_plans_aspiration():
+    rows = [("A", "upper quartile", True, "unchanged")]
+    assert statements("Kent", "similar forces (computed)", rows, whose="the plan's")[0] == (
+        "Kent is meeting the plan's aspiration in 1 area: A.")

@@ -57,6 +57,18 @@ def test_the_position_table_page_is_in_the_book_with_a_row_per_measure(essex):
     assert "Position among similar forces" in text_of(essex, "index")  # in the contents
 
 
+def test_the_front_page_sums_up_the_position_table(essex):
+    index = text_of(essex, "index")
+    page = text_of(essex, "computed/peer-table")
+    # the same generated sentences as the table page, the best and worst placed measures and a link to the table
+    sentences = re.findall(r"Essex is (?:not )?meeting its aspiration in [^.]*\.", page)
+    assert sentences and all(s in index for s in sentences)
+    assert "Since the last quarterly update, Essex's position" in index
+    assert re.search(r"Best placed: [^.]+ \(\d+(st|nd|rd|th) of \d+\)", index)
+    html = (essex / "html" / "index.html").read_text(encoding="utf-8")
+    assert 'href="computed/peer-table.html"' in html
+
+
 def test_per_area_figures_and_narrative_on_a_priority_page(essex):
     page = text_of(essex, "priorities/children-and-vulnerable-people")
     assert "By area" in page and all(area in page for area in ("North", "South", "West"))
@@ -66,7 +78,17 @@ def test_per_area_figures_and_narrative_on_a_priority_page(essex):
 def test_kents_edition_from_open_data_alone(kent):
     page = text_of(kent, "computed/peer-table")
     assert "Kent is compared with its similar forces (computed)" in page
-    assert f"{PLAN.title}: measures for Kent" in text_of(kent, "index")
+    index = text_of(kent, "index")
+    assert f"{PLAN.title}: measures for Kent" in index
+    # Kent is measured against Essex's plan: the aspirations are the plan's, not Kent's own
+    assert "Kent is meeting the plan's aspiration" in index or "Kent is not meeting the plan's aspiration" in index
+    assert "its aspiration" not in index
     # Essex's narrative and extracts are Essex's: Kent's pages say what Kent did not supply
     priority = text_of(kent, f"priorities/{PLAN.leaves[0].id}")
-    assert "No narrative was supplied" in priority
+    # said once, under the force-wide heading (which names Kent), not under each of the four headings
+    assert priority.count("No narrative was supplied") == 1
+    html = (kent / "html" / "priorities" / f"{PLAN.leaves[0].id}.html").read_text(encoding="utf-8")
+    headings = [re.sub(r"<a class=\"headerlink\".*?</a>|<[^>]+>", "", h).strip()
+                for h in re.findall(r"<h2>(.*?)</h2>", html, flags=re.S)]
+    assert headings[0] == "Across Kent, January-March 2022", headings
+    assert not any("Local Policing Area" in h for h in headings), headings

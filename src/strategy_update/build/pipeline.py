@@ -107,13 +107,16 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
     base = {"publication": publication.id, "force": spec.force, "quarter": quarter.id,
             "data_dir": str(paths.data), "publications_dir": str(paths.publications), "results_dir": str(work)}
     templates = root / "notebooks"
-    expanded = {name: write_expanded(templates / name, publication, work / "templates")
-                for name in ("summary.ipynb", "section.ipynb")}
-    jobs = [Job("index", expanded["summary.ipynb"], "index.ipynb", ".", base, common)]
+    summary = write_expanded(templates / "summary.ipynb", publication, work / "templates")
+    # A section without narrative gets a page that says so once instead of under every narrative heading.
+    section = {supplied: write_expanded(templates / "section.ipynb", publication, work / "templates", supplied)
+               for supplied in (True, False)}
+    jobs = [Job("index", summary, "index.ipynb", ".", base, common)]
     folder = publication.section_folder
-    for section in publication.leaves:
-        jobs.append(Job(section.id, expanded["section.ipynb"], f"{folder}/{section.id}.ipynb", folder,
-                        dict(base, section_id=section.id), common + (work / NARRATIVES / f"{section.id}.json",)))
+    for leaf in publication.leaves:
+        narrative = work / NARRATIVES / f"{leaf.id}.json"
+        jobs.append(Job(leaf.id, section[narrative.exists()], f"{folder}/{leaf.id}.ipynb", folder,
+                        dict(base, section_id=leaf.id), common + (narrative,)))
     return jobs
 
 

@@ -1,9 +1,11 @@
 """Page templates made concrete for a publication before papermill runs them.
 
 A template's cells tagged ``narrative-part`` repeat once for each narrative heading after the first (the first
-heading carries the figures, so the template places it itself), with ``N`` replaced by the heading's number;
-cells tagged ``delivery`` are kept only when the publication has a delivery tracker. Headings must be Markdown
-cells, not outputs, to become sections of the page, its contents and the PDF's bookmarks.
+heading carries the figures, so the template places it itself), with ``N`` replaced by the heading's number, or
+are dropped for a section with no narrative (its first heading says so once); cells tagged ``delivery`` are kept
+only when the publication has a delivery tracker, and cells tagged ``peer-table`` only when it compares the force
+with similar forces. Headings must be Markdown cells, not outputs, to become sections of the page, its contents
+and the PDF's bookmarks.
 """
 
 from __future__ import annotations
@@ -15,20 +17,20 @@ import nbformat
 
 from strategy_update.model.publication import Publication
 
-REPEATED, DELIVERY = "narrative-part", "delivery"
+REPEATED, DELIVERY, PEERS = "narrative-part", "delivery", "peer-table"
 
 
-def expand(template: Path, publication: Publication) -> nbformat.NotebookNode:
+def expand(template: Path, publication: Publication, narrative: bool = True) -> nbformat.NotebookNode:
     notebook = nbformat.read(template, as_version=4)
     cells = []
     block = [c for c in notebook.cells if REPEATED in c.metadata.get("tags", [])]
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
-        if DELIVERY in tags and publication.delivery is None:
+        if (DELIVERY in tags and publication.delivery is None) or (PEERS in tags and not publication.peer_group_label):
             continue
         if REPEATED in tags:
             if cell is block[0]:  # the whole block, once per heading after the first
-                for number in range(1, len(publication.narrative)):
+                for number in range(1, len(publication.narrative) if narrative else 1):
                     for part in block:
                         repeated = copy.deepcopy(part)
                         repeated["id"] = f"{part.get('id', 'part')}-{number}"  # cell ids must stay unique
@@ -40,10 +42,10 @@ def expand(template: Path, publication: Publication) -> nbformat.NotebookNode:
     return notebook
 
 
-def write_expanded(template: Path, publication: Publication, folder: Path) -> Path:
+def write_expanded(template: Path, publication: Publication, folder: Path, narrative: bool = True) -> Path:
     """The expanded template in the work folder, rewritten only when it changes (its digest keys the notebooks)."""
-    path = folder / template.name
-    text = nbformat.writes(expand(template, publication))
+    path = folder / (template.name if narrative else f"{template.stem}-without-narrative{template.suffix}")
+    text = nbformat.writes(expand(template, publication, narrative))
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -214,9 +214,11 @@ def _areas(names: list[str]) -> str:
     return f"{len(names)} area{'' if len(names) == 1 else 's'}: {_listed(names)}"
 
 
-def statements(force: str, group_label: str, rows: list[tuple[str, str | None, bool | None, str]]) -> list[str]:
+def statements(force: str, group_label: str, rows: list[tuple[str, str | None, bool | None, str]], *,
+               whose: str = "its") -> list[str]:
     """The summary sentences for the rows (measure, aspiration, met, movement). A category with no measures
-    is not mentioned; with no rows at all, one sentence says there is nothing to compare."""
+    is not mentioned; with no rows at all, one sentence says there is nothing to compare. ``whose`` names the
+    aspirations' owner: "its" for the plan's own force, "the plan's" for another force measured against it."""
     if not rows:
         return [f"No measures compare {force} with its {group_label}."]
     unknown = sorted({m for _, _, _, m in rows if m not in MOVEMENTS})
@@ -229,9 +231,9 @@ def statements(force: str, group_label: str, rows: list[tuple[str, str | None, b
     no_aspiration = [name for name, aspiration, _, _ in rows if not (aspiration or "").strip()]
     sentences = []
     if meeting:
-        sentences.append(f"{force} is meeting its aspiration in {_areas(meeting)}.")
+        sentences.append(f"{force} is meeting {whose} aspiration in {_areas(meeting)}.")
     if not_meeting:
-        sentences.append(f"{force} is not meeting its aspiration in {_areas(not_meeting)}.")
+        sentences.append(f"{force} is not meeting {whose} aspiration in {_areas(not_meeting)}.")
     if unjudged:
         sentences.append(f"Whether the aspiration is met cannot be judged for: {_listed(unjudged)}.")
     if no_aspiration:

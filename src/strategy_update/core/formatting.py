@@ -95,3 +95,9 @@ def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
     if n == 0:
         return f"no {plural}"
     return f"{n:,} {singular if n == 1 else plural}"
+
+
+def format_ordinal(value: float) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st: a rank in words."""
+    n = int(value)
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"

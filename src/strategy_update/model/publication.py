@@ -8,6 +8,7 @@ here is a bug or a file that skipped validation; it still becomes an InputError 
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +95,10 @@ class Level:
 @dataclass(frozen=True)
 class NarrativeSection:
     heading: str  # the level-2 heading the lead writes
-    title: str  # the page heading, a template of period labels (see ``period_labels``)
+    title: str  # the page heading, a template of period labels and the force (see ``period_labels``)
+
+    def title_for(self, quarter: Quarter, force: str) -> str:
+        return self.title.format(**period_labels(quarter, force))
 
 
 @dataclass(frozen=True)
@@ -212,10 +216,14 @@ class Publication:
                 and (self.last_quarter is None or quarter <= self.last_quarter))
 
 
-def period_labels(quarter: Quarter) -> dict[str, str]:
-    """The labels a definition's templates may use."""
+def period_labels(quarter: Quarter, force: str) -> dict[str, str]:
+    """The labels a definition's headings may use: the edition's periods and its force."""
     return {"quarter": quarter.short_label, "quarter_label": quarter.label, "quarter_months": quarter.months_label,
-            "next_quarter_months": quarter.shift(1).months_label, "twelve_months": quarter.twelve_months_label()}
+            "next_quarter_months": quarter.shift(1).months_label, "twelve_months": quarter.twelve_months_label(),
+            "force": force}
+
+
+LABEL_NAMES = ("quarter", "quarter_label", "quarter_months", "next_quarter_months", "twelve_months", "force")
 
 
 # --- from the parsed YAML ------------------------------------------------------------------------------------
@@ -226,6 +234,22 @@ def _quarter(value, file: str, key: str) -> Quarter | None:
         return parse_quarter(str(value))
     except QuarterError as exc:
         raise InputError(str(exc), file=file, column=key, rule="valid quarter id") from None
+
+
+def _narrative_section(raw: dict, file: str) -> NarrativeSection:
+    """A narrative heading; its title may use only the labels ``period_labels`` gives."""
+    title = str(raw.get("title", raw["heading"]))
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(title) if name is not None}
+    except ValueError as exc:
+        raise InputError(f"the title \"{title}\" is not a valid template: {exc}", file=file,
+                         column="narrative.title", value=title, rule="title template") from None
+    unknown = sorted(names - set(LABEL_NAMES))
+    if unknown:
+        raise InputError(f"the title \"{title}\" uses {{{unknown[0]}}}, which is not a label; the labels are "
+                         + ", ".join(f"{{{n}}}" for n in LABEL_NAMES), file=file, column="narrative.title",
+                         value=title, rule="title template")
+    return NarrativeSection(str(raw["heading"]), title)
 
 
 def _text(value) -> str:
@@ -304,8 +328,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             baseline_end=_quarter(baseline.get("end_quarter"), file, "baseline.end_quarter"),
             baseline_name=str(baseline.get("name", "")), history_quarters=int(raw.get("history_quarters", 20)),
             levels=levels, comparisons=tuple(str(c) for c in raw["comparisons"]),
-            narrative=tuple(NarrativeSection(str(n["heading"]), str(n.get("title", n["heading"])))
-                            for n in raw.get("narrative") or []),
+            narrative=tuple(_narrative_section(n, file) for n in raw.get("narrative") or []),
             delivery=_delivery(raw.get("delivery")),
             pages_before=tuple(pages.get("before") or ()), shared_pages=tuple(pages.get("shared") or ()),
             appendices=tuple(pages.get("appendices") or ()), reference=dict(raw.get("reference") or {}),

@@ -11,8 +11,8 @@ import pandas as pd
 
 from strategy_update.compute import peers
 from strategy_update.compute.peer_table import OFFICIAL_LABEL
-from strategy_update.core.formatting import format_count, format_rate
-from strategy_update.model.publication import Publication
+from strategy_update.core.formatting import format_count, format_ordinal, format_rate
+from strategy_update.model.publication import Measure, Publication
 from strategy_update.render.tables import markdown_table, plain
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -34,18 +34,13 @@ def _change(value: float, unit_word: str, already: str) -> str:
     return f"{'+' if value > 0 else ''}{format_count(round(value))} {unit_word}"
 
 
-def _ordinal(value: float) -> str:
-    n = int(value)
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-
-
 def _rank(rank: float, of: float) -> str:
-    return f"{_ordinal(rank)} of {int(of)}"
+    return f"{format_ordinal(rank)} of {int(of)}"
 
 
 def _moved(movement: str, previous: float) -> str:
     """', 6th last quarter: deteriorated' under the rank; nothing when there is no previous position."""
-    return "" if math.isnan(previous) else f" ({_ordinal(previous)}: {movement})"
+    return "" if math.isnan(previous) else f" ({format_ordinal(previous)}: {movement})"
 
 
 def _aspiration(value: float, aspiration: str) -> str:
@@ -62,6 +57,36 @@ def _rate(value: float) -> str:
     return format_rate(value, 2 - math.floor(math.log10(abs(value))))
 
 
+def _value(mine: pd.DataFrame, measure_id: str, statistic: str) -> pd.Series:
+    return mine[(mine["measure"] == measure_id) & (mine["statistic"] == statistic)].iloc[0]
+
+
+def _compared(publication: Publication, mine: pd.DataFrame) -> list[Measure]:
+    """The publication's measures that have a position in the table, in the definition's order."""
+    ranked = set(mine.loc[mine["statistic"] == "peer_rate", "measure"])
+    return [m for _, m in publication.measures if m.id in ranked]
+
+
+def _statement_row(mine: pd.DataFrame, m: Measure) -> tuple[str, str, bool | None, str]:
+    met = _value(mine, m.id, "peer_aspiration_met")["value"]
+    return m.name, m.aspiration, None if math.isnan(met) else bool(met), str(_value(mine, m.id, "peer_movement")["text"])
+
+
+def position_statements(publication: Publication, results: pd.DataFrame, force: str) -> list[str]:
+    """The sentences that sum up the table (aspirations met, positions moved), for its page and the front page."""
+    mine = results[results["force"] == force]
+    group = mine[mine["statistic"] == "peer_group"]
+    if group.empty:
+        return []
+    label, measures = str(group["text"].iloc[0]), _compared(publication, mine)
+    statements = peers.statements(force, label, [_statement_row(mine, m) for m in measures],
+                                  whose="its" if force == publication.owner_force else "the plan's")
+    if label != OFFICIAL_LABEL and any(m.aspiration for m in measures):
+        statements.append("The aspirations were set against the Home Office's Most Similar Group. Judged here against "
+                          "a computed group, whether each is met is indicative only.")
+    return statements
+
+
 def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
     mine = results[results["force"] == force]
     group = mine[mine["statistic"] == "peer_group"]
@@ -71,19 +96,14 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     method = str(mine.loc[mine["statistic"] == "peer_group_method", "text"].iloc[0])
     members = list(mine[mine["statistic"] == "peer_group_member"].sort_values("value")["text"])
 
-    def one(measure_id: str, statistic: str) -> pd.Series:
-        return mine[(mine["measure"] == measure_id) & (mine["statistic"] == statistic)].iloc[0]
-    rows, statement_rows, notes = [], [], []
-    measures = [(s, m) for s, m in publication.measures
-                if m.id in set(mine.loc[mine["statistic"] == "peer_rate", "measure"])]
-    for _, m in measures:
-        value = {s: one(m.id, s)["value"] for s in ("peer_rate", "peer_rank", "peer_of", "peer_average",
-                                                    "peer_quartile_boundary", "peer_change_to_average",
-                                                    "peer_change_to_top_quartile", "peer_aspiration_met",
-                                                    "peer_rank_previous")}
-        moved = str(one(m.id, "peer_movement")["text"])
+    rows, notes = [], []
+    for m in _compared(publication, mine):
+        value = {s: _value(mine, m.id, s)["value"] for s in (
+            "peer_rate", "peer_rank", "peer_of", "peer_average", "peer_quartile_boundary", "peer_change_to_average",
+            "peer_change_to_top_quartile", "peer_aspiration_met", "peer_rank_previous")}
+        moved = str(_value(mine, m.id, "peer_movement")["text"])
         spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
-        period = str(one(m.id, "peer_rate")["period_label"])
+        period = str(_value(mine, m.id, "peer_rate")["period_label"])
         rows.append([plain(m.name), _rate(value["peer_rate"]),
                      _rank(value["peer_rank"], value["peer_of"]) + _moved(moved, value["peer_rank_previous"]),
                      _change(value["peer_change_to_average"], "offences", "better than average"),
@@ -91,8 +111,6 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                      f"{sparkline(list(spark['value']))} ({format_count(spark['value'].min())} to "
                      f"{format_count(spark['value'].max())})",
                      plain(_aspiration(value["peer_aspiration_met"], m.aspiration))])
-        met = None if math.isnan(value["peer_aspiration_met"]) else bool(value["peer_aspiration_met"])
-        statement_rows.append((m.name, m.aspiration, met, moved))
         member_rates = results[(results["measure"] == m.id) & (results["statistic"] == "peer_member_rate")]
         ranked = "; ".join(f"{plain(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
         previous = ("" if math.isnan(value["peer_rank_previous"])
@@ -116,10 +134,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     intro = (f"{force} is compared with its {label}: {', '.join(members)}. They are {method}.{caveat} Rates are "
              f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
              f"with the same rate share a rank. {peers.QUARTILE_RULE}{gaps}")
-    statements = peers.statements(force, label, statement_rows)
-    if not official and any(m.aspiration for _, m in measures):
-        statements.append("The aspirations were set against the Home Office's Most Similar Group. Judged here against "
-                          "a computed group, whether each is met is indicative only.")
+    statements = position_statements(publication, results, force)
     missing_measures = ("The open data cannot give these, which the last hand-made table also compared: "
                         + "; ".join(plain(m) for m in publication.peer_group_not_available) + "."
                         if publication.peer_group_not_available else "")

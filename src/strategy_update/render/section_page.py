@@ -4,7 +4,7 @@ the lead's narrative and the delivery plan. Every number comes from the results 
 from __future__ import annotations
 
 from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
-from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, NarrativeSection, Section
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
@@ -148,12 +148,17 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     return out
 
 
-def narrative_text(narrative: dict | None, part: NarrativeSection) -> str:
-    """The lead's text under one of the publication's narrative headings, or a plain note that none came in."""
-    if narrative is None:
-        return (f"*No narrative was supplied for this quarter, so there is no \"{part.heading}\" text. "
-                "The figures are unaffected.*")
-    return narrative[part.heading]
+def narrative_text(view: EditionView, narrative: dict | None, number: int) -> str:
+    """The lead's text under the publication's narrative heading ``number``. With no narrative, the first
+    heading says so once, naming every heading (the build drops the others); later headings stay empty."""
+    if narrative is not None:
+        return narrative[view.publication.narrative[number].heading]
+    if number:
+        return ""
+    titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative]
+    named = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+    return (f"*No narrative was supplied for this quarter, so this page has no lead's text ({named}). "
+            "The figures are unaffected.*")
 
 
 def delivery(view: EditionView, section: Section) -> str:

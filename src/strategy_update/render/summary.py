@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
 from strategy_update.compute.spc import latest_signal_short
-from strategy_update.core.formatting import (count_phrase, format_change, format_count, format_difference, format_pct,
-                                             format_value)
+from strategy_update.core.formatting import (count_phrase, format_change, format_count, format_difference,
+                                             format_ordinal, format_pct, format_value)
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.view import EditionView
@@ -169,14 +169,32 @@ def purpose(view: EditionView) -> str:
     first = p.leaves[0]
     figures = next((f for f in view.figures(first) if f.available), None)
     period = figures.headline.current_label if figures else q.twelve_months_label()
-    narrative = ", ".join(f"\"{part.title.format(**_labels(q))}\"" for part in p.narrative)
+    narrative = ", ".join(f"\"{part.title_for(q, view.force)}\"" for part in p.narrative)
     shows = [f"what the data says about the {period}", f"the lead's narrative ({narrative})"] + (
         ["how far its delivery plan has progressed"] if p.delivery else [])
     return (f"This update reports progress on the {view.title} for {q.label}. It has {shape}. For each "
             f"{levels[-1].name.lower()} it shows {', '.join(shows[:-1])} and {shows[-1]}.")
 
 
-def _labels(quarter):
-    from strategy_update.model.publication import period_labels
 
-    return period_labels(quarter)
+def position_section(view: EditionView) -> str:
+    """The position among similar forces in brief: the best and worst ranks, the table page's sentences, a link."""
+    from strategy_update.build.book import PEER_PAGE
+    from strategy_update.render.peer_page import position_statements
+
+    mine = view.results[view.results["force"] == view.force]
+    ranks = mine[mine["statistic"] == "peer_rank"].merge(
+        mine.loc[mine["statistic"] == "peer_of", ["measure", "value"]], on="measure", suffixes=("", "_of"))
+    if ranks.empty:
+        return "No measure of this publication is compared with other forces."
+    names = {m.id: m.name for _, m in view.publication.measures}
+
+    def placed(rank: float) -> str:
+        rows = ranks[ranks["value"] == rank]
+        return "; ".join(f"{names[r.measure]} ({format_ordinal(r.value)} of {format_count(r.value_of)})"
+                         for r in rows.itertuples())
+    best, worst = ranks["value"].min(), ranks["value"].max()
+    lines = [f"- {s}" for s in position_statements(view.publication, view.results, view.force)]
+    lines.append(f"- Best placed: {placed(best)}." + ("" if best == worst else f" Furthest behind: {placed(worst)}."))
+    return ("\n".join(lines) + f"\n\nThe [position table](computed/{PEER_PAGE}.md) gives each measure's rate per 1,000 "
+            "population, its rank and the change needed to reach the group average and the top quartile.")
