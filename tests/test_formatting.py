@@ -212,3 +212,27 @@ def test_a_time_comparison_reads_as_shorter_or_longer():
                         current_label="Q4 2021/22", base_label="Q3 2021/22")
     assert comparison_sentence(c, "seconds") == ("In the Q4 2021/22 the time was 2 min 43 s, 1 min 7 s (29.1%) "
                                                  "shorter than in the Q3 2021/22 (3 min 50 s).")
+
+
+def test_a_percentage_comparison_is_in_points_without_a_per_cent_change():
+    from types import SimpleNamespace
+
+    from strategy_update.render.text import comparison_sentence
+
+    c = SimpleNamespace(current=46.28, base=46.43, change=-0.15, pct_change=-0.15 / 46.43 * 100,
+                        current_label="Q4 2021/22", base_label="Q3 2021/22")
+    assert comparison_sentence(c, "percent") == ("In the Q4 2021/22 the figure was 46.28%, 0.15 percentage points "
+                                                 "lower than in the Q3 2021/22 (46.43%).")
+
+
+@pytest.mark.parametrize("period,expected", [
+    ("2021-04/2022-03", "There is no 12-month figure"),  # positions on different days are never added up
+    ("2021-22-Q4", "There is no figure at 31 March 2022 in the Home Office workforce data")])
+def test_a_count_at_31_march_has_no_12_month_figure(period, expected):
+    from types import SimpleNamespace
+
+    from strategy_update.render.text import snapshot_sentence
+
+    c = SimpleNamespace(current=None, base=3100.0, change=None, pct_change=None, current_period=period,
+                        current_label="at 31 March 2022", base_label="at 31 March 2021")
+    assert snapshot_sentence(c, "officers").startswith(expected)

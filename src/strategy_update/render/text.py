@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from strategy_update.compute import spc
+from strategy_update.compute.comparisons import parse_span
 from strategy_update.core.formatting import (format_change, format_count, format_difference, format_pct,
                                              format_value)
+
+
+# Figures that are not counts: what the figure is called, its words for up and down, and whether the change
+# is also given in per cent (a change in a percentage is already in points).
+NOT_COUNTS = {"seconds": ("time", "longer", "shorter", True), "percent": ("figure", "higher", "lower", False)}
 
 
 def comparison_sentence(c, unit: str) -> str:
     """One plain-English sentence per comparison, built from the values."""
     if c.current is None or c.base is None:
         return f"The {c.current_label} could not be compared with the {c.base_label}: the data does not cover it."
-    if unit == "seconds":
-        way = "longer" if c.change > 0 else "shorter" if c.change < 0 else "the same"
-        gap = "" if c.change == 0 else f"{format_difference(abs(c.change), unit).lstrip('+')}{_pct(c)} "
-        return (f"In the {c.current_label} the time was {format_value(c.current, unit)}, {gap}{way} than in the "
-                f"{c.base_label} ({format_value(c.base, unit)}).")
-    if unit == "percent":
-        way = "higher" if c.change > 0 else "lower" if c.change < 0 else "the same"
-        gap = "" if c.change == 0 else f"{format_difference(abs(c.change), unit).lstrip('+')} "
-        return (f"In the {c.current_label} the figure was {format_value(c.current, unit)}, {gap}{way} than in the "
+    if unit in NOT_COUNTS:
+        noun, up, down, with_pct = NOT_COUNTS[unit]
+        way = up if c.change > 0 else down if c.change < 0 else "the same"
+        gap = "" if c.change == 0 else f"{format_difference(abs(c.change), unit).lstrip('+')}{_pct(c) if with_pct else ''} "
+        return (f"In the {c.current_label} the {noun} was {format_value(c.current, unit)}, {gap}{way} than in the "
                 f"{c.base_label} ({format_value(c.base, unit)}).")
     if c.change == 0:
         return f"In the {c.current_label} there were {format_count(c.current)} {unit}, the same as in the {c.base_label}."
@@ -38,7 +40,8 @@ def _more_or_fewer(c) -> str:
 
 def snapshot_sentence(c, unit: str) -> str:
     """A comparison of counts at 31 March (labels ``at 31 March 2022``); a 12-month comparison has no figure."""
-    if c.current_period and "/" in c.current_period and c.current is None:
+    # A count at 31 March is held as the quarter ending that day; a longer span would add positions up.
+    if c.current_period and parse_span(c.current_period).months > 3 and c.current is None:
         return ("There is no 12-month figure: the count is the position on one day (31 March), and positions on "
                 "different days cannot be added up.")
     if c.current is None or c.base is None:
