@@ -63,10 +63,12 @@ def other_edition(tmp_path_factory) -> Path:
 
 
 def page_text(folder: Path, page: str) -> str:
-    """A published page's words: tags and scripts removed, white space collapsed, common entities decoded."""
+    """A published page's words: tags and scripts removed, white space collapsed, common entities and Sphinx's
+    curly apostrophes made plain."""
     html = (folder / "html" / f"{page}.html").read_text(encoding="utf-8")
     html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&amp;", "&").replace("&#8217;", "'")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return text.replace("&amp;", "&").replace("&#8217;", "'").replace("\u2019", "'")
 
 
 def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *options: str,

@@ -90,5 +90,5 @@ def test_kents_edition_from_open_data_alone(kent):
     html = (kent / "html" / "priorities" / f"{PLAN.leaves[0].id}.html").read_text(encoding="utf-8")
     headings = [re.sub(r"<a class=\"headerlink\".*?</a>|<[^>]+>", "", h).strip()
                 for h in re.findall(r"<h2>(.*?)</h2>", html, flags=re.S)]
-    assert headings[0] == "Across Kent, January-March 2022", headings
+    assert "Across Kent, January-March 2022" in headings, headings
     assert not any("Local Policing Area" in h for h in headings), headings
