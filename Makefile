@@ -6,17 +6,20 @@ PUBLICATION ?=
 FORCE       ?=
 QUARTER     ?=
 JOBS        ?=
+# REVIEWER=1: the reviewer's edition (code toggles and notebook downloads on the website).
+REVIEWER    ?=
 BIN          = $(VENV)/bin
 EDITION      = $(if $(PUBLICATION),--publication $(PUBLICATION),) $(if $(FORCE),--force "$(FORCE)",) \
                $(if $(QUARTER),--quarter $(QUARTER),)
 JOBS_ARG     = $(if $(JOBS),--jobs $(JOBS),)
+REVIEWER_ARG = $(if $(REVIEWER),--reviewer,)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system book html list validate backtest bench test test-fast toc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "  Options: PUBLICATION=crime-prevention-2018-21 FORCE=Kent QUARTER=2023-24-Q2 JOBS=N"
+	@echo "  Options: PUBLICATION=crime-prevention-2018-21 FORCE=Kent QUARTER=2023-24-Q2 JOBS=N REVIEWER=1"
 	@echo "  (defaults: crime-prevention-2021-25, and that publication's force and quarter; \`$(BIN)/strategy-update list\`)"
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -35,10 +38,10 @@ system: ## install the Debian packages for the PDF and chart images (TeX Live, c
 setup: $(VENV)/.installed node_modules/.installed system ## create .venv with pinned packages, npm packages (axe-core) and system packages
 
 book: setup ## build one edition, website and PDF, into _build/<publication>/<force>/<quarter>/
-	$(BIN)/strategy-update build $(EDITION) $(JOBS_ARG)
+	$(BIN)/strategy-update build $(EDITION) $(JOBS_ARG) $(REVIEWER_ARG)
 
 html: setup ## build the website only (no PDF)
-	$(BIN)/strategy-update build $(EDITION) --no-pdf $(JOBS_ARG)
+	$(BIN)/strategy-update build $(EDITION) --no-pdf $(JOBS_ARG) $(REVIEWER_ARG)
 
 list: setup ## list the publications and forces this project knows
 	$(BIN)/strategy-update list

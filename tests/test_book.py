@@ -8,12 +8,13 @@ import nbformat
 import yaml
 
 from conftest import PATHS, ROOT, run_cli
-from strategy_update.build.book import toc_for
+from strategy_update.build.book import ANNEX_PAGE, GROUP_FOLDER, WEB_ONLY_APPENDICES, group_page, pdf_toc_for, toc_for
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.definition import load_publication
 from strategy_update.model.publication import publication_from_mapping
 
 PUBLICATION = load_publication(PATHS)
+STRANDS = PUBLICATION.leaves
 
 
 def toc_files(toc: dict) -> list[str]:
@@ -168,3 +169,83 @@ def test_narrative_titles_may_use_only_the_known_labels():
         assert error.record.column == "narrative.title"
     else:
         raise AssertionError("an unknown label in a narrative title was accepted")
+
+
+def test_pdf_toc_nests_each_theme_chapter_over_its_strands():
+    """The PDF is numbered as a board paper: a theme is a chapter (3) and its strands are its sections (3.1, 3.2)."""
+    toc = pdf_toc_for(PUBLICATION)
+    assert "parts" not in toc  # parts would print as near-blank pages
+    chapters = {c["file"]: [s["file"] for s in c.get("sections", [])] for c in toc["chapters"]}
+    for group, leaves in PUBLICATION.groups:
+        assert chapters[f"{GROUP_FOLDER}/{group.id}"] == [f"strands/{s.id}" for s in leaves]
+    files = list(chapters) + [f for sections in chapters.values() for f in sections]
+    assert sorted(f for f in files if f.startswith("strands/")) == sorted(f"strands/{s.id}" for s in STRANDS)
+
+
+def test_pdf_toc_has_the_annex_and_leaves_the_audit_pages_to_the_website():
+    files = [c["file"] for c in pdf_toc_for(PUBLICATION)["chapters"]]
+    assert f"appendix/{ANNEX_PAGE}" in files and f"appendix/{ANNEX_PAGE}" in toc_files(toc_for(PUBLICATION))
+    for page in WEB_ONLY_APPENDICES:
+        assert f"appendix/{page}" not in files and f"book/{page}" not in files
+        if page in PUBLICATION.appendices:
+            assert f"appendix/{page}" in toc_files(toc_for(PUBLICATION)), f"{page} is not on the website"
+
+
+def test_group_page_names_the_theme_and_its_strands():
+    group, leaves = PUBLICATION.groups[0]
+    page = group_page(PUBLICATION, group, leaves)
+    assert page.startswith(f"# {group.name}\n")
+    assert all(leaf.name in page for leaf in leaves) and f"has {len(leaves)} strands" in page
+
+
+def test_paper_download_links_say_where_the_file_is():
+    from strategy_update.build.latex import download_sentence
+
+    assert download_sentence("Download the chart data (CSV)") == "The chart data (CSV) is a download on the website."
+
+
+def test_paper_table_columns_follow_their_content():
+    """Short cells (a strand's name) keep one line; a long note wraps; headers do not widen a column."""
+    import docutils.nodes as nodes
+    from docutils.core import publish_doctree
+
+    from strategy_update.build.latex import MAX_WIDTH, MIN_WIDTH, _cell_widths
+
+    doctree = publish_doctree("\n".join([
+        ".. list-table::", "   :header-rows: 1", "",
+        "   * - Strand", "     - N", "     - A very long header heading",
+        "   * - Dwelling Burglary and Street Robbery", "     - 83", f"     - {'a long note ' * 20}"]))
+    widths = _cell_widths(next(iter(doctree.findall(nodes.table))))
+    assert widths == [len("Dwelling Burglary and Street Robbery") + 2, MIN_WIDTH, MAX_WIDTH]
+
+
+def test_paper_tables_too_wide_for_the_line_shrink_their_widest_columns_first():
+    from strategy_update.build.latex import LINE, _fit
+
+    fitted = _fit([17, 60, 8, 8, 50])
+    assert sum(fitted) <= LINE and fitted[0] == 17 and fitted[2:4] == [8, 8]  # narrow columns are kept whole
+    assert fitted[1] == fitted[4] < 50
+    assert _fit([10, 10]) == [10, 10]
+
+
+def test_annex_gives_each_measure_its_source_periods_and_arithmetic():
+    """The PDF's annex stands in for the website's notes: every measure with figures, its offence codes and the
+    rate's arithmetic, and the pages the PDF leaves to the website named (on paper only)."""
+    from conftest import DATA, DEFAULT, PUBLICATIONS
+    from strategy_update.core.formatting import format_rate
+    from strategy_update.render.annex import TITLE, render_markdown
+    from strategy_update.render.view import load_view
+
+    view = load_view("", DEFAULT, "Essex", "2021-22-Q4", DATA, PUBLICATIONS)
+    annex = render_markdown(view, ["the back test"])
+    assert annex.startswith(f"# {TITLE}\n") and "```{only} latex" in annex and "the back test" in annex
+    rows = {line.split("|")[1].strip(): line for line in annex.splitlines() if line.startswith("| ")}
+    for strand in STRANDS:
+        for figures in view.figures(strand):
+            if not figures.available:
+                continue
+            row = rows.get(f"{strand.name}: {figures.measure.name}")
+            assert row, f"{strand.name}: {figures.measure.name} missing from the annex"
+            assert all(code in row for code in figures.measure.offence_codes)
+            if figures.rate is not None and figures.population:
+                assert f"= {format_rate(figures.rate)}" in row

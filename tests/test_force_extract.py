@@ -7,6 +7,8 @@ renders them from the work folder the build prepares (results as Parquet, narrat
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
+from types import SimpleNamespace
 from pathlib import Path
 
 import nbformat
@@ -19,7 +21,7 @@ from strategy_update.compute.stage import compute_edition, write_edition_results
 from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.inputs.readers import read_edition_inputs
+from strategy_update.inputs.readers import read_edition_inputs, read_force_extract
 from strategy_update.render.figures import section_figures
 from strategy_update.render.measure_charts import bar_data
 from strategy_update.render.view import write_narratives
@@ -105,9 +107,12 @@ def test_quarterly_extract_gives_the_hand_worked_comparisons(edition):
     assert bars["label"].iloc[-1] == "2021/22 Q4" and int(bars["current"].sum()) == 4
 
 
-def test_extract_not_supplied_is_said_plainly():
-    assert not PATHS.force_extract("mh-incidents").exists()
-    publication, inputs, results, rows = computed(PATHS)
+def test_extract_not_supplied_is_said_plainly(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    paths = paths_for(data)
+    paths.force_extract("mh-incidents").unlink()
+    publication, inputs, results, rows = computed(paths)
     assert "mh-incidents" not in inputs.extracts
     result = section_figures(results, rows, publication, "Essex", publication.section("mental-health"))[0]
     assert result.measure.id == "mh-incidents"
@@ -140,3 +145,92 @@ def test_strand_page_with_a_force_extract_renders_its_figures_and_charts(data_wi
                if "image/png" in o.get("data", {}))
     assert pngs == 3
     assert (folder / "downloads" / "mental-health-mh-incidents-monthly.csv").exists()
+
+
+# --- the force's published rolling 12-month totals (Q4 2021/22 update) -------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The default edition from the project's own data: the force's published figures as shipped."""
+    return computed(PATHS)
+
+
+@pytest.mark.parametrize("section_id, current, previous, baseline", [
+    ("night-time-economy", 2714, 1806, 3331), ("domestic-abuse", 30984, 28845, 30214),
+    ("mental-health", 18026, 15405, 13849)])
+def test_published_12_month_totals_give_the_printed_comparisons(shipped, section_id, current, previous, baseline):
+    """Each file holds three 12-month totals (years ending March 2020, 2021, 2022); both 12-month comparisons come
+    out of the engine, not from the file: e.g. night-time economy 2,714 vs 1,806 is +908 (+50.3%), vs 3,331 -617."""
+    result = figures_of(shipped, section_id)
+    year, base = result.comparison("rolling-12-vs-previous-12"), result.comparison("rolling-12-vs-baseline")
+    assert (year.current, year.base, year.change) == (current, previous, current - previous)
+    assert (year.current_period, year.base_period) == ("2021-04/2022-03", "2020-04/2021-03")
+    assert (base.base, base.change, base.base_period) == (baseline, current - baseline, "2019-04/2020-03")
+    assert round(year.pct_change, 1) == round(100 * (current - previous) / previous, 1)
+    # A 12-month total cannot be split into quarters: the quarter comparisons have no figure, and no control chart.
+    assert result.comparison("quarter-vs-previous-quarter").current is None and result.chart is None
+
+
+def test_printed_percentages_match(shipped):
+    nte = figures_of(shipped, "night-time-economy")
+    assert round(nte.comparison("rolling-12-vs-previous-12").pct_change, 1) == 50.3
+    assert round(nte.comparison("rolling-12-vs-baseline").pct_change, 1) == -18.5
+
+
+def test_published_figures_are_labelled_with_their_source_and_missing_date(shipped):
+    label = figures_of(shipped, "domestic-abuse").force_label
+    assert label == ("the force's published figures (Essex Police, Crime Prevention Strategy update Q4 2021/22), "
+                     "with no extraction date published")
+
+
+def test_extraction_date_is_shown_as_a_uk_date(shipped):
+    nte = figures_of(shipped, "night-time-economy")
+    dated = replace(nte, input_rows=nte.input_rows.assign(extracted=["2022-04-19", "2022-04-19", "2022-04-20"]))
+    assert dated.force_label.endswith("update Q4 2021/22), extracted 20 April 2022")
+    opened = replace(nte, input_rows=nte.input_rows.assign(published_in="", extracted="", code=""))
+    assert opened.force_label == ""  # open data, or an extract with neither column: no such label
+
+
+@pytest.mark.parametrize("cell, error, after", [
+    ("", "", "yes"), ("2022-04-20", "", "yes"), ("2022-03-31", "", "no"),
+    ("20/04/2022", "the extraction date '20/04/2022' is not a date written YYYY-MM-DD", "yes"),
+    ("2022-02-30", "the extraction date '2022-02-30' is not", "yes")])
+def test_extraction_date_is_read_and_judged(tmp_path, cell, error, after):
+    path = tmp_path / "nte-crimes.csv"
+    path.write_text(f"period,value,extracted\n2021-04/2022-03,5,{cell}\n", encoding="utf-8")
+    row = read_force_extract(path).iloc[0]
+    assert row["extracted"] == cell and row["extracted_after_period"] == after
+    assert row["extracted_error"].startswith(error) and bool(row["extracted_error"]) == bool(error)
+
+
+def test_a_quarter_alone_is_shown_as_one_figure_without_an_empty_table(shipped):
+    from strategy_update.render.section_page import _single_figure, measure_section
+
+    arrests = figures_of(shipped, "serious-organised-crime")
+    assert arrests.measure.id == "soc-arrests" and _single_figure(arrests)
+    assert not _single_figure(figures_of(shipped, "night-time-economy"))  # it has comparisons
+    [block] = measure_section(None, arrests)
+    assert "**Q4 2021/22:** 106 arrests. No earlier period was supplied" in block.data
+    assert "n/a" not in block.data and "| Period |" not in block.data
+
+
+def test_measures_from_one_source_are_named_in_one_sentence(shipped):
+    from strategy_update.render.section_page import measures_intro
+
+    publication, _, results, rows = shipped
+    section = publication.section("serious-organised-crime")
+    intro = measures_intro(None, section, section_figures(results, rows, publication, "Essex", section))
+    assert intro.count("are the force's published figures") == 1
+    assert "**Arrests by the Serious Organised Crime Unit (SOCU)**, " in intro
+    assert " and **People safeguarded by SOCU** are the force's published" in intro
+
+
+def test_12_month_totals_alone_leave_the_quarter_comparisons_out_of_the_table(shipped):
+    from strategy_update.render.section_page import measure_section
+
+    view = SimpleNamespace(force="Essex", quarter=Q4, publication=shipped[0])
+    block = measure_section(view, figures_of(shipped, "domestic-abuse"))[0]
+    assert "| 12 months ending March 2022 | 30,984 | 12 months ending March 2021 | 28,845 | +2,139 | +7.4% |" in block.data
+    assert "| n/a |" not in block.data and block.data.count("How this was calculated") == 2
+    assert ("Not compared, because the data supplied covers neither period: Q4 2021/22 with Q3 2021/22; "
+            "Q4 2021/22 with Q4 2020/21.") in block.data

@@ -89,27 +89,33 @@ def outline(pdf) -> list[tuple[str, int, int]]:
     return out
 
 
+SECTION_NUMBER = r"(?:\d+(?:\.\d+)*\s+)?"  # headings are numbered (3, 3.1): the number is optional here
+
+
 def heading_page(pages: list[str], title: str, start: int = 1) -> int | None:
-    """The first page from ``start`` with a line that is just ``title`` (any case): a heading, not a cell."""
+    """The first page from ``start`` with a line that is just ``title`` (any case), after its section number if
+    it has one: a heading, not a cell."""
+    pattern = re.compile(SECTION_NUMBER + re.escape(norm(title)))
     for number in range(start, len(pages) + 1):
-        if any(norm(line) == norm(title) for line in lines_of(pages[number - 1])):
+        if any(pattern.fullmatch(norm(line)) for line in lines_of(pages[number - 1])):
             return number
     return None
 
 
 @pytest.fixture(scope="module")
 def strand_pages(pages, outline) -> dict[str, range]:
-    """Each strand's pages: from its heading to the page before the next chapter."""
+    """Each strand's pages: from its heading to the page where the next strand or chapter starts (strands run on
+    as a paper's sections do, so that page is shared)."""
     starts, after = {}, 1
     for strand in STRANDS:
         start = heading_page(pages, strand.name, after)
         assert start, f"the PDF has no page headed '{strand.name}' after page {after}"
         starts[strand.id] = after = start
-    chapters = sorted(page for _, depth, page in outline if depth == 0)
+    boundaries = sorted(page for _, depth, page in outline if depth <= 1)
     out = {}
     for strand in STRANDS:
         start = starts[strand.id]
-        end = next((page - 1 for page in chapters if page > start), len(pages))
+        end = next((page for page in boundaries if page > start), len(pages))
         out[strand.id] = range(start, end + 1)
     return out
 
@@ -201,24 +207,26 @@ def test_contents_bookmarks_and_page_numbers(pages, outline, strand_pages):
     problems = []
     for strand in STRANDS:
         name = r"\s+".join(re.escape(word) for word in strand.name.split())
-        match = re.search(rf"^\s*\d+\s+{name}\s+(\d+)\s*$", listed, re.MULTILINE)
+        match = re.search(rf"^\s*\d+\.\d+\s+{name}[\s.]+?(\d+)\s*$", listed, re.MULTILINE)
         start = strand_pages[strand.id][0]
         if not match:
-            problems.append(f"contents: no line for '{strand.name}' with a page number")
+            problems.append(f"contents: no line for '{strand.name}' with its section number (e.g. 3.1) and a page "
+                            "number")
         elif int(match.group(1)) != start - first_arabic + 1:
             problems.append(f"contents: '{strand.name}' on page {match.group(1)}, but it starts on printed page "
                             f"{start - first_arabic + 1} (PDF page {start})")
-    # Bookmarks: every strand, in order, pointing at its first page.
+    # Bookmarks: every strand, in order, under its theme, pointing at its first page.
     top = [(title, page) for title, depth, page in outline if depth == 0]
+    strands = [(title, page) for title, depth, page in outline if depth == 1]
     for strand in STRANDS:
-        pointed = [page for title, page in top if title == strand.name]
+        pointed = [page for title, page in strands if title == strand.name]
         if pointed != [strand_pages[strand.id][0]]:
             problems.append(f"bookmark '{strand.name}' points at {pointed}, the strand starts on PDF page "
                             f"{strand_pages[strand.id][0]}")
-    order = [title for title, _ in top if title in {s.name for s in STRANDS}]
+    order = [title for title, _ in strands if title in {s.name for s in STRANDS}]
     if order != [s.name for s in STRANDS]:
         problems.append(f"bookmarks out of order: {order}")
-    for title in ("Executive summary", "Delivery plan progress"):
+    for title in ("Executive summary", "Delivery plan progress", *(g.name for g, _ in PUBLICATION.groups if g)):
         if title not in [t for t, _ in top]:
             problems.append(f"no bookmark '{title}'")
     # Page numbers: roman on the contents, then 1, 2, 3... in the footer of every page that has any text.
@@ -271,9 +279,10 @@ def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, str
         found = {page: images[page] for page in span if images[page]}
         if not strand.open_data_measures:
             continue
-        if sum(found.values()) < 3 * len(strand.open_data_measures):
+        # The bar chart and the control chart; the seasonal chart is on the website only.
+        if sum(found.values()) < 2 * len(strand.open_data_measures):
             problems.append(f"{strand.name} (PDF pages {span[0]}-{span[-1]}): {sum(found.values())} chart images, "
-                            f"expected 3 per open-data measure ({len(strand.open_data_measures)})")
+                            f"expected 2 per open-data measure ({len(strand.open_data_measures)})")
             continue
         # The first chart is the bar chart: drawn in dark blue with the current 12 months in orange.
         page = min(found)
@@ -287,3 +296,82 @@ def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, str
                             f"{orange} orange pixels at 40 dpi)")
     if problems:
         pytest.fail("charts missing from the PDF:\n" + "\n".join(problems), pytrace=False)
+
+
+# --- a paper people circulate -----------------------------------------------------------------------
+# The issue asks for about 35 pages (the hand-made report runs to 25-30); the default edition prints 43 now that
+# the notes are in the annex (it printed 112 with them inline). What remains is the leads' narrative, each
+# measure's figures and two charts: this bound catches the audit detail coming back, not the last few pages.
+MAX_PAGES = 45
+MIN_TEXT = 400  # characters: a page with less and no picture is near-blank (e.g. one stray line)
+UK_DATE = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
+                     r"December) \d{4}\b")
+
+
+def test_the_pdf_is_the_length_of_a_board_paper(pages):
+    assert len(pages) <= MAX_PAGES, (
+        f"the PDF has {len(pages)} pages, more than {MAX_PAGES}: is audit detail (input rows, notes) printed "
+        "in full again?")
+
+
+def test_title_page_has_a_uk_date_and_no_stray_text(pages):
+    title = " ".join(pages[0].split())
+    assert PUBLICATION.short_title.split()[0] in title or PUBLICATION.title.split()[0] in title, title
+    assert UK_DATE.search(title), f"no date like '29 November 2026' on the title page: {title!r}"
+    assert title.count("(") == title.count(")"), f"unbalanced brackets on the title page: {title!r}"
+    assert "generated by" not in title.casefold(), f"build details on the title page: {title!r}"
+
+
+def test_headings_are_numbered_themes_then_strands(pages, strand_pages):
+    """Themes are chapters (3) and strands their sections (3.1), as in the hand-made report's 5.1.1."""
+    problems = []
+    lines = [norm(line) for page in pages[2:] for line in lines_of(page)]  # after the title page and contents
+    for group, leaves in [g for g in PUBLICATION.groups if g[0]]:
+        heading = re.compile(rf"(\d+)\s+{re.escape(norm(group.name))}")
+        chapter = next((m.group(1) for line in lines if (m := heading.fullmatch(line))), None)
+        if chapter is None:
+            problems.append(f"theme '{group.name}': no numbered chapter heading")
+            continue
+        for k, leaf in enumerate(leaves, 1):
+            page = " ".join(norm(p) for p in pages[strand_pages[leaf.id][0] - 1:strand_pages[leaf.id][0] + 1])
+            if f"{chapter}.{k} {norm(leaf.name)}" not in page:
+                problems.append(f"strand '{leaf.name}': no heading '{chapter}.{k} {leaf.name}'")
+    assert not any(re.fullmatch(r"chapter\s+[a-z]+", norm(line)) for p in pages for line in lines_of(p)), (
+        "a 'CHAPTER ONE' style heading")
+    if problems:
+        pytest.fail("numbered headings:\n" + "\n".join(problems), pytrace=False)
+
+
+def test_no_page_is_near_blank(pages, images):
+    """No page but the title page and the last (where the document simply ends) is left nearly empty."""
+    blank = [n for n, text in enumerate(pages[:-1], 1) if n > 1 and not images[n]
+             and len("".join(line for line in lines_of(text)[1:-1])) < MIN_TEXT]  # without header and footer
+    assert not blank, f"near-blank PDF pages (under {MIN_TEXT} characters and no picture): {blank}"
+
+
+def test_no_text_runs_off_the_page(pdf):
+    """Every word lies inside the page (a table wider than the text is cut off at the right edge)."""
+    bbox = run("pdftotext", "-bbox", str(pdf), "-")
+    problems = []
+    for number, (width, body) in enumerate(re.findall(r'<page width="([\d.]+)"[^>]*>(.*?)</page>', bbox, re.S), 1):
+        for x_max, word in re.findall(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)',
+                                      body):
+            if float(x_max) > float(width) - 20:  # within 20 pt (7 mm) of the edge: past the 2 cm margin
+                problems.append(f"PDF page {number}: '{word}' ends at {float(x_max):.0f} pt of {float(width):.0f}")
+    assert not problems, "text off the page:\n" + "\n".join(problems[:20])
+
+
+def test_calculations_are_in_the_annex_not_inline(pdf, pages):
+    start = heading_page(pages, "Annex: how the figures were calculated", 3)
+    assert start, "no annex 'Annex: how the figures were calculated' in the PDF"
+    # Reading order, not layout: a measure's name may wrap inside its table cell.
+    def squash(text: str) -> str:  # words may be hyphenated at a line end inside a cell
+        return re.sub(r"[\s\-\u2010]+", "", text).casefold()
+    annex = squash(run("pdftotext", "-raw", "-f", str(start), str(pdf), "-"))
+    for strand in STRANDS:
+        for measure in strand.open_data_measures:
+            assert squash(measure.name) in annex, f"the annex does not list {measure.name}"
+    inline = [n for n, text in enumerate(pages, 1) if "How this was calculated:" in text]
+    assert not inline, f"'How this was calculated' notes printed inline on PDF pages {inline}"
+    dead = [n for n, text in enumerate(pages, 1) if "Download the chart data" in text]
+    assert not dead, f"download links printed as dead text on PDF pages {dead}"

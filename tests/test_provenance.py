@@ -236,8 +236,11 @@ def test_page_records_parameters_date_git_versions_and_checksums(paths, data_dir
     page = render_markdown("2021-22-Q4", paths, tmp_path, parameters)
     assert "Q4 2021/22 (January-March 2022)" in page
     assert "| Built (UTC) | 1970-01-01 00:00:00 |" in page
-    assert f"| Git commit | {NOT_A_REPOSITORY} |" in page
-    assert f"| `data_dir` | `{data_dir}` |" in page and "| `report_path` | (empty) |" in page
+    assert f"| Built from | {NOT_A_REPOSITORY} |" in page and "Working tree" not in page
+    # a folder is shown from the project folder down, never as the machine's path
+    assert f"| `data_dir` | `{data_dir.relative_to(tmp_path).as_posix()}` |" in page
+    assert "| `report_path` | (empty) |" in page
+    assert str(tmp_path) not in page
     for name, version in package_versions().items():
         assert f"| {name} | {version} |" in page
     assert f"| `publication` | `{PUB}` |" in page and "| `force` | `Essex` |" in page
@@ -276,4 +279,22 @@ def test_page_of_the_project_names_its_commit():
         pytest.skip("the project is not a git checkout here")
     assert re.fullmatch(r"[0-9a-f]{40}", state["commit"])
     page = render_markdown("2021-22-Q4", PATHS, ROOT, {"quarter": "2021-22-Q4"})
-    assert f"| Git commit | `{state['commit']}` |" in page
+    assert f"| Built from | commit `{state['commit']}` of the project's code" in page
+
+
+def test_a_path_outside_the_project_is_shown_by_its_name_only(tmp_path):
+    from strategy_update.build.provenance import shown_value
+
+    assert shown_value("/tmp/pytest-7/build0/.work/x/data", tmp_path / "project") == "data"
+    assert shown_value(str(tmp_path / "project" / "data" / "raw"), tmp_path / "project") == "data/raw"
+    assert shown_value("Essex", tmp_path) == "Essex"
+
+
+def test_built_from_says_plainly_whether_the_code_was_committed():
+    from strategy_update.build.provenance import built_from
+
+    state = {"repository": True, "commit": "abc1234", "description": ""}
+    assert built_from({**state, "clean": True}) == "commit `abc1234` of the project's code"
+    assert "changes not yet committed" in built_from({**state, "clean": False})
+    assert built_from({"repository": False, "commit": None, "clean": None,
+                       "description": NOT_A_REPOSITORY}) == NOT_A_REPOSITORY

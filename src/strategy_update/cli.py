@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--rerun", action="store_true", help="execute every notebook even if nothing changed")
     build.add_argument("--strict", action="store_true",
                        help="fail if any section's narrative or delivery data is missing (for the real release)")
+    build.add_argument("--reviewer", action="store_true",
+                       help="the reviewer's edition: code toggles and notebook downloads on the website (the public "
+                       "edition has none); use --out to keep both")
 
     listing = commands.add_parser("list", help="list the publications and forces this project knows")
     listing.add_argument("--data", type=Path, help="data folder (default: ./data)")
@@ -69,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
 
             build(args.publication, args.police_force, args.quarter, data_dir=args.data,
                   publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
-                  strict=args.strict, rerun=args.rerun)
+                  strict=args.strict, rerun=args.rerun, reviewer=args.reviewer)
         elif args.command == "list":
             print(_listing(args))
         elif args.command == "validate":

@@ -11,9 +11,18 @@ from pathlib import Path
 import yaml
 
 from strategy_update.core.errors import BuildError
-from strategy_update.model.publication import Publication
+from strategy_update.model.publication import Publication, Section
 
 PEER_PAGE = "peer-table"  # written by the build when the publication has a comparison-group table
+ANNEX_PAGE = "calculations"  # written by the build: each figure's arithmetic, printed in place of the notes
+GROUP_FOLDER = "groups"  # the PDF's chapter openings, one per top-level section (e.g. a theme)
+# Audit appendices the PDF leaves to the website (a board paper stays around 35 pages); the annex names them.
+WEB_ONLY_APPENDICES = {"methods": "the methods (sources, periods, rates and control charts in full)",
+                       "caveats": "the log of assumptions and caveats",
+                       "measures": "the definition of every measure (offence codes, sources)",
+                       "data-quality": "the data quality report on this edition's inputs",
+                       "backtest": "the back test against the last hand-made report",
+                       "provenance": "the provenance of the build (inputs, code version, content keys)"}
 
 # --- the book ----------------------------------------------------------------------------------------
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -35,9 +44,45 @@ def toc_for(publication: Publication) -> dict:
     for group, leaves in publication.groups:
         parts.append({"caption": group.name if group else publication.leaf_level.plural,
                       "chapters": [{"file": f"{folder}/{s.id}"} for s in leaves]})
-    parts.append({"caption": "Appendices", "chapters": [{"file": f"book/{name}"} for name in publication.shared_pages]
-                  + [{"file": f"appendix/{page}"} for page in publication.appendices]})
+    parts.append({"caption": "Appendices", "chapters": _appendices(publication)})
     return {"format": "jb-book", "root": "index", "parts": parts}
+
+
+def _appendices(publication: Publication, paper: bool = False) -> list[dict]:
+    """The appendices: the shared pages, the annex of calculations, then the publication's own; on paper without
+    the audit pages the website keeps."""
+    return ([{"file": f"book/{name}"} for name in publication.shared_pages
+             if not (paper and name in WEB_ONLY_APPENDICES)] + [{"file": f"appendix/{ANNEX_PAGE}"}]
+            + [{"file": f"appendix/{page}"} for page in publication.appendices
+               if not (paper and page in WEB_ONLY_APPENDICES)])
+
+
+def pdf_toc_for(publication: Publication) -> dict:
+    """The PDF's contents: the website's pages, numbered as a board paper is (themes as chapters, their strands as
+    sections: 3.1, 3.2...). Parts would print as near-blank pages, so the PDF has chapters only."""
+    chapters = [{"file": f"book/{name}"} for name in publication.pages_before]
+    if publication.peer_group_label:
+        chapters.append({"file": f"computed/{PEER_PAGE}"})
+    folder = publication.section_folder
+    for group, leaves in publication.groups:
+        sections = [{"file": f"{folder}/{s.id}"} for s in leaves]
+        if group is None:  # one level: each section is a chapter of its own
+            chapters += sections
+        else:
+            chapters.append({"file": f"{GROUP_FOLDER}/{group.id}", "sections": sections})
+    return {"format": "jb-book", "root": "index", "chapters": chapters + _appendices(publication, paper=True)}
+
+
+def group_page(publication: Publication, group: Section, leaves: list[Section]) -> str:
+    """A PDF chapter's opening: the group's name and what it holds (its aim when the definition gives one)."""
+    names = [leaf.name for leaf in leaves]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    level = publication.leaf_level
+    text = f"# {group.name}\n\n"
+    if group.aim:
+        text += f"**Aim:** {group.aim}\n\n"
+    return text + (f"This {publication.levels[0].name.lower()} has {len(names)} "
+                   f"{level.name.lower() if len(names) == 1 else level.plural.lower()}: {listed}.\n")
 
 
 def toc_text(publication: Publication) -> str:
@@ -46,20 +91,33 @@ def toc_text(publication: Publication) -> str:
     return header + yaml.safe_dump(toc_for(publication), sort_keys=False)
 
 
-def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str) -> None:
+def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str,
+                 reviewer: bool = False, labels: dict[str, str] | None = None) -> None:
     """Hand-written pages (the project's shared ones and the publication's own) and configuration into the work
-    folder, with the edition's title."""
+    folder, with the edition's title and audience (a reviewer's edition keeps the code toggles and downloads)."""
     for page in publication.shared_pages:
         _write_if_changed(work / "book" / f"{page}.md", (root / "book" / f"{page}.md").read_bytes())
     for page in publication.pages_before:
         _write_if_changed(work / "book" / f"{page}.md", (publication.folder / "pages" / f"{page}.md").read_bytes())
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["title"], config["author"] = title, author
+    config.setdefault("sphinx", {}).setdefault("config", {})["strategy_update_reviewer"] = reviewer
+    # The edition's labels for hand-written pages ({{ twelve_months }}, {{ quarter }}: model.period_labels), so
+    # that their examples follow the quarter built.
+    if labels:
+        config.setdefault("parse", {})["myst_substitutions"] = dict(labels)
     _write_if_changed(work / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
     _write_if_changed(work / "_toc.yml", toc_text(publication).encode())
+    for group, leaves in publication.groups:
+        if group is not None:
+            _write_if_changed(work / GROUP_FOLDER / f"{group.id}.md", group_page(publication, group, leaves).encode())
+    _write_if_changed(work / "_toc_pdf.yml", yaml.safe_dump(pdf_toc_for(publication), sort_keys=False).encode())
     pdf_config = dict(config)
     pdf_config["sphinx"] = {**config.get("sphinx", {}),
                             "config": {**config.get("sphinx", {}).get("config", {}), "nb_remove_code_source": True}}
+    # The title page names the organisation alone; how the update was made is said inside.
+    pdf_config["latex"] = {**config.get("latex", {}), "latex_documents": {
+        **config.get("latex", {}).get("latex_documents", {}), "author": author.partition(";")[0].strip()}}
     # The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper).
     _write_if_changed(work / "_config_pdf.yml", yaml.safe_dump(pdf_config, sort_keys=False).encode())
     import plotly
@@ -92,7 +150,7 @@ def build_book(work: Path, pdf: bool, log=print) -> tuple[Path, Path | None]:
         log("Building the PDF (Jupyter Book + LaTeX)...")
         out = work / "_pdf"
         _jupyter_book([str(work), "--builder", "pdflatex", "--config", str(work / "_config_pdf.yml"),
-                       "--path-output", str(out), "-q"], work / "pdf.log")
+                       "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log")
         pdfs = sorted((out / "_build" / "latex").glob("*.pdf"))
         if not pdfs:
             raise BuildError(f"the PDF was not produced (see {work / 'pdf.log'})")

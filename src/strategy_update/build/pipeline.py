@@ -21,7 +21,7 @@ from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.forces import force_slug, resolve_force
-from strategy_update.model.publication import Publication
+from strategy_update.model.publication import Publication, period_labels
 
 # The steps after the up-to-date check import pandas, papermill and Jupyter Book; an edition that is already up to
 # date is recognised without them (see ``build``).
@@ -81,6 +81,11 @@ def resolve_edition(publication_id: str | None, force: str | None, quarter: str 
     return EditionSpec(InputPaths(data_dir, publications_dir, publication_id, force_slug(name)), publication, name, q)
 
 
+def edition_settings(pdf: bool, strict: bool, reviewer: bool) -> dict:
+    """The build options that change what is published, so part of the edition's key."""
+    return {"pdf": pdf, "strict": strict, "reviewer": reviewer}
+
+
 def _edition_key(root: Path, spec: EditionSpec, settings: dict) -> str:
     paths = spec.paths
     sources = [paths.data / "raw", paths.publication, paths.force_inputs, root / "notebooks", root / "book",
@@ -111,13 +116,26 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
     # A section without narrative gets a page that says so once instead of under every narrative heading.
     section = {supplied: write_expanded(templates / "section.ipynb", publication, work / "templates", supplied)
                for supplied in (True, False)}
-    jobs = [Job("index", summary, "index.ipynb", ".", base, common)]
+    from strategy_update.inputs.board import board_path
+
+    # The front page also reads the force's board file for the quarter (optional), so an edit to it reruns the page.
+    jobs = [Job("index", summary, "index.ipynb", ".", base, common + (board_path(paths, quarter),))]
     folder = publication.section_folder
     for leaf in publication.leaves:
         narrative = work / NARRATIVES / f"{leaf.id}.json"
         jobs.append(Job(leaf.id, section[narrative.exists()], f"{folder}/{leaf.id}.ipynb", folder,
                         dict(base, section_id=leaf.id), common + (narrative,)))
     return jobs
+
+
+def _figure_lines(work: Path, spec: EditionSpec):
+    """The input rows behind the edition's published figures (data quality: which warnings touch a figure)."""
+    from strategy_update.compute.results import read_results
+    from strategy_update.compute.stage import RESULTS
+    from strategy_update.render.data_quality import published_figure_lines
+
+    return published_figure_lines(read_results(work / "data" / RESULTS), spec.force,
+                                  {leaf.id: leaf.name for leaf in spec.publication.leaves})
 
 
 def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str]) -> None:
@@ -130,7 +148,8 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     from strategy_update.render.measures_page import render_markdown as measures_page
 
     pages = {"measures": lambda: "# Measures\n\n" + measures_page(spec.publication),
-             "data-quality": lambda: "# Data quality\n\n" + data_quality_page(report),
+             "data-quality": lambda: "# Data quality\n\n" + data_quality_page(
+                 report, _figure_lines(work, spec), spec.publication.section_folder),
              "backtest": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(spec.paths),
              "provenance": lambda: "# Provenance\n\n" + provenance_page(
                  spec.quarter.id, spec.paths, root, {"publication": spec.publication.id, "force": spec.force,
@@ -150,6 +169,20 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
                           .encode())
 
 
+def write_annex(work: Path, spec: EditionSpec) -> None:
+    """The annex of calculations: the PDF prints it in place of the website's "How this was calculated" notes."""
+    from strategy_update.build.book import ANNEX_PAGE, WEB_ONLY_APPENDICES
+    from strategy_update.compute.stage import read_edition_results
+    from strategy_update.render.annex import render_markdown as annex_page
+    from strategy_update.render.view import EditionView
+
+    results, rows = read_edition_results(work / "data")
+    view = EditionView(spec.publication, spec.force, spec.quarter, spec.paths, results, rows, {})
+    pages = set(spec.publication.appendices) | set(spec.publication.shared_pages)
+    web_only = [what for page, what in WEB_ONLY_APPENDICES.items() if page in pages]
+    _write_if_changed(work / "appendix" / f"{ANNEX_PAGE}.md", annex_page(view, web_only).encode())
+
+
 def git_describe(root: Path) -> str:
     """Commit and clean flag: the provenance page shows them, so they are part of its key."""
     return git_state(root)["description"]
@@ -159,7 +192,8 @@ def git_describe(root: Path) -> str:
 def build(publication: str | None = None, force: str | None = None, quarter: str | None = None, *,
           data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
           pdf: bool = True, jobs: int | None = None, strict: bool = False, rerun: bool = False,
-          log=print) -> Path:
+          reviewer: bool = False, log=print) -> Path:
+    """``reviewer``: the reviewer's edition, with code toggles and notebook downloads (the public one has none)."""
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
     publications_dir = (publications_dir or root / "publications").resolve()
@@ -168,7 +202,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     light = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir,
                             check_force=False)
     target, work = out_dir / light.folder, out_dir / ".work" / light.folder
-    key = _edition_key(root, light, {"pdf": pdf, "strict": strict})
+    key = _edition_key(root, light, edition_settings(pdf, strict, reviewer))
     stamp = work / "published-key.txt"
     if not rerun and _published(target, pdf) and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
         log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)")
@@ -184,7 +218,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
     if spec.folder != light.folder:  # e.g. "devon & cornwall" resolved to "Devon and Cornwall"
         target, work = out_dir / spec.folder, out_dir / ".work" / spec.folder
-        key, stamp = _edition_key(root, spec, {"pdf": pdf, "strict": strict}), work / "published-key.txt"
+        key, stamp = _edition_key(root, spec, edition_settings(pdf, strict, reviewer)), work / "published-key.txt"
     # Validate first: nothing is computed, executed or published when an input breaks a critical rule.
     log(f"Checking inputs (Great Expectations) for {spec.folder.as_posix()}...")
     report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=strict)
@@ -205,10 +239,12 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     title = f"{spec.publication.edition_title(spec.force)}: {spec.quarter.short_label} update"
     owner = spec.force == spec.publication.owner_force
     sync_sources(root, work, spec.publication, title,
-                 f"{spec.publication.organisation if owner else spec.force}; generated by strategy-update")
+                 f"{spec.publication.organisation if owner else spec.force}; generated by strategy-update",
+                 reviewer=reviewer, labels=period_labels(spec.quarter, spec.force))
     notebook_list = notebook_jobs(root, work, spec)
     _, keys = run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
     write_written_appendices(root, work, spec, report, keys)
+    write_annex(work, spec)
     html, pdf_file = build_book(work, pdf, log=log)
     publish(work, html, pdf_file, notebook_list, target)
     stamp.write_text(key, encoding="utf-8")

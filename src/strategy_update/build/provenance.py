@@ -1,8 +1,8 @@
 """Provenance: what an edition was built from, so that anyone can rebuild it and check they got the same.
 
-The appendix records the build parameters, the build date, the git commit (and whether the working tree had
-uncommitted changes), the versions of the packages that shape the output, and a SHA-256 checksum of every
-input file under ``data/``.
+The appendix records the build parameters (paths from the project folder down, never a temporary folder), the
+build date, the git commit (and, in words, whether the code had changes not yet committed), the versions of the
+packages that shape the output, and a SHA-256 checksum of every input file under ``data/``.
 """
 
 from __future__ import annotations
@@ -136,6 +136,27 @@ def _checksum_table(rows: list[tuple[str, int, str]]) -> str:
                               for path, size, digest in rows]), ":::"])
 
 
+def built_from(git: dict) -> str:
+    """The code an edition was built from, in words a reader can act on (not "working tree clean: no")."""
+    if not git["commit"]:
+        return git["description"]
+    return f"commit `{git['commit']}` of the project's code" + {
+        True: "", False: ", with changes not yet committed (a draft: the commit alone may not rebuild it)",
+        None: " (whether it had changes not yet committed is unknown)"}[git["clean"]]
+
+
+def shown_value(value, project_dir: Path) -> str:
+    """A parameter as a reader should see it: a path inside the project from the project folder down, any other
+    path (a temporary build folder) by its name only, never the machine's folders."""
+    path = Path(str(value))
+    if not path.is_absolute():
+        return str(value)
+    try:
+        return path.resolve().relative_to(Path(project_dir).resolve()).as_posix() or "."
+    except ValueError:
+        return path.name
+
+
 def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, parameters: dict,
                     keys: dict[str, str] | None = None, results: list[Path] = ()) -> str:
     """The provenance appendix (MyST Markdown)."""
@@ -145,7 +166,6 @@ def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, paramete
         edition = str(quarter)
     git = git_state(project_dir)
     when = build_time()
-    clean = {True: "yes", False: "no: the working tree had uncommitted changes", None: "unknown"}[git["clean"]]
     out = [
         f"This page records what the {edition} edition was built from. Rebuilding with the same parameters, "
         "the same commit, the same package versions and input files with the same checksums gives the same "
@@ -156,15 +176,14 @@ def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, paramete
         _table(["Item", "Value"], [
             ["Edition", edition],
             ["Built (UTC)", when.strftime("%Y-%m-%d %H:%M:%S")],
-            ["Git commit", f"`{git['commit']}`" if git["commit"] else git["description"]],
-            ["Working tree clean", clean if git["repository"] else "n/a"],
+            ["Built from", built_from(git)],
         ]),
         "",
         "## Build parameters",
         "",
         "The parameters the notebooks of this edition were run with:",
         "",
-        _table(["Parameter", "Value"], [[f"`{k}`", f"`{v}`" if str(v) else "(empty)"]
+        _table(["Parameter", "Value"], [[f"`{k}`", f"`{shown_value(v, project_dir)}`" if str(v) else "(empty)"]
                                        for k, v in parameters.items()]),
         "",
         "## Package versions",

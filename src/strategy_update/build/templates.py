@@ -4,7 +4,8 @@ A template's cells tagged ``narrative-part`` repeat once for each narrative head
 heading carries the figures, so the template places it itself), with ``N`` replaced by the heading's number, or
 are dropped for a section with no narrative (its first heading says so once); cells tagged ``delivery`` are kept
 only when the publication has a delivery tracker, and cells tagged ``peer-table`` only when it compares the force
-with similar forces. Headings must be Markdown cells, not outputs, to become sections of the page, its contents
+with similar forces, and cells tagged ``board`` only when it defines a board paper. Headings must be Markdown
+cells, not outputs, to become sections of the page, its contents
 and the PDF's bookmarks.
 """
 
@@ -18,6 +19,7 @@ import nbformat
 from strategy_update.model.publication import Publication
 
 REPEATED, DELIVERY, PEERS = "narrative-part", "delivery", "peer-table"
+BOARD = "board"  # kept only when the definition has a ``board:`` key (the board paper's sections)
 
 
 def expand(template: Path, publication: Publication, narrative: bool = True) -> nbformat.NotebookNode:
@@ -28,13 +30,16 @@ def expand(template: Path, publication: Publication, narrative: bool = True) -> 
         tags = cell.metadata.get("tags", [])
         if (DELIVERY in tags and publication.delivery is None) or (PEERS in tags and not publication.peer_group_label):
             continue
+        if BOARD in tags and publication.board is None:
+            continue
         if REPEATED in tags:
             if cell is block[0]:  # the whole block, once per heading after the first
                 for number in range(1, len(publication.narrative) if narrative else 1):
                     for part in block:
                         repeated = copy.deepcopy(part)
                         repeated["id"] = f"{part.get('id', 'part')}-{number}"  # cell ids must stay unique
-                        repeated.source = part.source.replace("_N`", f"_{number}`").replace("[N]", f"[{number}]")
+                        repeated.source = (part.source.replace("_N`", f"_{number}`").replace("[N]", f"[{number}]")
+                                          .replace("narrative, N)", f"narrative, {number})"))
                         cells.append(repeated)
             continue
         cells.append(cell)

@@ -19,7 +19,9 @@ KEY = ["force", "section", "measure"]
 # may name one of the force's areas instead, and that area's figures are computed the same way, on their own.
 FIGURE_KEY = KEY + ["area"]
 OBSERVATION_COLUMNS = KEY + ["area", "period", "first_month", "last_month", "value", "source_file"]
-INPUT_ROW_COLUMNS = KEY + ["area", "period", "source_file", "line", "code", "value"]
+# ``published_in`` and ``extracted``: a force extract row's ``source`` and extraction date (blank for open data), so a
+# page can say whose figures they are and when they were taken from the force's systems.
+INPUT_ROW_COLUMNS = KEY + ["area", "period", "source_file", "line", "code", "value", "published_in", "extracted"]
 
 
 def observations_from_crime(crime: pd.DataFrame, measures: list[tuple[str, Measure]],
@@ -50,6 +52,7 @@ def observations_from_crime(crime: pd.DataFrame, measures: list[tuple[str, Measu
     obs["last_month"] = obs["first_month"] + 2
     obs["value"] = obs["value"].astype(float)
     obs["area"] = rows["area"] = ""
+    rows["published_in"] = rows["extracted"] = ""
     return obs[OBSERVATION_COLUMNS], rows[INPUT_ROW_COLUMNS]
 
 
@@ -65,7 +68,8 @@ def observations_from_extracts(extracts: list[tuple[str, Measure, pd.DataFrame]]
             "force": force, "section": section, "measure": measure.id, "area": frame["area"].to_numpy(),
             "period": [s.id for s in spans], "first_month": [s.first_month for s in spans],
             "last_month": [s.last_month for s in spans], "value": frame["number"].astype(float).to_numpy(),
-            "source_file": frame["file"].to_numpy(), "line": frame["line"].astype(int).to_numpy(), "code": ""}))
+            "source_file": frame["file"].to_numpy(), "line": frame["line"].astype(int).to_numpy(), "code": "",
+            "published_in": frame["source"].to_numpy(), "extracted": frame["extracted"].to_numpy()}))
     if not frames:
         return pd.DataFrame(columns=OBSERVATION_COLUMNS), pd.DataFrame(columns=INPUT_ROW_COLUMNS)
     rows = pd.concat(frames, ignore_index=True)
@@ -102,6 +106,6 @@ def observations_from_workforce(workforce: pd.DataFrame, measures: list[tuple[st
     rows["first_month"] = np.array([spans[y].first_month for y in rows["year"]], dtype="int64")
     rows["last_month"] = rows["first_month"] + 2
     rows["code"] = rows["worker_type"] + " (" + rows["count_column"] + ")"
-    rows = rows.rename(columns={"force_name": "force"}).assign(area="")
+    rows = rows.rename(columns={"force_name": "force"}).assign(area="", published_in="", extracted="")
     rows = rows.sort_values(["force", "order", "first_month", "line"], kind="stable").reset_index(drop=True)
     return rows[OBSERVATION_COLUMNS], rows[INPUT_ROW_COLUMNS]

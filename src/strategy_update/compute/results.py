@@ -35,7 +35,9 @@ SCHEMA = pa.schema([(c, pa.string()) for c in TEXT_COLUMNS] + [
 def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, population: pd.DataFrame, *,
                     publication_id: str, quarter: Quarter, comparisons: list[str], baseline_end: Quarter | None,
                     history_quarters: int, forces: list[str] | None = None,
-                    rate_comparison: str | None = None, not_summed: frozenset[str] = frozenset()) -> pd.DataFrame:
+                    rate_comparison: str | None = None, not_summed: frozenset[str] = frozenset(),
+                    spc_baseline: int | None = spc.BASELINE_QUARTERS,
+                    spc_steps: dict[str, tuple[tuple[str, str], ...]] | None = None) -> pd.DataFrame:
     """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline.
 
     The rate per 1,000 is for the current figure of the headline, or of ``rate_comparison`` when given (a count at
@@ -43,6 +45,9 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
 
     Measures in ``not_summed`` (averages, percentages: a time or a share cannot be added up over quarters) take a
     period's figure only when it was supplied for exactly that period.
+
+    Control charts take their limits from the first ``spc_baseline`` quarters of each chart, recalculated at the
+    step changes in ``spc_steps`` (measure id -> (quarter id, reason) pairs): see ``compute/spc.py``.
 
     Figures are computed per force, section, measure and area (``FIGURE_KEY``): area '' is the force-wide
     figure; any other area (a force extract's ``area`` column) gets the same statistics from its own rows, listed
@@ -77,7 +82,7 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
               *_comparison_rows(figures[figures["comparison"] != ""]),
               *_population_rows(keys, figures, population, quarter,
                                 [rate_comparison] if rate_comparison else comparisons[:1]),
-              *_spc_rows(series)]
+              *_spc_rows(series, spc_baseline, spc_steps or {})]
     results = pd.concat(blocks, ignore_index=True).sort_values(["order", "block", "sub"], kind="stable")
     results["publication"] = publication_id
     return tidy(results)
@@ -232,31 +237,83 @@ def _chartable(first_months: np.ndarray, last_months: np.ndarray) -> bool:
     return len(first_months) >= SPC_MIN_POINTS and bool(np.all(first_months[1:] == last_months[:-1] + 1))
 
 
-def _spc_rows(series: pd.DataFrame) -> list[pd.DataFrame]:
-    """The XmR chart over each key's chart history, as edition.analyse_home_office_measure draws it."""
-    window = series.groupby("order").agg(first_month=("first_month", "min"), last_month=("last_month", "max"),
-                                         first=("period_label", "first"), last=("period_label", "last"))
+def step_indices(first_months: list[int], steps: tuple[tuple[str, str], ...]) -> dict[int, str]:
+    """{chart point: reason} of the step changes inside a chart whose points start in ``first_months``. A step
+    at the chart's first point changes nothing; a step that would leave fewer than two points on either side (so
+    no moving range to set limits by) takes effect in a later edition, once there are two."""
+    at = {m: i for i, m in enumerate(first_months)}
+    out: dict[int, str] = {}
+    for quarter_id, reason in sorted(steps, key=lambda s: parse_span(s[0]).first_month):
+        i = at.get(parse_span(quarter_id).first_month)
+        if i is not None and i - max(out, default=0) >= 2 and len(first_months) - i >= 2:
+            out[i] = reason
+    return out
+
+
+def _spc_rows(series: pd.DataFrame, baseline: int | None, steps: dict[str, tuple[tuple[str, str], ...]]
+              ) -> list[pd.DataFrame]:
+    """The XmR chart over each key's chart history: per segment (one, or one per step change) its mean, mean
+    moving range and limits, for the quarters of ``period``, set from the baseline quarters of ``base_period``;
+    ``spc_mean``'s text is the step's reason, ``spc_mean_moving_range``'s the quarters whose moving range was
+    screened out. Then every point's signals (``spc_signal``)."""
     points = series[series["value"].notna()].sort_values(["order", "first_month"], kind="stable")
     orders, values, lines = points["order"].to_numpy(), points["value"].to_numpy(), points["lines"].tolist()
+    firsts, lasts = points["first_month"].to_numpy(), points["last_month"].to_numpy()
+    labels = points["period_label"].tolist()
     ids = list(zip(*(points[c].tolist() for c in FIGURE_KEY + ["source_file"])))
+    measure_at = FIGURE_KEY.index("measure")
     cuts = np.flatnonzero(np.diff(orders)) + 1
     charted, texts, summary = np.zeros(len(points), dtype=bool), [""] * len(points), []
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(points)]):
-        if not _chartable(points["first_month"].to_numpy()[a:b], points["last_month"].to_numpy()[a:b]):
+        if not _chartable(firsts[a:b], lasts[a:b]):
             continue
-        chart = spc.xmr(values[a:b].tolist())
+        marks = step_indices([int(m) for m in firsts[a:b]], steps.get(ids[a][measure_at], ()))
+        chart = spc.xmr(values[a:b].tolist(), baseline, marks)
         charted[a:b] = True
         texts[a:b] = [";".join(f"{rule}:{side}" for rule, side in sorted(s.items())) for s in chart.signals]
         both = sorted(chain.from_iterable(lines[a:b]))
-        w = window.loc[orders[a]]
-        for sub, (statistic, attribute) in enumerate(SPC_STATISTICS.items()):
-            summary.append({**dict(zip(FIGURE_KEY + ["source_file"], ids[a])), "order": orders[a],
-                            "statistic": statistic, "block": 4, "sub": sub, "value": getattr(chart, attribute),
-                            "lines": both,
-                            "period": Span(int(w["first_month"]), int(w["last_month"])).id,
-                            "period_label": f"{w['first']} to {w['last']}"})
+
+        def span(first: int, last: int) -> tuple[str, str]:  # chart positions -> (span id, label)
+            return (Span(int(firsts[a + first]), int(lasts[a + last])).id,
+                    f"{labels[a + first]} to {labels[a + last]}")
+        for k, segment in enumerate(chart.parts):
+            period, period_label = span(segment.start, segment.end - 1)
+            base, base_label = span(segment.start, segment.baseline_end - 1)
+            notes = {"spc_mean": segment.reason,
+                     "spc_mean_moving_range": ", ".join(labels[a + i] for i in segment.screened)}
+            for sub, (statistic, attribute) in enumerate(SPC_STATISTICS.items()):
+                summary.append({**dict(zip(FIGURE_KEY + ["source_file"], ids[a])), "order": orders[a],
+                                "statistic": statistic, "block": 4, "sub": k * len(SPC_STATISTICS) + sub,
+                                "value": getattr(segment, attribute), "text": notes.get(statistic, ""),
+                                "lines": both, "period": period, "period_label": period_label,
+                                "base_period": base, "base_period_label": base_label})
     signals = points.assign(statistic="spc_signal", block=5, sub=points["first_month"], text=texts)[charted]
     return [pd.DataFrame(summary), signals]
+
+
+def chart_from_results(rows: pd.DataFrame) -> tuple[spc.XmR | None, tuple[str, ...]]:
+    """The control chart of one measure's result rows (as ``_spc_rows`` wrote them), and its quarters' labels."""
+    points = rows[rows["statistic"] == "spc_signal"]
+    if points.empty:
+        return None, ()
+    labels = tuple(points["period_label"])
+    spans = [parse_span(p) for p in points["period"]]
+    starts = {s.first_month: i for i, s in enumerate(spans)}
+    ends = {s.last_month: i + 1 for i, s in enumerate(spans)}
+    segments = []
+    for _, mean in rows[rows["statistic"] == "spc_mean"].iterrows():
+        stats = rows[(rows["period"] == mean["period"]) & rows["statistic"].isin(list(SPC_STATISTICS))]
+        value = dict(zip(stats["statistic"], stats["value"].astype(float)))
+        start = starts[parse_span(mean["period"]).first_month]
+        end, base_end = ends[parse_span(mean["period"]).last_month], ends[parse_span(mean["base_period"]).last_month]
+        screened_text = stats.loc[stats["statistic"] == "spc_mean_moving_range", "text"].iloc[0] or ""
+        screened = tuple(labels.index(x) for x in screened_text.split(", ") if x)
+        segments.append(spc.Segment(start, end, base_end, *(value[s] for s in SPC_STATISTICS), screened,
+                                    mean["text"] or ""))
+    signals = tuple(dict(part.split(":", 1) for part in (t or "").split(";") if part) for t in points["text"])
+    last = segments[-1]
+    return spc.XmR(tuple(points["value"].astype(float)), last.mean, last.mean_moving_range, last.upper, last.lower,
+                   signals, tuple(segments)), labels
 
 
 # --- the delivery plan -----------------------------------------------------------------------------

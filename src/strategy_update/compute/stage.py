@@ -24,7 +24,8 @@ from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publicatio
 RESULTS, INPUT_ROWS = "results.parquet", "input-rows.parquet"
 INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), ("measure", pa.string()),
                               ("area", pa.string()), ("period", pa.string()), ("source_file", pa.string()),
-                              ("line", pa.int64()), ("code", pa.string()), ("value", pa.float64())])
+                              ("line", pa.int64()), ("code", pa.string()), ("value", pa.float64()),
+                              ("published_in", pa.string()), ("extracted", pa.string())])
 
 
 def compute_edition(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
@@ -42,7 +43,8 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     results = compute_results(observations, rows, population, publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                               history_quarters=publication.history_quarters, forces=[force],
-                              not_summed=frozenset(m.id for _, m in publication.measures if not m.summable))
+                              not_summed=frozenset(m.id for _, m in publication.measures if not m.summable),
+                              **spc_settings(publication))
     # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
     # percentages or outcomes.
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
@@ -60,6 +62,13 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
                                                       official=peer_group)],
                             ignore_index=True)
     return results, rows[INPUT_ROW_COLUMNS]
+
+
+def spc_settings(publication: Publication) -> dict:
+    """compute_results' control chart settings from the definition: the baseline and each measure's steps."""
+    return {"spc_baseline": publication.spc_baseline_quarters,
+            "spc_steps": {m.id: tuple((q.id, reason) for q, reason in m.spc_steps)
+                          for _, m in publication.measures if m.spc_steps}}
 
 
 def snapshot_quarter(quarter: Quarter) -> Quarter:

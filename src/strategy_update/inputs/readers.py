@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import date
 import gzip
 import io
 import zlib
@@ -17,7 +18,8 @@ import pandas as pd
 
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.definition import display_path
-from strategy_update.core.periods import Quarter, QuarterError, parse_period, quarter_from_home_office
+from strategy_update.core.periods import (Quarter, QuarterError, month_number, parse_period,
+                                          quarter_from_home_office)
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import FORCE_EXTRACT, Publication
 
@@ -235,7 +237,25 @@ def load_delivery(path: Path, publication: Publication) -> pd.DataFrame | None:
 
 
 # --- force extracts --------------------------------------------------------------------------------
-EXTRACT_OPTIONAL = ("area", "source")
+# ``extracted``: the day the force took the figures from its systems (YYYY-MM-DD), blank when the publication the
+# figures were copied from does not say.
+EXTRACT_OPTIONAL = ("area", "source", "extracted")
+EXTRACTED_FORM = "a date written YYYY-MM-DD (e.g. 2022-04-20), or blank when it is not known"
+
+
+def _extracted_facts(text: str, last_month: int | None) -> tuple[str, str]:
+    """(error, whether the date is after the period ended) of an ``extracted`` cell; a blank cell is fine."""
+    if not text:
+        return "", "yes"
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return f"the extraction date '{text}' is not {EXTRACTED_FORM}", "yes"
+    # A figure cannot be extracted before its period is over: the first day after its last month at the earliest.
+    after = last_month is None or month_number(day.year, day.month) > last_month
+    return "", "yes" if after else "no"
 
 
 def _period_facts(text: str) -> tuple[str | None, int | None, int | None, str]:
@@ -251,7 +271,7 @@ def read_force_extract(path: Path) -> pd.DataFrame:
     (month, quarter, range) and months, the value as a number, whether it is whole, duplicates and gaps.
     Raises InputError only when the file itself cannot be read as a table."""
     frame = read_table(path, EXTRACT_COLUMNS, EXTRACT_OPTIONAL)
-    for column in ["period", "area", "source", "value"]:
+    for column in ["period", "area", "source", "extracted", "value"]:
         frame[column] = frame[column].astype(str).str.strip()
     frame["file"] = display_path(path)
     facts = [_period_facts(p) for p in frame["period"]]
@@ -259,6 +279,9 @@ def read_force_extract(path: Path) -> pd.DataFrame:
     frame["first_month"] = pd.array([f[1] for f in facts], dtype="Int64")
     frame["last_month"] = pd.array([f[2] for f in facts], dtype="Int64")
     frame["period_error"] = [f[3] for f in facts]
+    extracted = [_extracted_facts(e, f[2]) for e, f in zip(frame["extracted"], facts)]
+    frame["extracted_error"] = [e[0] for e in extracted]
+    frame["extracted_after_period"] = [e[1] for e in extracted]
     frame["number"] = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
     frame["whole"] = ["yes" if pd.notna(n) and float(n).is_integer() else "no" for n in frame["number"]]
     frame["span_key"] = [f"{a}|{f}|{l}" if k else f"{a}|{p}" for a, k, f, l, p in

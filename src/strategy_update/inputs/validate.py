@@ -21,6 +21,7 @@ import yaml
 
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
+from strategy_update.inputs.board import check_board
 from strategy_update.inputs.definition import LineLoader, shape_problem
 from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
 from strategy_update.inputs.paths import InputPaths
@@ -326,6 +327,7 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
         _guarded(v, "delivery_tracker", lambda: check_delivery(v, strategy, edition), None)
     with v.timed("narrative"):
         _guarded(v, "narrative", lambda: check_narrative(v, strategy, edition), None)
+        _guarded(v, "narrative", lambda: check_board(v, strategy, edition), None)  # the force's board file
     with v.timed("force_extracts"):
         _guarded(v, "force_extracts", lambda: check_force_extracts(v, strategy), None)
     with v.timed("peer_group"):

@@ -30,6 +30,7 @@ class Measure:
     offence_codes: tuple[str, ...] = ()
     proxy: bool = False
     definition_note: str = ""
+    short_note: str = ""  # optional: one line beside the headline figure on the front page (e.g. how it differs)
     series_start: Quarter | None = None
     unit: str = "crimes"
     lower_is_better: bool = True  # ``direction: lower`` (crime) or ``higher`` (e.g. a solved rate)
@@ -37,6 +38,8 @@ class Measure:
     peer_table: bool = False  # listed in the comparison-group position table
     worker_type: str = ""  # WORKFORCE: the Home Office ``worker_type`` counted, e.g. "Police Officer"
     count: str = ""  # WORKFORCE: "fte" or "headcount"
+    # Control chart step changes: (quarter, reason) pairs; the limits are worked out afresh from each quarter on.
+    spc_steps: tuple[tuple[Quarter, str], ...] = ()
 
     @property
     def snapshot(self) -> bool:
@@ -64,6 +67,7 @@ class Section:
     parent_id: str = ""
     parent_name: str = ""
     lead_role: str = ""
+    lead_name: str = ""  # optional: the lead's name where it is public; the role alone is shown otherwise
     aim: str = ""
     measures: tuple[Measure, ...] = ()
     no_open_data: str = ""
@@ -125,6 +129,21 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class Board:
+    """The standing parts of a board paper (the definition's ``board:`` key): what the paper is for, the plans it
+    serves and the implications' standing text. The per-quarter parts (recommendations, issues by exception) come
+    from the force's board file for the quarter (``inputs.board``), under these level-2 headings."""
+    purpose: str = ""
+    links: tuple[str, ...] = ()  # the other plans' priorities the publication delivers against
+    links_intro: str = ""
+    risks: str = ""
+    equality: str = ""
+    health_and_safety: str = ""
+    consultation: str = ""
+    quarterly_headings: tuple[str, ...] = ("Recommendations", "Issues by exception")
+
+
+@dataclass(frozen=True)
 class Publication:
     id: str
     title: str
@@ -150,6 +169,8 @@ class Publication:
     areas: tuple[str, ...] = ()  # the force's local areas (e.g. Local Policing Areas) a force extract may name
     peer_group_label: str = ""  # e.g. "Most Similar Group": a position table is printed when set
     peer_group_not_available: tuple[str, ...] = ()  # measures the plan compares that open data cannot give
+    board: Board | None = None  # board-paper sections (purpose, implications, links to other plans), if any
+    spc_baseline_quarters: int = 12  # control charts' limits come from the first this many quarters of a chart
     folder: Path = field(default=Path("."), compare=False)
     source_file: str = field(default="", compare=False)
 
@@ -261,11 +282,24 @@ def _measure(raw: dict, file: str) -> Measure:
         id=str(raw["id"]), name=str(raw["name"]), source=str(raw.get("source", HOME_OFFICE)),
         offence_codes=tuple(str(c) for c in raw.get("offence_codes") or []),
         proxy=bool(raw.get("proxy", False)), definition_note=_text(raw.get("definition_note", "")),
+        short_note=_text(raw.get("short_note", "")),
         series_start=_quarter(raw.get("series_start"), file, "series_start"), unit=str(raw.get("unit", "crimes")),
         lower_is_better=_direction(raw.get("direction", "lower")), aspiration=_text(raw.get("aspiration", "")),
         peer_table=bool(raw.get("peer_table", False)),
         worker_type=_text(raw.get("worker_type", "")), count=_workforce_count(raw),
+        spc_steps=_spc_steps(raw.get("spc_steps"), file),
     )
+
+
+def _spc_steps(raw, file: str) -> tuple[tuple[Quarter, str], ...]:
+    """A measure's control chart step changes: each a quarter and the reason the process changed then."""
+    steps = []
+    for step in raw or ():
+        reason = _text(step.get("reason"))
+        if not reason:
+            raise ValueError(f"spc_steps: the step at {step.get('quarter')} gives no reason")
+        steps.append((_quarter(step["quarter"], file, "spc_steps.quarter"), reason))
+    return tuple(steps)
 
 
 def _workforce_count(raw: dict) -> str:
@@ -294,7 +328,8 @@ def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent
     return Section(
         id=str(raw["id"]), name=str(raw["name"]), level=levels[depth].id,
         parent_id=str(parent["id"]) if parent else "", parent_name=str(parent["name"]) if parent else "",
-        lead_role=_text(raw.get("lead_role", "")), aim=_text(raw.get("aim", "")),
+        lead_role=_text(raw.get("lead_role", "")), lead_name=_text(raw.get("lead_name", "")),
+        aim=_text(raw.get("aim", "")),
         measures=tuple(_measure(m, file) for m in raw.get("measures") or []),
         no_open_data=_text(raw.get("no_open_data", "")), tracker_name=str(raw.get("tracker_name", raw["name"])),
         commitments=tuple(_text(c) for c in raw.get("commitments") or []), children=kids,
@@ -309,6 +344,22 @@ def _delivery(raw: dict | None) -> Delivery | None:
     if attention and attention not in {p.column for p in parts}:
         raise ValueError(f"delivery.attention '{attention}' is not one of the parts")
     return Delivery(DeliveryColumn(**raw["total"]), parts, attention, str(raw.get("unit", "actions")))
+
+
+def _board(raw: dict | None) -> Board | None:
+    if not raw:
+        return None
+    return Board(purpose=_text(raw.get("purpose")), links=tuple(_text(x) for x in raw.get("links") or ()),
+                 links_intro=_text(raw.get("links_intro")), risks=_text(raw.get("risks")),
+                 equality=_text(raw.get("equality")), health_and_safety=_text(raw.get("health_and_safety")),
+                 consultation=_text(raw.get("consultation")))
+
+
+def _baseline_quarters(raw: dict) -> int:
+    n = int(raw.get("spc_baseline_quarters", 12))
+    if n < 2:
+        raise ValueError(f"spc_baseline_quarters is {n}: a control chart's baseline needs at least 2 quarters")
+    return n
 
 
 def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
@@ -336,6 +387,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             areas=tuple(str(a) for a in raw.get("areas") or ()),
             peer_group_label=str((raw.get("peer_group") or {}).get("label", "")),
             peer_group_not_available=tuple(_text(m) for m in (raw.get("peer_group") or {}).get("not_available") or ()),
+            board=_board(raw.get("board")), spc_baseline_quarters=_baseline_quarters(raw),
             folder=Path(folder), source_file=file,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

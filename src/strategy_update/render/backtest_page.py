@@ -72,7 +72,8 @@ def render_markdown(paths: InputPaths) -> str:
         "compared with the recomputation rounded to a whole number). It is **inconsistent** when it does not, and it "
         "**cannot be checked** when something needed for the recomputation was not printed.",
         "",
-        f"Reports covered: {'; '.join(f'{titles[d]} (`{d}`)' for d in documents)}.",
+        # Named by their titles (the definition's reference documents), not by the stored copies' file names.
+        f"Reports covered: {'; '.join(dict.fromkeys(titles[d] for d in documents))}.",
         "",
         "## Summary",
         "",

@@ -13,6 +13,9 @@ from html import escape
 import kaleido
 
 PNG_SIZE = {"width": 900, "height": 420}
+# No chart toolbar (modebar): on phones it is always shown and covers the title, and readers have the chart's data
+# as CSV below it; hovering still shows each point's value.
+CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 _server = {"started": False}
 
 
@@ -28,8 +31,8 @@ def png(fig, **size) -> bytes:
 
 def figure_bundle(fig, alt: str) -> dict:
     """HTML (plotly.js is loaded once by the site, not embedded) plus a PNG for the PDF."""
-    html = fig.to_html(include_plotlyjs=False, full_html=False, config={"displaylogo": False, "responsive": True})
-    # role="figure", not "img": the chart holds buttons (download, zoom), and an image may not (axe:
+    html = fig.to_html(include_plotlyjs=False, full_html=False, config=CHART_CONFIG)
+    # role="figure", not "img": plotly's drawing holds focusable parts, and an image may not (axe:
     # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
     return {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt,
             "image/png": png(fig, **PNG_SIZE)}

@@ -9,30 +9,32 @@ import textwrap
 
 import plotly.graph_objects as go
 
+from strategy_update.compute import spc
 from strategy_update.compute.spc import XmR
 
 DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE = "#12436D", "#28A197", "#801650", "#F46A25"
 GREY = "#3D3D3D"
 FONT = "Arial, Helvetica, sans-serif"
-# Chart tool buttons: drawn in dark grey (plotly's default, 30% grey, is too faint for WCAG 1.4.11), and only
-# those that make sense here: no box or lasso select, and no "Share chart..." (it uploads the data to a cloud).
-MODEBAR = {"color": GREY, "activecolor": DARK_BLUE, "bgcolor": "rgba(255, 255, 255, 0.9)",
-           "remove": ["sendChartToCloud", "select2d", "lasso2d"]}
+# No chart tool buttons (modebar): chart_images.CHART_CONFIG switches them off, as they covered the titles on phones.
 
-# SPC markers: shape and colour both say which rule a point breaks. A point can break several rules, so the
-# markers are drawn largest first (in this order): each one stays visible around the ones drawn over it.
-SIGNAL_STYLES = {
-    "outside": ("diamond", DARK_PINK, "Outside the process limits", 21),
-    "two_of_three": ("square", ORANGE, "2 of 3 beyond two-thirds of the way to a limit", 15),
-    "shift": ("triangle-up", TURQUOISE, "7 in a row on one side of the mean", 11),
-    "trend": ("star", DARK_PINK, "7 in a row rising or falling", 9),
-}
+# SPC markers: one per point. Its shape says which rule it breaks (the most important, if several); its colour and
+# fill whether that is an improvement (hollow), a concern (solid) or neither (hollow with a dot) for the measure
+# (Making Data Count's reading). The legend names both, so nothing depends on colour alone.
+SIGNAL_SHAPES = {"outside": ("diamond", "outside the process limits", 12),  # size: the shapes look alike in size
+                 "shift": ("triangle-up", "7 in a row on one side of the mean", 13),
+                 "trend": ("star", "7 in a row rising or falling", 14),
+                 "two_of_three": ("square", "2 of 3 close to a process limit", 10)}
+SPC_HEIGHT = 560
+LEGEND_WIDTH = 40  # characters a line of a legend entry: fits a phone's width
+READING_COLOURS = {"improvement": TURQUOISE, "concern": ORANGE, "neither": DARK_PINK}
+READING_FILLS = {"improvement": "-open", "concern": "", "neither": "-open-dot"}  # plotly symbol suffixes
+BASELINE_FILL = "#EBEBEB"
 TITLE_WIDTH = 42  # characters a line: titles fit a phone's width (about 360 px)
 
 
 def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
-    """Title at the top, wrapped, and below the chart buttons (always shown on touch screens); the legend at
-    the bottom of the figure, below the axis labels however many lines those take."""
+    """Title at the top, wrapped; the legend at the bottom of the figure, below the axis labels however many
+    lines those take."""
     fig.update_layout(
         title={"text": "<br>".join(textwrap.wrap(title, TITLE_WIDTH)), "x": 0, "xanchor": "left",
                "yref": "container", "y": 0.93, "yanchor": "top", "pad": {"t": 30}, "automargin": True,
@@ -43,7 +45,6 @@ def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
         legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         yaxis_title=y_title,
         height=460,
-        modebar=MODEBAR,
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(rangemode="tozero", gridcolor="#E5E5E5", showgrid=True)
@@ -67,25 +68,72 @@ def bar_chart(labels: list[str], values: list[float], highlight: set[str], title
     return _layout(fig, title, unit.capitalize())
 
 
-def spc_chart(labels: list[str], chart: XmR, title: str, unit: str) -> go.Figure:
-    """XmR chart: the series, its mean and process limits, and special-cause points by shape."""
+def _limit_lines(fig: go.Figure, labels: list[str], chart: XmR) -> None:
+    """The mean and process limits of each segment (one legend entry each, however many step changes)."""
+    for k, seg in enumerate(chart.parts):
+        x = labels[seg.start:seg.end]
+        for group, name, dash, values in (("mean", "Mean", "solid", [seg.mean]),
+                                          ("limits", "Process limits", "dash", [seg.upper, seg.lower])):
+            for j, value in enumerate(values):
+                fig.add_scatter(x=x, y=[value] * len(x), mode="lines", name=name, legendgroup=group,
+                                showlegend=k == 0 and j == 0, line={"color": GREY, "dash": dash, "width": 1.5},
+                                hoverinfo="skip")
+
+
+def _baseline_and_steps(fig: go.Figure, labels: list[str], chart: XmR) -> None:
+    """A shaded band behind each baseline (the quarters its limits come from) and a dotted line at each step
+    change; the legend explains both (labels inside the plot would cover points on a phone)."""
+    for seg in chart.parts:
+        fig.add_vrect(x0=seg.start - 0.5, x1=seg.baseline_end - 0.5, fillcolor=BASELINE_FILL, opacity=1,
+                      line_width=0, layer="below")
+    first = chart.parts[0]
+    name = (f"Baseline: limits set from {labels[first.start]} to {labels[first.baseline_end - 1]}"
+            if not chart.steps else "Baseline: the quarters that set each segment's limits")
+    # Legend entries only (no point is drawn: y is None), on the chart's first quarter to keep the axis categorical.
+    fig.add_scatter(x=labels[:1], y=[None], mode="markers", name="<br>".join(textwrap.wrap(name, LEGEND_WIDTH)),
+                    hoverinfo="skip", marker={"symbol": "square", "size": 14, "color": BASELINE_FILL,
+                                              "line": {"color": GREY, "width": 1}})
+    for seg in chart.steps:
+        fig.add_vline(x=seg.start - 0.5, line={"color": DARK_PINK, "dash": "dot", "width": 2})
+        words = f"Step change from {labels[seg.start]}: {seg.reason}"
+        fig.add_scatter(x=labels[:1], y=[None], mode="lines", name="<br>".join(textwrap.wrap(words, LEGEND_WIDTH)),
+                        hoverinfo="skip", line={"color": DARK_PINK, "dash": "dot", "width": 2})
+
+
+def spc_chart(labels: list[str], chart: XmR, title: str, unit: str,
+              lower_is_better: bool | None = True) -> go.Figure:
+    """XmR chart: the series, the mean and process limits of each segment with its baseline shaded, step changes,
+    and one marker per point (see SIGNAL_SHAPES and READING_COLOURS)."""
     fig = go.Figure()
-    fig.add_scatter(x=labels, y=list(chart.values), mode="lines+markers", name=unit.capitalize(),
-                    line={"color": DARK_BLUE}, marker={"symbol": "circle", "size": 6},
-                    hovertemplate="%{x}: %{y:,}<extra></extra>")
-    for value, name, dash in ((chart.mean, "Mean", "solid"), (chart.upper, "Upper process limit", "dash"),
-                              (chart.lower, "Lower process limit", "dash")):
-        fig.add_scatter(x=labels, y=[value] * len(labels), mode="lines", name=name,
-                        line={"color": GREY, "dash": dash, "width": 1.5}, hoverinfo="skip")
-    for rule, (symbol, colour, name, size) in SIGNAL_STYLES.items():
-        points = [(lab, v) for lab, v, s in zip(labels, chart.values, chart.signals) if rule in s]
-        if points:
-            fig.add_scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="markers", name=name,
-                            marker={"symbol": symbol, "size": size, "color": colour,
-                                    "line": {"color": "white", "width": 1}},
-                            hovertemplate="%{x}: %{y:,} (" + name + ")<extra></extra>")
+    fig.add_scatter(x=labels, y=list(chart.values), mode="lines", name=unit.capitalize(), showlegend=False,
+                    line={"color": DARK_BLUE}, hoverinfo="skip")
+    _limit_lines(fig, labels, chart)
+    _baseline_and_steps(fig, labels, chart)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, signal in enumerate(chart.signals):
+        rule = spc.main_rule(signal)
+        groups.setdefault((spc.point_reading(signal, lower_is_better), rule or ""), []).append(i)
+    kinds, rules = [spc.COMMON_CAUSE, spc.IMPROVEMENT, spc.CONCERN, spc.NEITHER], ["", *spc.RULES]
+    for (kind, rule), points in sorted(groups.items(), key=lambda g: (kinds.index(g[0][0]), rules.index(g[0][1]))):
+        if kind == spc.COMMON_CAUSE:
+            name, marker = f"{unit.capitalize()}: common cause", {"symbol": "circle", "size": 6, "color": DARK_BLUE}
+        else:
+            symbol, words, size = SIGNAL_SHAPES[rule]
+            name = f"{'Special cause' if kind == spc.NEITHER else kind.capitalize()}: {words}"
+            solid = not READING_FILLS[kind]
+            marker = {"symbol": symbol + READING_FILLS[kind], "size": size, "color": READING_COLOURS[kind],
+                      "line": {"color": "white" if solid else READING_COLOURS[kind], "width": 1 if solid else 2}}
+        notes = [f" ({kind}: {signal_words(chart.signals[i])})" if kind != spc.COMMON_CAUSE else "" for i in points]
+        fig.add_scatter(x=[labels[i] for i in points], y=[chart.values[i] for i in points], mode="markers",
+                        name=name, marker=marker, customdata=notes,
+                        hovertemplate="%{x}: %{y:,}%{customdata}<extra></extra>")
     fig.update_xaxes(categoryorder="array", categoryarray=labels, tickangle=-45)
-    return _layout(fig, title, unit.capitalize())
+    # Taller than the other charts: on a phone its legend (one line an entry) would squash the plot.
+    return _layout(fig, title, unit.capitalize()).update_layout(height=SPC_HEIGHT)
+
+
+def signal_words(signal: dict) -> str:
+    return "; ".join(spc.RULES[r] for r in spc.RULES if r in signal)
 
 
 def seasonal_chart(series_by_year: dict[str, list[float | None]], period_names: list[str], title: str,

@@ -8,8 +8,14 @@ from strategy_update.compute.results import march_label
 from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
 from strategy_update.model.publication import HOME_OFFICE
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, period_label
+from strategy_update.render.input_names import input_label
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import signal_text
+
+
+def _source(figures: MeasureFigures) -> str:
+    """The input the figures come from, named for readers (not its path in the repository)."""
+    return input_label(figures.source_file, figures.measure.name.lower())
 
 
 def _periods(period: str) -> str:
@@ -41,17 +47,17 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
         rows = [[parse_span(q).label] + [format_count(v) for v in table.loc[q]] + [format_count(table.loc[q].sum())]
                 for q in table.index]
         lines += [f"Input rows: Home Office offence codes by quarter for {figures.measure.name.lower()}, "
-                  f"from `{figures.source_file}` (the force's rows with these codes).", "",
+                  f"from {_source(figures)} (the force's rows with these codes).", "",
                   markdown_table(header, rows)]
     elif not used.empty and figures.measure.snapshot:
         rows = [[march_label(parse_span(r["period"]))[3:], str(r["code"]), f"{r['value']:,.2f}".rstrip("0").rstrip("."),
                  str(int(r["line"]))] for _, r in used.sort_values("first_month").iterrows()]
-        lines += [f"Input rows: `{figures.source_file}` (the force's row for each 31 March; the value is shown "
+        lines += [f"Input rows: {_source(figures)} (the force's row for each 31 March; the value is shown "
                   "unrounded).", "", markdown_table(["31 March", "Worker type (count)", "Value", "Line"], rows)]
     elif not used.empty:
         rows = [[period_label(r["period"]), format_value(r["value"], unit), str(int(r["line"]))]
                 for _, r in used.sort_values("first_month").iterrows()]
-        lines += [f"Input rows: `{figures.source_file}` (the force's own figures).", "",
+        lines += [f"Input rows: {_source(figures)}.", "",
                   markdown_table(["Period", "Value", "Line"], rows)]
     lines.append(":::")
     return "\n".join(lines)
@@ -62,7 +68,7 @@ def rate(figures: MeasureFigures, force: str) -> str:
     pop, rated = figures.population, figures.rate_figures
     count = f"the count {rated.current_label}" if rated.current_label.startswith("at ") else \
         f"the count is the {rated.current_label}"
-    source = f"`{pop.source_file}` line {pop.line}" if pop.line else "the ONS table"
+    source = f"{input_label(pop.source_file)}, row {pop.line}" if pop.line else "the ONS table"
     return "\n".join([
         ":::{dropdown} How this was calculated: rate per 1,000 population",
         f"**Formula:** rate = count / population x 1,000 = {format_count(rated.current)} / "
@@ -78,21 +84,36 @@ def rate(figures: MeasureFigures, force: str) -> str:
 
 
 def control_chart(figures: MeasureFigures) -> str:
-    """The control chart's arithmetic: every point, its moving range, the mean and the limits."""
+    """The control chart's arithmetic: every point, its moving range, each baseline's mean and limits."""
     chart, labels = figures.chart, figures.chart_labels
     ranges = [""] + [format_count(r) for r in spc.moving_ranges(list(chart.values))]
-    rows = [[label, format_count(value), mr, signal_text(sig) or "none"]
-            for label, value, mr, sig in zip(labels, chart.values, ranges, chart.signals)]
-    n = len(chart.values)
+    rows = []
+    for i, (label, value, mr, sig) in enumerate(zip(labels, chart.values, ranges, chart.signals)):
+        seg = chart.segment_of(i)
+        use = ("yes (its moving range left out: unusually large)" if i in seg.screened
+               else "yes" if i < seg.baseline_end else "no")
+        rows.append([label, format_count(value), mr, use, signal_text(sig) or "none",
+                     spc.point_reading(sig, figures.measure.lower_is_better)])
+    formulas = []
+    for seg in chart.parts:
+        n, kept = seg.baseline_points, seg.baseline_points - 1 - len(seg.screened)
+        step = f"from the step change at {labels[seg.start]} ({seg.reason.rstrip('.')}): " if seg.reason else ""
+        formulas.append(
+            f"{step}baseline {labels[seg.start]} to {labels[seg.baseline_end - 1]}: mean = sum of its {n} quarterly "
+            f"values / {n} = {format_count(seg.mean)}; mean moving range = sum of its {kept} moving ranges kept / "
+            f"{kept} = {format_count(seg.mean_moving_range)} ("
+            + (f"{len(seg.screened)} of its {n - 1} moving ranges left out as more than 3.267 times their mean"
+               if seg.screened else f"none of its {n - 1} moving ranges is more than 3.267 times their mean, so "
+               "none is left out")
+            + f"); process limits = mean ± 2.66 x mean moving range = "
+            f"{format_count(seg.lower)} to {format_count(seg.upper)}")
     return "\n".join([
         ":::{dropdown} How this was calculated: control chart (XmR)",
-        f"**Formula:** mean = sum of the {n} quarterly values / {n} = {format_count(chart.mean)}; moving range = "
-        f"difference between neighbouring quarters; mean moving range = sum of the {n - 1} moving ranges / {n - 1} = "
-        f"{format_count(chart.mean_moving_range)}; process limits = mean ± 2.66 x mean moving range = "
-        f"{format_count(chart.lower)} to {format_count(chart.upper)}.", "",
+        "**Formula:** moving range = difference between neighbouring quarters; " + "; ".join(formulas) + ". Every "
+        "quarter is judged against the limits of its segment; see the methods for the rules.", "",
         f"**Periods:** {labels[0]} to {labels[-1]}.", "",
-        f"**Input rows:** each quarter's total is the sum of the measure's offence codes in `{figures.source_file}`."
+        f"**Input rows:** each quarter's total is the sum of the measure's offence codes in {_source(figures)}."
         if figures.measure.source == HOME_OFFICE else
-        f"**Input rows:** each quarter's value is from `{figures.source_file}`.", "",
-        markdown_table(["Quarter", "Value", "Moving range", "Special cause"], rows),
+        f"**Input rows:** each quarter's value is from {_source(figures)}.", "",
+        markdown_table(["Quarter", "Value", "Moving range", "In the baseline", "Special cause", "Reading"], rows),
         ":::"])

@@ -7,10 +7,13 @@ Nothing is computed here beyond picking rows: every value was computed once by t
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
+from strategy_update.compute.results import chart_from_results
 from strategy_update.compute.spc import XmR
 from strategy_update.core.periods import QuarterError, parse_period, parse_quarter
 from strategy_update.model.publication import Measure, Publication, Section
@@ -78,6 +81,24 @@ class MeasureFigures:
         return any(c.current is not None for c in self.comparisons) or self.series["value"].notna().any()
 
     @property
+    def force_label(self) -> str:
+        """Whose figures a force extract's are, from its rows' ``source`` and ``extracted`` columns: "the force's
+        published figures (<source>), extracted 20 April 2022"; '' for open data. The latest date of the rows used
+        is the one named, and a missing date is said to be missing rather than left out."""
+        rows = self.input_rows
+        if "published_in" not in rows or rows.empty or not (rows["published_in"].astype(bool).any()
+                                                             or rows["extracted"].astype(bool).any()):
+            return ""
+        # "(published figure)" in a source says what the label already says.
+        sources = [re.sub(r"\s*\(published figures?\)$", "", s) for s in dict.fromkeys(rows["published_in"]) if s]
+        dates = sorted(d for d in rows["extracted"] if d)
+        where = f" ({'; '.join(sources)})" if sources else ""
+        if dates:
+            day = date.fromisoformat(dates[-1])
+            return f"the force's published figures{where}, extracted {day.day} {day:%B %Y}"
+        return f"the force's published figures{where}, with no extraction date published"
+
+    @property
     def by_area(self) -> bool:
         """Whether any of the force's areas has a figure for this measure."""
         return any(c.current is not None for a in self.areas for c in a.comparisons)
@@ -120,17 +141,8 @@ def _value(frame: pd.DataFrame, statistic: str) -> float | None:
     return float(rows["value"].iloc[0])
 
 
-def _signals(text: str) -> dict:
-    return dict(part.split(":", 1) for part in text.split(";") if part)
-
-
 def _chart(rows: pd.DataFrame) -> tuple[XmR | None, tuple[str, ...]]:
-    points = rows[rows["statistic"] == "spc_signal"]
-    if points.empty:
-        return None, ()
-    chart = XmR(tuple(points["value"].astype(float)), _value(rows, "spc_mean"), _value(rows, "spc_mean_moving_range"),
-                _value(rows, "spc_upper"), _value(rows, "spc_lower"), tuple(_signals(t) for t in points["text"]))
-    return chart, tuple(points["period_label"])
+    return chart_from_results(rows)
 
 
 def _comparisons(rows: pd.DataFrame, names: tuple[str, ...]) -> tuple[ComparisonFigures, ...]:

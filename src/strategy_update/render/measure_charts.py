@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
 from strategy_update.core.formatting import format_value
 from strategy_update.core.periods import Quarter
@@ -15,11 +16,17 @@ from strategy_update.render.text import signal_text, spc_summary
 SEASON_YEARS = 4
 
 
+# The bars' period, as the chart title says it ("crimes per quarter") and as the download's file name ends.
+FILE_SUFFIX = {"quarter": "quarterly", "month": "monthly", "12 months": "12-monthly", "period": "by-period"}
+
+
 def _granularity(periods: list[str]) -> str:
     spans = [parse_span(p) for p in periods]
     if all(s.quarter is not None for s in spans):
         return "quarter"
-    return "month" if all(s.months == 1 for s in spans) else "period"
+    if all(s.months == 1 for s in spans):
+        return "month"
+    return "12 months" if all(s.months == 12 for s in spans) else "period"
 
 
 def bar_data(figures: MeasureFigures, quarter: Quarter, history: int) -> pd.DataFrame:
@@ -55,6 +62,18 @@ def seasonal_table(figures: MeasureFigures, quarter: Quarter) -> tuple[dict, lis
     return table, names
 
 
+def spc_table(chart: spc.XmR, labels: list[str], unit: str, lower_is_better: bool | None) -> pd.DataFrame:
+    """The control chart's data, a row per quarter: its value, the limits it is judged by and what it shows."""
+    segments = [chart.segment_of(i) for i in range(len(labels))]
+    return pd.DataFrame({
+        "quarter": labels, unit: list(chart.values), "mean": [s.mean for s in segments],
+        "upper_limit": [s.upper for s in segments], "lower_limit": [s.lower for s in segments],
+        "in_baseline": [s.start <= i < s.baseline_end for i, s in enumerate(segments)],
+        "step_change": [s.reason if i == s.start else "" for i, s in enumerate(segments)],
+        "special_cause": [signal_text(s) for s in chart.signals],
+        "reading": [spc.point_reading(s, lower_is_better) for s in chart.signals]})
+
+
 def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, history: int,
                    stem: str) -> list[tuple[object, str, str]]:
     """(figure, alt text, download path) for each chart of one measure; ``stem`` names the CSV files."""
@@ -80,16 +99,16 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
         value = format_value(figures.headline.current, unit)
         alt = (f"Bar chart of {m.name.lower()} per {granularity} in {force}, {first} to {last}; the {current} are "
                + (f"highlighted and total {value}." if m.whole_numbers else f"highlighted ({value})."))
-        data = pd.DataFrame({granularity: bars["label"], unit: bars["value"], "in_current_period": bars["current"]})
-        out.append((fig, alt, write_download(data, f"{stem}-{granularity}ly")))
+        data = pd.DataFrame({granularity.replace(" ", "_"): bars["label"], unit: bars["value"],
+                             "in_current_period": bars["current"]})
+        out.append((fig, alt, write_download(data, f"{stem}-{FILE_SUFFIX[granularity]}")))
     if figures.chart is not None:
         chart, labels = figures.chart, list(figures.chart_labels)
-        fig = charts.spc_chart(labels, chart, f"{m.name}: control chart of {unit} per quarter", unit)
+        fig = charts.spc_chart(labels, chart, f"{m.name}: control chart of {unit} per quarter", unit,
+                               m.lower_is_better)
         alt = (f"Control (XmR) chart of {m.name.lower()} per quarter, {labels[0]} to {labels[-1]}: "
-               f"{spc_summary(chart)}")
-        data = pd.DataFrame({"quarter": labels, unit: list(chart.values), "mean": chart.mean,
-                             "upper_limit": chart.upper, "lower_limit": chart.lower,
-                             "special_cause": [signal_text(s) for s in chart.signals]})
+               f"{spc_summary(chart, labels, m.lower_is_better)}")
+        data = spc_table(chart, labels, unit, m.lower_is_better)
         out.append((fig, alt, write_download(data, f"{stem}-spc")))
     table, names = seasonal_table(figures, quarter) if not m.snapshot else ({}, [])  # no seasons in one count a year
     if table:

@@ -3,11 +3,14 @@ the lead's narrative and the delivery plan. Every number comes from the results 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
+from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.tables import markdown_table, plain
 from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
@@ -32,14 +35,22 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
                      "a count on one day cannot be added up over 12 months, so they have no 12-month figure.")
     if section.no_open_data:
         parts.append(f"**No open-data measure.** {section.no_open_data}")
+    # Measures from the same source (its published figures, their date) are named in one sentence.
+    supplied: dict[tuple[str, str], list[str]] = {}
     for f in extracts:
         if f.available or f.by_area:
             areas = "" if f.available else ", given for each of its areas only"
-            parts.append(f"**{f.measure.name}** comes from the force's own figures (`{f.source_file}`{areas}), "
-                         "not from open data.")
+            supplied.setdefault((f.force_label, areas), []).append(f"**{f.measure.name}**")
+    for (label, areas), names in supplied.items():
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        if label:
+            parts.append(f"The figures for {listed} are {label}{areas}; they are not open data.")
         else:
-            parts.append(f"The force's own figures for **{f.measure.name.lower()}** "
-                         f"(`{view.input_name(view.paths.force_extract(f.measure.id))}`) were not supplied for this "
+            parts.append(f"{listed} {'comes' if len(names) == 1 else 'come'} from the force's own figures{areas}, "
+                         "not from open data.")
+    for f in extracts:
+        if not (f.available or f.by_area):
+            parts.append(f"The force's own figures for **{f.measure.name.lower()}** were not supplied for this "
                          "edition, so no figures are shown for them.")
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
@@ -87,7 +98,7 @@ def area_table(figures: MeasureFigures) -> str:
     if headline is not None and headline.name != name:
         note = (f" No area has a figure for the {headline.current_label}, so the table compares the "
                 f"{shown.current_label} with the {shown.base_label}.")
-    sources = ", ".join(f"`{f}`" for f in dict.fromkeys(files))
+    sources = ", ".join(dict.fromkeys(input_label(f, figures.measure.name.lower()) for f in files))
     return f"**By area** (from {sources}; input lines as numbered in the file).{note}\n\n{table}"
 
 
@@ -103,6 +114,37 @@ def _negative_note(figures: MeasureFigures) -> list[str]:
                 f"measure, kept as published: {listed}.\n:::"]
 
 
+def _uncovered(figures: MeasureFigures) -> list:
+    """Comparisons with no figure on either side (e.g. quarters, when the force published 12-month totals only).
+    A workforce count's page explains its missing 12-month figures itself, so none is left out there."""
+    if figures.measure.snapshot:
+        return []
+    return [c for c in figures.comparisons if c.current is None and c.base is None]
+
+
+def _with_figures(figures: MeasureFigures) -> MeasureFigures:
+    """The measure with the comparisons that have no figure at all left out of its table (said in words instead),
+    unless none has a figure."""
+    kept = tuple(c for c in figures.comparisons if c not in _uncovered(figures))
+    return replace(figures, comparisons=kept) if kept else figures
+
+
+def _not_covered(figures: MeasureFigures) -> list[str]:
+    gone = _uncovered(figures)
+    if not gone or len(gone) == len(figures.comparisons):
+        return []
+    pairs = "; ".join(f"{c.current_label} with {c.base_label}" for c in gone)
+    return [f"Not compared, because the data supplied covers neither period: {pairs}.", ""]
+
+
+def _single_figure(figures: MeasureFigures) -> bool:
+    """Whether a measure has figures for its current periods only: no comparison has a base, and it is not a
+    workforce count (whose page explains its own comparisons)."""
+    return (figures.available and not figures.measure.snapshot and not figures.by_area
+            and all(c.base is None for c in figures.comparisons)
+            and any(c.current is not None for c in figures.comparisons))
+
+
 def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     """Everything shown for one measure, as display objects in page order."""
     from IPython.display import Markdown
@@ -112,6 +154,11 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     m = figures.measure
     kind = "Proxy measure" if m.proxy else "Measure"
     text = [f"### {m.name}", "", f"*{kind}.* {m.definition_note}" if m.definition_note else f"*{kind}.*", ""]
+    if _single_figure(figures):  # e.g. a force's count for the quarter alone: nothing to compare or chart
+        shown = dict.fromkeys((c.current_label, c.current) for c in figures.comparisons if c.current is not None)
+        text += [" ".join(f"**{label}:** {format_value(value, m.unit)} {m.unit}." for label, value in shown)
+                 + " No earlier period was supplied, so there is no comparison and no chart.", ""]
+        return [Markdown("\n".join(text))]
     if not figures.available:  # the force gave its areas' figures only
         text += ["The force published no force-wide figure for this measure, only a figure for each of its "
                  "areas, so there is no force-wide total, chart or control chart.", "", area_table(figures)]
@@ -121,7 +168,7 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
         text += [snapshot_sentence(c, m.unit) for c in shown]
     else:
         text += [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
-    text += ["", comparisons_table(figures), ""]
+    text += ["", comparisons_table(_with_figures(figures)), ""] + _not_covered(figures)
     if figures.by_area:
         text += [area_table(figures), ""]
     if figures.rate is not None and figures.population:
@@ -134,10 +181,10 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
         text += ["**Control chart:** none: the workforce data gives one count a year (at 31 March), too few points "
                  "a year apart for a control chart.", ""]
     elif len(figures.series) and figures.series["value"].notna().any():
-        text += [f"**Control chart:** {spc_summary(figures.chart)}", ""]
+        text += [f"**Control chart:** {spc_summary(figures.chart, figures.chart_labels, figures.measure.lower_is_better)}", ""]
     if figures.chart is not None:
         text += [derivations.control_chart(figures), ""]
-    text += [derivations.comparison(figures, c) for c in figures.comparisons
+    text += [derivations.comparison(figures, c) for c in _with_figures(figures).comparisons
              if not (m.snapshot and c.current is None and c.base is None)]
     text += _negative_note(figures)
     out = [Markdown("\n".join(text))]
@@ -165,7 +212,7 @@ def delivery(view: EditionView, section: Section) -> str:
     counts = delivery_counts(view.results, view.force, section.id)
     spec, tracker = view.publication.delivery, view.input_name(view.paths.delivery(view.quarter))
     if not counts or is_missing(counts.get("total")):
-        return f"*No delivery plan data was supplied for {view.quarter.short_label} (`{tracker}`).*"
+        return f"*No delivery plan data was supplied for {view.quarter.short_label} ({tracker}).*"
     total = counts["total"]
     parts = sum(counts[p.column] for p in spec.parts)
     table = markdown_table([spec.total.label] + [p.label for p in spec.parts],
@@ -177,7 +224,7 @@ def delivery(view: EditionView, section: Section) -> str:
                 f"{format_count(total)}: {format_count(abs(gap))} actions are "
                 f"{'not categorised' if gap > 0 else 'counted twice'}.\n:::")
     return (f"Actions in this {section.level}'s delivery plan at the end of {view.quarter.months_label}, from "
-            f"`{tracker}` (line {delivery_line(view.results, view.force, section.id)}):\n\n{table}{note}")
+            f"{tracker}, row {delivery_line(view.results, view.force, section.id)}:\n\n{table}{note}")
 
 
 def header(view: EditionView, section: Section) -> str:
@@ -185,8 +232,11 @@ def header(view: EditionView, section: Section) -> str:
     parts = []
     if section.parent_name:
         parts.append(f"**{view.publication.levels[0].name}:** {section.parent_name}.")
-    if section.lead_role:
-        parts.append(f"**{view.publication.leaf_level.lead}:** {section.lead_role}.")
+    # "name, role", or either alone; a name is the owner's officer, so another force's edition gives the role only
+    name = section.lead_name if view.force == view.publication.owner_force else ""
+    lead = ", ".join(filter(None, [name, section.lead_role]))
+    if lead:
+        parts.append(f"**{view.publication.leaf_level.lead}:** {lead}.")
     parts.append(f"**Edition:** {view.quarter.label}.")
     text = " ".join(parts) + (f"\n\n**Aim:** {section.aim}" if section.aim else "")
     if section.commitments:

@@ -1,24 +1,26 @@
-"""The front page: the headline of every section, generated sentences, and the delivery plan's progress."""
+"""The front page: per section a trend, the headline figure and a plain-English status; generated highlights;
+the board paper's sections; and the delivery plan's progress."""
 
 from __future__ import annotations
 
+import math
+import re
+
+from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
-from strategy_update.compute.spc import latest_signal_short
-from strategy_update.core.formatting import (count_phrase, format_change, format_count, format_difference,
-                                             format_ordinal, format_pct, format_value)
-from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
-from strategy_update.render.tables import markdown_table
+from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_ordinal,
+                                             format_pct, format_value)
+from strategy_update.model.publication import FORCE_EXTRACT, Measure
+from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
+from strategy_update.render.peer_page import sparkline
+from strategy_update.render.tables import list_table, markdown_table
 from strategy_update.render.view import EditionView
 
-# How the front page names each comparison: the column heading, and the base in a sentence.
-COLUMN = {"rolling-12-vs-previous-12": "Change on previous 12 months",
-          "quarter-vs-previous-quarter": "Change on previous quarter",
-          "quarter-vs-same-quarter-last-year": "Change on same quarter a year earlier",
-          "three-months-vs-year-earlier": "Change on same 3 months a year earlier"}
+# How a sentence names the base of each comparison.
 BASE_PHRASE = {"rolling-12-vs-previous-12": "the previous 12 months", "quarter-vs-previous-quarter":
                "the previous quarter", "quarter-vs-same-quarter-last-year": "the same quarter a year earlier",
-               "three-months-vs-year-earlier": "the same 3 months a year earlier"}
-BASELINE = "rolling-12-vs-baseline"
+               "three-months-vs-year-earlier": "the same 3 months a year earlier",
+               "rolling-12-vs-baseline": "the baseline"}
 
 
 def headlines(view: EditionView) -> list[tuple]:
@@ -26,80 +28,10 @@ def headlines(view: EditionView) -> list[tuple]:
     out = []
     for section in view.publication.leaves:
         available = [f for f in view.figures(section) if f.available]
+        # The first measure with a current headline figure; a measure with history only comes after.
+        available.sort(key=lambda f: f.headline.current is None)
         out.append((section, available[0] if available else None))
     return out
-
-
-def _column(view: EditionView, name: str, figures: list[MeasureFigures]) -> str:
-    if name == BASELINE:
-        label = next((c.base_label for f in figures for c in f.comparisons if c.name == name), "")
-        return f"Change on {view.publication.baseline_name} ({label})"
-    return COLUMN.get(name, name)
-
-
-def _change(figures: MeasureFigures, name: str) -> str:
-    c = figures.comparison(name)
-    if c is None:
-        return "n/a"
-    if figures.measure.whole_numbers:
-        return f"{format_change(c.change)} ({format_pct(c.pct_change)})"
-    return format_difference(c.change, figures.measure.unit)
-
-
-def section_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
-    """One table per top-level section: each section's headline measure, its changes and its control chart."""
-    rows_of = rows_of or headlines(view)
-    shown = [f for _, f in rows_of if f is not None]
-    names = list(view.publication.comparisons[:2])
-    labels = {f.headline.current_label for f in shown}
-    # One period for every row goes in the heading; measures of different periods say theirs in the cell.
-    current = labels.pop() if len(labels) == 1 else "Latest figure"
-    header = [view.publication.leaf_level.name, "Headline measure", current] + [
-        _column(view, n, shown) for n in names] + ["Control chart (latest quarter)"]
-    by_id = {s.id: f for s, f in rows_of}
-    folder, blocks = view.publication.section_folder, []
-    for group, leaves in view.publication.groups:
-        rows = []
-        for section in leaves:
-            figures, link = by_id[section.id], f"[{section.name}]({folder}/{section.id}.ipynb)"
-            if figures is None:
-                rows.append([link, "No open-data measure"] + ["n/a"] * (len(names) + 2))
-                continue
-            name = figures.measure.name + (" (proxy)" if figures.measure.proxy else "")
-            value = format_value(figures.headline.current, figures.measure.unit)
-            if current == "Latest figure":
-                value += f" ({figures.headline.current_label})"
-            rows.append([link, name, value]
-                        + [_change(figures, n) for n in names]
-                        + [latest_signal_short(figures.chart) if figures.chart else "n/a"])
-        table = markdown_table(header, rows)
-        blocks.append(f"### {group.name}\n\n{table}" if group else table)
-    return "\n\n".join(blocks)
-
-
-def headline_sentences(view: EditionView, rows_of: list[tuple] | None = None) -> str:
-    """Counting sentences generated from the data, stated over the actual number of sections."""
-    rows_of = rows_of or headlines(view)
-    leaf = view.publication.leaf_level
-    words = (leaf.name.lower(), leaf.plural.lower())
-    measured = [f for _, f in rows_of if f is not None]
-    n, m = len(rows_of), len(measured)
-    first = view.publication.comparisons[0]
-    changes = [f.comparison(first).change if f.comparison(first) else None for f in measured]
-    up = sum(1 for c in changes if (c or 0) > 0)
-    down = sum(1 for c in changes if (c or 0) < 0)
-    others = (" (the others have no open-data measure and no force extract was supplied)" if m < n else "")
-    every = f"All {count_phrase(n, *words)} have" if m == n else (
-        f"Of the {count_phrase(n, *words)}, {count_phrase(m, *words)} {'has' if m == 1 else 'have'}")
-    text = (f"{every} a headline measure with figures for this edition{others}. Compared with {BASE_PHRASE.get(first, first)}, {up} of these {m} headline measures "
-            f"rose and {down} fell")
-    if BASELINE in view.publication.comparisons:
-        below = sum(1 for f in measured if f.comparison(BASELINE) and (f.comparison(BASELINE).change or 0) < 0)
-        text += f"; {below} of {m} are below the {view.publication.baseline_name}"
-    special = sum(1 for f in measured if f.chart and f.chart.signals[-1])
-    return (text + f". In the latest quarter, {count_phrase(special, 'headline measure')} "
-            + ("shows special cause variation on its control chart." if special == 1
-               else "show special cause variation on their control charts."))
 
 
 def delivery_rows(view: EditionView) -> list[DeliveryRow]:
@@ -198,3 +130,310 @@ def position_section(view: EditionView) -> str:
     lines.append(f"- Best placed: {placed(best)}." + ("" if best == worst else f" Furthest behind: {placed(worst)}."))
     return ("\n".join(lines) + f"\n\nThe [position table](computed/{PEER_PAGE}.md) gives each measure's rate per 1,000 "
             "population, its rank and the change needed to reach the group average and the top quartile.")
+
+
+# --- the front page for a board: status, trend, highlights ------------------------------------------------
+GLOSSARY_PAGE = "glossary"
+
+
+def glossary_link(view: EditionView, text: str) -> str:
+    """``text`` linked to the glossary page when the publication has one; plain otherwise."""
+    return f"[{text}](book/{GLOSSARY_PAGE}.md)" if GLOSSARY_PAGE in view.publication.shared_pages else text
+
+
+def signal_side(chart: spc.XmR | None) -> str:
+    """The latest quarter on its control chart: ``high`` or ``low`` (special cause, read from the point's most
+    important rule, as its marker and the chart's reading are), ``common`` (within normal variation) or ``none``
+    (no chart)."""
+    if chart is None:
+        return "none"
+    last = chart.signals[-1]
+    if not last:
+        return "common"
+    return "high" if last[spc.main_rule(last)] in spc.UP else "low"
+
+
+def signal_rule(chart: spc.XmR | None) -> str:
+    """The most important control chart rule the latest quarter is part of ('' for none)."""
+    return (spc.main_rule(chart.signals[-1]) or "") if chart is not None else ""
+
+
+def _moved(change: float | None, pct: float | None, unit: str, base: str) -> str:
+    """``Up 8.6% on the previous 12 months``: the change's direction in words, then its size."""
+    if change is None:
+        return f"No comparison with {base}"
+    if change == 0:
+        return f"Unchanged on {base}"
+    size = (format_pct(abs(pct)) if pct is not None else format_count(abs(change))) if unit not in (
+        "percent", "rate", "seconds") else format_difference(abs(change), unit)
+    return f"{'Up' if change > 0 else 'Down'} {size.lstrip('+')} on {base}"
+
+
+def _where(side: str, rule: str) -> str:
+    """Where the latest quarter sits, in the words of the rule that flagged it: a run is not an unusual point."""
+    up = side == "high"
+    if rule == "shift":
+        return f"part of a run of quarters {'above' if up else 'below'} the chart's average"
+    if rule == "trend":
+        return f"part of a run of {'rising' if up else 'falling'} quarters"
+    return f"unusually {side}"  # outside a process limit, or 2 of 3 close to one
+
+
+def status(change: float | None, pct: float | None, unit: str, base: str, side: str, lower_is_better: bool,
+           rule: str = "outside", special: str = "special cause", common: str = "common cause") -> str:
+    """The change on the year and the latest quarter's control-chart signal in one sentence that cannot
+    contradict itself: each part says what it is about, and "but" joins them when they point different ways.
+    ``rule``: the control chart rule that flagged the quarter; ``special`` and ``common``: the terms as shown
+    (e.g. linked to the glossary)."""
+    moved = _moved(change, pct, unit, base)
+    if side == "none":
+        return f"{moved}; no control chart for this figure."
+    if side == "common":
+        return f"{moved}; the latest quarter is within normal variation ({common})."
+    kind = spc.point_reading({"outside": side}, lower_is_better)  # the chart's own reading of a point this side
+    reading = f"{special}: {'an improvement' if kind == spc.IMPROVEMENT else 'a concern'}, as " \
+              f"{'lower' if lower_is_better else 'higher'} is better"
+    against = change is not None and change != 0 and (change > 0) != (side == "high")
+    return f"{moved}{', but' if against else ';'} the latest quarter is {_where(side, rule)} ({reading})."
+
+
+def shown_comparison(figures: MeasureFigures) -> ComparisonFigures:
+    """The headline comparison, or when it has no current figure (e.g. a force's quarterly count, which has no
+    12-month total) the first of the definition's comparisons that has one."""
+    return next((c for c in figures.comparisons if c.current is not None), figures.headline)
+
+
+def figures_status(view: EditionView, figures: MeasureFigures) -> str:
+    """The status of a headline measure, with its glossary terms linked."""
+    c = shown_comparison(figures)
+    return status(c.change, c.pct_change, figures.measure.unit,
+                  BASE_PHRASE.get(c.name, c.name), signal_side(figures.chart), figures.measure.lower_is_better,
+                  rule=signal_rule(figures.chart),
+                  special=glossary_link(view, "special cause"), common=glossary_link(view, "common cause"))
+
+
+TREND_QUARTERS = 12  # the sparkline's span: three years, as on the position table
+GLANCE_WIDTHS = [27, 19, 22, 32]  # the trend column wide enough for its sparkline in print
+
+
+def trend(figures: MeasureFigures) -> str:
+    """A sparkline of the chart's last quarters, oldest first (n/a when there is no quarterly series)."""
+    values = [float(v) for v in figures.series["value"].dropna()][-TREND_QUARTERS:]
+    return sparkline(values) if len(values) >= 2 else "n/a"
+
+
+def first_sentence(text: str) -> str:
+    """The note's first sentence, or its first two when the first is a bare label such as "A proxy."."""
+    sentences = [x.strip() for x in re.findall(r".+?[.!?](?=\s|$)", text)] or [text]
+    return " ".join(sentences[:2]) if len(sentences[0].split()) < 4 else sentences[0]
+
+
+def figure_note(measure: Measure) -> str:
+    """A short note beside a headline figure that is not what the force itself counts: a proxy, a wider
+    definition, or the force's own published figure. The full note is on the section's page."""
+    if measure.short_note:
+        return measure.short_note
+    if measure.source == FORCE_EXTRACT:
+        return "The force's own published figure."
+    if measure.proxy:
+        return first_sentence(measure.definition_note) if measure.definition_note else "A proxy measure."
+    return ""
+
+
+def strand_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+    """Per group (theme), one row per section: its trend, headline figure and status; notes next to figures."""
+    rows_of = rows_of or headlines(view)
+    folder, level = view.publication.section_folder, view.publication.leaf_level
+    by_id = {s.id: f for s, f in rows_of}
+    labels = [shown_comparison(f).current_label for _, f in rows_of if f is not None]
+    # The most common period goes in the heading; a figure for another period says its own in the cell.
+    period = max(labels, key=labels.count) if labels else ""
+    others = " unless stated" if len(set(labels)) > 1 else ""
+    header = [f"{level.name} and headline measure", f"Last {TREND_QUARTERS} quarters",
+              f"{period[:1].upper()}{period[1:]}{others}" if period else "Latest figure", "Status"]
+    blocks = []
+    for group, leaves in view.publication.groups:
+        rows = []
+        for section in leaves:
+            figures, link = by_id[section.id], f"[{section.name}]({folder}/{section.id}.ipynb)"
+            if figures is None:
+                rows.append([link, "n/a", "No figures", "Reported through the lead's narrative"
+                             + (" and the delivery plan" if view.publication.delivery else "") + "."])
+                continue
+            note = figure_note(figures.measure)
+            shown = shown_comparison(figures)
+            value = (f"**{format_value(shown.current, figures.measure.unit)}**"
+                     + ("" if shown.current_label == period else f" <br>{shown.current_label}")
+                     + (f" <br>*{note}*" if note else ""))
+            rows.append([f"{link}: <br>{figures.measure.name}", trend(figures), value, figures_status(view, figures)])
+        table = list_table(header, rows, GLANCE_WIDTHS)
+        blocks.append(f"### {group.name}\n\n{table}" if group else table)
+    return "\n\n".join(blocks)
+
+
+def _rising(view: EditionView, rows_of: list[tuple]) -> list[tuple]:
+    """(pct change, section, figures) on the first comparison, for every section with one, largest first."""
+    first = view.publication.comparisons[0]
+    moved = []
+    for section, figures in rows_of:
+        c = figures.comparison(first) if figures else None
+        if c is not None and c.pct_change is not None and not math.isnan(c.pct_change):
+            moved.append((c.pct_change, section, figures))
+    return sorted(moved, key=lambda t: -t[0])
+
+
+def _the(label: str) -> str:
+    """``the 12 months ending March 2022``; a quarter's name (``Q4 2021/22``) takes no article."""
+    return f"the {label}" if label[:1].isdigit() else label
+
+
+def highlights(view: EditionView, rows_of: list[tuple] | None = None, per_side: int = 2) -> str:
+    """The sections whose headline moved most each way on the first comparison, with their figures and why
+    each matters (the section's aim)."""
+    rows_of = rows_of or headlines(view)
+    first = view.publication.comparisons[0]
+    moved = _rising(view, rows_of)
+    rises = [t for t in moved if t[0] > 0][:per_side]
+    falls = [t for t in reversed(moved) if t[0] < 0][:per_side]
+    if not rises and not falls:
+        return ""
+    lines = []
+    for pct, section, figures in rises + falls:
+        c = figures.comparison(first)
+        note = (" (a proxy measure)" if figures.measure.proxy else
+                " (the force's own figure)" if figures.measure.source == FORCE_EXTRACT else "")
+        why = f" Why it matters: the aim is to {section.aim[0].lower()}{section.aim[1:]}" if section.aim else ""
+        lines.append(f"- **{section.name}**: {figures.measure.name.lower()}{note} "
+                     f"{'rose' if pct > 0 else 'fell'} {format_pct(abs(pct)).lstrip('+')} to "
+                     f"{format_value(c.current, figures.measure.unit)} in {_the(c.current_label)}, from "
+                     f"{format_value(c.base, figures.measure.unit)} in {_the(c.base_label)}.{why}")
+    intro = (f"The largest changes on {BASE_PHRASE.get(first, first)}, "
+             f"{len(rises)} up and {len(falls)} down:")
+    return intro + "\n\n" + "\n".join(lines)
+
+
+def overview(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+    """One line on coverage: how many sections have figures this edition, and how the rest are reported."""
+    rows_of = rows_of or headlines(view)
+    leaf = view.publication.leaf_level
+    words = (leaf.name.lower(), leaf.plural.lower())
+    n, m = len(rows_of), sum(1 for _, f in rows_of if f is not None)
+    if m == n:
+        return f"All {count_phrase(n, *words)} have figures this edition."
+    rest = ("the other is reported through its lead's narrative" if n - m == 1 else
+            f"the other {n - m} are reported through their leads' narratives")
+    return f"Of the {count_phrase(n, *words)}, {m} {'has' if m == 1 else 'have'} figures this edition; {rest}."
+
+
+# --- the board paper's sections ---------------------------------------------------------------------------
+def _board_file(view: EditionView):
+    from strategy_update.inputs.board import board_path, load_board
+
+    return load_board(view.paths, view.publication, view.quarter, view.input_name(board_path(view.paths,
+                                                                                         view.quarter)))
+
+
+def owners_board(view: EditionView):
+    """The definition's board parts, in the owner's edition only: they are the owner's words for its own board
+    (another force's edition applies the measures, not the owner's paper)."""
+    return view.publication.board if view.force == view.publication.owner_force else None
+
+
+def _not_ours(view: EditionView, part: str) -> str:
+    return (f"*The {part} in the definition are {view.publication.owner_force}'s, for its own board; "
+            f"{view.force} has not supplied its own.*")
+
+
+def board_purpose(view: EditionView) -> str:
+    """The definition's standing purpose (when it has one, in the owner's edition), then what this edition covers."""
+    board = owners_board(view)
+    return "\n\n".join(filter(None, [board.purpose if board else "", purpose(view)]))
+
+
+def board_part(view: EditionView, heading: str) -> str:
+    """A per-quarter part the force writes (e.g. its recommendations), labelled as the force's, or a plain
+    statement that the force has not supplied it."""
+    found = _board_file(view)
+    text = found.sections.get(heading, "") if found else ""
+    if not text:
+        return (f"*{view.force} has not supplied its {heading.lower()} for {view.quarter.short_label}; this part "
+                "of the paper is left to the force.*")
+    return f"*Supplied by {view.force} for {view.quarter.short_label}.*\n\n{text}"
+
+
+def concerns(view: EditionView, rows_of: list[tuple] | None = None) -> list[str]:
+    """Sections whose latest quarter is unusually high or low in the unwanted direction (special cause, concern)."""
+    rows_of = rows_of or headlines(view)
+    out = []
+    for section, figures in rows_of:
+        side = signal_side(figures.chart) if figures else "none"
+        if side in ("high", "low") and (side == "low") != figures.measure.lower_is_better:
+            out.append(f"{section.name} ({figures.measure.name.lower()}: {_where(side, signal_rule(figures.chart))})")
+    return out
+
+
+def exceptions(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+    """The force's issues by exception, then what the data and the delivery plan flag, generated."""
+    heading = view.publication.board.quarterly_headings[1] if view.publication.board else "Issues by exception"
+    flagged = concerns(view, rows_of)
+    special = glossary_link(view, "special cause")
+    data = (f"- **From the data:** the latest quarter is a concern ({special}) for "
+            f"{'; '.join(flagged)}." if flagged else
+            "- **From the data:** no headline measure's latest quarter is a concern on its control chart.")
+    lines = [data]
+    if view.publication.delivery:
+        rows = delivery_rows(view)
+        at_risk = attention_sentence(view.publication.delivery, rows, view.publication.leaf_level)
+        gaps = [f"{r.section_name}'s {view.publication.delivery.unit} add up to "
+                f"{format_count(r.total - r.uncategorised)} across its parts, not its total of {format_count(r.total)}"
+                for r in rows if r.supplied and r.uncategorised]
+        if at_risk or gaps:
+            lines.append("- **From the delivery plan:** " + " ".join(
+                [at_risk] + [f"{gap[:1].upper()}{gap[1:]}." for gap in gaps]).strip())
+    return board_part(view, heading) + "\n\n" + "\n".join(lines)
+
+
+def recommendations(view: EditionView) -> str:
+    heading = view.publication.board.quarterly_headings[0] if view.publication.board else "Recommendations"
+    return board_part(view, heading)
+
+
+def lead(section) -> str:
+    """``name, role``, or whichever of the two the definition gives."""
+    return ", ".join(filter(None, [section.lead_name, section.lead_role]))
+
+
+def implications(view: EditionView) -> str:
+    """The implications' standing text from the definition, and who was consulted (the leads it names)."""
+    board = owners_board(view)
+    if board is None:
+        return _not_ours(view, "implications") if view.publication.board else ""
+    missing = "*Not set out in the publication definition.*"
+    parts = [("Risks and mitigations", board.risks), ("Equality and human rights", board.equality),
+             ("Health and safety", board.health_and_safety)]
+    text = "\n\n".join(f"**{name}.** {body or missing}" for name, body in parts)
+    leads = [f"- {s.name}: {lead(s)}" for s in view.publication.leaves if lead(s)]
+    consulted = f"**Consultation.** {board.consultation or missing}"
+    if leads:
+        consulted += f" The {view.publication.leaf_level.lead.lower()}s are:\n\n" + "\n".join(leads)
+    return text + "\n\n" + consulted
+
+
+def links_to_plans(view: EditionView) -> str:
+    board = owners_board(view)
+    if board is None and view.publication.board:
+        return _not_ours(view, "links to other plans")
+    if board is None or not board.links:
+        return "*The publication definition names no other plans.*"
+    return (board.links_intro + "\n\n" if board.links_intro else "") + "\n".join(f"- {x}" for x in board.links)
+
+
+def glance_intro(view: EditionView) -> str:
+    leaf = view.publication.leaf_level.name.lower()
+    first = view.publication.comparisons[0]
+    return (f"Each row gives a {leaf}'s headline measure: its trend over the last {TREND_QUARTERS} quarters (each "
+            f"row's bars run from its own lowest to its highest quarter), its latest figure and its status. The "
+            f"status says first how the figure compares with "
+            f"{BASE_PHRASE.get(first, first)}, then whether the latest quarter is within the normal variation of its "
+            f"{glossary_link(view, 'control chart')}. A note in italics says where a figure is not the force's own "
+            f"measure; the {leaf}'s page has the full note.")

@@ -18,6 +18,18 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def list_table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
+    """A MyST list-table with relative column widths, for a table whose columns the PDF must not size by their
+    longest word (e.g. a sparkline); cells are written as given, on one line each."""
+    def item(cells: list[object]) -> list[str]:
+        flat = [" ".join(str(c).split()) for c in cells]
+        return [f"* - {flat[0]}"] + [f"  - {c}" for c in flat[1:]]
+    lines = ["::::{list-table}", ":header-rows: 1", f":widths: {' '.join(str(w) for w in widths)}", ""]
+    for cells in [header, *rows]:
+        lines += item(cells)
+    return "\n".join(lines + ["::::"])
+
+
 def plain(value: object) -> str:
     """Text from an input (a file name, a value someone typed) shown as literal text: no markup, no HTML, no line
     breaks."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
-from strategy_update.core.formatting import (format_change, format_count, format_difference, format_pct,
-                                             format_value)
+from strategy_update.core.formatting import (count_phrase, format_change, format_count, format_difference,
+                                             format_pct, format_value)
 
 
 # Figures that are not counts: what the figure is called, its words for up and down, and whether the change
@@ -59,12 +59,26 @@ def during(label: str) -> str:
     return label if label.startswith("at ") else f"in the {label}"
 
 
-def spc_summary(chart: spc.XmR | None) -> str:
+def spc_summary(chart: spc.XmR | None, labels: tuple[str, ...] | list[str] | None = None,
+                lower_is_better: bool | None = True) -> str:
+    """The control chart in words: where its limits come from, what they are, any step change, and what the
+    latest quarter shows for this measure (improvement, concern or common cause)."""
     if chart is None:
         return "Too few quarters for a control chart."
-    return (f"Mean {format_count(chart.mean)}; process limits {format_count(max(chart.lower, 0))} to "
-            f"{format_count(chart.upper)} (mean ± 2.66 × mean moving range of {format_count(chart.mean_moving_range)}; "
-            f"lower limit shown as 0 when negative). Latest quarter: {spc.latest_signal(chart).lower()}.")
+    labels = list(labels) if labels is not None else [f"point {i + 1}" for i in range(len(chart.values))]
+    parts = []
+    for seg in chart.parts:
+        n = seg.baseline_points
+        lead = (f"From {labels[seg.start]} the limits were worked out afresh after a step change "
+                f"({seg.reason.rstrip('.')}): from" if seg.reason else "Limits from")
+        screened = (f"; {count_phrase(len(seg.screened), 'unusually large quarter-to-quarter change')} left out "
+                    f"({', '.join(labels[i] for i in seg.screened)})" if seg.screened else "")
+        parts.append(f"{lead} the baseline {labels[seg.start]} to {labels[seg.baseline_end - 1]} "
+                     f"({count_phrase(n, 'quarter')}): mean {format_count(seg.mean)}, process limits "
+                     f"{format_count(max(seg.lower, 0))} to {format_count(seg.upper)} (mean ± 2.66 × mean moving "
+                     f"range of {format_count(seg.mean_moving_range)}{screened}).")
+    _, words = spc.reading(chart, lower_is_better)
+    return " ".join(parts) + f" Latest quarter ({labels[-1]}): {words[0].lower()}{words[1:]}"
 
 
 def signal_text(signal: dict) -> str:

@@ -11,11 +11,12 @@ import pandas as pd
 
 from strategy_update.compute.stage import read_edition_results
 from strategy_update.core.periods import Quarter, parse_quarter
-from strategy_update.inputs.definition import display_path, load_publication
+from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.forces import force_slug
 from strategy_update.model.publication import Publication, Section
 from strategy_update.render.figures import MeasureFigures, section_figures
+from strategy_update.render.input_names import input_label
 
 NARRATIVES = "narratives"
 
@@ -42,7 +43,11 @@ class EditionView:
         return self.narratives.get(section.id)
 
     def input_name(self, path: Path) -> str:
-        return display_path(path)
+        """An input named by what it is (the force's delivery tracker for a quarter), not by its path."""
+        path = Path(path)
+        measure = next((m.name.lower() for _, m in self.publication.measures
+                        if path.parent.name == "force-extracts" and m.id == path.stem), "")
+        return input_label(path, measure)
 
 
 def load_view(results_dir: str | Path, publication: str, force: str, quarter: str, data_dir: str | Path,

@@ -1,0 +1,257 @@
+"""The front page for a board: the status wording (change and control chart never contradict), the generated
+highlights, the board file reader, the lead's name beside the role, and the built front page."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from strategy_update.compute.spc import XmR
+from strategy_update.core.periods import parse_quarter
+from strategy_update.inputs.board import board_path, read_board
+from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure
+from strategy_update.render import summary
+from strategy_update.render.section_page import header
+
+from conftest import page_text
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLICATION = "crime-prevention-2021-25"
+Q4 = parse_quarter("2021-22-Q4")
+BASE = "the previous 12 months"
+
+
+@pytest.fixture(scope="module")
+def publication():
+    return load_publication(InputPaths(ROOT / "data", ROOT / "publications", PUBLICATION, "essex"))
+
+
+# --- status: every combination of change sign x signal side x polarity ------------------------------------------
+CHANGES = {"up": (50.0, 8.6), "down": (-30.0, -2.4), "flat": (0.0, 0.0), "none": (None, None)}
+SIDES = ("high", "low", "common", "none")
+
+
+RULE_WORDS = {"outside": ("unusually high", "unusually low"), "two_of_three": ("unusually high", "unusually low"),
+              "shift": ("above the chart's average", "below the chart's average"),
+              "trend": ("rising quarters", "falling quarters")}
+
+
+@pytest.mark.parametrize("change, side, lower_is_better, rule",
+                         list(itertools.product(CHANGES, SIDES, (True, False), RULE_WORDS)))
+def test_the_status_never_contradicts_itself(change, side, lower_is_better, rule):
+    text = summary.status(*CHANGES[change], "crimes", BASE, side, lower_is_better, rule=rule)
+    # The change comes first and says which way, and against what.
+    assert text.startswith({"up": "Up 8.6%", "down": "Down 2.4%", "flat": "Unchanged", "none": "No comparison"}[change])
+    assert BASE in text
+    # The control chart part says it is about the latest quarter, and which way it is unusual, if at all.
+    high, low = RULE_WORDS[rule]
+    assert (high in text) == (side == "high")
+    assert (low in text) == (side == "low")
+    assert ("within normal variation" in text) == (side == "common")
+    assert ("latest quarter" in text) == (side != "none")
+    # "but" exactly when the year's change and the latest quarter point different ways.
+    opposed = (change == "up" and side == "low") or (change == "down" and side == "high")
+    assert (" but " in text) == opposed
+    # The reading follows the measure's polarity, and is never both.
+    good = (side == "low" and lower_is_better) or (side == "high" and not lower_is_better)
+    bad = (side == "high" and lower_is_better) or (side == "low" and not lower_is_better)
+    assert ("improvement" in text) == good
+    assert ("concern" in text) == bad
+    assert ("special cause" in text) == (side in ("high", "low"))
+
+
+def test_the_knife_crime_row_of_the_issue_now_reads_plainly():
+    text = summary.status(46.0, 8.6, "crimes", BASE, "low", True)
+    assert text == ("Up 8.6% on the previous 12 months, but the latest quarter is unusually low (special cause: "
+                    "an improvement, as lower is better).")
+
+
+def test_percentages_change_in_points_not_percent():
+    text = summary.status(-1.5, -3.2, "percent", BASE, "common", False)
+    assert text.startswith("Down 1.50 percentage points")
+
+
+def _chart(last: dict) -> XmR:
+    return XmR((1.0, 2.0), 1.5, 1.0, 4.16, -1.16, ({}, last))
+
+
+@pytest.mark.parametrize("last, side", [({}, "common"), ({"outside": "high"}, "high"), ({"trend": "rising"}, "high"),
+                                        ({"shift": "low", "trend": "falling"}, "low"),
+                                        ({"outside": "high", "trend": "falling"}, "high"),
+                                        ({"shift": "high", "trend": "falling"}, "high")])
+def test_the_signal_side_is_read_from_the_latest_points_main_rule(last, side):
+    assert summary.signal_side(_chart(last)) == side
+
+
+def test_no_chart_has_no_side():
+    assert summary.signal_side(None) == "none"
+
+
+# --- highlights -------------------------------------------------------------------------------------------------
+def _row(name: str, pct: float | None, *, proxy=False, source=HOME_OFFICE, aim="Cut harm."):
+    comparison = SimpleNamespace(name="rolling-12-vs-previous-12", current=110.0, base=100.0, change=10.0,
+                                 pct_change=pct, current_label="12 months ending March 2022",
+                                 base_label="12 months ending March 2021")
+    measure = Measure(id=name.lower(), name=f"{name} offences", source=source, proxy=proxy)
+    figures = SimpleNamespace(measure=measure, comparison=lambda n: comparison if n == comparison.name else None)
+    return SimpleNamespace(name=name, aim=aim), figures
+
+
+def _view():
+    return SimpleNamespace(publication=SimpleNamespace(comparisons=("rolling-12-vs-previous-12",)))
+
+
+def test_highlights_name_the_largest_moves_both_ways_with_figures_and_aims():
+    rows = [_row("Alpha", 5.0), _row("Beta", 40.0, proxy=True), _row("Gamma", -22.9), _row("Delta", -1.0),
+            _row("Epsilon", 12.0, source=FORCE_EXTRACT), _row("Zeta", None), (SimpleNamespace(name="Eta"), None)]
+    text = summary.highlights(_view(), rows, per_side=2)
+    lines = [line for line in text.splitlines() if line.startswith("- ")]
+    assert [line.split("**")[1] for line in lines] == ["Beta", "Epsilon", "Gamma", "Delta"]
+    assert "rose 40.0% to 110" in lines[0] and "(a proxy measure)" in lines[0]
+    assert "(the force's own figure)" in lines[1]
+    assert "fell 22.9%" in lines[2]
+    assert all("Why it matters: the aim is to cut harm." in line for line in lines)
+    assert "Alpha" not in text and "Zeta" not in text
+
+
+def test_no_moves_no_highlights():
+    assert summary.highlights(_view(), [_row("Zeta", None)]) == ""
+
+
+def test_a_figure_wider_than_the_forces_own_says_so_next_to_it(publication):
+    burglary = next(m for s, m in publication.measures if m.id == "residential-burglary")
+    knife = next(m for s, m in publication.measures if m.id == "blade-possession")
+    rape = next(m for s, m in publication.measures if m.id == "rape-offences")
+    assert "sheds and garages" in summary.figure_note(burglary)
+    assert summary.figure_note(knife).startswith("A proxy")
+    assert summary.figure_note(rape) == ""
+
+
+# --- the board file ---------------------------------------------------------------------------------------------
+GOOD = """---
+publication: crime-prevention-2021-25
+quarter: 2021-22-Q4
+---
+
+## Recommendations
+
+None this quarter.
+
+## Issues by exception
+
+Demand after Covid.
+"""
+
+
+def _board(tmp_path: Path, text: str, publication):
+    path = tmp_path / "2021-22-Q4.md"
+    path.write_text(text, encoding="utf-8")
+    return read_board(path, display_name="board/2021-22-Q4.md", publication=publication, quarter=Q4)
+
+
+def test_a_good_board_file_gives_its_parts(tmp_path, publication):
+    found, errors = _board(tmp_path, GOOD, publication)
+    assert errors == []
+    assert found.sections == {"Recommendations": "None this quarter.", "Issues by exception": "Demand after Covid."}
+
+
+def test_a_missing_heading_is_named(tmp_path, publication):
+    found, errors = _board(tmp_path, GOOD.split("## Issues")[0], publication)
+    assert found is None
+    assert [e.message for e in errors] == ["the section '## Issues by exception' is missing or empty"]
+
+
+@pytest.mark.parametrize("hostile, why", [("<script>alert(1)</script>", "raw HTML"),
+                                          ("[click](javascript:alert(1))", "javascript: links"),
+                                          ("{raw}`<b>x</b>`", "MyST roles"), ("```\ncode\n```", "code fences")])
+def test_hostile_markup_is_refused_with_its_line(tmp_path, publication, hostile, why):
+    found, errors = _board(tmp_path, GOOD.replace("None this quarter.", hostile), publication)
+    assert found is None
+    assert errors and all(e.file == "board/2021-22-Q4.md" for e in errors)
+    assert any(why in e.message and e.line == 8 for e in errors), errors
+    assert not any("narrative" in e.message for e in errors)
+
+
+def test_the_wrong_quarter_is_refused(tmp_path, publication):
+    _, errors = _board(tmp_path, GOOD.replace("2021-22-Q4", "2021-22-Q3"), publication)
+    assert any("2021-22-Q3" in e.message for e in errors)
+
+
+def test_essex_ships_its_q4_board_inputs(publication):
+    paths = InputPaths(ROOT / "data", ROOT / "publications", PUBLICATION, "essex")
+    found, errors = read_board(board_path(paths, Q4), display_name="essex", publication=publication, quarter=Q4)
+    assert errors == [] and set(found.sections) == set(publication.board.quarterly_headings)
+
+
+# --- the lead's name --------------------------------------------------------------------------------------------
+def test_the_header_shows_name_and_role_or_role_alone(publication):
+    view = SimpleNamespace(publication=publication, quarter=Q4, force="Essex")
+    named = publication.section("knife-crime")
+    unnamed = publication.section("mental-health")
+    assert f"**Thematic lead:** {named.lead_name}, {named.lead_role}." in header(view, named)
+    assert not unnamed.lead_name
+    assert f"**Thematic lead:** {unnamed.lead_role}." in header(view, unnamed)
+    # Another force's edition applies the measures: the owner's officers are not its leads.
+    kent = SimpleNamespace(publication=publication, quarter=Q4, force="Kent")
+    assert f"**Thematic lead:** {named.lead_role}." in header(kent, named)
+    assert named.lead_name not in header(kent, named)
+
+
+def test_another_forces_edition_does_not_borrow_the_owners_board_paper(publication):
+    kent = SimpleNamespace(publication=publication, quarter=Q4, force="Kent")
+    assert summary.owners_board(kent) is None
+    text = summary.implications(kent) + summary.links_to_plans(kent)
+    assert "Rob Kirby" not in text and publication.board.risks not in text
+    assert "Kent has not supplied its own" in text
+
+
+# --- the built front page ---------------------------------------------------------------------------------------
+def test_the_front_page_reads_as_a_board_paper(default_edition):
+    check_front_page(default_edition)
+
+
+def check_front_page(folder: Path) -> None:
+    """Kept apart from the fixture so a build made by hand can be checked the same way."""
+    text = page_text(folder, "index")
+    html = (folder / "html" / "index.html").read_text(encoding="utf-8")
+    headings = ["Purpose", "Recommendations", "Executive summary", "At a glance", "Delivery plan progress",
+                "Issues by exception", "Implications", "Links to other plans"]
+    positions = [text.find(h) for h in headings]
+    assert -1 not in positions and positions == sorted(positions), dict(zip(headings, positions))
+    # The force's own words, labelled as the force's.
+    assert "Supplied by Essex for Q4 2021/22" in text
+    # A status that says which is which, and glossary links for the terms.
+    assert "Up 8.6% on the previous 12 months, but the latest quarter is unusually low" in text
+    assert 'href="book/glossary.html"' in html
+    # A trend per measured strand, and the note beside a figure wider than the force's own.
+    assert any(block in text for block in "▁▂▃▄▅▆▇█")
+    assert "includes sheds and garages" in text
+    # Highlights with figures, and what the data flags by exception.
+    assert "The largest changes on the previous 12 months" in text and "Why it matters" in text
+    assert "From the data:" in text and "across its parts, not its total" in text  # the tracker's gap
+    assert "Rob Kirby, Detective Superintendent" in text
+    # No counting sentence in place of a summary.
+    assert "show special cause variation on their control charts" not in text
+
+
+@pytest.mark.parametrize("note, short", [("A proxy. Open data has no flag. More.", "A proxy. Open data has no flag."),
+                                         ("A proxy, not the force's count. Codes.", "A proxy, not the force's count."),
+                                         ("No full stop", "No full stop")])
+def test_the_short_note_is_the_first_sentence_that_says_something(note, short):
+    assert summary.first_sentence(note) == short
+
+
+@pytest.mark.parametrize("publication_id, kept", [(PUBLICATION, True), ("police-and-crime-plan", False)])
+def test_board_cells_are_kept_only_for_a_publication_with_a_board(publication_id, kept):
+    from strategy_update.build.templates import BOARD, expand
+
+    model = load_publication(InputPaths(ROOT / "data", ROOT / "publications", publication_id, "essex"))
+    cells = expand(ROOT / "notebooks" / "summary.ipynb", model).cells
+    board = [c for c in cells if BOARD in c.metadata.get("tags", [])]
+    assert bool(board) == kept
+    assert any("## Executive summary" in c.source for c in cells)
