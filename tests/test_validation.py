@@ -310,7 +310,7 @@ def test_markdown_says_plainly_when_there_are_no_warnings():
     report = ValidationReport(findings=[], suites=[SuiteResult("delivery_tracker", DELIVERY, 12, 12, 0.1,
                                                                title="Delivery tracker")], quarter="2021-22-Q4")
     page = render_markdown(report)
-    assert "There are no warnings" in page
+    assert "0 critical problems and 0 warnings" in page
     assert "There are no critical problems" in page
     assert report.summary_line() == "Validation: 0 critical, 0 warnings across 1 suite"
 
@@ -321,7 +321,8 @@ def test_markdown_escapes_hostile_values():
                           "warning", "narrative")
     page = render_markdown(ValidationReport(findings=[finding], suites=[]))
     assert "<script>" not in page and "<b>" not in page and "{raw}`" not in page
-    assert page.count(f"\n| {name} |") == 1
+    assert page.count("\n| the lead's narrative for Q4 2021/22 | 3 |") == 1  # the file named in words
+    assert "The inputs of this edition" in page
 
 
 def test_text_report_names_file_line_column_rule_and_value():

@@ -95,9 +95,10 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
     results yet) no warning can be shown to touch a figure, and the page says so."""
     titles = {s.name: s.title or s.name for s in report.suites}
     evaluated = sum(s.evaluated for s in report.suites)
-    edition = report.quarter_label or report.quarter or "this"
+    quarter = report.quarter_label or report.quarter
+    edition = f"the {quarter}" if quarter else "this"
     touching, others = by_consequence(report.warnings, figure_lines or {})
-    out = [f"The inputs of the {_md(edition)} edition were checked with Great Expectations against "
+    out = [f"The inputs of {_md(edition)} edition were checked with Great Expectations against "
            f"{_plural(len(report.suites), 'suite')} of rules ({_plural(evaluated, 'check')}) before anything was "
            f"computed: {_plural(len(report.critical), 'critical problem')} and "
            f"{_plural(len(report.warnings), 'warning')}, of which {len(touching)} "
