@@ -10,7 +10,7 @@ from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
 from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_ordinal,
                                              format_pct, format_value)
-from strategy_update.model.publication import FORCE_EXTRACT, Measure
+from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.peer_page import sparkline
 from strategy_update.render.tables import list_table, markdown_table
@@ -164,8 +164,9 @@ def _moved(change: float | None, pct: float | None, unit: str, base: str) -> str
         return f"No comparison with {base}"
     if change == 0:
         return f"Unchanged on {base}"
-    size = (format_pct(abs(pct)) if pct is not None else format_count(abs(change))) if unit not in (
-        "percent", "rate", "seconds") else format_difference(abs(change), unit)
+    # counts move by a percentage; shares, rates and times by a difference in their own unit
+    size = (format_pct(abs(pct)) if pct is not None else format_count(abs(change))) if unit not in NOT_SUMMED_UNITS \
+        else format_difference(abs(change), unit)
     return f"{'Up' if change > 0 else 'Down'} {size.lstrip('+')} on {base}"
 
 
