@@ -81,3 +81,13 @@ def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *
                      *([] if pdf else ["--no-pdf"]))
     assert result.returncode == 0, result.stdout + result.stderr
     return edition_folder(out, quarter, publication=publication, force=force)
+
+
+BUILD_FIXTURES = {"default_edition", "other_edition"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses a whole built edition is a build test, marked or not, so `-m "not build"` stays quick."""
+    for item in items:
+        if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.build)

@@ -15,7 +15,7 @@ from strategy_update.inputs.board import board_path, read_board
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure
-from strategy_update.render import summary
+from strategy_update.render import board_paper, summary
 from strategy_update.render.section_page import header
 
 from conftest import page_text
@@ -204,13 +204,19 @@ def test_the_header_shows_name_and_role_or_role_alone(publication):
 
 def test_another_forces_edition_does_not_borrow_the_owners_board_paper(publication):
     kent = SimpleNamespace(publication=publication, quarter=Q4, force="Kent")
-    assert summary.owners_board(kent) is None
-    text = summary.implications(kent) + summary.links_to_plans(kent)
+    assert board_paper.owners_board(kent) is None
+    text = board_paper.implications(kent) + board_paper.links_to_plans(kent)
     assert "Rob Kirby" not in text and publication.board.risks not in text
     assert "Kent has not supplied its own" in text
 
 
 # --- the built front page ---------------------------------------------------------------------------------------
+def test_a_section_covering_two_things_marks_both_measures_for_the_front_page(publication):
+    section = next(s for s in publication.leaves if s.id == "burglary-and-robbery")
+    assert [m.id for m in section.measures if m.headline] == ["residential-burglary", "personal-robbery"]
+
+
+@pytest.mark.build
 def test_the_front_page_reads_as_a_board_paper(default_edition):
     check_front_page(default_edition)
 
@@ -231,6 +237,9 @@ def check_front_page(folder: Path) -> None:
     # A trend per measured strand, and the note beside a figure wider than the force's own.
     assert any(block in text for block in "▁▂▃▄▅▆▇█")
     assert "includes sheds and garages" in text
+    # Both halves of "Dwelling Burglary and Street Robbery" are at a glance.
+    glance = text[text.find("At a glance"):text.find("Delivery plan progress")]
+    assert "Residential burglary" in glance and "Robbery of personal property" in glance
     # Highlights with figures, and what the data flags by exception.
     assert "The largest changes on the previous 12 months" in text and "Why it matters" in text
     assert "From the data:" in text and "across its parts, not its total" in text  # the tracker's gap

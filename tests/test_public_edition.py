@@ -102,6 +102,11 @@ def test_tables_are_marked_with_their_column_headings_for_the_phone_layout():
      "the force's own figures for night-time economy crimes"),
     ("data/forces/essex/crime-prevention-2021-25/narrative/2021-22-Q4/rape.md", "",
      "the lead's narrative for Q4 2021/22"),
+    ("data/forces/essex/crime-prevention-2021-25/narrative/2021-22-Q4", "", "the leads' narratives for Q4 2021/22"),
+    ("data/forces/essex/crime-prevention-2021-25/force-extracts/", "", "the force's own figures"),
+    ("publications/crime-prevention-2021-25/publication.yml", "", "the publication's definition"),
+    ("data/forces/essex/crime-prevention-2021-25/board/2021-22-Q4.md", "",
+     "the force's board paper inputs for Q4 2021/22"),
 ])
 def test_inputs_are_named_by_what_they_are(path, measure, name):
     assert input_label(path, measure) == name
@@ -131,7 +136,7 @@ def test_public_pages_have_no_code_toggle_and_no_notebook_download(default_editi
 
 @pytest.mark.build
 def test_public_pages_name_inputs_without_repository_or_temporary_paths(default_edition):
-    for name in PAGES + ["appendix/provenance"]:
+    for name in PAGES + ["appendix/provenance", "appendix/data-quality", "appendix/measures"]:
         text = page_text(default_edition, name)
         if name != "appendix/provenance":  # the provenance page lists the input files with their checksums
             assert not REPOSITORY_PATH.search(text), f"{name}: {REPOSITORY_PATH.search(text).group()}"

@@ -234,7 +234,11 @@ def point_reading(signal: dict, lower_is_better: bool | None) -> str:
         return COMMON_CAUSE
     if lower_is_better is None:
         return NEITHER
-    went_up = signal[rule] in UP
+    return side_reading(signal[rule] in UP, lower_is_better)
+
+
+def side_reading(went_up: bool, lower_is_better: bool) -> str:
+    """``improvement`` or ``concern``: a special cause on the high side is an improvement when higher is better."""
     return IMPROVEMENT if went_up != lower_is_better else CONCERN
 
 

@@ -101,3 +101,8 @@ def format_ordinal(value: float) -> str:
     """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st: a rank in words."""
     n = int(value)
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def format_rank(rank: float, of: float) -> str:
+    """``3rd of 8``: a place in a group."""
+    return f"{format_ordinal(rank)} of {int(of)}"

@@ -31,6 +31,7 @@ class Measure:
     proxy: bool = False
     definition_note: str = ""
     short_note: str = ""  # optional: one line beside the headline figure on the front page (e.g. how it differs)
+    headline: bool = False  # shown on the front page; when no measure of a section is, its first with a figure is
     series_start: Quarter | None = None
     unit: str = "crimes"
     lower_is_better: bool = True  # ``direction: lower`` (crime) or ``higher`` (e.g. a solved rate)
@@ -74,6 +75,10 @@ class Section:
     tracker_name: str = ""
     commitments: tuple[str, ...] = ()  # what the plan promised for this section, in the definition's words
     children: tuple["Section", ...] = ()
+
+    def lead(self, named: bool = True) -> str:
+        """``name, role``, or whichever of the two the definition gives (``named=False``: the role alone)."""
+        return ", ".join(filter(None, [self.lead_name if named else "", self.lead_role]))
 
     @property
     def open_data_measures(self) -> tuple[Measure, ...]:
@@ -282,7 +287,7 @@ def _measure(raw: dict, file: str) -> Measure:
         id=str(raw["id"]), name=str(raw["name"]), source=str(raw.get("source", HOME_OFFICE)),
         offence_codes=tuple(str(c) for c in raw.get("offence_codes") or []),
         proxy=bool(raw.get("proxy", False)), definition_note=_text(raw.get("definition_note", "")),
-        short_note=_text(raw.get("short_note", "")),
+        short_note=_text(raw.get("short_note", "")), headline=bool(raw.get("headline", False)),
         series_start=_quarter(raw.get("series_start"), file, "series_start"), unit=str(raw.get("unit", "crimes")),
         lower_is_better=_direction(raw.get("direction", "lower")), aspiration=_text(raw.get("aspiration", "")),
         peer_table=bool(raw.get("peer_table", False)),

@@ -84,6 +84,10 @@ def _table(items: list[ErrorRecord]) -> list[str]:
             ":::", ""]
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _section_link(section_id: str, name: str, folder: str) -> str:
     return f"{{doc}}`{_md(name)} <../{folder}/{section_id}>`"
 
@@ -132,7 +136,7 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
                 for (suite, rule), group in groups.items()]
         out += ["", "::::{dropdown} The rows behind these warnings", ""] + _table(others) + ["::::", ""]
     out += ["## Checks run", "", markdown_table(["Suite", "Input", "Checks evaluated", "Passed"],
-                                                [[_md(s.title or s.name), _md(s.file), str(s.evaluated),
+                                                [[_md(s.title or s.name), _md(_capital(input_label(s.file))), str(s.evaluated),
                                                   str(s.passed)] for s in report.suites])]
     out += ["", "The rules are in the project's `expectations/` folder, one Great Expectations suite per kind of "
             "input."]

@@ -29,6 +29,15 @@ def input_label(path: str | PurePosixPath, measure: str = "") -> str:
         if file.name.startswith(prefix):
             return name
     folder = file.parent.name
+    # Folders of inputs, as the data quality page's list of checks names them.
+    if folder == "narrative":
+        return f"the leads' narratives for {_quarter(file.name)}"
+    if file.name == "force-extracts":
+        return "the force's own figures"
+    if file.name == "publication.yml":
+        return "the publication's definition"
+    if folder == "board":
+        return f"the force's board paper inputs for {_quarter(file.stem)}"
     if folder == "delivery":
         return f"the force's delivery tracker for {_quarter(file.stem)}"
     if folder == "force-extracts":

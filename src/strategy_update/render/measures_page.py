@@ -13,8 +13,8 @@ def render_markdown(publication: Publication) -> str:
     open_data = [(s, m) for s, m in publication.measures if m.source == HOME_OFFICE]
     extracts = [(s, m) for s, m in publication.measures if m.source == FORCE_EXTRACT]
     workforce = [(s, m) for s, m in publication.measures if m.source == WORKFORCE]
-    out = [f"The {publication.title} is defined once as data (`publications/{publication.id}/publication.yml`). "
-           f"This page is generated from that definition, so it always lists exactly the measures the "
+    out = [f"The {publication.title} is defined once, as data: its publication definition names every "
+           f"{level.name.lower()}, measure and offence code. This page is generated from that definition, so it always lists exactly the measures the "
            f"{levels} use.", "", "## Measures from the Home Office open data", ""]
     if open_data:
         out += ["Each measure adds up the force's recorded offences for a fixed set of Home Office offence codes. "

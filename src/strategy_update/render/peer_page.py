@@ -11,7 +11,7 @@ import pandas as pd
 
 from strategy_update.compute import peers
 from strategy_update.compute.peer_table import OFFICIAL_LABEL
-from strategy_update.core.formatting import format_count, format_ordinal, format_rate
+from strategy_update.core.formatting import format_count, format_ordinal, format_rank, format_rate
 from strategy_update.model.publication import Measure, Publication
 from strategy_update.render.tables import markdown_table, plain
 
@@ -32,10 +32,6 @@ def _change(value: float, unit_word: str, already: str) -> str:
     if value is None or math.isnan(value):
         return f"N/A: already {already}"
     return f"{'+' if value > 0 else ''}{format_count(round(value))} {unit_word}"
-
-
-def _rank(rank: float, of: float) -> str:
-    return f"{format_ordinal(rank)} of {int(of)}"
 
 
 def _moved(movement: str, previous: float) -> str:
@@ -105,7 +101,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
         period = str(_value(mine, m.id, "peer_rate")["period_label"])
         rows.append([plain(m.name), _rate(value["peer_rate"]),
-                     _rank(value["peer_rank"], value["peer_of"]) + _moved(moved, value["peer_rank_previous"]),
+                     format_rank(value["peer_rank"], value["peer_of"]) + _moved(moved, value["peer_rank_previous"]),
                      _change(value["peer_change_to_average"], "offences", "better than average"),
                      _change(value["peer_change_to_top_quartile"], "offences", "within top quartile"),
                      f"{sparkline(list(spark['value']))} ({format_count(spark['value'].min())} to "
@@ -113,8 +109,9 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                      plain(_aspiration(value["peer_aspiration_met"], m.aspiration))])
         member_rates = results[(results["measure"] == m.id) & (results["statistic"] == "peer_member_rate")]
         ranked = "; ".join(f"{plain(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
-        previous = ("" if math.isnan(value["peer_rank_previous"])
-                    else f" Last quarter's edition ranked {force} {_rank(value['peer_rank_previous'], value['peer_of'])}.")
+        last_rank = value["peer_rank_previous"]
+        previous = ("" if math.isnan(last_rank)
+                    else f" Last quarter's edition ranked {force} {format_rank(last_rank, value['peer_of'])}.")
         notes += [f":::{{dropdown}} How this was calculated: {plain(m.name)}",
                   f"**Rates per 1,000 population, {period}, best first:** {ranked}.", "",
                   f"**Group average:** the group's offences divided by its population, x 1,000 = "

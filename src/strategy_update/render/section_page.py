@@ -233,8 +233,7 @@ def header(view: EditionView, section: Section) -> str:
     if section.parent_name:
         parts.append(f"**{view.publication.levels[0].name}:** {section.parent_name}.")
     # "name, role", or either alone; a name is the owner's officer, so another force's edition gives the role only
-    name = section.lead_name if view.force == view.publication.owner_force else ""
-    lead = ", ".join(filter(None, [name, section.lead_role]))
+    lead = section.lead(named=view.force == view.publication.owner_force)
     if lead:
         parts.append(f"**{view.publication.leaf_level.lead}:** {lead}.")
     parts.append(f"**Edition:** {view.quarter.label}.")

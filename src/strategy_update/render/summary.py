@@ -8,7 +8,7 @@ import re
 
 from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
-from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_ordinal,
+from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_rank,
                                              format_pct, format_value)
 from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
@@ -24,13 +24,15 @@ BASE_PHRASE = {"rolling-12-vs-previous-12": "the previous 12 months", "quarter-v
 
 
 def headlines(view: EditionView) -> list[tuple]:
-    """(section, headline figures or None) for every section, in the definition's order."""
+    """(section, headline figures or None) for every section, in the definition's order: one pair per measure
+    the definition marks ``headline``, or the section's first measure with a figure when none is marked."""
     out = []
     for section in view.publication.leaves:
         available = [f for f in view.figures(section) if f.available]
+        marked = [f for f in available if f.measure.headline]
         # The first measure with a current headline figure; a measure with history only comes after.
         available.sort(key=lambda f: f.headline.current is None)
-        out.append((section, available[0] if available else None))
+        out.extend((section, f) for f in (marked or available[:1] or [None]))
     return out
 
 
@@ -123,7 +125,7 @@ def position_section(view: EditionView) -> str:
 
     def placed(rank: float) -> str:
         rows = ranks[ranks["value"] == rank]
-        return "; ".join(f"{names[r.measure]} ({format_ordinal(r.value)} of {format_count(r.value_of)})"
+        return "; ".join(f"{names[r.measure]} ({format_rank(r.value, r.value_of)})"
                          for r in rows.itertuples())
     best, worst = ranks["value"].min(), ranks["value"].max()
     lines = [f"- {s}" for s in position_statements(view.publication, view.results, view.force)]
@@ -170,7 +172,7 @@ def _moved(change: float | None, pct: float | None, unit: str, base: str) -> str
     return f"{'Up' if change > 0 else 'Down'} {size.lstrip('+')} on {base}"
 
 
-def _where(side: str, rule: str) -> str:
+def where(side: str, rule: str) -> str:
     """Where the latest quarter sits, in the words of the rule that flagged it: a run is not an unusual point."""
     up = side == "high"
     if rule == "shift":
@@ -191,11 +193,11 @@ def status(change: float | None, pct: float | None, unit: str, base: str, side: 
         return f"{moved}; no control chart for this figure."
     if side == "common":
         return f"{moved}; the latest quarter is within normal variation ({common})."
-    kind = spc.point_reading({"outside": side}, lower_is_better)  # the chart's own reading of a point this side
+    kind = spc.side_reading(side == "high", lower_is_better)
     reading = f"{special}: {'an improvement' if kind == spc.IMPROVEMENT else 'a concern'}, as " \
               f"{'lower' if lower_is_better else 'higher'} is better"
     against = change is not None and change != 0 and (change > 0) != (side == "high")
-    return f"{moved}{', but' if against else ';'} the latest quarter is {_where(side, rule)} ({reading})."
+    return f"{moved}{', but' if against else ';'} the latest quarter is {where(side, rule)} ({reading})."
 
 
 def shown_comparison(figures: MeasureFigures) -> ComparisonFigures:
@@ -245,7 +247,9 @@ def strand_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
     """Per group (theme), one row per section: its trend, headline figure and status; notes next to figures."""
     rows_of = rows_of or headlines(view)
     folder, level = view.publication.section_folder, view.publication.leaf_level
-    by_id = {s.id: f for s, f in rows_of}
+    by_id: dict[str, list] = {}
+    for s, f in rows_of:
+        by_id.setdefault(s.id, []).append(f)
     labels = [shown_comparison(f).current_label for _, f in rows_of if f is not None]
     # The most common period goes in the heading; a figure for another period says its own in the cell.
     period = max(labels, key=labels.count) if labels else ""
@@ -256,20 +260,26 @@ def strand_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
     for group, leaves in view.publication.groups:
         rows = []
         for section in leaves:
-            figures, link = by_id[section.id], f"[{section.name}]({folder}/{section.id}.ipynb)"
-            if figures is None:
-                rows.append([link, "n/a", "No figures", "Reported through the lead's narrative"
-                             + (" and the delivery plan" if view.publication.delivery else "") + "."])
-                continue
-            note = figure_note(figures.measure)
-            shown = shown_comparison(figures)
-            value = (f"**{format_value(shown.current, figures.measure.unit)}**"
-                     + ("" if shown.current_label == period else f" <br>{shown.current_label}")
-                     + (f" <br>*{note}*" if note else ""))
-            rows.append([f"{link}: <br>{figures.measure.name}", trend(figures), value, figures_status(view, figures)])
+            link = f"[{section.name}]({folder}/{section.id}.ipynb)"
+            for figures in by_id[section.id]:
+                rows.append(_glance_row(view, link, figures, period))
         table = list_table(header, rows, GLANCE_WIDTHS)
         blocks.append(f"### {group.name}\n\n{table}" if group else table)
     return "\n\n".join(blocks)
+
+
+def _glance_row(view: EditionView, link: str, figures: MeasureFigures | None, period: str) -> list[str]:
+    """One row of the at-a-glance table: the section and measure, trend, headline figure (with its period when
+    not the table's, and its note) and status."""
+    if figures is None:
+        return [link, "n/a", "No figures", "Reported through the lead's narrative"
+                + (" and the delivery plan" if view.publication.delivery else "") + "."]
+    note = figure_note(figures.measure)
+    shown = shown_comparison(figures)
+    value = (f"**{format_value(shown.current, figures.measure.unit)}**"
+             + ("" if shown.current_label == period else f" <br>{shown.current_label}")
+             + (f" <br>*{note}*" if note else ""))
+    return [f"{link}: <br>{figures.measure.name}", trend(figures), value, figures_status(view, figures)]
 
 
 def _rising(view: EditionView, rows_of: list[tuple]) -> list[tuple]:
@@ -318,115 +328,13 @@ def overview(view: EditionView, rows_of: list[tuple] | None = None) -> str:
     rows_of = rows_of or headlines(view)
     leaf = view.publication.leaf_level
     words = (leaf.name.lower(), leaf.plural.lower())
-    n, m = len(rows_of), sum(1 for _, f in rows_of if f is not None)
+    with_figures = {s.id: f is not None for s, f in rows_of}  # a section may have two headline measures
+    n, m = len(with_figures), sum(with_figures.values())
     if m == n:
         return f"All {count_phrase(n, *words)} have figures this edition."
     rest = ("the other is reported through its lead's narrative" if n - m == 1 else
             f"the other {n - m} are reported through their leads' narratives")
     return f"Of the {count_phrase(n, *words)}, {m} {'has' if m == 1 else 'have'} figures this edition; {rest}."
-
-
-# --- the board paper's sections ---------------------------------------------------------------------------
-def _board_file(view: EditionView):
-    from strategy_update.inputs.board import board_path, load_board
-
-    return load_board(view.paths, view.publication, view.quarter, view.input_name(board_path(view.paths,
-                                                                                         view.quarter)))
-
-
-def owners_board(view: EditionView):
-    """The definition's board parts, in the owner's edition only: they are the owner's words for its own board
-    (another force's edition applies the measures, not the owner's paper)."""
-    return view.publication.board if view.force == view.publication.owner_force else None
-
-
-def _not_ours(view: EditionView, part: str) -> str:
-    return (f"*The {part} in the definition are {view.publication.owner_force}'s, for its own board; "
-            f"{view.force} has not supplied its own.*")
-
-
-def board_purpose(view: EditionView) -> str:
-    """The definition's standing purpose (when it has one, in the owner's edition), then what this edition covers."""
-    board = owners_board(view)
-    return "\n\n".join(filter(None, [board.purpose if board else "", purpose(view)]))
-
-
-def board_part(view: EditionView, heading: str) -> str:
-    """A per-quarter part the force writes (e.g. its recommendations), labelled as the force's, or a plain
-    statement that the force has not supplied it."""
-    found = _board_file(view)
-    text = found.sections.get(heading, "") if found else ""
-    if not text:
-        return (f"*{view.force} has not supplied its {heading.lower()} for {view.quarter.short_label}; this part "
-                "of the paper is left to the force.*")
-    return f"*Supplied by {view.force} for {view.quarter.short_label}.*\n\n{text}"
-
-
-def concerns(view: EditionView, rows_of: list[tuple] | None = None) -> list[str]:
-    """Sections whose latest quarter is unusually high or low in the unwanted direction (special cause, concern)."""
-    rows_of = rows_of or headlines(view)
-    out = []
-    for section, figures in rows_of:
-        side = signal_side(figures.chart) if figures else "none"
-        if side in ("high", "low") and (side == "low") != figures.measure.lower_is_better:
-            out.append(f"{section.name} ({figures.measure.name.lower()}: {_where(side, signal_rule(figures.chart))})")
-    return out
-
-
-def exceptions(view: EditionView, rows_of: list[tuple] | None = None) -> str:
-    """The force's issues by exception, then what the data and the delivery plan flag, generated."""
-    heading = view.publication.board.quarterly_headings[1] if view.publication.board else "Issues by exception"
-    flagged = concerns(view, rows_of)
-    special = glossary_link(view, "special cause")
-    data = (f"- **From the data:** the latest quarter is a concern ({special}) for "
-            f"{'; '.join(flagged)}." if flagged else
-            "- **From the data:** no headline measure's latest quarter is a concern on its control chart.")
-    lines = [data]
-    if view.publication.delivery:
-        rows = delivery_rows(view)
-        at_risk = attention_sentence(view.publication.delivery, rows, view.publication.leaf_level)
-        gaps = [f"{r.section_name}'s {view.publication.delivery.unit} add up to "
-                f"{format_count(r.total - r.uncategorised)} across its parts, not its total of {format_count(r.total)}"
-                for r in rows if r.supplied and r.uncategorised]
-        if at_risk or gaps:
-            lines.append("- **From the delivery plan:** " + " ".join(
-                [at_risk] + [f"{gap[:1].upper()}{gap[1:]}." for gap in gaps]).strip())
-    return board_part(view, heading) + "\n\n" + "\n".join(lines)
-
-
-def recommendations(view: EditionView) -> str:
-    heading = view.publication.board.quarterly_headings[0] if view.publication.board else "Recommendations"
-    return board_part(view, heading)
-
-
-def lead(section) -> str:
-    """``name, role``, or whichever of the two the definition gives."""
-    return ", ".join(filter(None, [section.lead_name, section.lead_role]))
-
-
-def implications(view: EditionView) -> str:
-    """The implications' standing text from the definition, and who was consulted (the leads it names)."""
-    board = owners_board(view)
-    if board is None:
-        return _not_ours(view, "implications") if view.publication.board else ""
-    missing = "*Not set out in the publication definition.*"
-    parts = [("Risks and mitigations", board.risks), ("Equality and human rights", board.equality),
-             ("Health and safety", board.health_and_safety)]
-    text = "\n\n".join(f"**{name}.** {body or missing}" for name, body in parts)
-    leads = [f"- {s.name}: {lead(s)}" for s in view.publication.leaves if lead(s)]
-    consulted = f"**Consultation.** {board.consultation or missing}"
-    if leads:
-        consulted += f" The {view.publication.leaf_level.lead.lower()}s are:\n\n" + "\n".join(leads)
-    return text + "\n\n" + consulted
-
-
-def links_to_plans(view: EditionView) -> str:
-    board = owners_board(view)
-    if board is None and view.publication.board:
-        return _not_ours(view, "links to other plans")
-    if board is None or not board.links:
-        return "*The publication definition names no other plans.*"
-    return (board.links_intro + "\n\n" if board.links_intro else "") + "\n".join(f"- {x}" for x in board.links)
 
 
 def glance_intro(view: EditionView) -> str:
