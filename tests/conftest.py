@@ -87,7 +87,11 @@ BUILD_FIXTURES = {"default_edition", "other_edition"}
 
 
 def pytest_collection_modifyitems(items):
-    """A test that uses a whole built edition is a build test, marked or not, so `-m "not build"` stays quick."""
+    """A test that uses a whole built edition is a build test, marked or not, so `-m "not build"` stays quick.
+    Under pytest-xdist (`-n 2 --dist loadgroup`) every build test runs in one worker, so each session's editions
+    are built once, while the other worker takes the quick tests."""
     for item in items:
         if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
+        if item.get_closest_marker("build"):
+            item.add_marker(pytest.mark.xdist_group("builds"))

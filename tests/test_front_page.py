@@ -4,6 +4,7 @@ highlights, the board file reader, the lead's name beside the role, and the buil
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -210,6 +211,13 @@ def test_another_forces_edition_does_not_borrow_the_owners_board_paper(publicati
     assert "Kent has not supplied its own" in text
 
 
+def test_every_linked_term_has_its_own_glossary_entry():
+    glossary = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    entries = set(re.findall(r"^(\S.*)\n  \S", glossary.split(":::{glossary}")[1], flags=re.M))
+    assert "Offence code" in entries  # the pattern reads the glossary's entries
+    assert set(summary.GLOSSARY_TERMS.values()) <= entries
+
+
 # --- the built front page ---------------------------------------------------------------------------------------
 def test_a_section_covering_two_things_marks_both_measures_for_the_front_page(publication):
     section = next(s for s in publication.leaves if s.id == "burglary-and-robbery")
@@ -233,7 +241,7 @@ def check_front_page(folder: Path) -> None:
     assert "Supplied by Essex for Q4 2021/22" in text
     # A status that says which is which, and glossary links for the terms.
     assert "Up 8.6% on the previous 12 months, but the latest quarter is unusually low" in text
-    assert 'href="book/glossary.html"' in html
+    assert 'href="book/glossary.html#term-Special-cause-variation"' in html
     # A trend per measured strand, and the note beside a figure wider than the force's own.
     assert any(block in text for block in "▁▂▃▄▅▆▇█")
     assert "includes sheds and garages" in text

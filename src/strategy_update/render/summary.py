@@ -138,9 +138,16 @@ def position_section(view: EditionView) -> str:
 GLOSSARY_PAGE = "glossary"
 
 
+# The glossary's entry for each term the generated text links (book/glossary.md is a Sphinx glossary).
+GLOSSARY_TERMS = {"special cause": "Special cause variation", "common cause": "Common cause variation",
+                  "control chart": "Control chart"}
+
+
 def glossary_link(view: EditionView, text: str) -> str:
-    """``text`` linked to the glossary page when the publication has one; plain otherwise."""
-    return f"[{text}](book/{GLOSSARY_PAGE}.md)" if GLOSSARY_PAGE in view.publication.shared_pages else text
+    """``text`` linked to its entry in the glossary when the publication has one; plain otherwise."""
+    if GLOSSARY_PAGE not in view.publication.shared_pages:
+        return text
+    return f"{{term}}`{text} <{GLOSSARY_TERMS[text]}>`"
 
 
 def signal_side(chart: spc.XmR | None) -> str:
