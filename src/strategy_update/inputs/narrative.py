@@ -1,4 +1,5 @@
-"""Narratives: a thematic lead's Markdown for one section and quarter, read with PyYAML and markdown-it-py.
+"""Narratives: a thematic lead's Markdown for one section and quarter, read with PyYAML and markdown-it-py. A
+narrative written in Word (.docx) is first turned into the same Markdown (``word``), so both are judged here.
 
 Unsafe content is refused by the type of token the parser makes of it, never by searching the text, so what is
 checked is what would be rendered. One parse gives facts (``narrative_frames``); ``read_narrative`` judges them.
@@ -21,7 +22,7 @@ from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 from mdit_py_plugins.myst_role import myst_role_plugin
 
-from strategy_update.core.errors import ErrorRecord
+from strategy_update.core.errors import CRITICAL, ErrorRecord
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
 
 _HTML, _CODE = "raw HTML tags are not allowed in a narrative", "code fences and directives are not allowed"
@@ -174,10 +175,31 @@ def _facts(raw: bytes, name: str, key: str) -> _Facts:
                   _section_facts(tokens, text.split("\n"), name))
 
 
-def narrative_frames(path: Path, *, display_name: str, key: str) -> dict[str, pd.DataFrame]:
+def is_word(path: Path) -> bool:
+    from strategy_update.inputs.word import SUFFIXES
+
+    return Path(path).suffix.lower() in SUFFIXES
+
+
+def word_narrative(path: Path, *, key: str, section_id: str, quarter: Quarter, headings):
+    """A Word narrative as ``word.read_word`` reads it (its Markdown, problems and where each line came from)."""
+    from strategy_update.inputs.word import read_word
+
+    return read_word(path, key=key, section_id=section_id, quarter_id=quarter.id, headings=tuple(headings))
+
+
+def narrative_frames(path: Path, *, display_name: str, key: str, section_id: str | None = None,
+                     quarter: Quarter | None = None, headings=()) -> dict[str, pd.DataFrame]:
     """Tidy frames of facts with file and line, no judgement (columns in COLUMNS): 'file' (utf8, bad_line, empty),
-    'front_matter' (one row, none if not UTF-8), 'tokens' (block tokens and inline children), 'sections'."""
-    facts = _facts(Path(path).read_bytes(), display_name, key)._asdict()
+    'front_matter' (one row, none if not UTF-8), 'tokens' (block tokens and inline children), 'sections'.
+    A Word file (which needs ``section_id``, ``quarter`` and ``headings``) gives the frames of its Markdown; its
+    lines are the Markdown's, which ``WordNarrative.relabel`` turns into places in the document."""
+    if is_word(path):
+        converted = word_narrative(path, key=key, section_id=section_id, quarter=quarter, headings=headings)
+        raw = (converted.markdown or "").encode()
+    else:
+        raw = Path(path).read_bytes()
+    facts = _facts(raw, display_name, key)._asdict()
     return {name: pd.DataFrame(facts[name], columns=columns).astype(  # nullable whole numbers for line columns
                 {c: "Int64" for c in columns if c.endswith("line")}) for name, columns in COLUMNS.items()}
 
@@ -253,7 +275,17 @@ def _errors(facts: _Facts, key: str, section_id: str, quarter: Quarter, headings
 
 def read_narrative(path: Path, *, display_name: str, key: str, section_id: str, quarter: Quarter,
                    headings: list[str]) -> tuple[Narrative | None, list[ErrorRecord]]:
-    """Never raises for bad input: returns (narrative, []) when the file is good, (None, errors) otherwise."""
+    """Never raises for bad input: returns (narrative, []) when the file is good, (None, errors) otherwise.
+    A Word file's errors name places in the document (a heading, a paragraph's first words), not Markdown lines."""
+    if is_word(path):
+        converted = word_narrative(path, key=key, section_id=section_id, quarter=quarter, headings=headings)
+        refused = [e for e in converted.records(display_name, suite="") if e.severity == CRITICAL]
+        if converted.markdown is None:
+            return None, refused
+        facts = _facts(converted.markdown.encode(), display_name, key)
+        errors = refused + [converted.relabel(ErrorRecord(display_name, *error))
+                            for error in _errors(facts, key, section_id, quarter, headings)]
+        return (None, errors) if errors else (_narrative(facts, section_id, quarter, display_name), [])
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
@@ -263,5 +295,8 @@ def read_narrative(path: Path, *, display_name: str, key: str, section_id: str, 
     errors = [ErrorRecord(display_name, *error) for error in _errors(facts, key, section_id, quarter, headings)]
     if errors:
         return None, errors
-    return Narrative(section_id, quarter.id, {row["heading"]: row["text"] for row in facts.sections},
-                     display_name), []
+    return _narrative(facts, section_id, quarter, display_name), []
+
+
+def _narrative(facts: _Facts, section_id: str, quarter: Quarter, display_name: str) -> Narrative:
+    return Narrative(section_id, quarter.id, {row["heading"]: row["text"] for row in facts.sections}, display_name)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from strategy_update.core.errors import InputError
 from strategy_update.inputs.definition import display_path
-from strategy_update.core.periods import (Quarter, QuarterError, month_number, parse_period,
+from strategy_update.core.periods import (Quarter, QuarterError, month_number, parse_period, parse_quarter,
                                           quarter_from_home_office)
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import FORCE_EXTRACT, Publication
@@ -77,6 +77,14 @@ def read_raw_table(path: Path) -> pd.DataFrame:
 
 
 def _parse_table(path: Path) -> pd.DataFrame:
+    if Path(path).suffix.lower() == ".xlsx":  # a tracker kept in Excel: the same table, ``line`` = Excel's row
+        from strategy_update.inputs.excel import read_workbook_table
+
+        try:
+            quarter = parse_quarter(Path(path).stem)
+        except QuarterError:
+            quarter = None
+        return read_workbook_table(Path(path), display_path(path), quarter)
     text = _read_csv_text(Path(path))
     name = display_path(path)
     lines = text.splitlines()
@@ -228,12 +236,24 @@ def load_delivery(path: Path, publication: Publication) -> pd.DataFrame | None:
     """The delivery tracker for a quarter (the columns the definition names), or None when it was not supplied."""
     if not Path(path).exists():
         return None
-    frame = read_table(path, publication.tracker_columns)
-    name = display_path(path)
-    for column in publication.delivery.columns:
-        frame[column] = to_whole_numbers(frame, column, name)
+    try:
+        frame = read_table(path, publication.tracker_columns)
+        name = display_path(path)
+        for column in publication.delivery.columns:
+            frame[column] = to_whole_numbers(frame, column, name)
+    except InputError as exc:
+        if Path(path).suffix.lower() != ".xlsx":
+            raise
+        from strategy_update.inputs.excel import relabel
+
+        raise InputError(**_record_fields(relabel(exc.record, Path(path)))) from None
     frame["source_file"] = name
     return frame
+
+
+def _record_fields(record) -> dict:
+    return {"message": record.message, "file": record.file, "line": record.line, "column": record.column,
+            "rule": record.rule, "value": record.value}
 
 
 # --- force extracts --------------------------------------------------------------------------------
@@ -334,9 +354,14 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
     narratives = {}
     headings = [part.heading for part in publication.narrative]
     for section in publication.leaves:
-        path = paths.narrative(quarter, section.id)
-        if not path.exists():
+        files = paths.narrative_files(quarter, section.id, section.name)
+        if len(files) > 1:
+            raise InputError(f"{publication.leaf_level.id} '{section.id}' has {len(files)} narrative files: "
+                             + " and ".join(display_path(p) for p in files) + "; keep one and remove the other",
+                             file=display_path(files[-1]), rule=f"one narrative file per {publication.leaf_level.id}")
+        if not files:
             continue
+        path = files[0]
         narrative, errors = read_narrative(path, display_name=display_path(path), key=publication.leaf_level.id,
                                            section_id=section.id, quarter=quarter, headings=headings)
         if errors:

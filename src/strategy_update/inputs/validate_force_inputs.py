@@ -11,20 +11,43 @@ import pandas as pd
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, tracker_quarter
 from strategy_update.inputs.expectations import _Validation
+from strategy_update.inputs.paths import NARRATIVE_SUFFIXES, title_file_stem
 from strategy_update.inputs.report import CRITICAL, WARNING
 
 
 def check_delivery(v: _Validation, strategy, edition: Quarter | None) -> None:
-    """The tracker: its header and rows, every count (one long frame), the parts against the total, coverage."""
-    from strategy_update.inputs.readers import load_delivery
-
+    """The tracker (a CSV, or an Excel workbook whose findings name sheet and cell): its header and rows, every
+    count (one long frame), the parts against the total, coverage."""
     suite = "delivery_tracker"
     if strategy is None or edition is None or strategy.delivery is None:
         return
-    spec, level = strategy.delivery, strategy.leaf_level.id
+    level = strategy.leaf_level.id
     path = v.paths.delivery(edition)
     name = v.rel(path)
     v.suites[suite].file = name
+    supplied = v.paths.delivery_files(edition)
+    if len(supplied) > 1:
+        v.add(suite, CRITICAL, v.rel(supplied[-1]), None, None, "one delivery tracker per quarter",
+              ", ".join(p.name for p in supplied), f"the delivery tracker for {edition.id} is supplied twice: "
+              + " and ".join(map(v.rel, supplied)) + "; keep one and remove the other")
+        return
+    first_finding = len(v.findings)
+    try:
+        _check_tracker(v, strategy, edition, path, name)
+    finally:
+        if path.suffix.lower() == ".xlsx":  # a workbook's rows are named by sheet and cell
+            from strategy_update.inputs.excel import relabel
+
+            aliases = {"section": level, "quarter_id": "quarter"}
+            v.findings[first_finding:] = [relabel(f, path, aliases) if f.file == name else f
+                                          for f in v.findings[first_finding:]]
+
+
+def _check_tracker(v: _Validation, strategy, edition: Quarter, path, name: str) -> None:
+    from strategy_update.inputs.readers import load_delivery
+
+    suite = "delivery_tracker"
+    spec, level = strategy.delivery, strategy.leaf_level.id
     severity = CRITICAL if v.strict else WARNING
     table = v.read_csv(suite, path, missing=(
         severity, f"the delivery tracker for {edition.id} was not supplied"
@@ -70,8 +93,12 @@ def _either(words: list[str]) -> str:
 
 
 def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
-    """Narrative: the reader's frames of each file (front matter, Markdown tokens, sections) checked by the suite."""
-    from strategy_update.inputs.narrative import narrative_frames, read_narrative
+    """Narrative: the reader's frames of each file (front matter, Markdown tokens, sections) checked by the suite.
+    A Word file (.docx) is checked through the Markdown it becomes; what only Word has (pictures, tracked changes,
+    comments, macros, a file that is not really .docx) is said by ``word``, and findings name places in the
+    document rather than Markdown lines."""
+    from strategy_update.inputs.narrative import is_word, narrative_frames, read_narrative, word_narrative
+    from strategy_update.inputs.paths import narrative_section
 
     suite = "narrative"
     if strategy is None or edition is None:
@@ -79,24 +106,47 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
     folder = v.paths.narrative_folder(edition)
     v.suites[suite].file = v.rel(folder) + "/"
     ids = [s.id for s in strategy.leaves]
+    titles = {s.id: s.name for s in strategy.leaves}
     key = strategy.leaf_level.id
-    entries = sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.is_dir() else []
-    markdown = [p for p in entries if p.is_file() and p.suffix == ".md"]
+    headings = [part.heading for part in strategy.narrative]
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$"))) if folder.is_dir() else []
+    narratives = [p for p in entries if p.is_file() and p.suffix.lower() in NARRATIVE_SUFFIXES]
     for other in entries:
-        if other not in markdown:
+        if other not in narratives:
             v.add(suite, WARNING, v.rel(other), None, None, f"one file per {key}, named <{key} id>.md", other.name,
-                  "not a narrative (.md) file; it is ignored")
-    files = pd.DataFrame([{"file": v.rel(p), "stem": p.stem} for p in markdown], columns=["file", "stem"])
+                  "not a narrative (.md or .docx) file; it is ignored")
+    section_of = {p: narrative_section(p, titles) for p in narratives}
+    files = pd.DataFrame([{"file": v.rel(p), "stem": section_of[p] or p.stem} for p in narratives],
+                         columns=["file", "stem"])
     v.run_batch(suite, "files", files, None, {"strand_ids": ids}, {"strand_list": ", ".join(ids)})
-    supplied = pd.DataFrame([{"strand": sid, "expected_file": v.rel(folder / f"{sid}.md"),
-                              "supplied": "yes" if (folder / f"{sid}.md").is_file() else "no"} for sid in ids],
+    by_section: dict[str, list] = {}
+    for path in narratives:
+        if section_of[path]:
+            by_section.setdefault(section_of[path], []).append(path)
+    for sid, paths in by_section.items():
+        if len(paths) > 1:
+            v.add(suite, CRITICAL, v.rel(paths[-1]), None, None, f"one narrative file per {key}",
+                  ", ".join(p.name for p in paths), f"{key} '{sid}' has {len(paths)} narrative files: "
+                  + " and ".join(v.rel(p) for p in paths) + "; keep one and remove the other")
+    expected = {sid: f"{v.rel(folder / sid)}.md or {title_file_stem(titles[sid])}.docx" for sid in ids}
+    supplied = pd.DataFrame([{"strand": sid, "expected_file": expected[sid],
+                              "supplied": "yes" if sid in by_section else "no"} for sid in ids],
                             columns=["strand", "expected_file", "supplied"])
     v.run_batch(suite, "supplied", supplied, None)
-    headings = [part.heading for part in strategy.narrative]
-    fronts, tokens, sections, parsed = [], [], [], []
-    for path in (p for p in markdown if p.stem in ids):
-        name = v.rel(path)
-        frames = narrative_frames(path, display_name=name, key=key)
+    fronts, tokens, sections, parsed, words = [], [], [], [], {}
+    for path in (paths[0] for paths in by_section.values() if len(paths) == 1):
+        name, sid = v.rel(path), section_of[path]
+        if is_word(path):
+            converted = word_narrative(path, key=key, section_id=sid, quarter=edition, headings=headings)
+            for record in converted.records(name, suite):
+                v.check(suite, False, record.severity, record.file, None, None, record.rule, record.value,
+                        record.message)
+            if converted.markdown is None:
+                continue
+            v.check(suite, True)
+            words[name] = converted
+        frames = narrative_frames(path, display_name=name, key=key, section_id=sid, quarter=edition,
+                                  headings=headings)
         facts = frames["file"].iloc[0]
         if not v.check(suite, facts["utf8"] == "yes", CRITICAL, name, _int(facts["bad_line"]), None, "UTF-8 encoding",
                        None, "the narrative is not saved as UTF-8 text; save it again as UTF-8"):
@@ -105,7 +155,7 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
                        "the narrative file is empty"):
             continue
         parsed.append(path)
-        front = frames["front_matter"].assign(expected_strand=path.stem, edition=edition.id, first_line=1)
+        front = frames["front_matter"].assign(expected_strand=sid, edition=edition.id, first_line=1)
         front["named_quarter"] = [_quarter_id(q) for q in front["named_quarter"]]
         fronts.append(front)
         tokens.append(frames["tokens"])
@@ -115,6 +165,7 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
             status = "missing" if row is None else ("empty" if row["empty"] == "yes" else "present")
             sections.append({"file": name, "section": heading, "line": None if row is None else _int(row["line"]),
                              "status": status})
+    first_judged = len(v.findings)
     tokens = pd.concat(tokens, ignore_index=True) if tokens else pd.DataFrame(columns=["file", "line", "type", "value",
                                                                                        "scheme"])
     v.run_batch(suite, "tokens", tokens, None)
@@ -127,11 +178,15 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
     v.run_batch(suite, "front_matter", front, None, context={"key": key})
     v.run_batch(suite, "sections", pd.DataFrame(sections, columns=["file", "section", "line", "status"]), None,
                 context={"required": ", ".join(headings)})
+    for i in range(first_judged, len(v.findings)):  # say what the rules found in Word's terms, not Markdown's
+        finding = v.findings[i]
+        if finding.file in words:
+            v.findings[i] = words[finding.file].relabel(finding)
     for path in parsed:  # the build's reader must agree
         name = v.rel(path)
         if v.has_critical(name):
             continue
-        _, errors = read_narrative(path, display_name=name, key=key, section_id=path.stem, quarter=edition,
+        _, errors = read_narrative(path, display_name=name, key=key, section_id=section_of[path], quarter=edition,
                                    headings=headings)
         for e in errors:
             v.add(suite, CRITICAL, name, e.line, e.column, e.rule, e.value, e.message)

@@ -1,0 +1,195 @@
+"""Trackers kept in Excel: an .xlsx read with openpyxl into the table a CSV gives (every cell as text, and a
+``line`` column that is the row number Excel shows), so one set of rules (``expectations/``) judges both. What
+only a workbook has (sheets, merged cells, formulas, encryption) is checked here, and findings about a workbook's
+rows are said as cells ("sheet Q4, cell C7").
+
+The conventions a tracker workbook follows (``strategy-update new-quarter`` writes them, this module reads them):
+the workbook is ``delivery/<quarter>.xlsx``; its sheet is the only sheet, or the one named after the quarter
+(``SHEET_NAME``: "Q4"; "2021-22 Q4" is accepted too); the first non-empty row is the header, with the same
+column names as the CSV; every row below is one section; merged cells are not allowed below the header.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from strategy_update.core.errors import ErrorRecord, InputError
+from strategy_update.core.periods import Quarter
+
+SUFFIX = ".xlsx"
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # an encrypted workbook (or an old .xls) starts with this
+WORKBOOK_PART = "xl/workbook.xml"
+
+
+def sheet_name(quarter: Quarter) -> str:
+    """The name a tracker's sheet is given: the quarter's number ("Q4"); the file name already says the year."""
+    return f"Q{quarter.number}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a table was found in its workbook: the sheet, and each column's letter."""
+
+    sheet: str
+    letters: dict[str, str]  # column name -> letter
+
+    def cell(self, row: int | None, column: str | None) -> str:
+        letter = self.letters.get(column or "")
+        if row is None:
+            return f"sheet {self.sheet}" + (f", column {letter}" if letter else "")
+        return f"sheet {self.sheet}, " + (f"cell {letter}{row}" if letter else f"row {row}")
+
+
+_LAYOUTS: dict[str, Layout] = {}  # resolved path -> its layout, from the last read
+
+
+def layout(path: Path) -> Layout | None:
+    return _LAYOUTS.get(str(Path(path).resolve()))
+
+
+def relabel(record: ErrorRecord, path: Path, aliases: dict[str, str] | None = None) -> ErrorRecord:
+    """A finding about the workbook at ``path``, said as its cell: "sheet Q4, cell C7: ..." (no CSV line or
+    column). ``aliases``: names a check gives a column (e.g. 'section') -> the workbook's column ('strand')."""
+    found = layout(path)
+    if found is None or (record.line is None and not record.column):
+        return record
+    column = (aliases or {}).get(record.column or "", record.column)
+    return replace(record, line=None, column=None, message=f"{found.cell(record.line, column)}: {record.message}")
+
+
+def _error(message: str, name: str, rule: str, **where) -> InputError:
+    return InputError(message, file=name, rule=rule, **where)
+
+
+def _check_container(path: Path, name: str) -> None:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except FileNotFoundError:
+        raise _error("the file is missing", name, "file present") from None
+    except OSError as exc:
+        raise _error(f"the file cannot be opened ({exc.strerror or exc})", name, "readable file") from None
+    rule = "an Excel workbook (.xlsx) that can be read"
+    if head == OLE_MAGIC:
+        raise _error("the workbook is password-protected (encrypted) or saved in the old Excel 97-2003 format; "
+                     "remove the password (File > Info > Protect Workbook) and save it as an Excel Workbook (.xlsx)",
+                     name, rule)
+    if not zipfile.is_zipfile(path):
+        raise _error("the file is not an Excel workbook (.xlsx), though its name ends in .xlsx; open it in Excel "
+                     "and save it as an Excel Workbook (.xlsx)", name, rule)
+    with zipfile.ZipFile(path) as archive:
+        if WORKBOOK_PART not in archive.namelist():
+            raise _error("the file is not an Excel workbook (.xlsx): it is a zip file with no workbook in it; open "
+                         "it in Excel and save it as an Excel Workbook (.xlsx)", name, rule)
+
+
+def _sheet_key(text: str) -> str:
+    return re.sub(r"[\s/_-]+", "", text).casefold().removeprefix("fy")
+
+
+def _choose_sheet(names: list[str], quarter: Quarter | None, file: str):
+    if len(names) == 1:
+        return names[0]
+    wanted = {_sheet_key(sheet_name(quarter)), _sheet_key(quarter.id), _sheet_key(f"{quarter.financial_year} "
+                                                                                    f"Q{quarter.number}")} \
+        if quarter else set()
+    for name in names:
+        if _sheet_key(name) in wanted:
+            return name
+    expected = f"'{sheet_name(quarter)}'" if quarter else "after the quarter"
+    raise _error(f"the workbook has {len(names)} sheets ({', '.join(names)}) and none is named {expected}; "
+                 f"name the tracker's sheet {expected} (or keep only that sheet)", file, "the tracker's sheet")
+
+
+def _text(value) -> str:
+    """A cell as the text a CSV would hold: whole numbers without '.0', dates as YYYY-MM-DD, blanks empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_workbook_table(path: Path, name: str, quarter: Quarter | None = None) -> pd.DataFrame:
+    """See ``_read``; any unexpected failure in a workbook openpyxl opened is a message, never a traceback."""
+    try:
+        return _read(path, name, quarter)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise _error(f"the workbook could not be read ({type(exc).__name__}: {exc}); open it in Excel and save it "
+                     "again as an Excel Workbook (.xlsx)", name, "an Excel workbook (.xlsx) that can be read") from None
+
+
+def _read(path: Path, name: str, quarter: Quarter | None) -> pd.DataFrame:
+    """The tracker sheet as a CSV would be read: every column as text (named by the header row) and ``line``, the
+    row number Excel shows. Raises InputError naming the file, sheet and cell for a workbook that cannot be read
+    as one table: not really .xlsx, encrypted, no sheet for the quarter, merged cells, formulas with no saved
+    result, a column named twice."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    _check_container(path, name)
+    try:  # formulas and merged cells need the full workbook; values are what Excel last calculated
+        formulas = load_workbook(path, data_only=False)
+        values = load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook: all mean the same to a person
+        raise _error(f"the workbook is damaged and cannot be read ({type(exc).__name__}); open it in Excel and "
+                     "save it again", name, "an Excel workbook (.xlsx) that can be read") from None
+    sheet = _choose_sheet(values.sheetnames, quarter, name)
+    cells, written = values[sheet], formulas[sheet]
+    rows = [(number, [_text(v) for v in row]) for number, row in
+            enumerate(cells.iter_rows(values_only=True), start=1)]
+    rows = [(n, r) for n, r in rows if any(t.strip() for t in r)]
+    if not rows:
+        raise _error(f"sheet {sheet} is empty", name, "header row present")
+    header_row, header = rows[0]
+    while header and not header[-1].strip():
+        header.pop()
+    header = [h.strip() for h in header]
+    width = len(header)
+    where = f"sheet {sheet}, row {header_row}"
+    if "" in header:
+        letter = get_column_letter(header.index("") + 1)
+        raise _error(f"{where}: the header cell {letter}{header_row} is empty; every column needs a name", name,
+                     "required columns present")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise _error(f"{where}: column(s) named more than once: {', '.join(repeated)}", name, "each column once",
+                     value=", ".join(repeated))
+    for merged in written.merged_cells.ranges:
+        if merged.max_row > header_row and merged.min_col <= width:
+            raise _error(f"sheet {sheet}, cells {merged.coord} are merged; unmerge them (Home > Merge & Center) and "
+                         "give each row its own value", name, "no merged cells in the table", value=merged.coord)
+    for number, row in rows[1:]:
+        for index in range(width):
+            cell = written.cell(row=number, column=index + 1)
+            if cell.data_type == "f" and (index >= len(row) or row[index] == ""):
+                raise _error(f"sheet {sheet}, cell {cell.coordinate}: the formula {cell.value} has no saved result; "
+                             "open the workbook in Excel and save it again", name, "values, not unsaved formulas",
+                             value=str(cell.value))
+        extra = [i for i, text in enumerate(row[width:], start=width) if text.strip()]
+        if extra:
+            letter = get_column_letter(extra[0] + 1)
+            raise _error(f"sheet {sheet}, cell {letter}{number}: a value beyond the last named column "
+                         f"('{row[extra[0]]}')", name, "every row has every column", value=row[extra[0]])
+    body = [row[:width] + [""] * (width - len(row)) + [number] for number, row in rows[1:]]
+    frame = pd.DataFrame(body, columns=header + ["line"], dtype=object)
+    frame["line"] = frame["line"].astype(int)
+    for column in header:
+        frame[column] = frame[column].astype(str)
+    _LAYOUTS[str(path.resolve())] = Layout(sheet, {h: get_column_letter(i + 1) for i, h in enumerate(header)})
+    return frame
