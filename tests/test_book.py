@@ -106,7 +106,7 @@ def test_template_has_the_papermill_parameters_cell():
         assert re.search(rf"^{name} = ", cells[0].source, re.M), f"parameter {name} missing"
 
 
-APPENDIX_TITLES = {"measures": "# Measures", "data-quality": "# Data quality",
+APPENDIX_TITLES = {"demand-profile": "# Demand profile", "measures": "# Measures", "data-quality": "# Data quality",
                    "backtest": "# Back test against the last hand-made report", "provenance": "# Provenance"}
 
 
@@ -257,3 +257,92 @@ def test_annex_gives_each_measure_its_source_periods_and_arithmetic():
             assert all(code in row for code in figures.measure.offence_codes)
             if figures.rate is not None and figures.population:
                 assert f"= {format_rate(figures.rate)}" in row
+
+
+# --- the PDF's shaping of charts and tables (build/latex.py, render/charts.for_print) -----------------------------
+def _chart_page():
+    """A measure's output as the PDF receives it: its summary, then two charts, each with its description."""
+    import docutils.nodes as nodes
+    from sphinx import addnodes
+
+    def description(text):
+        link = addnodes.download_reference("", "Download the chart data (CSV)")
+        return nodes.paragraph("", "", nodes.emphasis(text="Chart description:"), nodes.Text(f" {text} "), link)
+
+    summary = "Limits from the baseline 2017/18 Q1 to 2019/20 Q4: mean 214; lower is better for this measure."
+    return nodes.container("", nodes.paragraph(text=f"Control chart: {summary}"),
+                           nodes.image(uri="bar.png"), description("Bar chart of knives per quarter; the 12 months are "
+                                                                   "highlighted and total 582."),
+                           nodes.image(uri="spc.png"), description(f"Control (XmR) chart of knives per quarter, "
+                                                                   f"2017/18 Q1 to 2021/22 Q4: {summary}"))
+
+
+def test_paper_sets_a_measures_charts_side_by_side_with_short_captions():
+    import docutils.nodes as nodes
+    from docutils.utils import new_document
+
+    from strategy_update.build.latex import CHART_CELL, CHART_CELL_AFTER, CHART_ROW, _charts_for_paper
+
+    document = new_document("test")
+    document += _chart_page()
+    _charts_for_paper(document)
+    rows = [n for n in document.findall(nodes.container) if CHART_ROW in n["classes"]]
+    assert len(rows) == 1, "the two charts of a measure make one row"
+    cells = [c for c in rows[0].children if isinstance(c, nodes.container)]
+    assert [c["classes"] for c in cells] == [[CHART_CELL], [CHART_CELL_AFTER]]
+    captions = [" ".join(c.children[1].astext().split()) for c in cells]
+    assert captions[0] == "Chart description: Bar chart of knives per quarter."  # the picture shows the rest
+    # the control chart's summary is printed just above: its caption names the chart only
+    assert captions[1] == "Chart description: Control (XmR) chart of knives per quarter, 2017/18 Q1 to 2021/22 Q4."
+    assert not any("Download" in c for c in captions)
+
+
+def test_paper_sets_a_chart_on_its_own_beside_the_text_before_it():
+    import docutils.nodes as nodes
+    from docutils.utils import new_document
+
+    from strategy_update.build.latex import BESIDE, CHART_CELL_AFTER, CHART_ROW, CHART_TEXT, _charts_for_paper
+
+    forecast = nodes.paragraph(text="Forecast: 159 crimes in 2022/23 Q4.")
+    document = new_document("test")
+    document += nodes.container("", nodes.rubric(text="Trend and forecast"),
+                                nodes.paragraph(text="long " * BESIDE),  # too long to go beside the chart
+                                forecast, nodes.image(uri="fan.png"),
+                                nodes.paragraph(text="Chart description: Line chart of knives with the forecast."))
+    _charts_for_paper(document)
+    row = next(n for n in document.findall(nodes.container) if CHART_ROW in n["classes"])
+    assert [c["classes"] for c in row.children] == [[CHART_TEXT], [CHART_CELL_AFTER]]
+    assert row.children[0].astext() == forecast.astext()
+
+
+def test_paper_leaves_out_a_sentence_that_only_repeats_the_table_below_it():
+    import docutils.nodes as nodes
+    from docutils.core import publish_doctree
+
+    from strategy_update.build.latex import _drop_sentences_the_tables_repeat
+
+    table = ["| Period | Count | Compared with | Count | Change | % change |", "|---|---|---|---|---|---|",
+             "| 12 months ending March 2022 | 582 | 12 months ending March 2021 | 536 | +46 | +8.6% |"]
+    repeats = ("In the 12 months ending March 2022 there were 582 crimes, 46 (8.6%) more than in the 12 months "
+               "ending March 2021 (536).")
+    says_more = "In the 12 months ending March 2022 there were 582 crimes, 46 more, 20 of them in Basildon."
+    for text, kept in ((repeats, False), (says_more, True)):
+        doctree = publish_doctree("\n".join([text, "", ".. csv-table::", "   :header-rows: 1", ""]
+                                            + ["   " + ",".join(f'"{c.strip()}"' for c in row.strip("|").split("|"))
+                                               for row in table if "---" not in row]))
+        _drop_sentences_the_tables_repeat(doctree)
+        assert any(p.astext() == text for p in doctree.findall(nodes.paragraph)) is kept, text
+
+
+def test_print_charts_are_drawn_for_half_a_page_and_the_website_chart_is_unchanged():
+    from strategy_update.render.charts import PRINT_SIZE, bar_chart, for_print
+
+    labels = [f"20{17 + k // 4}/{18 + k // 4} Q{k % 4 + 1}" for k in range(20)]
+    web = bar_chart(labels, list(range(20)), set(labels[-4:]), "Knives: crimes per quarter, 2017/18 Q1 to 2021/22 "
+                    "Q4", "crimes", "12 months ending March 2022", "Earlier")
+    before = web.to_json()
+    paper = for_print(web)
+    assert web.to_json() == before, "the website's chart must not change"
+    assert (paper.layout.width, paper.layout.height) == (PRINT_SIZE["width"], PRINT_SIZE["height"])
+    assert list(paper.layout.xaxis.tickvals) == labels[::4] and paper.layout.xaxis.tickangle == 0
+    assert paper.layout.xaxis.ticktext[0] == "2017/18<br>Q1"

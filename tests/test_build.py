@@ -46,12 +46,13 @@ def _periods_supplied(measure) -> int:
     return len(path.read_text(encoding="utf-8").strip().splitlines()) - 1 if path.exists() else 0
 
 
-def test_every_open_data_measure_has_three_interactive_charts(default_edition):
-    # and a force-extract measure a bar chart when the force supplied more than one period
+def test_every_open_data_measure_has_four_interactive_charts(default_edition):
+    # bar, control, seasonal and forecast fan; and a force-extract measure a bar chart when the force supplied more
+    # than one period
     for strand in STRANDS:
         html = page(default_edition, f"strands/{strand.id}")
         extract_charts = sum(1 for m in strand.force_extract_measures if _periods_supplied(m) > 1)
-        assert html.count("Plotly.newPlot(") == 3 * len(strand.open_data_measures) + extract_charts, strand.id
+        assert html.count("Plotly.newPlot(") == 4 * len(strand.open_data_measures) + extract_charts, strand.id
         # plotly.js is loaded once from _static, never embedded in the page
         assert len(html) < 1_000_000, strand.id
         if strand.open_data_measures:

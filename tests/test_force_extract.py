@@ -143,8 +143,9 @@ def test_strand_page_with_a_force_extract_renders_its_figures_and_charts(data_wi
     assert "1,698" in text and "+144" in text and "+9.3%" in text
     pngs = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                if "image/png" in o.get("data", {}))
-    assert pngs == 3
+    assert pngs == 4  # bar, control, seasonal and forecast fan charts
     assert (folder / "downloads" / "mental-health-mh-incidents-monthly.csv").exists()
+    assert (folder / "downloads" / "mental-health-mh-incidents-forecast.csv").exists()
 
 
 # --- the force's published rolling 12-month totals (Q4 2021/22 update) -------------------------------------------
@@ -228,7 +229,7 @@ def test_measures_from_one_source_are_named_in_one_sentence(shipped):
 def test_12_month_totals_alone_leave_the_quarter_comparisons_out_of_the_table(shipped):
     from strategy_update.render.section_page import measure_section
 
-    view = SimpleNamespace(force="Essex", quarter=Q4, publication=shipped[0])
+    view = SimpleNamespace(force="Essex", quarter=Q4, publication=shipped[0], results=shipped[2])
     block = measure_section(view, figures_of(shipped, "domestic-abuse"))[0]
     assert "| 12 months ending March 2022 | 30,984 | 12 months ending March 2021 | 28,845 | +2,139 | +7.4% |" in block.data
     assert "| n/a |" not in block.data and block.data.count("How this was calculated") == 2

@@ -4,6 +4,7 @@ highlights, the board file reader, the lead's name beside the role, and the buil
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -216,6 +217,19 @@ def test_every_linked_term_has_its_own_glossary_entry():
     entries = set(re.findall(r"^(\S.*)\n  \S", glossary.split(":::{glossary}")[1], flags=re.M))
     assert "Offence code" in entries  # the pattern reads the glossary's entries
     assert set(summary.GLOSSARY_TERMS.values()) <= entries
+
+
+def test_the_board_parts_reach_the_page_as_the_build_wrote_them(publication, tmp_path):
+    from strategy_update.render.view import BOARD, write_board
+
+    heading = publication.board.quarterly_headings[0]
+    write_board(tmp_path, {heading: "Note the report."})
+    board = json.loads((tmp_path / BOARD).read_text(encoding="utf-8"))
+    essex = SimpleNamespace(publication=publication, quarter=Q4, force="Essex", board=board)
+    assert board_paper.board_part(essex, heading) == "*Supplied by Essex for Q4 2021/22.*\n\nNote the report."
+    write_board(tmp_path, None)  # not supplied this quarter: no file, and the page says so
+    assert not (tmp_path / BOARD).exists()
+    assert "has not supplied its" in board_paper.board_part(SimpleNamespace(**{**vars(essex), "board": None}), heading)
 
 
 # --- the built front page ---------------------------------------------------------------------------------------

@@ -153,6 +153,7 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(bu
     assert edited.returncode == 0, edited.stdout + edited.stderr
     # only the edited strand's page: the results are unchanged, and the appendices are written without a kernel
     assert "Notebooks: 1 to execute, 14 unchanged and reused" in edited.stdout
+    assert "Figures: no data input changed since the last build" in edited.stdout  # the compute stage skipped
     changed = {name for name, stamp in _executed(work).items() if stamp != stamps[name]}
     assert changed == {"strands/rape.ipynb"}
     assert "One more scheduled action, added for the test." in (edition / "html" / "strands" / "rape.html").read_text()

@@ -299,10 +299,11 @@ def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, str
 
 
 # --- a paper people circulate -----------------------------------------------------------------------
-# The issue asks for about 35 pages (the hand-made report runs to 25-30); the default edition prints 43 now that
-# the notes are in the annex (it printed 112 with them inline). What remains is the leads' narrative, each
-# measure's figures and two charts: this bound catches the audit detail coming back, not the last few pages.
-MAX_PAGES = 45
+# The issue asks for about 35 pages (the hand-made report runs to 25-30). The default edition printed 112 with the
+# notes inline, 44 with them in the annex; with charts side by side, a board paper's spacing and a two-column glossary
+# it prints 34 for the issue's content, 39 with the demand profiles (a forecast chart per measure and an appendix).
+# This bound catches audit detail or a page-wasting layout coming back, not the last page or two.
+MAX_PAGES = 40
 MIN_TEXT = 400  # characters: a page with less and no picture is near-blank (e.g. one stray line)
 UK_DATE = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                      r"December) \d{4}\b")

@@ -1,4 +1,4 @@
-"""The command line: ``strategy-update build|list|validate|backtest|toc|labels``.
+"""The command line: ``strategy-update build|list|validate|check|new-quarter|preview|backtest|toc|labels``.
 
 Bad input gives a message and exit code 2, a failed step exit code 3; never a traceback.
 """
@@ -6,6 +6,7 @@ Bad input gives a message and exit code 2, a failed step exit code 3; never a tr
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -56,15 +57,38 @@ def _parser() -> argparse.ArgumentParser:
     toc = commands.add_parser("toc", help="write _toc.yml (the default edition's contents) from its definition")
     toc.add_argument("--check", action="store_true", help="exit 1 if _toc.yml is out of date, write nothing")
 
+    new_quarter = commands.add_parser("new-quarter", help="create the quarter's templates: one narrative per "
+                                      "section (Word or Markdown) and the delivery tracker workbook; never "
+                                      "overwrites a file")
+    _edition_options(new_quarter)
+    new_quarter.add_argument("--format", choices=("docx", "md"), default="docx",
+                             help="narrative templates in Word (.docx, the default) or Markdown (.md)")
+
+    check = commands.add_parser("check", help="say, per section, what is in, what is missing and what is wrong "
+                                "(exit 0 ready, 1 missing or warnings, 2 errors)")
+    _edition_options(check)
+    check.add_argument("--strict", action="store_true", help="missing narrative or delivery data is an error")
+
+    preview = commands.add_parser("preview", help="serve the edition's website on this computer and build it again "
+                                  "whenever an input is saved; the open page reloads itself (Ctrl-C stops it)")
+    _edition_options(preview)
+    preview.add_argument("--out", type=Path, help="output folder (default: ./_build)")
+    preview.add_argument("--jobs", type=int, help="notebooks run at once (default: the number of cores)")
+    preview.add_argument("--host", default="127.0.0.1",
+                         help="address to serve on (default: 127.0.0.1, this computer only)")
+    preview.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000; 0: any free port)")
+
     labels = commands.add_parser("labels", help="print the period labels of a quarter")
     labels.add_argument("quarter")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from strategy_update.build.interrupt import Interrupted, raise_on_signals
     from strategy_update.core.errors import BuildError, InputError, ValidationFailed
     from strategy_update.core.periods import QuarterError
 
+    raise_on_signals()  # SIGTERM, like Ctrl-C, stops the build cleanly (its processes too) instead of killing it
     args = _parser().parse_args(argv)
     try:
         if args.command == "build":
@@ -86,8 +110,17 @@ def main(argv: list[str] | None = None) -> int:
             from strategy_update.render.backtest_page import backtest_report
 
             print(backtest_report(_spec(args).paths))
+        elif args.command == "new-quarter":
+            return _new_quarter(args)
+        elif args.command == "check":
+            return _check(args)
         elif args.command == "toc":
             return _toc(args)
+        elif args.command == "preview":
+            from strategy_update.build.preview import PreviewOptions, preview
+
+            return preview(PreviewOptions(args.publication, args.police_force, args.quarter, args.data,
+                                          args.publications, args.out, args.jobs, args.host, args.port))
         elif args.command == "labels":
             from strategy_update.core.periods import parse_quarter
 
@@ -102,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         print(NOTHING_PUBLISHED, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; nothing was published", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the build has stopped its processes; one line, no traceback
+        stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+        print(stopped.message() if args.command == "build" else "Interrupted.", file=sys.stderr)
+        return stopped.exit_code
     except BuildError as exc:  # a failed step: say which, keep the last good edition
         print(f"build failed: {exc}", file=sys.stderr)
         print(NOTHING_PUBLISHED, file=sys.stderr)
@@ -153,6 +187,34 @@ def _listing(args) -> str:
         supplied = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
         out.append(f"  {force_slug(name):24} {name}" + (f"  (inputs for {', '.join(supplied)})" if supplied else ""))
     return "\n".join(out)
+
+
+def _shown(path: Path) -> str:
+    """A path as the person typed it: from the current folder when it is below it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _new_quarter(args) -> int:
+    from strategy_update.inputs.scaffold import scaffold_quarter, summary_text
+
+    spec = _spec(args)
+    result = scaffold_quarter(spec.paths, spec.publication, spec.force, spec.quarter, args.format)
+    print(summary_text(result, spec.publication, spec.quarter, _shown))
+    return 0
+
+
+def _check(args) -> int:
+    from strategy_update.inputs.readiness import format_text, readiness
+    from strategy_update.inputs.validate import validate_inputs
+
+    spec = _spec(args)
+    report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=args.strict)
+    result = readiness(report, spec.paths, spec.publication, spec.force, spec.quarter)
+    print(format_text(result))
+    return result.exit_code
 
 
 def _toc(args) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from strategy_update.build.interrupt import stop_process_group
 from strategy_update.core.errors import BuildError
 from strategy_update.model.publication import Publication, Section
 
@@ -22,6 +23,7 @@ WEB_ONLY_APPENDICES = {"methods": "the methods (sources, periods, rates and cont
                        "measures": "the definition of every measure (offence codes, sources)",
                        "data-quality": "the data quality report on this edition's inputs",
                        "backtest": "the back test against the last hand-made report",
+                       "demand-profile": "the demand profile (each measure's trend, forecast and its track record)",
                        "provenance": "the provenance of the build (inputs, code version, content keys)"}
 
 # --- the book ----------------------------------------------------------------------------------------
@@ -32,8 +34,12 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         path.write_bytes(data)
 
 
-def toc_for(publication: Publication) -> dict:
-    """The book's table of contents, derived from the definition: one part per top-level section."""
+READINESS_PAGE = "readiness"  # the reviewer's edition only: what was in, missing or wrong (`strategy-update check`)
+
+
+def toc_for(publication: Publication, reviewer: bool = False) -> dict:
+    """The book's table of contents, derived from the definition: one part per top-level section; the reviewer's
+    edition also lists the readiness of the quarter's inputs."""
     parts = []
     if publication.pages_before:
         parts.append({"caption": "About this update",
@@ -44,7 +50,8 @@ def toc_for(publication: Publication) -> dict:
     for group, leaves in publication.groups:
         parts.append({"caption": group.name if group else publication.leaf_level.plural,
                       "chapters": [{"file": f"{folder}/{s.id}"} for s in leaves]})
-    parts.append({"caption": "Appendices", "chapters": _appendices(publication)})
+    parts.append({"caption": "Appendices", "chapters": _appendices(publication)
+                  + ([{"file": f"appendix/{READINESS_PAGE}"}] if reviewer else [])})
     return {"format": "jb-book", "root": "index", "parts": parts}
 
 
@@ -85,10 +92,10 @@ def group_page(publication: Publication, group: Section, leaves: list[Section]) 
                    f"{level.name.lower() if len(names) == 1 else level.plural.lower()}: {listed}.\n")
 
 
-def toc_text(publication: Publication) -> str:
+def toc_text(publication: Publication, reviewer: bool = False) -> str:
     header = ("# Generated from the default edition's publication definition by `strategy-update toc`; do not edit.\n"
               "# Each edition's own table of contents is generated into its work folder.\n")
-    return header + yaml.safe_dump(toc_for(publication), sort_keys=False)
+    return header + yaml.safe_dump(toc_for(publication, reviewer), sort_keys=False)
 
 
 def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str,
@@ -107,7 +114,7 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
     if labels:
         config.setdefault("parse", {})["myst_substitutions"] = dict(labels)
     _write_if_changed(work / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
-    _write_if_changed(work / "_toc.yml", toc_text(publication).encode())
+    _write_if_changed(work / "_toc.yml", toc_text(publication, reviewer).encode())
     for group, leaves in publication.groups:
         if group is not None:
             _write_if_changed(work / GROUP_FOLDER / f"{group.id}.md", group_page(publication, group, leaves).encode())
@@ -132,8 +139,15 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
 def _jupyter_book(args: list[str], log_file: Path) -> None:
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", *args]
     with open(log_file, "w", encoding="utf-8") as log:
-        result = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT)
-    if result.returncode != 0:
+        # A session of its own: on Ctrl-C or SIGTERM (or a failure here) the build stops jupyter-book together with
+        # the latexmk and xelatex it runs (subprocess.run alone would kill jupyter-book and orphan them).
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            returncode = process.wait()
+        except BaseException:
+            stop_process_group(process)
+            raise
+    if returncode != 0:
         tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
         raise BuildError("jupyter-book failed:\n" + "\n".join(tail) + f"\n(full log: {log_file})")
 
@@ -149,6 +163,9 @@ def build_book(work: Path, pdf: bool, log=print) -> tuple[Path, Path | None]:
             raise BuildError("the PDF needs TeX Live (xelatex, latexmk): run `make setup` or build with --no-pdf")
         log("Building the PDF (Jupyter Book + LaTeX)...")
         out = work / "_pdf"
+        # The PDF has no index (no makeindex/xindy): an index file left by an older build would make latexmk run it.
+        for stale in (out / "_build" / "latex").glob("*.idx"):
+            stale.unlink()
         _jupyter_book([str(work), "--builder", "pdflatex", "--config", str(work / "_config_pdf.yml"),
                        "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log")
         pdfs = sorted((out / "_build" / "latex").glob("*.pdf"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from strategy_update.build import interrupt
 from strategy_update.build.incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run,
                                                package_versions, save_keys)
 from strategy_update.core.errors import BuildError
@@ -41,6 +43,28 @@ def _worker_kernel(log_path: Path):
         _worker["kernel"] = AsyncKernelManager(kernel_name="python3")
         util.Finalize(None, stop_worker_kernel, exitpriority=10)
     return _worker["kernel"]
+
+
+def _init_worker() -> None:
+    """Each worker: Ctrl-C is for the build to handle (it stops the workers); a worker that took it too would print a
+    traceback and leave its kernel. SIGTERM (from the build, stopping) ends it at once: the handler it inherited
+    from the build would raise in the notebook instead. If the build is killed outright, the worker stops its
+    kernel and exits."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupt.exit_when_orphaned(_kill_worker_kernel)
+
+
+def _kill_worker_kernel() -> None:
+    """Kill this worker's kernel (its process group; the kernel has a session of its own). Its Chromium exits when
+    the kernel's pipe to it closes."""
+    kernel = _worker["kernel"]
+    pgid = getattr(getattr(kernel, "provisioner", None), "pgid", None)
+    if pgid:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:  # already gone
+            pass
 
 
 def stop_worker_kernel() -> None:
@@ -106,28 +130,35 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
     save_keys(keys_file, previous)
     bar = tqdm(total=len(to_run), unit="notebook", desc="  executing", file=sys.stderr,
                disable=None, dynamic_ncols=True)
-    with ProcessPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_execute, str(j.template), str(work / j.output), j.parameters,
-                               str(work / j.cwd), str(work)): j for j in to_run}
-        for done, future in enumerate(as_completed(futures), start=1):
-            job = futures[future]
-            try:
-                _, seconds = future.result()
-            except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
-                for other in futures:
-                    other.cancel()
-                bar.close()
-                raise BuildError(f"notebook for '{job.name}' failed: {_last_line(exc)}") from None
-            previous[job.name] = keys[job.name]
-            save_keys(keys_file, previous)
-            timings[job.name] = seconds
-            ran = {k: v for k, v in timings.items() if v is not None}
-            slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
-            bar.set_postfix_str(f"slowest: {slowest}")
-            bar.update()
-            if bar.disable:
-                log(f"  [{done}/{len(to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
-    bar.close()
+    # Stopping early (a notebook failed, or Ctrl-C / SIGTERM): queued notebooks are cancelled and the workers, their
+    # kernels and Chromium are stopped at once, instead of waiting for the running notebooks to finish.
+    with interrupt.processes_stopped_on_exit():
+        pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=_init_worker)
+        try:
+            futures = {pool.submit(_execute, str(j.template), str(work / j.output), j.parameters,
+                                   str(work / j.cwd), str(work)): j for j in to_run}
+            for done, future in enumerate(as_completed(futures), start=1):
+                job = futures[future]
+                try:
+                    _, seconds = future.result()
+                except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
+                    raise BuildError(f"notebook for '{job.name}' failed: {_last_line(exc)}") from None
+                previous[job.name] = keys[job.name]
+                save_keys(keys_file, previous)
+                timings[job.name] = seconds
+                ran = {k: v for k, v in timings.items() if v is not None}
+                slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
+                bar.set_postfix_str(f"slowest: {slowest}")
+                bar.update()
+                if bar.disable:
+                    log(f"  [{done}/{len(to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        else:
+            pool.shutdown()
+        finally:
+            bar.close()
     return timings, keys
 
 

@@ -7,11 +7,20 @@
   on paper.
 - The seasonal chart (one line per financial year) is left to the website: the bar chart and the control chart
   tell the story on paper, and a third chart per measure made the PDF twice the length of a board paper.
+- A measure's charts are set side by side (a chart on its own beside the paragraphs before it), each with a short
+  caption (the description less what the paragraph above already says, and less the download, which is the
+  website's), as one float kept within its strand: a picture pushed to the next page no longer leaves the rest of
+  the page empty. Their pictures are drawn for half the line (render/charts.for_print).
+- A sentence that only repeats the figures of the table below it is left out: the table has them all.
+- The glossary is set in two columns, each term run in before its meaning; the annex's reference table is set in
+  footnote size, other tables in small type (_config.yml's preamble).
 - Tables get column widths from their content, so long tables (which Sphinx sets as ``longtable`` with columns
   that never wrap) stay within the page, and any table of more than a few rows may break across pages.
 """
 
 from __future__ import annotations
+
+import re
 
 from docutils import nodes
 from sphinx import addnodes
@@ -24,6 +33,14 @@ WEB_ONLY_CHART = "one line per financial year"  # words of the seasonal chart's 
 MIN_WIDTH, SHORT, MAX_WIDTH = 6, 40, 45
 LINE = 95  # characters of body text across the line (17 cm at 10 pt)
 LONG_ROWS = 10  # rows: a longer table may run over a page, so it is set as a longtable
+# classes: a float of charts side by side, each chart a cell, a later one after a space (_config.yml preamble)
+CHART_ROW, CHART_CELL, CHART_CELL_AFTER = "chart-row", "chart-cell", "chart-cell-after"
+PER_ROW = 2  # charts side by side, each 48% of the line
+CHART_TEXT, BESIDE = "chart-text", 900  # class and characters: text set beside a chart that has a row to itself
+SMALL_TABLE = "small-table"  # class: a table in footnote size (_config.yml preamble)
+GLOSSARY = "paper-glossary"  # class: a glossary in two columns, terms run in (_config.yml preamble)
+REFERENCE_PAGES = ("appendix/calculations", "appendix/demand-profile")  # reference tables, not reading: smaller
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 def _is_calculation_note(node: nodes.Element) -> bool:
@@ -83,23 +100,91 @@ def download_sentence(link_text: str) -> str:
     return f"{what[0].upper()}{what[1:]} is a download on the website."
 
 
+def _caption(paragraph: nodes.paragraph, printed: str) -> nodes.paragraph:
+    """The description as a caption that names the chart: its first clause (what follows a semicolon describes
+    what the picture shows), without its download link (a file on the website), and without a closing part that
+    repeats, word for word, a paragraph printed above it (the control chart's summary)."""
+    text = "".join(c.astext() for c in paragraph.children if not isinstance(c, addnodes.download_reference))
+    text = " ".join(text.removeprefix(CHART_DESCRIPTION).split())
+    if "; " in text:
+        text = text[:text.index("; ")] + "."
+    for match in re.finditer(r": ", text):
+        if text[match.end():].rstrip(". ") in printed:
+            text = text[:match.start()] + "."
+            break
+    return nodes.paragraph("", "", nodes.emphasis(text=CHART_DESCRIPTION), nodes.Text(f" {text}"))
+
+
 def _charts_for_paper(document: nodes.document) -> None:
     """Each seasonal chart's picture and its description (the paragraph after the picture) are dropped; the other
-    descriptions are set as captions (class ``chart-description``: smaller type, see _config.yml's preamble)."""
+    pictures with their captions are set side by side, the consecutive charts of a measure as one row."""
+    charts: list[tuple[nodes.image, nodes.paragraph]] = []
     last_image = None
     for node in list(document.findall(nodes.Element)):
         if isinstance(node, nodes.image):
             last_image = node
         elif isinstance(node, nodes.paragraph) and node.astext().startswith(CHART_DESCRIPTION):
-            text = node.astext()
-            if last_image is not None and WEB_ONLY_CHART in text:
+            if last_image is not None and WEB_ONLY_CHART in node.astext():
                 last_image.parent.remove(last_image)
                 node.parent.remove(node)
-            else:
-                caption = nodes.container(classes=["chart-description"])
-                node.replace_self(caption)
-                caption += node
+            elif last_image is not None and last_image.parent is node.parent:
+                charts.append((last_image, node))
             last_image = None
+    rows: list[list[tuple[nodes.image, nodes.paragraph]]] = []
+    for image, paragraph in charts:  # a chart straight after the previous one's description joins its row
+        previous = rows[-1][-1][1] if rows else None
+        if previous is not None and len(rows[-1]) < PER_ROW and previous.parent is image.parent and previous.next_node(
+                descend=False, siblings=True) is image:
+            rows[-1].append((image, paragraph))
+        else:
+            rows.append([(image, paragraph)])
+    for row in rows:
+        parent = row[0][0].parent
+        printed = " ".join(" ".join(p.astext().split()) for p in parent.findall(nodes.paragraph)
+                           if not p.astext().startswith(CHART_DESCRIPTION))
+        box = nodes.container(classes=[CHART_ROW])
+        parent.insert(parent.index(row[0][0]), box)
+        beside = _text_before(box) if len(row) == 1 else []
+        if beside:  # a chart on its own takes half the line: the text it illustrates goes in the other half
+            for paragraph in beside:
+                parent.remove(paragraph)
+            box += nodes.container("", *beside, classes=[CHART_TEXT])
+            row = [(None, None), *row]  # the chart follows the text
+        for k, (image, paragraph) in enumerate(row):
+            if image is None:
+                continue
+            parent.remove(image)
+            parent.remove(paragraph)
+            # a later chart starts with the space between: a pair spans the line, a single chart is centred
+            cell = CHART_CELL_AFTER if k else CHART_CELL
+            box += nodes.container("", image, _caption(paragraph, printed), classes=[cell])
+
+
+def _text_before(node: nodes.Element) -> list[nodes.paragraph]:
+    """The plain paragraphs just before ``node`` (after the last heading, list, table or chart), nearest last, as
+    many as fit beside a chart drawn half the line wide."""
+    parent, found, length = node.parent, [], 0
+    for sibling in reversed(parent[:parent.index(node)]):
+        text = sibling.astext()
+        if type(sibling) is not nodes.paragraph or text.startswith(CHART_DESCRIPTION) or length + len(text) > BESIDE:
+            break
+        found.insert(0, sibling)
+        length += len(text)
+    return found
+
+
+def _repeats_the_table(paragraph: nodes.Element, table: nodes.Element) -> bool:
+    """True for a paragraph whose every figure (at least four) is in the table that follows it."""
+    figures = NUMBER.findall(paragraph.astext())
+    return len(figures) >= 4 and set(figures) <= set(NUMBER.findall(table.astext()))
+
+
+def _drop_sentences_the_tables_repeat(document: nodes.document) -> None:
+    for table in list(document.findall(nodes.table)):
+        parent = table.parent
+        before = parent[parent.index(table) - 1] if parent.index(table) else None
+        if isinstance(before, nodes.paragraph) and _repeats_the_table(before, table):
+            parent.remove(before)
 
 
 class PaperDocument(SphinxPostTransform):
@@ -112,6 +197,17 @@ class PaperDocument(SphinxPostTransform):
             if node.get("design_component") == "dropdown" and _is_calculation_note(node):
                 node.parent.remove(node)
         _charts_for_paper(self.document)
+        _drop_sentences_the_tables_repeat(self.document)
+        for start in self.document.findall(addnodes.start_of_file):
+            if start.get("docname") in REFERENCE_PAGES:
+                for table in list(start.findall(nodes.table)):
+                    box = nodes.container(classes=[SMALL_TABLE])
+                    table.replace_self(box)
+                    box += table
+        for glossary in list(self.document.findall(addnodes.glossary)):
+            box = nodes.container(classes=[GLOSSARY])
+            glossary.replace_self(box)
+            box += glossary
         for ref in list(self.document.findall(addnodes.download_reference)):
             ref.replace_self(nodes.inline(text=download_sentence(ref.astext())))
         for table in self.document.findall(nodes.table):

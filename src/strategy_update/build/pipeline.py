@@ -94,6 +94,21 @@ def _edition_key(root: Path, spec: EditionSpec, settings: dict) -> str:
     return edition_key(sources, parameters, extra=git_describe(root))
 
 
+# Read by the pages only, never by the compute stage: an edit to them leaves the results table as it was.
+PAGE_ONLY_INPUTS = ("narrative", "board")
+
+
+def _compute_key(spec: EditionSpec) -> str:
+    """Everything the compute stage can read (every input but the narrative and the board paper, the code and the
+    packages): same key as the results table in the work folder, and that table is still right."""
+    paths = spec.paths
+    force_inputs = [p for p in sorted(paths.force_inputs.iterdir()) if p.name not in PAGE_ONLY_INPUTS] \
+        if paths.force_inputs.is_dir() else []
+    sources = [paths.data / "raw", paths.data / "reference", paths.publication, paths.peer_group, *force_inputs,
+               Path(__file__).resolve().parents[1]]
+    return edition_key(sources, {"edition": spec.folder.as_posix(), "force": spec.force})
+
+
 def _published(target: Path, pdf: bool) -> bool:
     return (target / "html" / "index.html").exists() and (not pdf or (target / "pdf" / "update.pdf").exists())
 
@@ -104,7 +119,7 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
     table and the narrative the build wrote, so a narrative edit runs only that section's page again."""
     from strategy_update.build.templates import write_expanded
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
-    from strategy_update.render.view import NARRATIVES
+    from strategy_update.render.view import BOARD, NARRATIVES
 
     paths, publication, quarter = spec.paths, spec.publication, spec.quarter
     results = work / "data"
@@ -116,10 +131,8 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec) -> list[Job]:
     # A section without narrative gets a page that says so once instead of under every narrative heading.
     section = {supplied: write_expanded(templates / "section.ipynb", publication, work / "templates", supplied)
                for supplied in (True, False)}
-    from strategy_update.inputs.board import board_path
-
-    # The front page also reads the force's board file for the quarter (optional), so an edit to it reruns the page.
-    jobs = [Job("index", summary, "index.ipynb", ".", base, common + (board_path(paths, quarter),))]
+    # The front page also reads the force's board paper parts as the build wrote them, so an edit reruns it.
+    jobs = [Job("index", summary, "index.ipynb", ".", base, common + (work / BOARD,))]
     folder = publication.section_folder
     for leaf in publication.leaves:
         narrative = work / NARRATIVES / f"{leaf.id}.json"
@@ -138,19 +151,24 @@ def _figure_lines(work: Path, spec: EditionSpec):
                                   {leaf.id: leaf.name for leaf in spec.publication.leaves})
 
 
-def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str]) -> None:
+def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str],
+                             reviewer: bool = False) -> None:
     """The appendices, written as Markdown by the build (no kernel): the measures (from the definition), data
     quality (the validation report), back test (the reference figures) and provenance (the build's own facts)."""
     from strategy_update.build.provenance import render_markdown as provenance_page
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
+    from strategy_update.compute.results import read_results
     from strategy_update.render.backtest_page import render_markdown as backtest_page
     from strategy_update.render.data_quality import render_markdown as data_quality_page
+    from strategy_update.render.demand_page import render_markdown as demand_page
     from strategy_update.render.measures_page import render_markdown as measures_page
 
     pages = {"measures": lambda: "# Measures\n\n" + measures_page(spec.publication),
              "data-quality": lambda: "# Data quality\n\n" + data_quality_page(
                  report, _figure_lines(work, spec), spec.publication.section_folder),
              "backtest": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(spec.paths),
+             "demand-profile": lambda: "# Demand profile\n\n" + demand_page(
+                 spec.publication, read_results(work / "data" / RESULTS), spec.force),
              "provenance": lambda: "# Provenance\n\n" + provenance_page(
                  spec.quarter.id, spec.paths, root, {"publication": spec.publication.id, "force": spec.force,
                                                      "quarter": spec.quarter.id}, keys,
@@ -158,9 +176,16 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     for page in spec.publication.appendices:
         if page in pages:
             _write_if_changed(work / "appendix" / f"{page}.md", pages[page]().encode())
+    from strategy_update.build.book import READINESS_PAGE
+    from strategy_update.render.readiness import page as readiness_page
+
+    readiness = work / "appendix" / f"{READINESS_PAGE}.md"
+    if reviewer:  # the quarter's inputs section by section, as `strategy-update check` reports them
+        _write_if_changed(readiness, readiness_page(report, spec).encode())
+    else:
+        readiness.unlink(missing_ok=True)
     if spec.publication.peer_group_label:
         from strategy_update.build.book import PEER_PAGE
-        from strategy_update.compute.results import read_results
         from strategy_update.render.peer_page import render_markdown as peer_page
 
         results = read_results(work / "data" / RESULTS)
@@ -207,13 +232,14 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     if not rerun and _published(target, pdf) and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
         log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)")
         return target
+    from strategy_update.build import interrupt
     from strategy_update.build.book import build_book, sync_sources
     from strategy_update.build.executor import run_notebooks
     from strategy_update.build.publish import publish
-    from strategy_update.compute.stage import compute_edition, write_edition_results
+    from strategy_update.compute.stage import INPUT_ROWS, RESULTS, compute_edition, write_edition_results
     from strategy_update.inputs.readers import read_edition_inputs
     from strategy_update.inputs.validate import validate_inputs
-    from strategy_update.render.view import write_narratives
+    from strategy_update.render.view import write_board, write_narratives
 
     spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
     if spec.folder != light.folder:  # e.g. "devon & cornwall" resolved to "Devon and Cornwall"
@@ -231,11 +257,21 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     stamp.unlink(missing_ok=True)  # a build that fails half-way is never taken for up to date
     # Compute once: every figure into the results table; the pages only render from it.
     inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
-    results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
-                                    population=inputs.population, tracker=inputs.tracker, extracts=inputs.extracts,
-                                    peer_group=inputs.peer_group, workforce=inputs.workforce)
-    write_edition_results(results, rows, work / "data")
+    # A narrative edit (the preview's usual change) leaves the figures as they were: the compute stage is skipped.
+    compute_key, compute_stamp = _compute_key(spec), work / "compute-key.txt"
+    if rerun or not (compute_stamp.exists() and compute_stamp.read_text(encoding="utf-8") == compute_key
+            and all((work / "data" / name).exists() for name in (RESULTS, INPUT_ROWS))):
+        compute_stamp.unlink(missing_ok=True)
+        results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
+                                        population=inputs.population, tracker=inputs.tracker,
+                                        extracts=inputs.extracts, peer_group=inputs.peer_group,
+                                        workforce=inputs.workforce)
+        write_edition_results(results, rows, work / "data")
+        compute_stamp.write_text(compute_key, encoding="utf-8")
+    else:
+        log("Figures: no data input changed since the last build; its results table is reused")
     write_narratives(work, inputs.narratives)
+    write_board(work, inputs.board)
     title = f"{spec.publication.edition_title(spec.force)}: {spec.quarter.short_label} update"
     owner = spec.force == spec.publication.owner_force
     sync_sources(root, work, spec.publication, title,
@@ -243,11 +279,15 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
                  reviewer=reviewer, labels=period_labels(spec.quarter, spec.force))
     notebook_list = notebook_jobs(root, work, spec)
     _, keys = run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
-    write_written_appendices(root, work, spec, report, keys)
+    write_written_appendices(root, work, spec, report, keys, reviewer)
     write_annex(work, spec)
     html, pdf_file = build_book(work, pdf, log=log)
-    publish(work, html, pdf_file, notebook_list, target)
-    stamp.write_text(key, encoding="utf-8")
+    # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
+    with interrupt.signals_held() as arrived:
+        publish(work, html, pdf_file, notebook_list, target)
+        stamp.write_text(key, encoding="utf-8")
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")
         + f" in {time.perf_counter() - started:.0f} s")
+    if arrived:
+        raise interrupt.Interrupted(arrived[0], published=True)
     return target

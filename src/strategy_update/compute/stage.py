@@ -50,6 +50,7 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
+    results = pd.concat([results, demand_profile_results(publication, results)], ignore_index=True)
     if publication.has_workforce:
         snapshot_results, snapshot_rows = workforce_results(publication, force, quarter, workforce, population)
         results = pd.concat([results, snapshot_results], ignore_index=True)
@@ -62,6 +63,15 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
                                                       official=peer_group)],
                             ignore_index=True)
     return results, rows[INPUT_ROW_COLUMNS]
+
+
+def demand_profile_results(publication: Publication, results: pd.DataFrame) -> pd.DataFrame:
+    """Trend, forecast and back-test rows of every quarterly series in ``results`` (all its forces at once), with
+    the publication's disturbed quarters left out (compute/forecast.py)."""
+    from strategy_update.compute.forecast import forecast_results  # statsmodels loads only when a stage runs
+    from strategy_update.model.publication import disturbed_quarters
+
+    return forecast_results(results, disturbed=disturbed_quarters(publication))
 
 
 def spc_settings(publication: Publication) -> dict:

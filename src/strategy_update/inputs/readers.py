@@ -343,10 +343,12 @@ class EditionInputs:
     narratives: dict[str, dict[str, str]]  # section id -> heading -> Markdown text
     peer_group: pd.DataFrame | None = None  # the force's official Most Similar Group, when supplied
     workforce: pd.DataFrame | None = None  # the Home Office workforce table, when a measure uses it
+    board: dict[str, str] | None = None  # the force's board paper parts for the quarter (heading -> text), if any
 
 
 def read_edition_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> EditionInputs:
     """The edition's inputs as typed frames (validation has already judged them; a problem here is an InputError)."""
+    from strategy_update.inputs.board import board_path, load_board
     from strategy_update.inputs.narrative import read_narrative
 
     extracts = {m.id: read_force_extract(paths.force_extract(m.id)) for _, m in publication.measures
@@ -373,5 +375,6 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
     crime = load_crime(paths.crime, force=None if publication.peer_group_label else force)
     peer_group = read_peer_group(paths.peer_group) if publication.peer_group_label else None
     workforce = load_workforce(paths.workforce) if publication.has_workforce else None
+    board = load_board(paths, publication, quarter, display_path(board_path(paths, quarter)))
     return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives, peer_group,
-                         workforce)
+                         workforce, board.sections if board else None)

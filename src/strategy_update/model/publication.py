@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from strategy_update.core.errors import InputError
-from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
+from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
 
 HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workforce"
 # How a workforce measure counts people: full-time equivalent, or heads (special constables are volunteers).
@@ -176,6 +176,9 @@ class Publication:
     peer_group_not_available: tuple[str, ...] = ()  # measures the plan compares that open data cannot give
     board: Board | None = None  # board-paper sections (purpose, implications, links to other plans), if any
     spc_baseline_quarters: int = 12  # control charts' limits come from the first this many quarters of a chart
+    # Quarters whose figures are not a guide to demand (e.g. Covid restrictions): (from, to, reason), inclusive;
+    # trends, forecasts and their back test treat them as missing (compute/forecast.py).
+    disturbed_periods: tuple[tuple[Quarter, Quarter, str], ...] = ()
     folder: Path = field(default=Path("."), compare=False)
     source_file: str = field(default="", compare=False)
 
@@ -360,6 +363,25 @@ def _board(raw: dict | None) -> Board | None:
                  consultation=_text(raw.get("consultation")))
 
 
+def _disturbed_periods(raw, file: str) -> tuple[tuple[Quarter, Quarter, str], ...]:
+    periods = []
+    for period in raw or ():
+        first = _quarter(period["from"], file, "disturbed_periods.from")
+        last = _quarter(period.get("to", period["from"]), file, "disturbed_periods.to")
+        reason = _text(period.get("reason"))
+        if not reason:
+            raise ValueError(f"disturbed_periods: the period from {first} gives no reason")
+        if last.index < first.index:
+            raise ValueError(f"disturbed_periods: the period from {first} ends before it starts ({last})")
+        periods.append((first, last, reason))
+    return tuple(periods)
+
+
+def disturbed_quarters(publication: Publication) -> list[str]:
+    """The ids of every quarter in the publication's disturbed periods."""
+    return [q.id for first, last, _ in publication.disturbed_periods for q in quarter_range(first, last)]
+
+
 def _baseline_quarters(raw: dict) -> int:
     n = int(raw.get("spc_baseline_quarters", 12))
     if n < 2:
@@ -393,6 +415,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             peer_group_label=str((raw.get("peer_group") or {}).get("label", "")),
             peer_group_not_available=tuple(_text(m) for m in (raw.get("peer_group") or {}).get("not_available") or ()),
             board=_board(raw.get("board")), spc_baseline_quarters=_baseline_quarters(raw),
+            disturbed_periods=_disturbed_periods(raw.get("disturbed_periods"), file),
             folder=Path(folder), source_file=file,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

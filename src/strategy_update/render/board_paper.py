@@ -11,13 +11,6 @@ from strategy_update.render.summary import (delivery_rows, glossary_link, headli
 from strategy_update.render.view import EditionView
 
 
-def _board_file(view: EditionView):
-    from strategy_update.inputs.board import board_path, load_board
-
-    return load_board(view.paths, view.publication, view.quarter, view.input_name(board_path(view.paths,
-                                                                                         view.quarter)))
-
-
 def owners_board(view: EditionView):
     """The definition's board parts, in the owner's edition only: they are the owner's words for its own board
     (another force's edition applies the measures, not the owner's paper)."""
@@ -38,8 +31,7 @@ def board_purpose(view: EditionView) -> str:
 def board_part(view: EditionView, heading: str) -> str:
     """A per-quarter part the force writes (e.g. its recommendations), labelled as the force's, or a plain
     statement that the force has not supplied it."""
-    found = _board_file(view)
-    text = found.sections.get(heading, "") if found else ""
+    text = (view.board or {}).get(heading, "")
     if not text:
         return (f"*{view.force} has not supplied its {heading.lower()} for {view.quarter.short_label}; this part "
                 "of the paper is left to the force.*")

@@ -2,7 +2,9 @@
 
 The PNGs come from one kaleido (headless Chromium) server per process. It starts with the first chart a process
 renders (a page with no charts starts no browser) and stays up for the life of the process, so a kernel that runs
-several notebooks starts Chromium once. Kaleido stops it when the process exits.
+several notebooks starts Chromium once. Kaleido stops it when the process exits; if the process is killed
+instead (a build stopped by Ctrl-C or SIGTERM, or orphaned), Chromium exits when its pipe to the process closes
+(see build/interrupt.py).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import warnings
 from html import escape
 
 import kaleido
+
+from strategy_update.render import charts
 
 PNG_SIZE = {"width": 900, "height": 420}
 # No chart toolbar (modebar): on phones it is always shown and covers the title, and readers have the chart's data
@@ -35,7 +39,7 @@ def figure_bundle(fig, alt: str) -> dict:
     # role="figure", not "img": plotly's drawing holds focusable parts, and an image may not (axe:
     # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
     return {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt,
-            "image/png": png(fig, **PNG_SIZE)}
+            "image/png": png(charts.for_print(fig), **charts.PRINT_SIZE)}  # the PDF's: sized for paper
 
 
 class Bundle:

@@ -10,6 +10,7 @@ from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFO
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
+from strategy_update.render.forecast_chart import demand_section
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.tables import markdown_table, plain
@@ -192,6 +193,7 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
                                          f"{figures.section_id}-{m.id}"):
         out.append(Bundle(figure_bundle(fig, alt)))
         out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
+    out += demand_section(view, figures)  # trend, forecast fan and track record (render/forecast_chart.py)
     return out
 
 

@@ -19,6 +19,7 @@ from strategy_update.render.figures import MeasureFigures, section_figures
 from strategy_update.render.input_names import input_label
 
 NARRATIVES = "narratives"
+BOARD = "board.json"  # the force's board paper parts for the quarter, as the build read and checked them
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class EditionView:
     results: pd.DataFrame
     input_rows: pd.DataFrame
     narratives: dict[str, dict[str, str]]  # section id -> heading -> text, as the build read and checked it
+    board: dict[str, str] | None = None  # heading -> text of the force's board paper parts; None when not supplied
 
     @property
     def title(self) -> str:
@@ -60,6 +62,8 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
         results, rows = read_edition_results(Path(results_dir) / "data")
         narratives = {p.stem: json.loads(p.read_text(encoding="utf-8"))
                       for p in sorted((Path(results_dir) / NARRATIVES).glob("*.json"))}
+        board_file = Path(results_dir) / BOARD
+        board = json.loads(board_file.read_text(encoding="utf-8")) if board_file.exists() else None
     else:
         from strategy_update.compute.stage import compute_edition
         from strategy_update.inputs.readers import read_edition_inputs
@@ -68,8 +72,8 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
         results, rows = compute_edition(model, force, q, crime=inputs.crime, population=inputs.population,
                                         tracker=inputs.tracker, extracts=inputs.extracts,
                                         peer_group=inputs.peer_group, workforce=inputs.workforce)
-        narratives = inputs.narratives
-    return EditionView(model, force, q, paths, results, rows, narratives)
+        narratives, board = inputs.narratives, inputs.board
+    return EditionView(model, force, q, paths, results, rows, narratives, board)
 
 
 def write_narratives(folder: Path, narratives: dict[str, dict[str, str]]) -> None:
@@ -84,3 +88,14 @@ def write_narratives(folder: Path, narratives: dict[str, dict[str, str]]) -> Non
     for stale in target.glob("*.json"):
         if stale.stem not in narratives:
             stale.unlink()
+
+
+def write_board(folder: Path, board: dict[str, str] | None) -> None:
+    """The board paper parts as one JSON file (none when not supplied), rewritten only when they change."""
+    path = folder / BOARD
+    if board is None:
+        path.unlink(missing_ok=True)
+        return
+    data = json.dumps(board, ensure_ascii=False, indent=1, sort_keys=True).encode()
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)

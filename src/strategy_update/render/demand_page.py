@@ -1,0 +1,91 @@
+"""The "Demand profile" page, written by the build: for every measure with a quarterly series, its current trend,
+its forecast trend and a line of context, then the forecasts' track record in the back test. Every figure is read
+from the results table (compute/forecast.py's rows); nothing is typed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from strategy_update.core.formatting import format_pct, format_value
+from strategy_update.model.publication import Publication, disturbed_quarters
+from strategy_update.render.forecast_chart import demand_figures, format_share
+from strategy_update.render.tables import markdown_table, plain
+
+
+def _context(demand, unit: str, recent: float) -> str:
+    """A line of context from the figures: the trend's slope and interval, next year's forecast against the last."""
+    ahead = demand.forecast["forecast"].sum()
+    trend = (f"{format_pct(demand.slope_pct)} a year (95% interval {format_pct(demand.slope_lower)} to "
+             f"{format_pct(demand.slope_upper)}). " if demand.trend else "")
+    return (f"{trend}Next four quarters: about {format_value(ahead, unit)} {unit}, against "
+            f"{format_value(recent, unit)} in the latest four."
+            + (" The back test found the forecast no better than seasonal-naive." if demand.worse_than_seasonal_naive
+               else ""))
+
+
+def _recent_year(results: pd.DataFrame, force: str, section_id: str, measure_id: str, disturbed: set[str]) -> float:
+    """The sum of the latest four quarters with a figure that are not disturbed: what the forecast trend compares
+    the next four quarters with (compute/forecast.py ``forecast_trend``)."""
+    series = results[(results["force"] == force) & (results["section"] == section_id)
+                     & (results["measure"] == measure_id) & (results["area"] == "")
+                     & (results["statistic"] == "series") & ~results["period"].isin(disturbed)]
+    return float(series["value"].dropna().tail(4).sum(min_count=4))
+
+
+def _calibration(profiles) -> str:
+    """How many measures' intervals were too narrow or their forecasts worse than seasonal-naive, in words."""
+    scored = [d for _, _, d in profiles if d.points]
+    narrow = sum(d.intervals_too_narrow for d in scored)
+    worse = sum(d.worse_than_seasonal_naive for d in scored)
+    if not scored:
+        return "No measure has enough history before its latest quarters for a back test yet."
+    return (f"Of the {len(scored)} measures tested, {narrow} had 80% intervals that caught fewer than two in three "
+            f"actual values (too narrow: the real range of outcomes is wider than the bands suggest), and {worse} "
+            "had forecasts no better than seasonal-naive.")
+
+
+def _name(section, measure) -> str:
+    """The measure, and the section it belongs to (one column: the table must fit a phone)."""
+    return f"**{plain(measure.name)}** ({plain(section.name)})"
+
+
+def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
+    level = publication.leaf_level
+    profiles = [(s, m, d) for s, m in publication.measures if not m.snapshot
+                if (d := demand_figures(results, force, s.id, m.id)) is not None]
+    periods = [f"{first.short_label} to {last.short_label} ({reason})"
+               for first, last, reason in publication.disturbed_periods]
+    out = [f"How demand is changing for each measure with a quarterly series in {force}, computed from the figures "
+           "when this update was built: the **current trend** is the seasonally adjusted slope of the latest 12 "
+           "quarters with a figure (leaving out disturbed ones), rated increasing or decreasing only when its 95% confidence interval excludes no change; the "
+           "**forecast trend** compares the next four quarters' forecast with the latest four quarters, rated "
+           "increasing or decreasing only when the whole 80% prediction interval lies on one side. The Methods page "
+           "gives the rules and the model.", ""]
+    if periods:
+        out += ["Quarters left out of trends and forecasts as disturbed: " + "; ".join(periods) + ".", ""]
+    if not profiles:
+        return "\n".join(out + ["No measure of this edition has a quarterly series long enough to forecast."]) + "\n"
+    off = set(disturbed_quarters(publication))
+    windows = sorted({(d.trend_from, d.trend_to) for _, _, d in profiles if d.trend})
+    if len(windows) == 1:
+        out += [f"The current trends are over {windows[0][0]} to {windows[0][1]}.", ""]
+    out += ["## Trend and forecast by measure", "",
+            markdown_table([f"Measure ({level.name.lower()})", "Current trend", "Forecast trend (next year)", "Context"],
+                           [[_name(s, m), d.trend or "not rated", d.forecast_trend or "not rated",
+                             plain(_context(d, m.unit, _recent_year(results, force, s.id, m.id, off)))]
+                            for s, m, d in profiles]),
+            "", "## Track record", "",
+            "Each forecast was tested against history: from every past quarter with at least three years of figures "
+            "before it, the model forecast the next four quarters from the figures up to then, and the forecasts "
+            "were compared with what happened (disturbed quarters are not scored). If the intervals are honest, "
+            "about 80% and 95% of actual values fall inside them. MASE compares the forecast's errors with those of "
+            "a seasonal-naive forecast (the same quarter a year earlier): below 1 is better than it, 1 or more is "
+            "worse, and that measure's page says so.", "",
+            _calibration(profiles), "",
+            markdown_table([f"Measure ({level.name.lower()})", "Past forecasts compared", "Inside 80% interval",
+                            "Inside 95% interval", "MASE", "Better than seasonal-naive?"],
+                           [[_name(s, m), str(d.points), format_share(d.coverage_80),
+                             format_share(d.coverage_95), "n/a" if d.mase != d.mase else f"{d.mase:.2f}",
+                             "n/a" if d.mase != d.mase else ("no" if d.worse_than_seasonal_naive else "yes")]
+                            for s, m, d in profiles])]
+    return "\n".join(out) + "\n"
