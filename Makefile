@@ -59,7 +59,7 @@ bench: setup ## time cold and incremental builds against the Jupyter Book baseli
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 test: setup ## run the whole test suite (unit, notebooks, end-to-end builds)
-	$(BIN)/python -m pytest tests --nbval-lax notebooks
+	$(BIN)/python -m pytest tests --nbval-lax notebooks -n 2 --dist loadgroup --durations=30
 
 test-fast: setup ## unit tests only (no builds)
 	$(BIN)/python -m pytest tests -m "not build"

@@ -95,3 +95,5 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.build)
         if item.get_closest_marker("build"):
             item.add_marker(pytest.mark.xdist_group("builds"))
+        elif item.nodeid.startswith("notebooks/"):  # nbval: a notebook's cells run in order in one kernel
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

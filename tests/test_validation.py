@@ -9,12 +9,14 @@ Home Office adjustments for Essex).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
 import json
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -148,19 +150,28 @@ def edition_options(case: dict) -> list[str]:
     return extra + (["--strict"] if case.get("strict") else [])
 
 
+def run_in_process(args: list[str]) -> subprocess.CompletedProcess:
+    """The command line's ``main`` run in this process (a new interpreter would spend more time importing than
+    checking), with its output captured and the signal handlers it installs put back afterwards. An exception
+    escaping ``main`` fails the test, as a traceback on the console would."""
+    from strategy_update.cli import main
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    return subprocess.CompletedProcess(["strategy-update", *args], code, out.getvalue(), err.getvalue())
+
+
 def run_both(case: dict, project: Path, out: Path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
-    """`validate` and `build` on the same inputs, at the same time (they only read the inputs)."""
+    """`validate` and `build` on the same inputs (the real command line is run as a program by other tests)."""
     extra = ["--data", str(project / "data"), "--publications", str(project / "publications"),
              *edition_options(case)]
-    commands = [[CLI, "validate", *extra],
-                [CLI, "build", "--no-pdf", "--out", str(out), *extra]]
-    running = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for c in commands]
-    results = []
-    for command, process in zip(commands, running):
-        stdout, stderr = process.communicate(timeout=300)
-        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
-    return results[0], results[1]
+    return run_in_process(["validate", *extra]), run_in_process(["build", "--no-pdf", "--out", str(out), *extra])
 
 
 # --- the corpus ----------------------------------------------------------------------------------------------------
