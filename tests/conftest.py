@@ -97,3 +97,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("builds"))
         elif item.nodeid.startswith("notebooks/"):  # nbval: a notebook's cells run in order in one kernel
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+# A variable every process of a test's build inherits (even one that starts a session of its own), so the test
+# can find all of them, and only them.
+PROCESS_TOKEN = "STRATEGY_UPDATE_TEST_RUN"
+
+
+def processes_of(token: str) -> list:
+    """The running processes started with ``PROCESS_TOKEN=token`` (zombies have exited: they are not running)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if process.environ().get(PROCESS_TOKEN) == token and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:  # gone meanwhile, or not ours to read
+            continue
+    return found

@@ -18,27 +18,14 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import CLI, ROOT, edition_folder
+from conftest import CLI, PROCESS_TOKEN, ROOT, edition_folder, processes_of
 
 from strategy_update.build.interrupt import (Interrupted, processes_stopped_on_exit, signals_held,
                                              stop_process_group)
 
-TOKEN = "STRATEGY_UPDATE_TEST_BUILD"
 STOP_SECONDS = 20  # to stop once signalled, on a loaded two-core machine
 START_SECONDS = 300  # for the build to reach its first chart
 QUARTER = "2021-22-Q4"  # the default edition's
-
-
-def processes_of(token: str) -> list[psutil.Process]:
-    """The running processes of the build marked with ``token`` (zombies have exited: they are not running)."""
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get(TOKEN) == token and process.status() != psutil.STATUS_ZOMBIE:
-                found.append(process)
-        except psutil.Error:  # gone meanwhile, or not ours to read
-            continue
-    return found
 
 
 def describe(processes: list[psutil.Process]) -> list[str]:
@@ -70,7 +57,7 @@ class Build:
             # A session of its own, as a command typed at a terminal has a process group of its own.
             self.process = subprocess.Popen([CLI, "build", "--no-pdf", "--out", str(out)], cwd=ROOT,
                                             stdout=stdout, stderr=stderr, start_new_session=True,
-                                            env={**os.environ, TOKEN: self.token})
+                                            env={**os.environ, PROCESS_TOKEN: self.token})
 
     def output(self) -> str:
         return self.stdout.read_text() + self.stderr.read_text()

@@ -22,11 +22,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-import psutil
 import pytest
 import watchfiles
 
-from conftest import CLI, DATA, ROOT
+from conftest import CLI, DATA, PROCESS_TOKEN, ROOT, processes_of
 from strategy_update.build.preview import (VERSION_PATH, InputFilter, InputWatcher, PreviewState, build_once,
                                            inject_script, start_server, stop_server)
 from strategy_update.core.errors import InputError
@@ -245,7 +244,6 @@ def test_the_open_page_reloads_after_a_build_and_shows_a_failed_one(site):
 
 # --- the whole preview ---------------------------------------------------------------------------
 PUBLICATION, QUARTER, STRAND = "crime-prevention-2018-21", "2019-20-Q2", "hate-crime"  # the smallest edition
-TOKEN = "STRATEGY_UPDATE_TEST_PREVIEW"
 FIRST_BUILD_SECONDS = 600  # a cold website build of a small edition on a loaded two-core machine
 EDIT_SECONDS = 90  # from saving the narrative to seeing it in the open page
 
@@ -254,17 +252,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def processes_of(token: str) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get(TOKEN) == token and process.status() != psutil.STATUS_ZOMBIE:
-                found.append(process)
-        except psutil.Error:
-            continue
-    return found
 
 
 @pytest.mark.build
@@ -283,7 +270,7 @@ def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp
         process = subprocess.Popen([CLI, "preview", "--publication", PUBLICATION, "--data", str(data),
                                     "--out", str(tmp_path / "out"), "--port", str(port)], cwd=ROOT,
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
-                                   env={**os.environ, TOKEN: token})
+                                   env={**os.environ, PROCESS_TOKEN: token})
     try:
         wait_for(lambda: version(port).get("build") == 1, FIRST_BUILD_SECONDS, process, log)
         sentence = f"A sentence added while the preview was open ({uuid.uuid4().hex[:8]})."

@@ -146,8 +146,8 @@ def fan_data(series: pd.DataFrame, demand: DemandFigures, unit: str, disturbed: 
 
 def trend_sentence(demand: DemandFigures) -> str:
     if not demand.trend:
-        return "**Current trend:** not rated: fewer than 8 recent quarters have a figure."
-    return (f"**Current trend:** {demand.trend}: over {demand.trend_from} to {demand.trend_to} the figures changed "
+        return "**Current trend:** not rated, as fewer than 8 recent quarters have a figure."
+    return (f"**Current trend:** {demand.trend}. From {demand.trend_from} to {demand.trend_to} the figures changed "
             f"by {format_pct(demand.slope_pct)} a year after allowing for the season (95% confidence interval "
             f"{format_pct(demand.slope_lower)} to {format_pct(demand.slope_upper)}"
             + ("; the interval includes no change)." if demand.trend not in (INCREASING, DECREASING) else ")."))
