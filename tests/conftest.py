@@ -86,6 +86,7 @@ def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *
 BUILD_FIXTURES = {"default_edition", "other_edition"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items):
     """A test that uses a whole built edition is a build test, marked or not, so `-m "not build"` stays quick.
     Under pytest-xdist (`-n 2 --dist loadgroup`) every build test runs in one worker, so each session's editions
@@ -95,8 +96,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.build)
         if item.get_closest_marker("build"):
             item.add_marker(pytest.mark.xdist_group("builds"))
-        elif item.nodeid.startswith("notebooks/"):  # nbval: a notebook's cells run in order in one kernel
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 # A variable every process of a test's build inherits (even one that starts a session of its own), so the test

@@ -205,11 +205,19 @@ def test_charts_use_the_palette_and_never_colour_alone(visits):
                     out.append(f"{where}: the highlighted bars are not hatched (patterns "
                                f"{[(t['name'], t['pattern']) for t in traces]})")
             else:
-                if any(_colour(t["lineColor"]) not in PALETTE for t in traces):
-                    out.append(f"{where}: line colours {[t['lineColor'] for t in traces]} off palette")
-                styles = [(t["symbol"], t["dash"]) for t in traces]
+                # A forecast's prediction intervals are shaded bands (named in the legend, nested); the lines and
+                # markers drawn over them keep the palette and differ by more than colour.
+                bands = [t for t in traces if t.get("fill")]
+                if "forecast" in c["title"] and [t["name"] for t in bands] != ["95% prediction interval",
+                                                                               "80% prediction interval"]:
+                    out.append(f"{where}: prediction interval bands {[t['name'] for t in bands]}")
+                drawn = [t for t in traces if not t.get("fill")]
+                colours = [t["lineColor"] or t["markerColor"] for t in drawn]
+                if any(_colour(colour) not in PALETTE for colour in colours):
+                    out.append(f"{where}: line colours {colours} off palette")
+                styles = [(t["symbol"], t["dash"]) for t in drawn]
                 if len(set(styles)) != len(styles):
-                    out.append(f"{where}: lines {[t['name'] for t in traces]} differ by colour only ({styles})")
+                    out.append(f"{where}: lines {[t['name'] for t in drawn]} differ by colour only ({styles})")
     fail_on(problems, "charts that rely on colour alone or leave the palette:")
     assert spc_charts >= sum(len(s.open_data_measures) for s in STRANDS), "fewer control charts than measures"
     assert most_signal_kinds >= 2, "no control chart shows two kinds of signal, so shapes were not compared"

@@ -180,6 +180,7 @@ CHARTS_JS = """() => {
         lineColor: t.line ? (t.line.color || null) : null,
         dash: t.line ? (t.line.dash || 'solid') : null,
         pattern: t.marker && t.marker.pattern ? (t.marker.pattern.shape || '') : '',
+        fill: t.fill || null,
         points: (t.y || []).length,
       })),
     };
