@@ -84,18 +84,38 @@ def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *
 
 
 BUILD_FIXTURES = {"default_edition", "other_edition"}
+# The modules with build tests, in two groups, one per pytest-xdist worker (`make test` runs `-n 2`): the modules
+# that share the session's default and other-quarter editions (built once, in one worker), and the modules that
+# build editions of their own. Every other test is a work unit of its own, taken by whichever worker is free.
+BUILD_GROUPS = {
+    "shared-editions": ["test_browser", "test_build", "test_front_page", "test_incremental", "test_page_labels",
+                        "test_pdf", "test_provenance", "test_public_edition", "test_preview", "test_interrupt"],
+    "own-editions": ["test_police_and_crime_plan", "test_publications", "test_workflow", "test_national"],
+}
+GROUP_OF_MODULE = {f"tests/{module}.py": group for group, modules in BUILD_GROUPS.items() for module in modules}
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's own ``loadgroup`` no longer groups under pytest 9 (it renames ``item._nodeid``, which pytest 9
+    no longer reads), so the groups are made here, by module, in the controller."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BuildGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return GROUP_OF_MODULE.get(nodeid.split("::")[0], nodeid)
+
+    return BuildGroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(items):
-    """A test that uses a whole built edition is a build test, marked or not, so `-m "not build"` stays quick.
-    Under pytest-xdist (`-n 2 --dist loadgroup`) every build test runs in one worker, so each session's editions
-    are built once, while the other worker takes the quick tests."""
+    """A test that uses a whole built edition is a build test, marked or not, so `-m "not build"` stays quick; and
+    every build test's module must be in a build group, or two workers would build the same editions."""
     for item in items:
         if BUILD_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.build)
-        if item.get_closest_marker("build"):
-            item.add_marker(pytest.mark.xdist_group("builds"))
+        module = item.nodeid.split("::")[0]
+        if item.get_closest_marker("build") and module not in GROUP_OF_MODULE:
+            raise pytest.UsageError(f"{module} has build tests: add it to BUILD_GROUPS in tests/conftest.py")
 
 
 # A variable every process of a test's build inherits (even one that starts a session of its own), so the test

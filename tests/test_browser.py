@@ -91,7 +91,7 @@ def context(browser):
 @pytest.fixture
 def page(context):
     tab = context.new_page()
-    tab.set_default_timeout(10_000)
+    tab.set_default_timeout(30_000)  # the other test worker may be building an edition meanwhile
     yield tab
     tab.close()
 
