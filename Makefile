@@ -15,7 +15,7 @@ JOBS_ARG     = $(if $(JOBS),--jobs $(JOBS),)
 REVIEWER_ARG = $(if $(REVIEWER),--reviewer,)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system book html preview list validate backtest bench test test-fast toc clean
+.PHONY: help setup system book html national preview list validate backtest bench test test-fast toc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,6 +42,16 @@ book: setup ## build one edition, website and PDF, into _build/<publication>/<fo
 
 html: setup ## build the website only (no PDF)
 	$(BIN)/strategy-update build $(EDITION) --no-pdf $(JOBS_ARG) $(REVIEWER_ARG)
+
+# The national edition: one edition per force (FORCES=all, or names separated by commas) and a national index.
+NATIONAL_PUBLICATION ?= police-and-crime-plan
+FORCES       ?= all
+PDF          ?= 1
+SCHEDULER    ?=
+national: setup ## every force's edition (FORCES=all; PDF=0 for websites only; SCHEDULER=tcp://host:8786) and a national index
+	$(BIN)/strategy-update build-all --publication $(NATIONAL_PUBLICATION) --forces "$(FORCES)" \
+		$(if $(QUARTER),--quarter $(QUARTER),) $(if $(filter 0,$(PDF)),--no-pdf,) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER),) $(REVIEWER_ARG)
 
 preview: setup ## serve the edition's website on http://127.0.0.1:8000/ and rebuild it when an input is saved
 	$(BIN)/strategy-update preview $(EDITION) $(JOBS_ARG)

@@ -1,4 +1,4 @@
-"""The command line: ``strategy-update build|list|validate|check|new-quarter|preview|backtest|toc|labels``.
+"""The command line: ``strategy-update build|build-all|list|validate|check|new-quarter|preview|backtest|toc|labels``.
 
 Bad input gives a message and exit code 2, a failed step exit code 3; never a traceback.
 """
@@ -42,6 +42,26 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--reviewer", action="store_true",
                        help="the reviewer's edition: code toggles and notebook downloads on the website (the public "
                        "edition has none); use --out to keep both")
+
+    build_all = commands.add_parser("build-all", help="build one edition per force, on Dask distributed, and a "
+                                    "national index of them (_build/<publication>/national/<quarter>/)")
+    build_all.add_argument("--publication", help="publication id (default: crime-prevention-2021-25)")
+    build_all.add_argument("--quarter", help="e.g. 2021-22-Q4; default: the publication's")
+    build_all.add_argument("--forces", default="all",
+                           help="'all' (the default: the 43 forces of England and Wales) or names or slugs separated "
+                           "by commas, e.g. 'Essex,Kent,Surrey'")
+    build_all.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    build_all.add_argument("--publications", type=Path, help="publications folder (default: ./publications)")
+    build_all.add_argument("--out", type=Path, help="output folder (default: ./_build)")
+    build_all.add_argument("--no-pdf", action="store_true", help="build the websites only")
+    build_all.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                           help="run on this Dask cluster (its workers need this project installed and the same "
+                           "data and output folders); default: a cluster on this machine")
+    build_all.add_argument("--workers", type=int, help="workers of the cluster on this machine (default: one per core)")
+    build_all.add_argument("--rerun", action="store_true", help="build every edition even if nothing changed")
+    build_all.add_argument("--strict", action="store_true",
+                           help="fail an edition if any section's narrative or delivery data is missing")
+    build_all.add_argument("--reviewer", action="store_true", help="the reviewer's editions (code toggles)")
 
     listing = commands.add_parser("list", help="list the publications and forces this project knows")
     listing.add_argument("--data", type=Path, help="data folder (default: ./data)")
@@ -97,6 +117,18 @@ def main(argv: list[str] | None = None) -> int:
             build(args.publication, args.police_force, args.quarter, data_dir=args.data,
                   publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
                   strict=args.strict, rerun=args.rerun, reviewer=args.reviewer)
+        elif args.command == "build-all":
+            from strategy_update.build.national import build_all
+
+            outcome = build_all(args.publication, args.quarter, args.forces, data_dir=args.data,
+                                publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf,
+                                scheduler=args.scheduler, workers=args.workers, strict=args.strict,
+                                rerun=args.rerun, reviewer=args.reviewer)
+            if outcome.failed:
+                print(f"build failed for {len(outcome.failed)} of {len(outcome.editions)} editions: "
+                      + "; ".join(f"{r.spec.force} ({r.message})" for r in outcome.failed), file=sys.stderr)
+                print("Their previous editions, if any, are unchanged; the others are published.", file=sys.stderr)
+                return EXIT_BUILD_FAILED
         elif args.command == "list":
             print(_listing(args))
         elif args.command == "validate":
@@ -137,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the build has stopped its processes; one line, no traceback
         stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-        print(stopped.message() if args.command == "build" else "Interrupted.", file=sys.stderr)
+        print(stopped.message() if args.command == "build" else "Interrupted: the editions finished before the stop "
+              "are published; the others are unchanged." if args.command == "build-all" else "Interrupted.",
+              file=sys.stderr)
         return stopped.exit_code
     except BuildError as exc:  # a failed step: say which, keep the last good edition
         print(f"build failed: {exc}", file=sys.stderr)

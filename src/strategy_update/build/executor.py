@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -107,10 +108,25 @@ def _tidy_executed(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
-                  log=print) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
-    (None when reused) and each notebook's content key (for the provenance page)."""
+@dataclass
+class NotebookPlan:
+    """Which of an edition's notebooks must run (their inputs changed since their last run) and each one's content
+    key; ``done`` records a notebook that ran, so a build that stops half-way reruns only the rest."""
+
+    jobs: list[Job]
+    keys: dict[str, str]  # notebook -> content key (the provenance page shows them)
+    to_run: list[Job]
+    previous: dict[str, str]  # the keys of the notebooks whose output is current
+    keys_file: Path
+
+    def done(self, job: Job) -> None:
+        self.previous[job.name] = self.keys[job.name]
+        save_keys(self.keys_file, self.previous)
+
+
+def plan_notebooks(jobs: list[Job], work: Path, force: bool = False) -> NotebookPlan:
+    """The notebooks whose inputs changed (all with ``force``); their old keys are forgotten at once, so a run that
+    fails runs them again next time."""
     library = library_digest(Path(__file__).parents[1])
     versions = package_versions()
     keys_file = work / "notebook-keys.json"
@@ -119,15 +135,29 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
     digests = {path: file_digest(path) for path in {p for job in jobs for p in job.inputs}}
     keys = {job.name: job_key(job, library, versions, digests) for job in jobs}
     to_run = [j for j in jobs if needs_run(j, keys[j.name], previous, work, force)]
+    for job in to_run:
+        previous.pop(job.name, None)
+        (work / job.cwd).mkdir(parents=True, exist_ok=True)
+    save_keys(keys_file, previous)
+    return NotebookPlan(jobs, keys, to_run, previous, keys_file)
+
+
+def execute_job(job: Job, work: Path) -> tuple[str, float]:
+    """Run one of an edition's notebooks in this process's kernel (a pool worker's or a Dask worker's)."""
+    return _execute(str(job.template), str(work / job.output), job.parameters, str(work / job.cwd), str(work))
+
+
+def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
+                  log=print) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
+    (None when reused) and each notebook's content key (for the provenance page)."""
+    plan = plan_notebooks(jobs, work, force)
+    to_run, keys = plan.to_run, plan.keys
     timings: dict[str, float | None] = {j.name: None for j in jobs if j not in to_run}
     log(f"Notebooks: {len(to_run)} to execute, {len(timings)} unchanged and reused"
         + (" (--force)" if force else ""))
     if not to_run:
         return timings, keys
-    for job in to_run:  # forget the old key first: a failed run must run again next time
-        previous.pop(job.name, None)
-        (work / job.cwd).mkdir(parents=True, exist_ok=True)
-    save_keys(keys_file, previous)
     bar = tqdm(total=len(to_run), unit="notebook", desc="  executing", file=sys.stderr,
                disable=None, dynamic_ncols=True)
     # Stopping early (a notebook failed, or Ctrl-C / SIGTERM): queued notebooks are cancelled and the workers, their
@@ -135,16 +165,14 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
     with interrupt.processes_stopped_on_exit():
         pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=_init_worker)
         try:
-            futures = {pool.submit(_execute, str(j.template), str(work / j.output), j.parameters,
-                                   str(work / j.cwd), str(work)): j for j in to_run}
+            futures = {pool.submit(execute_job, j, work): j for j in to_run}
             for done, future in enumerate(as_completed(futures), start=1):
                 job = futures[future]
                 try:
                     _, seconds = future.result()
                 except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
-                    raise BuildError(f"notebook for '{job.name}' failed: {_last_line(exc)}") from None
-                previous[job.name] = keys[job.name]
-                save_keys(keys_file, previous)
+                    raise BuildError(f"notebook for '{job.name}' failed: {last_line(exc)}") from None
+                plan.done(job)
                 timings[job.name] = seconds
                 ran = {k: v for k, v in timings.items() if v is not None}
                 slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
@@ -162,7 +190,8 @@ def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False
     return timings, keys
 
 
-def _last_line(exc: Exception) -> str:
+def last_line(exc: Exception) -> str:
+    """The last line of an error (a notebook's: the exception raised in its cell)."""
     text = str(exc).strip().splitlines()
     return text[-1] if text else type(exc).__name__
 

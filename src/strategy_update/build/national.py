@@ -1,0 +1,425 @@
+"""The national edition: one edition per force of a publication, built in one run on Dask distributed, and a national
+index of them all (``strategy-update build-all``).
+
+The run, from the driver (this process):
+
+1. which editions: every force asked for; an edition already published from the same inputs, code and settings is
+   up to date and is not built again (the same key as ``build``);
+2. check the inputs: Great Expectations, as tasks on the workers; a force whose inputs break a critical rule fails
+   alone;
+3. compute once: the open data is read once, the results of every force that needs them are computed together
+   (``compute_editions``; the forecasts, the slow part, as one task per force) and each edition's table is written
+   to its work folder, where its notebooks read it;
+4. pages: each notebook whose inputs changed is a task, run in the worker's own kernel (one per worker, kept warm
+   from notebook to notebook, with its Chromium for the chart images: ``NotebookKernels``); when an edition's
+   notebooks are done its book build is a task too (website, and PDF unless ``--no-pdf``), which publishes the edition
+   atomically, as ``build`` does;
+5. the national index (``build_national_book``) and the list of every edition under the output folder
+   (``write_site_index``).
+
+A task that fails fails its edition only: the others go on, the national index lists it with the reason, and the
+exit code says so. A worker that dies has its tasks run again on another (Dask's ``allowed-failures``). A rerun
+rebuilds only what failed or changed (edition keys, the results' input keys and the notebooks' content keys).
+
+The work runs on a ``LocalCluster`` sized to the machine, or on any Dask cluster (``--scheduler tcp://HOST:PORT``)
+whose workers have this project installed and see the same data and output folders (a shared file system).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from strategy_update.build.executor import NotebookPlan, execute_job, last_line, plan_notebooks, stop_worker_kernel
+from strategy_update.build.incremental import Job, edition_key
+from strategy_update.build.pipeline import (EditionSpec, _edition_key, edition_settings, finish_edition,
+                                            prepare_pages, project_root, resolve_edition, results_current,
+                                            up_to_date, write_results_of)
+from strategy_update.core.errors import BuildError, InputError
+
+NATIONAL = "national"  # <out>/<publication>/national/<quarter>/: the national index (no force has this slug)
+# The statuses of an edition in a run, as the national index shows them.
+PUBLISHED, UP_TO_DATE, FAILED = "published", "up to date", "failed"
+
+
+# --- the workers -------------------------------------------------------------------------------------------------
+class NotebookKernels(WorkerPlugin):
+    """Each worker runs its notebooks in one Jupyter kernel, started at its first notebook and kept warm (with the
+    headless Chromium it starts for chart images), and shut down cleanly when the worker closes."""
+
+    name = "strategy-update-notebook-kernels"
+
+    def teardown(self, worker) -> None:
+        # The kernel's client runs its own event loop: not in the worker's, which is running this.
+        stopping = threading.Thread(target=stop_worker_kernel, name="stop-kernel")
+        stopping.start()
+        stopping.join(timeout=15)
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int | None, log=print):
+    """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``workers`` single-threaded worker
+    processes (default: one per core). Notebooks need a kernel each, so a worker runs one task at a time."""
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as exc:
+                raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+        else:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   silence_logs=logging.ERROR)
+            client = Client(cluster)
+    except BuildError:
+        raise
+    try:
+        client.register_plugin(NotebookKernels())
+        count = len(client.scheduler_info(n_workers=-1)["workers"])
+        where = f"the cluster at {scheduler}" if scheduler else "this machine"
+        log(f"Dask: {count} worker{'s' if count != 1 else ''} on {where}"
+            + (f"; dashboard {client.dashboard_link}" if _has_dashboard(client) else ""))
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _has_dashboard(client) -> bool:
+    try:
+        return bool(client.scheduler_info().get("services", {}).get("dashboard"))
+    except Exception:  # an older scheduler: no dashboard to name
+        return False
+
+
+# --- one edition in the run --------------------------------------------------------------------------------------
+@dataclass
+class EditionRun:
+    """One force's edition in this run: where it goes and how far it got."""
+
+    spec: EditionSpec
+    target: Path
+    work: Path
+    key: str
+    status: str = ""
+    message: str = ""
+    report: object = None  # its ValidationReport
+    plan: NotebookPlan | None = None
+    running: set[str] = field(default_factory=set)  # notebooks still running
+
+    def fail(self, why: str) -> None:
+        self.status, self.message = FAILED, why
+
+
+def _runs(publication: str | None, forces: list[str], quarter: str | None, settings: dict, *, root: Path,
+          data_dir: Path, publications_dir: Path, out_dir: Path) -> list[EditionRun]:
+    runs = []
+    for force in forces:
+        spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
+        runs.append(EditionRun(spec, out_dir / spec.folder, out_dir / ".work" / spec.folder,
+                               _edition_key(root, spec, settings)))
+    return runs
+
+
+def forces_asked(text: str | None, known: list[str]) -> list[str]:
+    """``all`` (or nothing): every force; else names or slugs separated by commas, each resolved or refused."""
+    from strategy_update.model.forces import resolve_force
+
+    if not text or text.strip().lower() == "all":
+        return list(known)
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise InputError("--forces names no force: give 'all' or names separated by commas", column="--forces",
+                         value=text, rule="force names")
+    resolved = [resolve_force(name, known) for name in names]
+    return list(dict.fromkeys(resolved))  # each once, in the order given
+
+
+# --- the stages ---------------------------------------------------------------------------------------------------
+def validate_forces(paths: list, forces: list[str], quarter: str, strict: bool) -> dict:
+    """Task: the validation reports of some forces (the shared inputs checked once for them all)."""
+    from strategy_update.inputs.validate import validate_editions
+
+    return validate_editions(dict(zip(forces, paths)), forces, quarter, strict=strict)
+
+
+def _check_inputs(client, runs: list[EditionRun], strict: bool, log) -> None:
+    workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+    chunks = [runs[i::workers] for i in range(workers)]
+    futures = [client.submit(validate_forces, [r.spec.paths for r in chunk], [r.spec.force for r in chunk],
+                             chunk[0].spec.quarter.id, strict, pure=False) for chunk in chunks if chunk]
+    for chunk, future in zip([c for c in chunks if c], futures):
+        try:
+            reports = future.result()
+        except Exception as exc:  # a worker lost three times, say: these editions cannot be checked
+            for run in chunk:
+                run.fail(f"its inputs could not be checked: {last_line(exc)}")
+            continue
+        for run in chunk:
+            run.report = reports[run.spec.force]
+            if run.report.critical:
+                first = run.report.critical[0]
+                more = len(run.report.critical) - 1
+                run.fail(f"input check: {first.message}" + (f" (and {more} more critical problems)"
+                                                             if more else ""))
+    failed = [r for r in runs if r.status == FAILED]
+    log(f"Inputs checked: {len(runs) - len(failed)} of {len(runs)} editions ready"
+        + (f"; refused: {', '.join(r.spec.force for r in failed)}" if failed else ""))
+
+
+def forecast_task(function, frame):
+    """Task: one force's slice of the compute stage's per-force work (the forecasts)."""
+    return function(frame)
+
+
+def _compute(client, runs: list[EditionRun], rerun: bool, log) -> None:
+    """The results of every edition whose inputs changed, computed together, each written to its work folder."""
+    from strategy_update.compute.stage import compute_editions, edition_tables
+    from strategy_update.inputs.readers import read_force_inputs, read_open_data
+
+    stale = [r for r in runs if rerun or not results_current(r.spec, r.work)]
+    if not stale:
+        log("Figures: no data input changed; every edition's results table is reused")
+        return
+    started = time.perf_counter()
+    first = stale[0].spec
+    open_data = read_open_data(first.paths, first.publication)
+    own = {r.spec.force: read_force_inputs(r.spec.paths, r.spec.publication, r.spec.force, r.spec.quarter)
+           for r in stale}
+
+    def dask_map(function, frames):  # the forecasts of each force on the workers, in parallel
+        return client.gather(client.map(forecast_task, [function] * len(frames), frames, pure=False))
+
+    results, rows = compute_editions(
+        first.publication, [r.spec.force for r in stale], first.quarter, crime=open_data.crime,
+        population=open_data.population, workforce=open_data.workforce,
+        trackers={f: i.tracker for f, i in own.items()}, extracts={f: i.extracts for f, i in own.items()},
+        peer_groups={f: i.peer_group for f, i in own.items()}, map_series=dask_map)
+    for run in stale:
+        run.work.mkdir(parents=True, exist_ok=True)
+        write_results_of(run.spec, run.work, *edition_tables(results, rows, run.spec.force))
+    log(f"Figures: computed for {len(stale)} edition{'s' if len(stale) != 1 else ''} at once in "
+        f"{time.perf_counter() - started:.0f} s")
+
+
+def finish_task(root: Path, work: Path, spec: EditionSpec, report, keys: dict, notebooks: list[Job], target: Path,
+                key: str, pdf: bool, reviewer: bool) -> float:
+    """Task: an edition's book (website, PDF) built and published. Returns its seconds."""
+    started = time.perf_counter()
+    finish_edition(root, work, spec, report, keys, notebooks, target, key, pdf=pdf, reviewer=reviewer,
+                   log=lambda *_: None)
+    return time.perf_counter() - started
+
+
+class Progress:
+    """Editions and notebooks done, failed and to go, as one line each time an edition ends (and a bar on a
+    terminal)."""
+
+    def __init__(self, runs: list[EditionRun], notebooks: int, log):
+        from tqdm import tqdm
+        import sys
+
+        self.runs, self.log = runs, log
+        self.notebooks = {"done": 0, "failed": 0, "total": notebooks}
+        self.bar = tqdm(total=notebooks, unit="notebook", desc="  notebooks", file=sys.stderr, disable=None,
+                        dynamic_ncols=True)
+
+    def notebook(self, failed: bool = False) -> None:
+        self.notebooks["failed" if failed else "done"] += 1
+        self.bar.update()
+
+    def edition(self, run: EditionRun) -> None:
+        counts = {status: sum(r.status == status for r in self.runs) for status in (PUBLISHED, UP_TO_DATE, FAILED)}
+        to_go = len(self.runs) - sum(counts.values())
+        n = self.notebooks
+        line = (f"  {run.spec.force}: {run.status}{': ' + run.message if run.message else ''} | editions "
+                f"{counts[PUBLISHED] + counts[UP_TO_DATE]} done, {counts[FAILED]} failed, {to_go} to go | "
+                f"notebooks {n['done']} done, {n['failed']} failed, {n['total'] - n['done'] - n['failed']} to go")
+        if self.bar.disable:
+            self.log(line)
+        else:
+            self.bar.write(line)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: bool, rerun: bool, log) -> None:
+    """Every edition's notebooks, then its book, as tasks; an edition ends published or failed."""
+    from distributed import as_completed
+
+    from strategy_update.inputs.readers import read_force_inputs
+
+    todo = [r for r in runs if not r.status]
+    for run in todo:
+        inputs = read_force_inputs(run.spec.paths, run.spec.publication, run.spec.force, run.spec.quarter)
+        jobs = prepare_pages(root, run.work, run.spec, inputs.narratives, inputs.board, reviewer)
+        (run.work / "published-key.txt").unlink(missing_ok=True)  # a run that stops half-way is not up to date
+        run.plan = plan_notebooks(jobs, run.work, force=rerun)
+    progress = Progress(runs, sum(len(r.plan.to_run) for r in todo), log)
+    futures = as_completed()
+    owner: dict[str, tuple[EditionRun, Job | None]] = {}
+    submitted: list = []
+
+    def submit_book(run: EditionRun) -> None:
+        future = client.submit(finish_task, root, run.work, run.spec, run.report, run.plan.keys, run.plan.jobs,
+                               run.target, run.key, pdf, reviewer,
+                               key=f"book-{run.spec.paths.force_slug}-{time.time_ns()}")
+        owner[future.key] = (run, None)
+        submitted.append(future)
+        futures.add(future)
+
+    for run in todo:
+        if not run.plan.to_run:
+            submit_book(run)
+        for job in run.plan.to_run:
+            future = client.submit(execute_job, job, run.work,
+                                   key=f"notebook-{run.spec.paths.force_slug}-{job.name}-{time.time_ns()}")
+            owner[future.key] = (run, job)
+            run.running.add(job.name)
+            submitted.append(future)
+            futures.add(future)
+    try:
+        for future in futures:
+            run, job = owner.pop(future.key)
+            error = future.exception() if future.status == "error" else None
+            if job is None:  # the edition's book
+                if error is None:
+                    run.status = PUBLISHED
+                else:
+                    run.fail(f"book build failed: {last_line(error)}")
+                progress.edition(run)
+                continue
+            run.running.discard(job.name)
+            progress.notebook(failed=error is not None)
+            if error is None:
+                run.plan.done(job)  # kept even when the edition failed: the next run need not execute it again
+            if run.status == FAILED:
+                continue
+            if error is not None:
+                run.fail(f"notebook '{job.name}' failed: {last_line(error)}")
+                progress.edition(run)
+            elif not run.running:
+                submit_book(run)
+    except BaseException:  # Ctrl-C, SIGTERM: nothing more is started; the cluster is closed on the way out
+        client.cancel(submitted)
+        raise
+    finally:
+        progress.close()
+
+
+# --- the national index ------------------------------------------------------------------------------------------
+def _national_results(runs: list[EditionRun]):
+    import pandas as pd
+
+    from strategy_update.compute.results import read_results
+    from strategy_update.compute.stage import RESULTS
+
+    tables = [read_results(r.target / "data" / RESULTS) for r in runs
+              if r.status in (PUBLISHED, UP_TO_DATE) and (r.target / "data" / RESULTS).exists()]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def _entries(runs: list[EditionRun], out_dir: Path) -> list:
+    from strategy_update.render.national_page import EditionEntry
+
+    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, (r.target / "html" / "index.html")
+                         .relative_to(out_dir).as_posix() if r.status in (PUBLISHED, UP_TO_DATE) else None,
+                         r.message) for r in runs]
+
+
+def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=print) -> Path:
+    """The national index of this run's editions (rebuilt only when an edition or its figures changed) and the
+    list of every edition under the output folder."""
+    from strategy_update.build.national_book import build_national_book
+    from strategy_update.compute.stage import RESULTS
+    from strategy_update.render.site_index import write_site_index
+
+    spec = runs[0].spec
+    folder = Path(spec.publication.id) / NATIONAL / spec.quarter.id
+    target, work = out_dir / folder, out_dir / ".work" / folder
+    entries = _entries(runs, out_dir)
+    key = edition_key([r.target / "data" / RESULTS for r in runs if r.status in (PUBLISHED, UP_TO_DATE)]
+                      + [root / "_config.yml", root / "_static", Path(__file__).resolve().parents[1]],
+                      {"entries": [vars(e) for e in entries]})
+    stamp = work / "published-key.txt"
+    index = target / "html" / "index.html"
+    if index.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
+        log(f"National index up to date: {index}")
+    else:
+        work.mkdir(parents=True, exist_ok=True)
+        stamp.unlink(missing_ok=True)
+        log("Building the national index (Jupyter Book)...")
+        index = build_national_book(root, work, spec.publication, spec.quarter, _national_results(runs), entries,
+                                    target, log=log)
+        stamp.write_text(key, encoding="utf-8")
+    write_site_index(out_dir)
+    return index
+
+
+# --- the run -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NationalRun:
+    """What ``build_all`` did: every edition's status and the national index."""
+
+    editions: list[EditionRun]
+    index: Path
+
+    @property
+    def failed(self) -> list[EditionRun]:
+        return [r for r in self.editions if r.status == FAILED]
+
+
+def build_all(publication: str | None, quarter: str | None, forces: str | None = "all", *,
+              data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
+              pdf: bool = True, scheduler: str | None = None, workers: int | None = None, strict: bool = False,
+              rerun: bool = False, reviewer: bool = False, log=print) -> NationalRun:
+    """Build the publication's edition for every force asked for, and the national index (module docstring)."""
+    from strategy_update.build.interrupt import processes_stopped_on_exit
+    from strategy_update.build.pipeline import known_forces
+    from strategy_update.inputs.paths import InputPaths
+
+    root = project_root()
+    data_dir = (data_dir or root / "data").resolve()
+    publications_dir = (publications_dir or root / "publications").resolve()
+    out_dir = (out_dir or root / "_build").resolve()
+    started = time.perf_counter()
+    known = known_forces(InputPaths(data_dir, publications_dir, publication or "", ""))
+    if not known:
+        raise InputError("the list of forces (the ONS population table in data/raw/ons/) cannot be read: run "
+                         "`strategy-update validate` to see why", rule="population table")
+    names = forces_asked(forces, known)
+    runs = _runs(publication, names, quarter, edition_settings(pdf, strict, reviewer), root=root,
+                 data_dir=data_dir, publications_dir=publications_dir, out_dir=out_dir)
+    spec = runs[0].spec
+    log(f"National edition: {spec.publication.title}, {spec.quarter.label}: {len(runs)} force"
+        f"{'s' if len(runs) != 1 else ''}")
+    for run in runs:
+        if not rerun and up_to_date(run.target, run.work, run.key, pdf):
+            run.status = UP_TO_DATE
+    todo = [r for r in runs if not r.status]
+    log(f"  {len(runs) - len(todo)} up to date, {len(todo)} to build")
+    if todo:
+        with processes_stopped_on_exit(), dask_client(scheduler, workers, log) as client:
+            _check_inputs(client, todo, strict, log)
+            ready = [r for r in todo if not r.status]
+            if ready:
+                _compute(client, ready, rerun, log)
+                _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log)
+    index = build_national_index(root, runs, out_dir, log=log)
+    outcome = NationalRun(runs, index)
+    done = len(runs) - len(outcome.failed)
+    log(f"National edition: {done} of {len(runs)} editions published or up to date"
+        + (f", {len(outcome.failed)} failed ({', '.join(r.spec.force for r in outcome.failed)})"
+           if outcome.failed else "") + f", in {time.perf_counter() - started:.0f} s; index {index}")
+    return outcome
