@@ -95,6 +95,7 @@ BUILD_GROUPS = {
 GROUP_OF_MODULE = {f"tests/{module}.py": group for group, modules in BUILD_GROUPS.items() for module in modules}
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown when it is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """pytest-xdist's own ``loadgroup`` no longer groups under pytest 9 (it renames ``item._nodeid``, which pytest 9
     no longer reads), so the groups are made here, by module, in the controller."""

@@ -26,6 +26,7 @@ from strategy_update.core.errors import CRITICAL, WARNING, InputError
 from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs import word
 from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.office import OLE_MAGIC
 from strategy_update.inputs.narrative import read_narrative
 from strategy_update.inputs.paths import InputPaths, narrative_section, title_file_stem
 from strategy_update.inputs.readers import load_delivery, read_raw_table
@@ -236,10 +237,10 @@ def test_a_javascript_link_is_dropped_and_an_https_link_kept(tmp_path):
 
 def test_a_password_protected_file_says_so(tmp_path):
     path = tmp_path / "Mental Health.docx"
-    path.write_bytes(word.OLE_MAGIC + bytes(range(256)) * 8)  # what Office writes for an encrypted document
+    path.write_bytes(OLE_MAGIC + bytes(range(256)) * 8)  # what Office writes for an encrypted document
     narrative, errors = read(path)
     assert narrative is None
-    assert str(errors[0]).startswith("Mental Health.docx: the file is password-protected (encrypted)")
+    assert str(errors[0]).startswith("Mental Health.docx: the document is password-protected (encrypted)")
 
 
 def test_a_text_file_named_docx_is_not_a_word_document(tmp_path):
@@ -332,7 +333,7 @@ def test_a_formula_without_a_saved_result_is_named(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    (word.OLE_MAGIC + b"\x00" * 2048, "the workbook is password-protected (encrypted)"),
+    (OLE_MAGIC + b"\x00" * 2048, "the workbook is password-protected (encrypted)"),
     (b"quarter,strand\n", "the file is not an Excel workbook (.xlsx), though its name ends in .xlsx")])
 def test_an_unreadable_workbook_says_why(tmp_path, content, message):
     path = tmp_path / "2021-22-Q4.xlsx"

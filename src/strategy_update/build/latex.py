@@ -26,6 +26,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from strategy_update.core.formatting import sentence_case
+
 NOTE_TITLE = "How this was calculated"
 CHART_DESCRIPTION = "Chart description:"
 WEB_ONLY_CHART = "one line per financial year"  # words of the seasonal chart's description
@@ -97,7 +99,7 @@ def _fit(widths: list[int], floors: list[int] | None = None) -> list[int]:
 def download_sentence(link_text: str) -> str:
     """``Download the chart data (CSV)`` -> ``The chart data (CSV) is a download on the website.``"""
     what = link_text.strip().removeprefix("Download ").strip() or "The file"
-    return f"{what[0].upper()}{what[1:]} is a download on the website."
+    return f"{sentence_case(what)} is a download on the website."
 
 
 def _caption(paragraph: nodes.paragraph, printed: str) -> nodes.paragraph:

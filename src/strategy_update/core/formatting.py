@@ -89,6 +89,12 @@ def format_difference(value: float | None, unit: str) -> str:
     return format_change(value)
 
 
+def sentence_case(text: str) -> str:
+    """The first letter a capital, the rest as written: ``12 months ending March 2022`` stays, ``the chart data``
+    becomes ``The chart data`` (str.capitalize would lower every other letter, names and acronyms too)."""
+    return text[:1].upper() + text[1:]
+
+
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
     """``1 strand``, ``3 strands``, ``no strands``."""
     plural = plural or singular + "s"

@@ -12,7 +12,6 @@ column names as the CSV; every row below is one section; merged cells are not al
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -21,10 +20,9 @@ import pandas as pd
 
 from strategy_update.core.errors import ErrorRecord, InputError
 from strategy_update.core.periods import Quarter
+from strategy_update.inputs.office import EXCEL, container_problem
 
 SUFFIX = ".xlsx"
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # an encrypted workbook (or an old .xls) starts with this
-WORKBOOK_PART = "xl/workbook.xml"
 
 
 def sheet_name(quarter: Quarter) -> str:
@@ -68,25 +66,10 @@ def _error(message: str, name: str, rule: str, **where) -> InputError:
 
 
 def _check_container(path: Path, name: str) -> None:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except FileNotFoundError:
-        raise _error("the file is missing", name, "file present") from None
-    except OSError as exc:
-        raise _error(f"the file cannot be opened ({exc.strerror or exc})", name, "readable file") from None
-    rule = "an Excel workbook (.xlsx) that can be read"
-    if head == OLE_MAGIC:
-        raise _error("the workbook is password-protected (encrypted) or saved in the old Excel 97-2003 format; "
-                     "remove the password (File > Info > Protect Workbook) and save it as an Excel Workbook (.xlsx)",
-                     name, rule)
-    if not zipfile.is_zipfile(path):
-        raise _error("the file is not an Excel workbook (.xlsx), though its name ends in .xlsx; open it in Excel "
-                     "and save it as an Excel Workbook (.xlsx)", name, rule)
-    with zipfile.ZipFile(path) as archive:
-        if WORKBOOK_PART not in archive.namelist():
-            raise _error("the file is not an Excel workbook (.xlsx): it is a zip file with no workbook in it; open "
-                         "it in Excel and save it as an Excel Workbook (.xlsx)", name, rule)
+    problem = container_problem(path, EXCEL)
+    if problem:
+        rule = "file present" if problem == "the file is missing" else "an Excel workbook (.xlsx) that can be read"
+        raise _error(problem, name, rule)
 
 
 def _sheet_key(text: str) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from strategy_update.core.errors import CRITICAL, WARNING, ErrorRecord
+from strategy_update.inputs.office import WORD, container_problem
 
 SUFFIX, MACRO_SUFFIX = ".docx", ".docm"
 SUFFIXES = (SUFFIX, MACRO_SUFFIX)
@@ -34,8 +35,6 @@ HEADING_STYLE = "Heading 1"  # the style a template gives each required heading
 TITLE_STYLE = "Title"  # a template's title paragraph (the page has its own title: not published)
 BULLET_STYLE, NUMBER_STYLE = "List Bullet", "List Number"  # the list styles a template uses
 LINK_SCHEMES = ("http", "https", "mailto")
-OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # what an encrypted .docx (or an old .doc) starts with
-DOCUMENT_PART = "word/document.xml"
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING = re.compile(r"heading\s*(\d)", re.IGNORECASE)
@@ -95,30 +94,8 @@ def _unreadable(message: str, value: object = None) -> WordNarrative:
 
 def _container_problem(path: Path) -> WordNarrative | None:
     """Files that python-docx cannot or must not open, said in a lead's words."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        return _unreadable(f"the file cannot be opened ({exc.strerror or exc})")
-    if head == OLE_MAGIC:
-        return _unreadable("the file is password-protected (encrypted) or saved in the old Word 97-2003 format; "
-                           "remove the password (File > Info > Protect Document) and save it as a Word Document "
-                           "(.docx)")
-    if not zipfile.is_zipfile(path):
-        return _unreadable("the file is not a Word document (.docx), though its name ends in .docx; open it in "
-                           "Word and save it as a Word Document (.docx)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        return _unreadable(f"the file is damaged and cannot be read ({exc}); save it again from Word")
-    if DOCUMENT_PART not in names:
-        return _unreadable("the file is not a Word document (.docx): it is a zip file with no document in it "
-                           f"({DOCUMENT_PART}); open it in Word and save it as a Word Document (.docx)")
-    if path.suffix.lower() == MACRO_SUFFIX or any(n.lower().endswith("vbaproject.bin") for n in names):
-        return _unreadable("the document contains macros, which are not accepted in a narrative; save it as a "
-                           "Word Document (.docx), not a macro-enabled document (.docm)")
-    return None
+    problem = container_problem(path, WORD)
+    return _unreadable(problem) if problem else None
 
 
 def _comment_count(path: Path) -> int:

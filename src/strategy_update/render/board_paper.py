@@ -5,7 +5,7 @@ links to other plans (from the definition's ``board``)."""
 from __future__ import annotations
 
 from strategy_update.compute.delivery import attention_sentence
-from strategy_update.core.formatting import format_count
+from strategy_update.core.formatting import format_count, sentence_case
 from strategy_update.render.summary import (delivery_rows, glossary_link, headlines, purpose, signal_rule,
                                             signal_side, where)
 from strategy_update.render.view import EditionView
@@ -66,7 +66,7 @@ def exceptions(view: EditionView, rows_of: list[tuple] | None = None) -> str:
                 for r in rows if r.supplied and r.uncategorised]
         if at_risk or gaps:
             lines.append("- **From the delivery plan:** " + " ".join(
-                [at_risk] + [f"{gap[:1].upper()}{gap[1:]}." for gap in gaps]).strip())
+                [at_risk] + [f"{sentence_case(gap)}." for gap in gaps]).strip())
     return board_part(view, heading) + "\n\n" + "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from strategy_update.core.formatting import sentence_case
 from strategy_update.inputs.report import ErrorRecord, ValidationReport, _plural
 from strategy_update.render.input_names import input_label
 from strategy_update.render.tables import markdown_table, plain as _md
@@ -84,10 +85,6 @@ def _table(items: list[ErrorRecord]) -> list[str]:
             ":::", ""]
 
 
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _section_link(section_id: str, name: str, folder: str) -> str:
     return f"{{doc}}`{_md(name)} <../{folder}/{section_id}>`"
 
@@ -136,7 +133,7 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
                 for (suite, rule), group in groups.items()]
         out += ["", "::::{dropdown} The rows behind these warnings", ""] + _table(others) + ["::::", ""]
     out += ["## Checks run", "", markdown_table(["Suite", "Input", "Checks evaluated", "Passed"],
-                                                [[_md(s.title or s.name), _md(_capital(input_label(s.file))), str(s.evaluated),
+                                                [[_md(s.title or s.name), _md(sentence_case(input_label(s.file))), str(s.evaluated),
                                                   str(s.passed)] for s in report.suites])]
     out += ["", "The rules are in the project's `expectations/` folder, one Great Expectations suite per kind of "
             "input."]

@@ -9,7 +9,7 @@ import re
 from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
 from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_rank,
-                                             format_pct, format_value)
+                                             format_pct, format_value, sentence_case)
 from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.peer_page import sparkline
@@ -262,7 +262,7 @@ def strand_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
     period = max(labels, key=labels.count) if labels else ""
     others = " unless stated" if len(set(labels)) > 1 else ""
     header = [f"{level.name} and headline measure", f"Last {TREND_QUARTERS} quarters",
-              f"{period[:1].upper()}{period[1:]}{others}" if period else "Latest figure", "Status"]
+              f"{sentence_case(period)}{others}" if period else "Latest figure", "Status"]
     blocks = []
     for group, leaves in view.publication.groups:
         rows = []

@@ -1,0 +1,116 @@
+"""Time the national edition (``strategy-update build-all``) and record the results in benchmarks/results.csv.
+
+Cases (each run once: a cold national build is long; the core count is recorded with every row):
+
+- national, cold, HTML: every force asked for (``--forces``, default all 43), on a LocalCluster of 2 workers;
+- national, rebuild with nothing changed, HTML;
+- national, cold, HTML + PDF (``--skip pdf`` leaves it out);
+- scaling: the same editions (``--scaling-forces``, default 6) with 1 and with 2 workers; efficiency = t1 / (2 x t2);
+- cost per extra force: cold HTML builds of M and 2M forces (M = ``--scaling-forces``) on 2 workers; the cost of one
+  more edition in seconds of one core = (t(2M) - t(M)) x 2 workers / M;
+- the baseline to beat: the same editions built one after another with ``strategy-update build --no-pdf``
+  (``--baseline-forces`` of them, default as many as the national case; the total is extrapolated, and labelled so,
+  when fewer are timed).
+
+    .venv/bin/python benchmarks/run_national_benchmarks.py                      # everything, all 43 forces
+    .venv/bin/python benchmarks/run_national_benchmarks.py --forces 12 --skip pdf --baseline-forces 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "benchmarks" / "results.csv"
+PUBLICATION = "police-and-crime-plan"
+QUARTER = "2021-22-Q4"
+
+
+def all_forces() -> list[str]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from strategy_update.build.pipeline import known_forces
+    from strategy_update.inputs.paths import InputPaths
+
+    return known_forces(InputPaths(ROOT / "data", ROOT / "publications", PUBLICATION, ""))
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds
+
+
+def national(forces: list[str], out: Path, workers: int = 2, pdf: bool = False) -> float:
+    return timed([str(BIN / "strategy-update"), "build-all", "--publication", PUBLICATION, "--quarter", QUARTER,
+                  "--forces", ",".join(forces), "--workers", str(workers), "--out", str(out),
+                  *([] if pdf else ["--no-pdf"])])
+
+
+def one_after_another(forces: list[str], out: Path) -> float:
+    return sum(timed([str(BIN / "strategy-update"), "build", "--publication", PUBLICATION, "--quarter", QUARTER,
+                      "--force", force, "--no-pdf", "--out", str(out)]) for force in forces)
+
+
+def record(rows: list[tuple[str, float]]) -> None:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    with open(RESULTS, "a", newline="") as f:
+        writer = csv.writer(f)
+        for case, seconds in rows:
+            writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, 1, f"{seconds:.1f}",
+                             f"{seconds:.1f}", f"{seconds:.1f}"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forces", type=int, default=43, help="how many forces (alphabetical order)")
+    parser.add_argument("--scaling-forces", type=int, default=6)
+    parser.add_argument("--baseline-forces", type=int, help="how many single-edition builds to time (default: all)")
+    parser.add_argument("--skip", action="append", default=[], choices=["pdf", "scaling", "baseline"])
+    args = parser.parse_args()
+    forces = all_forces()[:args.forces]
+    n, m = len(forces), args.scaling_forces
+    rows: list[tuple[str, float]] = []
+
+    def note(case: str, seconds: float) -> None:
+        rows.append((case, seconds))
+        print(f"{case}: {seconds:.1f} s", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="national-bench-") as scratch:
+        scratch = Path(scratch)
+        note(f"national ({n} forces), cold, HTML, 2 workers", national(forces, scratch / "html"))
+        note(f"national ({n} forces), rebuild with nothing changed, HTML", national(forces, scratch / "html"))
+        if "pdf" not in args.skip:
+            note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
+        if "scaling" not in args.skip:
+            one = national(forces[:m], scratch / "one", workers=1)
+            two = national(forces[:m], scratch / "two", workers=2)
+            note(f"scaling: {m} forces, cold, HTML, 1 worker", one)
+            note(f"scaling: {m} forces, cold, HTML, 2 workers", two)
+            note(f"scaling: efficiency t1 / (2 x t2) ({m} forces; a ratio, not seconds)", one / (2 * two))
+            double = national(forces[:2 * m], scratch / "double", workers=2)
+            note(f"scaling: {2 * m} forces, cold, HTML, 2 workers", double)
+            note(f"cost of one more force edition, HTML (seconds of one core; from {m} and {2 * m} forces)",
+                 (double - two) * 2 / m)
+        if "baseline" not in args.skip:
+            k = min(args.baseline_forces or n, n)
+            seconds = one_after_another(forces[:k], scratch / "baseline")
+            label = "measured" if k == n else f"extrapolated from {k} timed"
+            note(f"baseline: {n} editions one after another with `build --no-pdf` ({label})", seconds * n / k)
+    record(rows)
+
+
+if __name__ == "__main__":
+    main()
