@@ -6,7 +6,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,47 +149,65 @@ def execute_job(job: Job, work: Path) -> tuple[str, float]:
     return _execute(str(job.template), str(work / job.output), job.parameters, str(work / job.cwd), str(work))
 
 
-def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False,
-                  log=print) -> tuple[dict[str, float | None], dict[str, str]]:
-    """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
-    (None when reused) and each notebook's content key (for the provenance page)."""
-    plan = plan_notebooks(jobs, work, force)
-    to_run, keys = plan.to_run, plan.keys
-    timings: dict[str, float | None] = {j.name: None for j in jobs if j not in to_run}
-    log(f"Notebooks: {len(to_run)} to execute, {len(timings)} unchanged and reused"
-        + (" (--force)" if force else ""))
-    if not to_run:
-        return timings, keys
-    bar = tqdm(total=len(to_run), unit="notebook", desc="  executing", file=sys.stderr,
-               disable=None, dynamic_ncols=True)
-    # Stopping early (a notebook failed, or Ctrl-C / SIGTERM): queued notebooks are cancelled and the workers, their
-    # kernels and Chromium are stopped at once, instead of waiting for the running notebooks to finish.
+@contextmanager
+def notebook_workers(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of notebook workers, each keeping its kernel (and Chromium) warm from one notebook to the next, for as
+    long as the block lasts: one build, or a whole preview. However the block ends (done, failed, Ctrl-C or SIGTERM)
+    queued notebooks are cancelled and the workers, their kernels and Chromium are stopped at once."""
     with interrupt.processes_stopped_on_exit():
         pool = ProcessPoolExecutor(max_workers=max(1, workers), initializer=_init_worker)
         try:
-            futures = {pool.submit(execute_job, j, work): j for j in to_run}
-            for done, future in enumerate(as_completed(futures), start=1):
-                job = futures[future]
-                try:
-                    _, seconds = future.result()
-                except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
-                    raise BuildError(f"notebook for '{job.name}' failed: {last_line(exc)}") from None
-                plan.done(job)
-                timings[job.name] = seconds
-                ran = {k: v for k, v in timings.items() if v is not None}
-                slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
-                bar.set_postfix_str(f"slowest: {slowest}")
-                bar.update()
-                if bar.disable:
-                    log(f"  [{done}/{len(to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
+            yield pool
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         else:
             pool.shutdown()
-        finally:
-            bar.close()
-    return timings, keys
+
+
+def run_notebooks(jobs: list[Job], work: Path, workers: int, force: bool = False, log=print,
+                  pool: ProcessPoolExecutor | None = None) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Execute the notebooks whose inputs changed, in parallel; reuse the others. Returns seconds per notebook
+    (None when reused) and each notebook's content key (for the provenance page). ``pool``: warm workers to run them
+    on (``notebook_workers``); by default a pool of ``workers`` for this run only."""
+    plan = plan_notebooks(jobs, work, force)
+    timings: dict[str, float | None] = {j.name: None for j in jobs if j not in plan.to_run}
+    log(f"Notebooks: {len(plan.to_run)} to execute, {len(timings)} unchanged and reused"
+        + (" (--force)" if force else ""))
+    if plan.to_run:
+        if pool is None:
+            with notebook_workers(workers) as own:
+                _execute_plan(plan, work, own, timings, log)
+        else:
+            _execute_plan(plan, work, pool, timings, log)
+    return timings, plan.keys
+
+
+def _execute_plan(plan: NotebookPlan, work: Path, pool: ProcessPoolExecutor, timings: dict, log) -> None:
+    bar = tqdm(total=len(plan.to_run), unit="notebook", desc="  executing", file=sys.stderr,
+               disable=None, dynamic_ncols=True)
+    futures = {pool.submit(execute_job, j, work): j for j in plan.to_run}
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            job = futures[future]
+            try:
+                _, seconds = future.result()
+            except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
+                raise BuildError(f"notebook for '{job.name}' failed: {last_line(exc)}") from None
+            plan.done(job)
+            timings[job.name] = seconds
+            ran = {k: v for k, v in timings.items() if v is not None}
+            slowest = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(ran.items(), key=lambda kv: -kv[1])[:3])
+            bar.set_postfix_str(f"slowest: {slowest}")
+            bar.update()
+            if bar.disable:
+                log(f"  [{done}/{len(plan.to_run)}] {job.name} ({seconds:.1f} s); slowest so far: {slowest}")
+    except BaseException:
+        for future in futures:  # a warm pool outlives this run: it must not go on with the rest of it
+            future.cancel()
+        raise
+    finally:
+        bar.close()
 
 
 def last_line(exc: Exception) -> str:

@@ -276,8 +276,9 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
 def build(publication: str | None = None, force: str | None = None, quarter: str | None = None, *,
           data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
           pdf: bool = True, jobs: int | None = None, strict: bool = False, rerun: bool = False,
-          reviewer: bool = False, log=print) -> Path:
-    """``reviewer``: the reviewer's edition, with code toggles and notebook downloads (the public one has none)."""
+          reviewer: bool = False, notebook_pool=None, log=print) -> Path:
+    """``reviewer``: the reviewer's edition, with code toggles and notebook downloads (the public one has none).
+    ``notebook_pool``: warm notebook workers to use (``executor.notebook_workers``; the preview keeps one)."""
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
     publications_dir = (publications_dir or root / "publications").resolve()
@@ -323,7 +324,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     else:
         log("Figures: no data input changed since the last build; its results table is reused")
     notebook_list = prepare_pages(root, work, spec, inputs.narratives, inputs.board, reviewer)
-    _, keys = run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log)
+    _, keys = run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log,
+                            pool=notebook_pool)
     arrived = finish_edition(root, work, spec, report, keys, notebook_list, target, key, pdf=pdf, reviewer=reviewer,
                              log=log)
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")

@@ -17,6 +17,7 @@ import html as html_escape
 import http.server
 import io
 import json
+import os
 import queue
 import re
 import signal
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 import watchfiles
 
 from strategy_update.build import interrupt
+from strategy_update.build.executor import notebook_workers
 
 VERSION_PATH = "/__preview__/version"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
@@ -309,8 +311,7 @@ def build_once(state: PreviewState, run_build) -> bool:
     """One build; a failure is reported (console and page) and the last good edition stays served."""
     state.started()
     try:
-        with interrupt.processes_stopped_on_exit():
-            run_build()
+        run_build()
     except Exception as exc:  # noqa: BLE001 - any failure: the preview must outlive a bad input
         message = failure_message(exc)
         print(message, file=sys.stderr)
@@ -365,14 +366,18 @@ def preview(options: PreviewOptions, log=print) -> int:
     log("It is built again whenever an input is saved, and the open page reloads itself. Ctrl-C stops it.")
     watcher.start()  # before the first build: a file saved meanwhile starts the next one
     try:
-        if build_once(state, run_build):
-            log(f"Ready: {address}")
-        log(f"Watching {', '.join(str(folder) for folder in folders)}")
-        while True:
-            changes = watcher.next_changes()
-            log(f"Changed: {describe_changes(changes, folders)}; building again...")
-            if build_once(state, run_build):
-                log(f"Ready: {address} (build {state.build})")
+        # One pool of notebook workers for the whole preview: their kernels and Chromium stay warm from one build to
+        # the next, and are stopped with it, however it ends.
+        with notebook_workers(options.jobs or os.cpu_count() or 1) as pool:
+            warm_build = functools.partial(run_build, notebook_pool=pool)
+            if build_once(state, warm_build):
+                log(f"Ready: {address}")
+            log(f"Watching {', '.join(str(folder) for folder in folders)}")
+            while True:
+                changes = watcher.next_changes()
+                log(f"Changed: {describe_changes(changes, folders)}; building again...")
+                if build_once(state, warm_build):
+                    log(f"Ready: {address} (build {state.build})")
     except KeyboardInterrupt as exc:
         stopped = exc if isinstance(exc, interrupt.Interrupted) else interrupt.Interrupted(signal.SIGINT)
         under_way = state.building and not stopped.published
