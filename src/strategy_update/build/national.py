@@ -351,7 +351,7 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
     entries = _entries(runs, out_dir)
     key = edition_key([r.target / "data" / RESULTS for r in runs if r.status in (PUBLISHED, UP_TO_DATE)]
                       + [root / "_config.yml", root / "_static", Path(__file__).resolve().parents[1]],
-                      {"entries": [vars(e) for e in entries]})
+                      {"entries": [(e.force, e.link, e.built, e.message) for e in entries]})
     stamp = work / "published-key.txt"
     index = target / "html" / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
