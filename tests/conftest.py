@@ -90,7 +90,8 @@ BUILD_FIXTURES = {"default_edition", "other_edition"}
 BUILD_GROUPS = {
     "shared-editions": ["test_browser", "test_build", "test_front_page", "test_incremental", "test_page_labels",
                         "test_pdf", "test_provenance", "test_public_edition", "test_preview", "test_interrupt"],
-    "own-editions": ["test_police_and_crime_plan", "test_publications", "test_workflow", "test_national"],
+    "own-editions": ["test_police_and_crime_plan", "test_publications", "test_workflow", "test_national",
+                     "test_national_pages"],
 }
 GROUP_OF_MODULE = {f"tests/{module}.py": group for group, modules in BUILD_GROUPS.items() for module in modules}
 

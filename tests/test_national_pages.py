@@ -1,0 +1,237 @@
+"""The national index: its pages' Markdown (unit tests on a small results table made here), the top-level list of
+editions, and one build of the national book for three forces checked in a browser."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import DATA, PUBLICATIONS, ROOT
+from strategy_update.core.periods import parse_quarter
+from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.render import national_page as national
+from strategy_update.render.national_page import EditionEntry
+from strategy_update.render.site_index import write_site_index
+
+PUBLICATION = load_publication(InputPaths(DATA, PUBLICATIONS, "police-and-crime-plan", ""))
+QUARTER = "2021-22-Q4"
+BUILT_AT = datetime(2026, 11, 29, 22, 30, tzinfo=timezone.utc)
+NATIONAL_HTML = Path("police-and-crime-plan/national") / QUARTER / "html"  # where the index is published
+HEADLINE = PUBLICATION.comparisons[0]
+
+
+def _rows(force: str, measure: str, section: str, current: float, base: float, population: float,
+          rank: float | None = None) -> list[dict]:
+    common = {"publication": PUBLICATION.id, "force": force, "section": section, "measure": measure, "area": "",
+              "period": "2021-04/2022-03", "period_label": "12 months ending March 2022", "base_period": "",
+              "base_period_label": "12 months ending March 2021", "text": "", "source_file": "", "lines": []}
+    values = {"current": current, "base": base, "change": current - base, "pct_change": (current - base) / base * 100}
+    rows = [dict(common, statistic=s, comparison=HEADLINE, value=v) for s, v in values.items()]
+    rows += [dict(common, statistic="population", comparison="", value=population),
+             dict(common, statistic="rate_per_1000", comparison=HEADLINE, value=current / population * 1000)]
+    if rank is not None:
+        rows += [dict(common, statistic="peer_rank", comparison="", value=rank),
+                 dict(common, statistic="peer_of", comparison="", value=8.0)]
+    return rows
+
+
+# Made-up figures for three forces (unit tests only): crime per force, and two forces with the same homicide rate.
+FIGURES = {"Kent": (180_000, 160_000, 1_800_000, 12, 2), "Surrey": (70_000, 65_000, 1_200_000, 8, 1),
+           "Essex": (160_000, 150_000, 1_800_000, 12, 3)}
+
+
+@pytest.fixture(scope="module")
+def results() -> pd.DataFrame:
+    section = PUBLICATION.leaves[0].id
+    homicide = next(s.id for s, m in PUBLICATION.measures if m.id == "homicide")
+    rows = []
+    for force, (current, base, population, killed, rank) in FIGURES.items():
+        rows += _rows(force, "all-recorded-crime", section, current, base, population, rank)
+        rows += _rows(force, "homicide", homicide, killed, 10, population, rank)
+    return pd.DataFrame(rows)
+
+
+def _entry(force: str, status: str = "published", message: str = "") -> EditionEntry:
+    slug = force.lower()
+    link = None if status == "failed" else f"police-and-crime-plan/{slug}/{QUARTER}/html/index.html"
+    return EditionEntry(force, slug, status, link, message)
+
+
+EDITIONS = [_entry("Kent"), _entry("Essex", "up to date"),
+            _entry("Surrey", "failed", "input check: 2 critical problems in the delivery tracker")]
+
+
+def _row_of(markdown: str, force: str) -> str:
+    return next(line for line in markdown.splitlines() if line.startswith("| ") and f">{force}<" in line
+                or line.startswith(f"| {force} |"))
+
+
+# --- the pages' Markdown ----------------------------------------------------------------------------
+def test_ranks_lowest_rate_first_and_equal_rates_share_a_rank(results):
+    figures = national.force_figures(PUBLICATION, results)
+    homicide = next(m for _, m in PUBLICATION.measures if m.id == "homicide")
+    table = national.ranked(figures, homicide)
+    # Kent and Essex: 12 killed among 1,800,000 each (the same rate); Surrey: 8 among 1,200,000, the same again.
+    assert list(table["rank"]) == [1, 1, 1]
+    crime = next(m for _, m in PUBLICATION.measures if m.id == "all-recorded-crime")
+    table = national.ranked(figures, crime)
+    assert list(table["force"]) == ["Surrey", "Essex", "Kent"]  # 58.3, 88.9 and 100 per 1,000
+    assert list(table["rank"]) == [1, 2, 3]
+
+
+def test_totals_are_the_sum_of_the_built_forces(results):
+    figures = national.force_figures(PUBLICATION, results)
+    built = ["Essex", "Kent"]
+    totals = national.national_totals(PUBLICATION, figures, built)
+    total = next(t for t in totals if t.measure.id == "all-recorded-crime")
+    assert total.current == FIGURES["Essex"][0] + FIGURES["Kent"][0]
+    assert total.base == FIGURES["Essex"][1] + FIGURES["Kent"][1]
+    assert total.rate == pytest.approx(total.current / (FIGURES["Essex"][2] + FIGURES["Kent"][2]) * 1000)
+    markdown, _ = national.summary_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT, all_forces=43)
+    assert "| All police recorded crime (excluding fraud) | 340,000 crimes | +9.7% |" in markdown
+    assert "not totals for England and Wales" in markdown  # two forces built of 43
+    # A force's own figures and averages are not added up, and the page says why.
+    assert "Averages and shares, which cannot be added across forces: " in markdown.split("## Measures not added up")[1]
+
+
+def test_a_failed_edition_is_listed_with_its_reason_and_no_link(results):
+    markdown = national.index_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT)
+    row = _row_of(markdown, "Surrey")
+    assert "Failed: input check: 2 critical problems in the delivery tracker" in row
+    assert "<a " not in row
+    assert "2 of 3 editions built, on 29 November 2026 at 22:30 UTC; 1 edition failed" in markdown
+
+
+def test_links_are_relative_and_reach_the_edition(results, tmp_path):
+    markdown = national.index_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT)
+    for entry in EDITIONS:
+        if entry.link is None:
+            continue
+        href = re.search(r'<a href="([^"]+)">' + entry.force + "<", _row_of(markdown, entry.force)).group(1)
+        assert not href.startswith(("/", "http")), href
+        # Followed from the index page's folder, the link lands on the edition's front page.
+        assert posixpath.normpath(posixpath.join(NATIONAL_HTML.as_posix(), href)) == entry.link
+
+
+def test_headline_figures_and_positions_come_from_the_results(results):
+    markdown = national.index_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT)
+    assert "| 180,000 (+12.5%) |" in _row_of(markdown, "Kent") + "|"
+    assert "2nd of 8" in markdown.split("## Position")[1]
+
+
+# --- the list of every edition ----------------------------------------------------------------------
+def _fake_edition(out: Path, folder: str, title: str) -> None:
+    page = out / folder / "html" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(f"<html><head><title>Front page &#8212; {title}</title></head></html>", encoding="utf-8")
+
+
+def test_site_index_lists_every_edition_newest_quarter_first(tmp_path):
+    _fake_edition(tmp_path, "police-and-crime-plan/kent/2021-22-Q4", "Kent Q4 2021/22 update")
+    _fake_edition(tmp_path, "police-and-crime-plan/kent/2022-23-Q1", "Kent Q1 2022/23 update")
+    _fake_edition(tmp_path, "police-and-crime-plan/national/2022-23-Q1", "Every force, Q1 2022/23")
+    _fake_edition(tmp_path, "crime-prevention-2021-25/essex/2021-22-Q4", "Crime prevention, Essex")
+    _fake_edition(tmp_path, "crime-prevention-2021-25/devon-and-cornwall/2021-22-Q4", "Crime prevention, D&C")
+    _fake_edition(tmp_path, ".work/police-and-crime-plan/kent/2021-22-Q4", "work folder")  # not an edition
+    html = write_site_index(tmp_path).read_text(encoding="utf-8")
+    assert '<html lang="en">' in html and "<title>Published editions</title>" in html and "<h1>" in html
+    assert html.count("<caption>") == 2  # one table per publication
+    links = re.findall(r'<a href="([^"]+)">', html)
+    assert links == ["crime-prevention-2021-25/devon-and-cornwall/2021-22-Q4/html/index.html",
+                     "crime-prevention-2021-25/essex/2021-22-Q4/html/index.html",
+                     "police-and-crime-plan/national/2022-23-Q1/html/index.html",
+                     "police-and-crime-plan/kent/2022-23-Q1/html/index.html",
+                     "police-and-crime-plan/kent/2021-22-Q4/html/index.html"]
+    assert all((tmp_path / link).is_file() for link in links)
+    assert ">Kent Q1 2022/23 update</a>" in html and "work folder" not in html
+    assert "<td>Devon and Cornwall</td>" in html  # the force's name, not its slug
+    assert "<h2 id=\"police-and-crime-plan\">Essex Police and Crime Plan 2021-24</h2>" in html
+
+
+# --- one build, in a browser ------------------------------------------------------------------------
+FORCES = ["Essex", "Kent", "Surrey"]
+
+
+@pytest.fixture(scope="module")
+def national_site(tmp_path_factory) -> Path:
+    """The national book for three forces (results computed here, as build-all's compute stage would)."""
+    from strategy_update.build.national_book import build_national_book
+    from strategy_update.build.pipeline import resolve_edition
+    from strategy_update.compute.stage import compute_edition
+    from strategy_update.inputs.readers import read_edition_inputs
+
+    frames = []
+    for force in FORCES:
+        spec = resolve_edition(PUBLICATION.id, force, QUARTER, data_dir=DATA, publications_dir=PUBLICATIONS)
+        inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
+        frames.append(compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
+                                      population=inputs.population, tracker=inputs.tracker, extracts=inputs.extracts,
+                                      peer_group=inputs.peer_group, workforce=inputs.workforce)[0])
+    out = tmp_path_factory.mktemp("national")
+    editions = [_entry("Essex"), _entry("Kent", "up to date"), _entry("Surrey", "failed", "the book build failed")]
+    page = build_national_book(ROOT, out / ".work" / "national", PUBLICATION, parse_quarter(QUARTER),
+                               pd.concat(frames, ignore_index=True), editions,
+                               out / "police-and-crime-plan" / "national" / QUARTER, log=lambda *_: None)
+    assert page.is_file()
+    write_site_index(out)
+    return out
+
+
+@pytest.mark.build
+def test_national_pages_load_cleanly_and_pass_axe(national_site):
+    from browser.harness import AXE_REQUIRED_RULES, describe_violations, find_chromium, inspect_site, serve
+
+    if not find_chromium():
+        pytest.fail("Chromium is not installed: run `make setup`")
+    html = national_site / "police-and-crime-plan" / "national" / QUARTER / "html"
+    assert (html / "_static" / "plotly.min.js").is_file()
+    for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
+        with serve(html) as base:
+            visits = inspect_site(base, ["index.html", "summary.html"], viewport)
+        with serve(national_site) as base:  # the list of every edition, at the output folder's top
+            visits["list"] = inspect_site(base, ["index.html"], viewport)["index.html"]
+        for name, visit in visits.items():
+            assert not visit.errors, (name, visit.errors)
+            assert not visit.failed, (name, visit.failed)
+        assert all(set(AXE_REQUIRED_RULES) <= v.rules_run for v in visits.values())  # axe did run
+        assert not any(v.violations for v in visits.values()), describe_violations(list(visits.values()))
+        charts = visits["summary.html"].charts
+        assert len(charts) == 1 and charts[0]["svg"] > 0 and charts[0]["role"] == "figure"
+        assert charts[0]["label"] and charts[0]["description"].startswith("Chart description")
+        assert charts[0]["csv"]
+        # plotly.js from the site's _static, once; the index page (no chart) does not load it.
+        assert len(visits["summary.html"].requests_for("plotly.min.js")) == 1
+        assert not visits["index.html"].requests_for("plotly.min.js")
+        assert not visits["list"].external
+
+
+@pytest.mark.build
+def test_the_list_of_editions_links_the_national_index(national_site):
+    html = (national_site / "index.html").read_text(encoding="utf-8")
+    link = f"police-and-crime-plan/national/{QUARTER}/html/index.html"
+    assert f'href="{link}"' in html and (national_site / link).is_file()
+
+
+def test_an_edition_with_no_figures_is_still_listed(results):
+    editions = EDITIONS + [_entry("Dorset", "not built")]
+    markdown = national.index_markdown(PUBLICATION, results, editions, "Q4 2021/22", BUILT_AT)
+    assert "| Dorset | Not built | no figure |" in markdown
+
+
+def test_each_tile_compares_a_force_with_the_forces_together(results):
+    figures = national.force_figures(PUBLICATION, results)
+    built = ["Essex", "Kent", "Surrey"]
+    totals = national.national_totals(PUBLICATION, figures, built)
+    crime = next(m for _, m in PUBLICATION.measures if m.id == "all-recorded-crime")
+    data = national.tile_data(figures, totals, [crime], built).set_index("force")
+    together = sum(FIGURES[f][0] for f in built) / sum(FIGURES[f][2] for f in built) * 1000
+    kent = FIGURES["Kent"][0] / FIGURES["Kent"][2] * 1000
+    assert data.loc["Kent", "difference_pct"] == pytest.approx((kent / together - 1) * 100)
+    alt = national.tile_alt(data.reset_index(), "the 3 forces built")
+    assert "Furthest above: Kent" in alt and "Furthest below: Surrey" in alt
