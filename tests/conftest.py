@@ -62,6 +62,15 @@ def other_edition(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def national_run(tmp_path_factory) -> dict:
+    """build-all for three forces on a Dask cluster of separate processes, one worker killed mid-run, then a rerun
+    with one force's input broken (tests/national_run.py)."""
+    from national_run import run_national
+
+    return run_national(tmp_path_factory.mktemp("national"))
+
+
 def page_text(folder: Path, page: str) -> str:
     """A published page's words: tags and scripts removed, white space collapsed, common entities and Sphinx's
     curly apostrophes made plain."""
@@ -83,7 +92,7 @@ def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *
     return edition_folder(out, quarter, publication=publication, force=force)
 
 
-BUILD_FIXTURES = {"default_edition", "other_edition"}
+BUILD_FIXTURES = {"default_edition", "other_edition", "national_run"}
 # The modules with build tests, in two groups, one per pytest-xdist worker (`make test` runs `-n 2`): the modules
 # that share the session's default and other-quarter editions (built once, in one worker), and the modules that
 # build editions of their own. Every other test is a work unit of its own, taken by whichever worker is free.

@@ -11,8 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import DATA, PUBLICATIONS, ROOT
-from strategy_update.core.periods import parse_quarter
+from conftest import DATA, PUBLICATIONS
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.render import national_page as national
@@ -155,32 +154,12 @@ def test_site_index_lists_every_edition_newest_quarter_first(tmp_path):
 
 
 # --- one build, in a browser ------------------------------------------------------------------------
-FORCES = ["Essex", "Kent", "Surrey"]
 
 
 @pytest.fixture(scope="module")
-def national_site(tmp_path_factory) -> Path:
-    """The national book for three forces (results computed here, as build-all's compute stage would)."""
-    from strategy_update.build.national_book import build_national_book
-    from strategy_update.build.pipeline import resolve_edition
-    from strategy_update.compute.stage import compute_edition
-    from strategy_update.inputs.readers import read_edition_inputs
-
-    frames = []
-    for force in FORCES:
-        spec = resolve_edition(PUBLICATION.id, force, QUARTER, data_dir=DATA, publications_dir=PUBLICATIONS)
-        inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
-        frames.append(compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
-                                      population=inputs.population, tracker=inputs.tracker, extracts=inputs.extracts,
-                                      peer_group=inputs.peer_group, workforce=inputs.workforce)[0])
-    out = tmp_path_factory.mktemp("national")
-    editions = [_entry("Essex"), _entry("Kent", "up to date"), _entry("Surrey", "failed", "the book build failed")]
-    page = build_national_book(ROOT, out / ".work" / "national", PUBLICATION, parse_quarter(QUARTER),
-                               pd.concat(frames, ignore_index=True), editions,
-                               out / "police-and-crime-plan" / "national" / QUARTER, log=lambda *_: None)
-    assert page.is_file()
-    write_site_index(out)
-    return out
+def national_site(national_run) -> Path:
+    """The output folder of the session's build-all run (three forces; Essex failed in its second run)."""
+    return national_run["out"]
 
 
 @pytest.mark.build

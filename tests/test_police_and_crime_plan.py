@@ -27,10 +27,9 @@ def essex(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def kent(tmp_path_factory):
-    """Kent's edition of the plan, website only."""
-    return built_edition(tmp_path_factory, "build-pcp-kent", "2021-22-Q4", PCP, "--force", "Kent", force="kent",
-                         pdf=False)
+def kent(national_run):
+    """Kent's edition of the plan, website only, as build-all built it for the national edition."""
+    return national_run["out"] / PCP / "kent" / "2021-22-Q4"
 
 
 def test_seven_priorities_with_their_commitments_and_a_pdf(essex):

@@ -40,7 +40,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from strategy_update.build.executor import NotebookPlan, execute_job, last_line, plan_notebooks, stop_worker_kernel
 from strategy_update.build.incremental import Job, edition_key
 from strategy_update.build.pipeline import (EditionSpec, _edition_key, edition_settings, finish_edition,
-                                            prepare_pages, project_root, resolve_edition, results_current,
+                                            forecast_cache, prepare_pages, project_root, resolve_edition, results_current,
                                             up_to_date, write_results_of)
 from strategy_update.core.errors import BuildError, InputError
 
@@ -170,19 +170,14 @@ def _check_inputs(client, runs: list[EditionRun], strict: bool, log) -> None:
             if run.report.critical:
                 first = run.report.critical[0]
                 more = len(run.report.critical) - 1
-                run.fail(f"input check: {first.message}" + (f" (and {more} more critical problems)"
+                run.fail(f"input check: {first}" + (f" (and {more} more critical problems)"
                                                              if more else ""))
     failed = [r for r in runs if r.status == FAILED]
     log(f"Inputs checked: {len(runs) - len(failed)} of {len(runs)} editions ready"
         + (f"; refused: {', '.join(r.spec.force for r in failed)}" if failed else ""))
 
 
-def forecast_task(function, frame):
-    """Task: one force's slice of the compute stage's per-force work (the forecasts)."""
-    return function(frame)
-
-
-def _compute(client, runs: list[EditionRun], rerun: bool, log) -> None:
+def _compute(client, runs: list[EditionRun], out_dir: Path, rerun: bool, log) -> None:
     """The results of every edition whose inputs changed, computed together, each written to its work folder."""
     from strategy_update.compute.stage import compute_editions, edition_tables
     from strategy_update.inputs.readers import read_force_inputs, read_open_data
@@ -198,13 +193,14 @@ def _compute(client, runs: list[EditionRun], rerun: bool, log) -> None:
            for r in stale}
 
     def dask_map(function, frames):  # the forecasts of each force on the workers, in parallel
-        return client.gather(client.map(forecast_task, [function] * len(frames), frames, pure=False))
+        return client.gather(client.map(function, list(frames), pure=False))
 
     results, rows = compute_editions(
         first.publication, [r.spec.force for r in stale], first.quarter, crime=open_data.crime,
         population=open_data.population, workforce=open_data.workforce,
         trackers={f: i.tracker for f, i in own.items()}, extracts={f: i.extracts for f, i in own.items()},
-        peer_groups={f: i.peer_group for f, i in own.items()}, map_series=dask_map)
+        peer_groups={f: i.peer_group for f, i in own.items()}, map_series=dask_map,
+        profile_cache=forecast_cache(out_dir))
     for run in stale:
         run.work.mkdir(parents=True, exist_ok=True)
         write_results_of(run.spec, run.work, *edition_tables(results, rows, run.spec.force))
@@ -333,9 +329,11 @@ def _national_results(runs: list[EditionRun]):
 def _entries(runs: list[EditionRun], out_dir: Path) -> list:
     from strategy_update.render.national_page import EditionEntry
 
-    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, (r.target / "html" / "index.html")
-                         .relative_to(out_dir).as_posix() if r.status in (PUBLISHED, UP_TO_DATE) else None,
-                         r.message) for r in runs]
+    def link(run: EditionRun) -> str | None:  # a failed edition's last good one is still there: link it
+        page = run.target / "html" / "index.html"
+        return page.relative_to(out_dir).as_posix() if page.exists() else None
+
+    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, link(r), r.message) for r in runs]
 
 
 def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=print) -> Path:
@@ -414,7 +412,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
             _check_inputs(client, todo, strict, log)
             ready = [r for r in todo if not r.status]
             if ready:
-                _compute(client, ready, rerun, log)
+                _compute(client, ready, out_dir, rerun, log)
                 _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log)
     index = build_national_index(root, runs, out_dir, log=log)
     outcome = NationalRun(runs, index)

@@ -117,6 +117,11 @@ def up_to_date(target: Path, work: Path, key: str, pdf: bool) -> bool:
     return published and stamp.exists() and stamp.read_text(encoding="utf-8") == key
 
 
+def forecast_cache(out_dir: Path) -> Path:
+    """Each force's forecasts, kept by the content of its series (compute/stage.py): refitted only when it changed."""
+    return out_dir / ".work" / "forecasts"
+
+
 COMPUTE_STAMP = "compute-key.txt"  # in the work folder: the key of the inputs its results table was computed from
 
 
@@ -319,7 +324,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
         results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
                                         population=inputs.population, tracker=inputs.tracker,
                                         extracts=inputs.extracts, peer_group=inputs.peer_group,
-                                        workforce=inputs.workforce)
+                                        workforce=inputs.workforce, profile_cache=forecast_cache(out_dir))
         write_results_of(spec, work, results, rows)
     else:
         log("Figures: no data input changed since the last build; its results table is reused")

@@ -6,6 +6,10 @@ notebooks only render from it. The functions take a list of forces and are vecto
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -15,13 +19,16 @@ import pyarrow.parquet as pq
 from strategy_update.compute.comparisons import COMPARISONS
 from strategy_update.compute.observations import (INPUT_ROW_COLUMNS, observations_from_crime,
                                                   observations_from_extracts, observations_from_workforce)
-from strategy_update.compute.peer_table import peer_results
+from strategy_update.compute.peer_table import peer_results, shared_peer_inputs
+from strategy_update.compute.results import COLUMNS as RESULT_COLUMNS
 from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots, read_results,
                                              write_results)
 from strategy_update.core.periods import Quarter
+from strategy_update.model.forces import force_slug
 from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publication
 
 RESULTS, INPUT_ROWS = "results.parquet", "input-rows.parquet"
+EDITION = "edition"  # compute_editions' tables: the force whose edition a row belongs to
 INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), ("measure", pa.string()),
                               ("area", pa.string()), ("period", pa.string()), ("source_file", pa.string()),
                               ("line", pa.int64()), ("code", pa.string()), ("value", pa.float64()),
@@ -31,18 +38,50 @@ INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), 
 def compute_edition(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
                     population: pd.DataFrame, tracker: pd.DataFrame | None, extracts: dict[str, pd.DataFrame],
                     peer_group: pd.DataFrame | None = None,
-                    workforce: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    workforce: pd.DataFrame | None = None,
+                    profile_cache: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames;
-    ``workforce`` is the Home Office workforce table (``load_workforce``), needed when a measure uses it."""
+    ``workforce`` is the Home Office workforce table (``load_workforce``), needed when a measure uses it.
+    One force's case of ``compute_editions``: there is one way to compute an edition's figures."""
+    results, rows = compute_editions(publication, [force], quarter, crime=crime, population=population,
+                                     workforce=workforce, trackers={force: tracker}, extracts={force: extracts},
+                                     peer_groups={force: peer_group}, profile_cache=profile_cache)
+    return edition_tables(results, rows, force)
+
+
+def compute_editions(publication: Publication, forces: list[str], quarter: Quarter, *, crime: pd.DataFrame,
+                     population: pd.DataFrame, workforce: pd.DataFrame | None = None,
+                     trackers: dict[str, pd.DataFrame | None] | None = None,
+                     extracts: dict[str, dict[str, pd.DataFrame]] | None = None,
+                     peer_groups: dict[str, pd.DataFrame | None] | None = None,
+                     map_series: Callable = map, profile_cache: Path | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(results, input rows) of every force's edition at once, each row marked with the force whose edition it
+    belongs to (column ``EDITION``; ``edition_tables`` takes one edition's tables out, exactly as
+    ``compute_edition`` gives them). ``trackers``, ``extracts`` and ``peer_groups`` are keyed by force (a force
+    missing from them supplied none).
+
+    The open-data figures, the workforce snapshot and the figures behind the peer tables are computed once for
+    all forces; delivery and each force's peer table are per force by nature. The demand profiles (statsmodels
+    fits, the slow part) go one force per call through ``map_series(function, frames)``, like the builtin ``map``:
+    a Dask-backed map (``lambda f, xs: client.gather(client.map(f, xs))``) runs them on the workers.
+    ``profile_cache``: a folder where each force's demand profile is kept, so that a rerun fits only the forces
+    whose series changed (``demand_profiles``)."""
+    forces = list(dict.fromkeys(forces))
+    if not forces:
+        raise ValueError("compute_editions: name at least one force")
+    trackers, extracts, peer_groups = trackers or {}, extracts or {}, peer_groups or {}
     measures = [(section.id, measure) for section, measure in publication.measures]
-    crime_obs, crime_rows = observations_from_crime(crime, measures, [force])  # ``crime`` may hold every force
-    extract_obs, extract_rows = observations_from_extracts(
-        [(section.id, m, extracts.get(m.id)) for section, m in publication.measures], force)
-    observations = pd.concat([o for o in (crime_obs, extract_obs) if not o.empty], ignore_index=True)
-    rows = pd.concat([r for r in (crime_rows, extract_rows) if not r.empty], ignore_index=True)
-    results = compute_results(observations, rows, population, publication_id=publication.id, quarter=quarter,
+    crime_obs, crime_rows = observations_from_crime(crime, measures, forces)  # ``crime`` may hold every force
+    extract_parts = [observations_from_extracts(
+        [(section.id, m, extracts.get(force, {}).get(m.id)) for section, m in publication.measures], force)
+        for force in forces]
+    observations = pd.concat([o for o in (crime_obs, *(obs for obs, _ in extract_parts)) if not o.empty],
+                             ignore_index=True)
+    results = compute_results(observations, _input_rows(crime_rows, extract_parts), population,
+                              publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
-                              history_quarters=publication.history_quarters, forces=[force],
+                              history_quarters=publication.history_quarters, forces=forces,
                               not_summed=frozenset(m.id for _, m in publication.measures if not m.summable),
                               **spc_settings(publication))
     # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
@@ -50,28 +89,132 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
-    results = pd.concat([results, demand_profile_results(publication, results)], ignore_index=True)
+    figures = _by_force(results, forces)
+    profiles = demand_profiles(publication, figures, map_series, profile_cache)
+    snapshot_results = snapshot_rows = None
     if publication.has_workforce:
-        snapshot_results, snapshot_rows = workforce_results(publication, force, quarter, workforce, population)
-        results = pd.concat([results, snapshot_results], ignore_index=True)
-        rows = pd.concat([r for r in (rows, snapshot_rows) if not r.empty], ignore_index=True)
-    if publication.delivery is not None:
-        results = pd.concat([results, delivery_results(tracker, publication, force)],
-                            ignore_index=True)
-    if publication.peer_group_label:
-        results = pd.concat([results, peer_results(publication, force, quarter, crime=crime, population=population,
-                                                      official=peer_group)],
-                            ignore_index=True)
-    return results, rows[INPUT_ROW_COLUMNS]
+        snapshot_results, snapshot_rows = workforce_results(publication, forces[0], quarter, workforce, population,
+                                                            forces=forces)
+        snapshot_results, snapshot_rows = _by_force(snapshot_results, forces), _by_force(snapshot_rows, forces)
+    crime_by_force = _by_force(crime_rows, forces)
+    groups, shared = {}, None
+    if publication.peer_group_label and len(forces) > 1:  # the groups' figures once for every force's table
+        groups, shared = shared_peer_inputs(publication, forces, quarter, crime=crime, population=population,
+                                            officials=peer_groups)
+    all_results, all_rows = [], []
+    for force, (_, extract_rows), profile in zip(forces, extract_parts, profiles):
+        parts = [figures[force], profile]
+        rows = [crime_by_force[force], extract_rows]
+        if snapshot_results is not None:
+            parts.append(snapshot_results[force])
+            rows.append(snapshot_rows[force])
+        if publication.delivery is not None:
+            parts.append(delivery_results(trackers.get(force), publication, force))
+        if publication.peer_group_label:
+            parts.append(peer_results(publication, force, quarter, crime=crime, population=population,
+                                      official=peer_groups.get(force), group=groups.get(force), shared=shared))
+        all_results.append(pd.concat(parts, ignore_index=True).assign(**{EDITION: force}))
+        all_rows.append(typed_rows(pd.concat([r for r in rows if not r.empty] or [rows[0]], ignore_index=True))
+                        .assign(**{EDITION: force}))
+    return (pd.concat(all_results, ignore_index=True),
+            pd.concat(all_rows, ignore_index=True)[[EDITION] + INPUT_ROW_COLUMNS])
+
+
+def edition_tables(results: pd.DataFrame, rows: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One force's (results, input rows) out of ``compute_editions``' tables, as ``compute_edition`` gives them.
+    (A peer table's rows name the group's other forces in ``force``: the ``EDITION`` column says whose they are.)"""
+    mine = results[results[EDITION] == force].drop(columns=EDITION).reset_index(drop=True)
+    return mine, typed_rows(rows.loc[rows[EDITION] == force, INPUT_ROW_COLUMNS].reset_index(drop=True))
+
+
+def typed_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Input rows with the types they have once written and read back (``INPUT_ROW_SCHEMA``: a value is a float
+    whether it came from the crime table's whole counts or from an extract), so that one force's rows are the same
+    whichever forces they were computed with."""
+    types = {field.name: "float64" if pa.types.is_floating(field.type) else
+             "int64" if pa.types.is_integer(field.type) else "str" for field in INPUT_ROW_SCHEMA}
+    return rows[INPUT_ROW_COLUMNS].astype(types)
+
+
+def _input_rows(crime_rows: pd.DataFrame, extract_parts: list[tuple[pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """The input rows behind the observations: the crime table's, then each force's extracts'."""
+    frames = [r for r in (crime_rows, *(rows for _, rows in extract_parts)) if not r.empty]
+    return pd.concat(frames, ignore_index=True) if frames else crime_rows
+
+
+def _by_force(frame: pd.DataFrame, forces: list[str]) -> dict[str, pd.DataFrame]:
+    """Each force's rows of a table with a ``force`` column, in their order (empty for a force with none)."""
+    groups = {force: group.reset_index(drop=True) for force, group in frame.groupby("force", sort=False)}
+    empty = frame.iloc[:0]
+    return {force: groups.get(force, empty) for force in forces}
+
+
+def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], map_series: Callable = map,
+                    cache: Path | None = None) -> list[pd.DataFrame]:
+    """Each force's demand-profile rows (``demand_profile_results``), one force per ``map_series`` call, in the
+    order of ``figures``; only the quarterly series go to the workers.
+
+    With a ``cache`` folder, a force whose series, disturbed quarters, compute code and packages are those of an
+    earlier run gets that run's rows back without fitting again (a force's new tracker or narrative leaves its
+    series as they were; only a changed series costs its ~15 s of fits)."""
+    from strategy_update.model.publication import disturbed_quarters
+
+    profile = functools.partial(_forecast_results, disturbed=tuple(disturbed_quarters(publication)))
+    series = [frame[(frame["statistic"] == "series") & (frame["area"] == "")].reset_index(drop=True)
+              for frame in figures.values()]
+    files = [cache / f"{force_slug(force)}.{_profile_key(frame, profile.keywords['disturbed'])}.parquet"
+             for force, frame in zip(figures, series)] if cache else [None] * len(series)
+    known = {i: read_results(path) for i, path in enumerate(files) if path is not None and path.exists()}
+    todo = [i for i in range(len(series)) if i not in known]
+    made = dict(zip(todo, map_series(profile, [series[i] for i in todo]))) if todo else {}
+    for i, rows in made.items():
+        if files[i] is not None:
+            _keep_profile(rows, files[i])
+    return [known[i] if i in known else made[i] for i in range(len(series))]
+
+
+def _profile_key(series: pd.DataFrame, disturbed: tuple[str, ...]) -> str:
+    """What a force's demand profile depends on: its series (values and the lines behind them), the disturbed
+    quarters, the compute code and the packages that fit the models."""
+    digest = hashlib.sha256(_profile_code_key().encode())
+    digest.update(repr((series[RESULT_COLUMNS].to_dict("list"), disturbed)).encode())
+    return digest.hexdigest()[:24]
+
+
+@functools.cache
+def _profile_code_key() -> str:
+    from importlib.metadata import version
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(repr([version(name) for name in ("statsmodels", "scipy", "numpy", "pandas")]).encode())
+    for path in sorted([*(package / "compute").glob("*.py"), *(package / "core").glob("*.py")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _keep_profile(rows: pd.DataFrame, path: Path) -> None:
+    """Store a force's rows under their key, replacing the force's older entries (a quarter ago, old code)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f"{path.name.split('.')[0]}.*.parquet"):
+        stale.unlink(missing_ok=True)
+    fresh = path.with_suffix(f".{os.getpid()}.new")
+    write_results(rows, fresh)
+    fresh.replace(path)
+
+
+def _forecast_results(results: pd.DataFrame, disturbed: tuple[str, ...]) -> pd.DataFrame:
+    """compute/forecast.py's rows; a module-level function, so that a Dask worker can run it (it is pickled)."""
+    from strategy_update.compute.forecast import forecast_results  # statsmodels loads only when a stage runs
+
+    return forecast_results(results, disturbed=disturbed)
 
 
 def demand_profile_results(publication: Publication, results: pd.DataFrame) -> pd.DataFrame:
     """Trend, forecast and back-test rows of every quarterly series in ``results`` (all its forces at once), with
     the publication's disturbed quarters left out (compute/forecast.py)."""
-    from strategy_update.compute.forecast import forecast_results  # statsmodels loads only when a stage runs
     from strategy_update.model.publication import disturbed_quarters
 
-    return forecast_results(results, disturbed=disturbed_quarters(publication))
+    return _forecast_results(results, disturbed=tuple(disturbed_quarters(publication)))
 
 
 def spc_settings(publication: Publication) -> dict:

@@ -348,6 +348,44 @@ class EditionInputs:
 
 def read_edition_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> EditionInputs:
     """The edition's inputs as typed frames (validation has already judged them; a problem here is an InputError)."""
+    own = read_force_inputs(paths, publication, force, quarter)
+    # A comparison-group table needs every force's crime; otherwise the force's own rows are enough.
+    shared = read_open_data(paths, publication, force=None if publication.peer_group_label else force)
+    return EditionInputs(shared.crime, shared.population, own.tracker, own.extracts, own.narratives, own.peer_group,
+                         shared.workforce, own.board)
+
+
+@dataclass(frozen=True)
+class OpenData:
+    """The open data every force's edition of a publication is computed from, read once for all of them."""
+
+    crime: pd.DataFrame  # the Home Office table (load_crime): every force's rows unless read for one force
+    population: pd.DataFrame
+    workforce: pd.DataFrame | None = None  # the Home Office workforce table, when a measure uses it
+
+
+@dataclass(frozen=True)
+class ForceInputs:
+    """What one force supplies for one edition (any of it may be absent)."""
+
+    tracker: pd.DataFrame | None
+    extracts: dict[str, pd.DataFrame]  # measure id -> read_force_extract frame
+    narratives: dict[str, dict[str, str]]  # section id -> heading -> Markdown text
+    peer_group: pd.DataFrame | None = None  # the force's official Most Similar Group, when supplied
+    board: dict[str, str] | None = None  # the force's board paper parts for the quarter (heading -> text), if any
+
+
+def read_open_data(paths: InputPaths, publication: Publication, force: str | None = None) -> OpenData:
+    """The shared open data of the publication's editions (the open-data files are the same whichever force
+    ``paths`` is for): crime, population and, when a measure uses it, workforce. ``force``: only that force's
+    crime rows (one edition without a comparison-group table needs no more)."""
+    workforce = load_workforce(paths.workforce) if publication.has_workforce else None
+    return OpenData(load_crime(paths.crime, force=force), load_population(paths.population), workforce)
+
+
+def read_force_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> ForceInputs:
+    """One force's own inputs for an edition: tracker, extracts, narratives, official peer group and board paper
+    (``paths`` must be the force's: ``InputPaths(..., force_slug(force))``)."""
     from strategy_update.inputs.board import board_path, load_board
     from strategy_update.inputs.narrative import read_narrative
 
@@ -371,10 +409,6 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
             raise InputError(e.message, file=e.file, line=e.line, column=e.column, rule=e.rule, value=e.value)
         narratives[section.id] = narrative.sections
     tracker = load_delivery(paths.delivery(quarter), publication) if publication.delivery else None
-    # A comparison-group table needs every force's crime; otherwise the force's own rows are enough.
-    crime = load_crime(paths.crime, force=None if publication.peer_group_label else force)
     peer_group = read_peer_group(paths.peer_group) if publication.peer_group_label else None
-    workforce = load_workforce(paths.workforce) if publication.has_workforce else None
     board = load_board(paths, publication, quarter, display_path(board_path(paths, quarter)))
-    return EditionInputs(crime, load_population(paths.population), tracker, extracts, narratives, peer_group,
-                         workforce, board.sections if board else None)
+    return ForceInputs(tracker, extracts, narratives, peer_group, board.sections if board else None)

@@ -159,7 +159,8 @@ def _link(text: str, link: str) -> str:
 
 def _status(entry: EditionEntry) -> str:
     if entry.status == FAILED:
-        return "Failed" + (f": {plain(entry.message)}" if entry.message else "")
+        return ("Failed" + (f": {plain(entry.message)}" if entry.message else "")
+                + ("; the link is to its last good edition" if entry.link else ""))
     # Built in this run or in an earlier one, with the same inputs: the same edition, for a reader.
     return {PUBLISHED: "Built", UP_TO_DATE: "Built", NOT_BUILT: "Not built"}.get(
         entry.status, plain(entry.status))
@@ -195,13 +196,14 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
         return None if found is None else pd.Series(found._asdict())
 
     def force_cell(entry: EditionEntry) -> str:
-        return _link(entry.force, entry.link) if entry.built and entry.link else plain(entry.force)
+        return _link(entry.force, entry.link) if entry.link else plain(entry.force)
 
     text = [f"# {plain(publication.short_title)}: every force, {quarter_label}", build_state(editions, built_at),
             f"This is the {plain(publication.title)} applied to each police force listed below: one edition "
             "per force, each built from the same definition and the same open data (and a force's own figures where "
-            "it supplied them). Follow a force's name to its edition. An edition that could not be built is listed "
-            "with the reason and has no link.",
+            "it supplied them). Follow a force's name to its edition. An edition that could not be built this time "
+            "is listed with the reason; its name links to its last good edition, if there is one, and its figures "
+            "are left out below and from the national summary.",
             f"The [national summary]({SUMMARY_PAGE}.md) adds the forces together and ranks them per measure. "
             f"Every edition of every publication is listed on the {_link('list of all editions', 'index.html')}."]
     # Every edition has a row, whether or not there are figures to show beside it.
