@@ -10,13 +10,14 @@ run time.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
 import string
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -115,14 +116,17 @@ class _GreatExpectations:
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         self.source = self.context.data_sources.add_pandas("inputs")
         self.count = 0
+        self.definitions: dict[str, object] = {}  # batch definitions by "suite.batch"
 
     def validate(self, name: str, frame: pd.DataFrame, expectations: list[dict], parameters: dict,
                  index_columns: list[str]) -> dict[str, object]:
         """Validate a frame against expectations; returns each expectation's result by its meta 'check'."""
         self.count += 1
-        asset = self.source.add_dataframe_asset(f"{name}-{self.count}")
-        batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-            batch_parameters={"dataframe": frame})
+        definition = self.definitions.get(name)
+        if definition is None:  # one asset per batch of a suite, reused: each new asset rewrites the whole config
+            definition = self.definitions[name] = self.source.add_dataframe_asset(
+                name).add_batch_definition_whole_dataframe("whole")
+        batch = definition.get_batch(batch_parameters={"dataframe": frame})
         suite = self.gx.ExpectationSuite(name=f"{name}-{self.count}")
         for spec in expectations:
             meta = dict(spec.get("meta", {}))
@@ -168,6 +172,17 @@ class _Validation:
             self.specs[name] = spec
             self.suites[name] = SuiteResult(name, spec.get("file", ""),
                                             title=spec.get("title", name))
+
+    def for_force(self, paths: InputPaths, force: str, share: float = 1.0) -> "_Validation":
+        """A copy of this state (the shared inputs judged) for one force's own checks to add to: the findings and
+        suite counts so far, the facts in ``params``, the suites and the Great Expectations context. ``share`` is
+        the part of the time spent so far that the force's report carries (1 / the number of forces checked)."""
+        mine = copy.copy(self)
+        mine.paths, mine.force = paths, force
+        mine.findings = list(self.findings)
+        mine.suites = {name: replace(s, seconds=s.seconds * share) for name, s in self.suites.items()}
+        mine.params = {k: set(v) if isinstance(v, set) else v for k, v in self.params.items()}
+        return mine
 
     # -- bookkeeping
     def _load_spec(self, name: str) -> dict:

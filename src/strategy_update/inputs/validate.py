@@ -6,7 +6,12 @@ narrative, force extracts). Each suite reads its input through the inputs' own r
 This module checks the shared inputs (open data, the definition) and runs every suite; the checks of a force's
 own inputs are in ``validate_force_inputs``.
 
-``validate_inputs`` never raises for bad input: problems found before Great Expectations can run (a file that is
+``validate_editions`` checks the editions of many forces at once (the national edition): what every force shares
+(the definition, the crime, population and workforce tables, the definition against the data) is read and judged
+once, then each force's own checks build on a copy of that state, so each force's report is the one a check of that
+force alone gives. ``validate_inputs`` is that with one force.
+
+Neither raises for bad input: problems found before Great Expectations can run (a file that is
 missing, truncated, not UTF-8, not comma-separated, with a short row) and every failed expectation become a
 :class:`~strategy_update.core.errors.ErrorRecord` naming the file, the line, the column, the rule and the offending value.
 """
@@ -14,6 +19,8 @@ missing, truncated, not UTF-8, not comma-separated, with a short row) and every 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -114,8 +121,8 @@ def _strategy(v: _Validation, path: Path):
     v.raw_workforce = measures[measures["kind"] == "workforce_measures"].rename(
         columns={"workforce_worker_type": "worker_type"})[["line", "measure", "worker_type"]].assign(file=name)
     v.raw_codes = pd.DataFrame(codes, columns=["line", "strand", "measure", "code"])
-    v.raw_force = pd.DataFrame([{"line": raw.lines.get("default_force", raw.lines.get("owner_force")),
-                                 "force": v.force}])
+    # the line naming the force; which force is checked against the tables is each edition's own (see _force_named)
+    v.raw_force = pd.DataFrame([{"line": raw.lines.get("default_force", raw.lines.get("owner_force"))}])
     if v.has_critical(name):
         return None, name
     try:
@@ -130,9 +137,14 @@ def _strategy_cross_checks(v: _Validation, name: str | None) -> None:
     """Checks of the definition against the data (run once the crime and population tables are read)."""
     if name is None or v.raw_codes is None:
         return
-    suite = "strategy_definition"
-    v.run_batch(suite, "codes", v.raw_codes, name, v.params)
-    v.run_batch(suite, "force", v.raw_force, name, v.params)
+    v.run_batch("strategy_definition", "codes", v.raw_codes, name, v.params)
+
+
+def _force_named(v: _Validation, name: str | None) -> None:
+    """The edition's force is in the crime and population tables (a check of the definition's force line)."""
+    if name is None or v.raw_force is None:
+        return
+    v.run_batch("strategy_definition", "force", v.raw_force.assign(force=v.force), name, v.params)
 
 
 def _population(v: _Validation) -> pd.DataFrame | None:
@@ -216,7 +228,8 @@ def _population_edition(v: _Validation, values: pd.DataFrame | None, strategy, e
     v.run_batch("population", "edition", frame, f"{v.data_dir.name}/raw/ons/pfa-population-*.csv")
 
 
-def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
+def _crime_table(v: _Validation) -> pd.DataFrame | None:
+    """The whole crime table read and judged (shared by every force); None when it cannot be read."""
     suite = "home_office_crime"
     path = v.paths.crime
     name = v.rel(path)
@@ -224,7 +237,7 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
     table = v.read_csv(suite, path)
     if table is None or not v.header_ok(suite, table, expected, name):
-        return
+        return None
     frame = table.frame
     v.params["codes_in_table"] = set(frame["Offence Code"].unique())
     v.params["crime_forces"] = set(frame["Force Name"].unique())
@@ -233,8 +246,15 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
         params["known_forces"] = set(v.params["population_forces"]) | set(
             v.specs[suite]["parameters"].get("non_territorial_forces", []))
     v.run_batch(suite, "rows", frame, name, params)
-    if strategy is None:
+    return frame
+
+
+def _crime_force(v: _Validation, frame: pd.DataFrame | None, strategy, edition: Quarter | None) -> None:
+    """The force's rows of the crime table: every quarter and measure the edition needs is there."""
+    suite = "home_office_crime"
+    if frame is None or strategy is None:
         return
+    name = v.rel(v.paths.crime)
     force = v.force
     rows = frame[frame["Force Name"] == force]
     ok = (rows["Financial Year"].isin(FINANCIAL_YEARS) & rows["Financial Quarter"].isin(["1", "2", "3", "4"])
@@ -270,33 +290,78 @@ def _crime(v: _Validation, strategy, edition: Quarter | None) -> None:
                 continue
             start = max(window_first, measure.series_start) if measure.series_start else window_first
             mine = rows[rows["Offence Code"].isin(measure.offence_codes)]
-            groups = {k: g for k, g in mine.groupby("quarter_index")}
+            by_quarter = mine.groupby("quarter_index")  # once per measure, not once per quarter (43 forces)
+            found, totals = by_quarter.size(), by_quarter["count"].sum()
+            negative = mine[mine["count"] < 0].groupby("quarter_index")["line"].agg(list)
             for q in quarter_range(max(start, first_data), hi):
                 if q.index not in per_quarter.index:
                     continue  # the force has no rows at all that quarter: reported once, above
-                g = groups.get(q.index)
-                negative = [] if g is None else [int(x) for x in g.loc[g["count"] < 0, "line"]]
+                lines = [int(x) for x in negative.get(q.index, [])]
                 measure_rows.append({"strand": strand.id, "measure": measure.id, "quarter": q.id,
                                      "codes": ", ".join(measure.offence_codes),
-                                     "rows": 0 if g is None else len(g),
-                                     "total": 0 if g is None else int(g["count"].sum()),
-                                     "negative_lines": ", ".join(map(str, negative)) or "none"})
+                                     "rows": int(found.get(q.index, 0)), "total": int(totals.get(q.index, 0)),
+                                     "negative_lines": ", ".join(map(str, lines)) or "none"})
     frame = pd.DataFrame(measure_rows, columns=["strand", "measure", "quarter", "codes", "rows", "total",
                                                 "negative_lines"])
     v.run_batch(suite, "measure_quarters", frame, name, None, context)
 
 
-# --- the entry point ---------------------------------------------------------------------------------------------
+# --- the entry points ---------------------------------------------------------------------------------------------
 def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: bool = False) -> ValidationReport:
     """Check every input of an edition. Never raises for bad input: every problem is an ErrorRecord in the report."""
+    return validate_editions({force: paths}, [force], quarter, strict)[force]
+
+
+def validate_editions(paths_of: Callable[[str], InputPaths] | Mapping[str, InputPaths], forces: list[str],
+                      quarter: str | None, strict: bool = False) -> dict[str, ValidationReport]:
+    """Check every input of each force's edition; the inputs the forces share are read and judged once.
+
+    ``paths_of`` gives a force's InputPaths (a function or a mapping). Each report is the one ``validate_inputs``
+    gives for that force alone, but for its timings: the time spent on the shared inputs is divided equally among
+    the forces that share them, so the reports' seconds add up to the time of the whole check. Never raises for
+    bad input."""
+    lookup = paths_of.__getitem__ if isinstance(paths_of, Mapping) else paths_of
+    paths = {force: lookup(force) for force in forces}
+    groups: dict[tuple, list[str]] = {}  # forces whose shared inputs are the same files
+    for force in paths:
+        groups.setdefault(_shared_inputs(paths[force]), []).append(force)
+    reports, ge = {}, None
+    for group in groups.values():
+        shared = _check_shared(paths[group[0]], quarter, strict, ge)
+        ge = shared.v.ge  # one Great Expectations context for all (starting one takes seconds)
+        for force in group:
+            reports[force] = _check_force(shared, paths[force], force, 1 / len(group))
+    return {force: reports[force] for force in forces}
+
+
+def _shared_inputs(paths: InputPaths) -> tuple:
+    """What decides the shared inputs: the data folder and the publication."""
+    return Path(paths.data).resolve(), Path(paths.publications).resolve(), paths.publication_id
+
+
+@dataclass
+class _Shared:
+    """The shared inputs, judged: the state every force's own checks start from, and what those checks need."""
+    v: _Validation
+    strategy: object
+    strategy_file: str | None
+    edition: Quarter | None
+    population: pd.DataFrame | None
+    crime: pd.DataFrame | None
+    seconds: float
+
+
+def _check_shared(paths: InputPaths, quarter: str | None, strict: bool, ge) -> _Shared:
+    """The definition, the edition's quarter, the population, crime and workforce tables, the definition against
+    the data: the checks that are the same for every force."""
     started = time.perf_counter()
     data_dir = Path(paths.data)
-    v = _Validation(paths, force, strict)
+    v = _Validation(paths, None, strict)
     if not data_dir.is_dir():
         v.add("home_office_crime", CRITICAL, str(data_dir), None, None, "data folder present", None,
               f"the data folder {data_dir} does not exist")
     strategy, strategy_file, edition = None, None, None
-    v.ge = _guarded(v, "home_office_crime", _GreatExpectations, None)  # the import takes a few seconds, once
+    v.ge = ge or _guarded(v, "home_office_crime", _GreatExpectations, None)  # the import takes a few seconds, once
     with v.timed("strategy_definition"):
         strategy, strategy_file = _guarded(v, "strategy_definition", lambda: _strategy(
             v, paths.definition), (None, None))
@@ -312,17 +377,30 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
         v.add("edition", CRITICAL, strategy_file, None, "--quarter", "the quarter is one of the publication's editions",
               edition.id, f"the {strategy.title} has no edition for {edition.id}: its editions are "
               f"{strategy.editions_text}")
-    _unknown_publication_folders(v)
     with v.timed("population"):
         population = _guarded(v, "population", lambda: _population(v), None)
     with v.timed("home_office_crime"):
-        _guarded(v, "home_office_crime", lambda: _crime(v, strategy, edition), None)
-    with v.timed("population"):
-        _guarded(v, "population", lambda: _population_edition(v, population, strategy, edition), None)
+        crime = _guarded(v, "home_office_crime", lambda: _crime_table(v), None)
     with v.timed("workforce"):
         _guarded(v, "workforce", lambda: _workforce(v, strategy), None)
     with v.timed("strategy_definition"):
         _guarded(v, "strategy_definition", lambda: _strategy_cross_checks(v, strategy_file), None)
+    return _Shared(v, strategy, strategy_file, edition, population, crime, time.perf_counter() - started)
+
+
+def _check_force(shared: _Shared, paths: InputPaths, force: str, share: float) -> ValidationReport:
+    """One force's own checks, on a copy of the shared state; its report. Within each suite a force's findings
+    follow the shared ones, as they did when every edition was checked alone."""
+    started = time.perf_counter()
+    v = shared.v.for_force(paths, force, share)
+    strategy, edition = shared.strategy, shared.edition
+    _unknown_publication_folders(v)
+    with v.timed("home_office_crime"):
+        _guarded(v, "home_office_crime", lambda: _crime_force(v, shared.crime, strategy, edition), None)
+    with v.timed("population"):
+        _guarded(v, "population", lambda: _population_edition(v, shared.population, strategy, edition), None)
+    with v.timed("strategy_definition"):
+        _guarded(v, "strategy_definition", lambda: _force_named(v, shared.strategy_file), None)
     with v.timed("delivery_tracker"):
         _guarded(v, "delivery_tracker", lambda: check_delivery(v, strategy, edition), None)
     with v.timed("narrative"):
@@ -335,9 +413,10 @@ def validate_inputs(paths: InputPaths, force: str, quarter: str | None, strict: 
                  None)
     order = {name: i for i, name in enumerate(["edition", *SUITE_ORDER])}
     findings = sorted(v.findings, key=lambda f: (f.severity != CRITICAL, order.get(f.suite, 99)))
+    seconds = shared.seconds * share + time.perf_counter() - started
     return ValidationReport(findings=findings, suites=[v.suites[name] for name in SUITE_ORDER],
                             quarter=edition.id if edition else None, quarter_label=edition.label if edition else None,
-                            strict=strict, data_dir=data_dir.name, seconds=round(time.perf_counter() - started, 3))
+                            strict=shared.v.strict, data_dir=Path(paths.data).name, seconds=round(seconds, 3))
 
 
 def _unknown_publication_folders(v: _Validation) -> None:
