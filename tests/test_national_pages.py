@@ -58,7 +58,7 @@ def results() -> pd.DataFrame:
 
 def _entry(force: str, status: str = "published", message: str = "") -> EditionEntry:
     slug = force.lower()
-    link = None if status == "failed" else f"police-and-crime-plan/{slug}/{QUARTER}/html/index.html"
+    link = None if status in ("failed", "not built") else f"police-and-crime-plan/{slug}/{QUARTER}/html/index.html"
     return EditionEntry(force, slug, status, link, message)
 
 
