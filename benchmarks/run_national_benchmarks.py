@@ -25,8 +25,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from run_benchmarks import run  # the single-edition benchmarks' timer: a failed command stops the benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -43,23 +44,14 @@ def all_forces() -> list[str]:
     return known_forces(InputPaths(ROOT / "data", ROOT / "publications", PUBLICATION, ""))
 
 
-def timed(command: list[str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return seconds
-
-
 def national(forces: list[str], out: Path, workers: int = 2, pdf: bool = False) -> float:
-    return timed([str(BIN / "strategy-update"), "build-all", "--publication", PUBLICATION, "--quarter", QUARTER,
+    return run([str(BIN / "strategy-update"), "build-all", "--publication", PUBLICATION, "--quarter", QUARTER,
                   "--forces", ",".join(forces), "--workers", str(workers), "--out", str(out),
                   *([] if pdf else ["--no-pdf"])])
 
 
 def one_after_another(forces: list[str], out: Path) -> float:
-    return sum(timed([str(BIN / "strategy-update"), "build", "--publication", PUBLICATION, "--quarter", QUARTER,
+    return sum(run([str(BIN / "strategy-update"), "build", "--publication", PUBLICATION, "--quarter", QUARTER,
                       "--force", force, "--no-pdf", "--out", str(out)]) for force in forces)
 
 

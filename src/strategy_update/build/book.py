@@ -127,9 +127,14 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
         **config.get("latex", {}).get("latex_documents", {}), "author": author.partition(";")[0].strip()}}
     # The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper).
     _write_if_changed(work / "_config_pdf.yml", yaml.safe_dump(pdf_config, sort_keys=False).encode())
+    copy_static(root, work)
+
+
+def copy_static(root: Path, work: Path) -> None:
+    """The site's static files into a book's work folder: plotly.js once for the whole site (instead of ~4.8 MB
+    embedded in every page), and the project's stylesheet and icon."""
     import plotly
 
-    # plotly.js once for the whole site, instead of ~4.8 MB embedded in every page.
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     _write_if_changed(work / "_static" / "plotly.min.js", plotly_js.read_bytes())
     for asset in (root / "_static").glob("*"):

@@ -39,7 +39,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from strategy_update.build.executor import NotebookPlan, execute_job, last_line, plan_notebooks, stop_worker_kernel
 from strategy_update.build.incremental import Job, edition_key
-from strategy_update.build.pipeline import (EditionSpec, _edition_key, edition_settings, finish_edition,
+from strategy_update.build.pipeline import (STAMP, EditionSpec, _edition_key, edition_settings, finish_edition,
                                             forecast_cache, prepare_pages, project_root, resolve_edition, results_current,
                                             up_to_date, write_results_of)
 from strategy_update.core.errors import BuildError, InputError
@@ -114,6 +114,7 @@ class EditionRun:
     status: str = ""
     message: str = ""
     report: object = None  # its ValidationReport
+    inputs: object = None  # its own inputs (readers.ForceInputs), read once after they were checked
     plan: NotebookPlan | None = None
     running: set[str] = field(default_factory=set)  # notebooks still running
 
@@ -125,7 +126,8 @@ def _runs(publication: str | None, forces: list[str], quarter: str | None, setti
           data_dir: Path, publications_dir: Path, out_dir: Path) -> list[EditionRun]:
     runs = []
     for force in forces:
-        spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
+        spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir,
+                               check_force=False)  # the names are resolved already (forces_asked)
         runs.append(EditionRun(spec, out_dir / spec.folder, out_dir / ".work" / spec.folder,
                                _edition_key(root, spec, settings)))
     return runs
@@ -180,7 +182,7 @@ def _check_inputs(client, runs: list[EditionRun], strict: bool, log) -> None:
 def _compute(client, runs: list[EditionRun], out_dir: Path, rerun: bool, log) -> None:
     """The results of every edition whose inputs changed, computed together, each written to its work folder."""
     from strategy_update.compute.stage import compute_editions, edition_tables
-    from strategy_update.inputs.readers import read_force_inputs, read_open_data
+    from strategy_update.inputs.readers import read_open_data
 
     stale = [r for r in runs if rerun or not results_current(r.spec, r.work)]
     if not stale:
@@ -189,8 +191,7 @@ def _compute(client, runs: list[EditionRun], out_dir: Path, rerun: bool, log) ->
     started = time.perf_counter()
     first = stale[0].spec
     open_data = read_open_data(first.paths, first.publication)
-    own = {r.spec.force: read_force_inputs(r.spec.paths, r.spec.publication, r.spec.force, r.spec.quarter)
-           for r in stale}
+    own = {r.spec.force: r.inputs for r in stale}
 
     def dask_map(function, frames):  # the forecasts of each force on the workers, in parallel
         return client.gather(client.map(function, list(frames), pure=False))
@@ -254,13 +255,10 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
     """Every edition's notebooks, then its book, as tasks; an edition ends published or failed."""
     from distributed import as_completed
 
-    from strategy_update.inputs.readers import read_force_inputs
-
     todo = [r for r in runs if not r.status]
     for run in todo:
-        inputs = read_force_inputs(run.spec.paths, run.spec.publication, run.spec.force, run.spec.quarter)
-        jobs = prepare_pages(root, run.work, run.spec, inputs.narratives, inputs.board, reviewer)
-        (run.work / "published-key.txt").unlink(missing_ok=True)  # a run that stops half-way is not up to date
+        jobs = prepare_pages(root, run.work, run.spec, run.inputs.narratives, run.inputs.board, reviewer)
+        (run.work / STAMP).unlink(missing_ok=True)  # a run that stops half-way is not up to date
         run.plan = plan_notebooks(jobs, run.work, force=rerun)
     progress = Progress(runs, sum(len(r.plan.to_run) for r in todo), log)
     futures = as_completed()
@@ -350,7 +348,7 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
     key = edition_key([r.target / "data" / RESULTS for r in runs if r.status in (PUBLISHED, UP_TO_DATE)]
                       + [root / "_config.yml", root / "_static", Path(__file__).resolve().parents[1]],
                       {"entries": [(e.force, e.link, e.built, e.message) for e in entries]})
-    stamp = work / "published-key.txt"
+    stamp = work / STAMP
     index = target / "html" / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
         log(f"National index up to date: {index}")
@@ -359,7 +357,7 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
         stamp.unlink(missing_ok=True)
         log("Building the national index (Jupyter Book)...")
         index = build_national_book(root, work, spec.publication, spec.quarter, _national_results(runs), entries,
-                                    target, log=log)
+                                    target, data_dir=spec.paths.data, log=log)
         stamp.write_text(key, encoding="utf-8")
     write_site_index(out_dir)
     return index
@@ -386,6 +384,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     from strategy_update.build.interrupt import processes_stopped_on_exit
     from strategy_update.build.pipeline import known_forces
     from strategy_update.inputs.paths import InputPaths
+    from strategy_update.inputs.readers import read_force_inputs
 
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
@@ -411,6 +410,8 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
         with processes_stopped_on_exit(), dask_client(scheduler, workers, log) as client:
             _check_inputs(client, todo, strict, log)
             ready = [r for r in todo if not r.status]
+            for run in ready:
+                run.inputs = read_force_inputs(run.spec.paths, run.spec.publication, run.spec.force, run.spec.quarter)
             if ready:
                 _compute(client, ready, out_dir, rerun, log)
                 _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from strategy_update.build.book import _write_if_changed, build_book
+from strategy_update.build.book import _write_if_changed, build_book, copy_static
 from strategy_update.core.periods import Quarter
 from strategy_update.model.publication import Publication
 from strategy_update.render.downloads import integers_as_integers
@@ -40,13 +40,13 @@ def national_toc() -> dict:
     return {"format": "jb-book", "root": "index", "chapters": [{"file": SUMMARY_PAGE}]}
 
 
-def england_and_wales_forces(root: Path, publication: Publication) -> int | None:
+def england_and_wales_forces(data_dir: Path, publication: Publication) -> int | None:
     """How many forces the ONS population table has (None when it cannot be read): totals over all of them are
     England and Wales's."""
     from strategy_update.build.pipeline import known_forces
     from strategy_update.inputs.paths import InputPaths
 
-    forces = known_forces(InputPaths(root / "data", publication.folder.parent, publication.id, ""))
+    forces = known_forces(InputPaths(data_dir, publication.folder.parent, publication.id, ""))
     return len(forces) if forces else None
 
 
@@ -54,8 +54,6 @@ def write_national_sources(root: Path, work: Path, publication: Publication, qua
                            editions: list[EditionEntry], built_at: datetime, all_forces: int | None) -> None:
     """The pages, their chart data, configuration, contents and static files into ``work`` (unchanged files keep
     their time stamps, so Sphinx rereads only what changed)."""
-    import plotly
-
     title = f"{publication.short_title}: every force, {quarter.short_label}"
     _write_if_changed(work / "_config.yml", yaml.safe_dump(national_config(root, title), sort_keys=False).encode())
     _write_if_changed(work / "_toc.yml", yaml.safe_dump(national_toc(), sort_keys=False).encode())
@@ -66,11 +64,7 @@ def write_national_sources(root: Path, work: Path, publication: Publication, qua
     _write_if_changed(work / f"{SUMMARY_PAGE}.md", summary.encode())
     _write_if_changed(work / CHART_CSV,
                       integers_as_integers(chart_data).to_csv(index=False, lineterminator="\n").encode())
-    # plotly.js once for the site (the edition's html_js_files names it), and the editions' stylesheet and icon.
-    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    _write_if_changed(work / "_static" / "plotly.min.js", plotly_js.read_bytes())
-    for asset in (root / "_static").glob("*"):
-        _write_if_changed(work / "_static" / asset.name, asset.read_bytes())
+    copy_static(root, work)  # plotly.js once (the edition's html_js_files names it), the stylesheet and icon
     _write_if_changed(work / "_static" / STYLESHEET, NATIONAL_CSS.encode())
 
 
@@ -92,13 +86,15 @@ def publish_site(html: Path, target: Path) -> None:
 
 
 def build_national_book(root: Path, work: Path, publication: Publication, quarter: Quarter, results: pd.DataFrame,
-                        editions: list[EditionEntry], target: Path, log=print) -> Path:
+                        editions: list[EditionEntry], target: Path, data_dir: Path | None = None,
+                        log=print) -> Path:
     """Write the national index's pages into `work` and build them with Jupyter Book (HTML only); publish the site to
-    `target` (= <out>/<publication>/national/<quarter>/, site in target/"html"); return target/"html"/"index.html"."""
+    `target` (= <out>/<publication>/national/<quarter>/, site in target/"html"); return target/"html"/"index.html".
+    ``data_dir``: the data folder the editions were built from (default: the project's)."""
     work.mkdir(parents=True, exist_ok=True)
     built_at = datetime.now(timezone.utc)
     write_national_sources(root, work, publication, quarter, results, editions, built_at,
-                           england_and_wales_forces(root, publication))
+                           england_and_wales_forces(data_dir or root / "data", publication))
     html, _ = build_book(work, pdf=False, log=log)
     publish_site(html, target)
     log(f"Published the national index: {target / 'html' / 'index.html'}")
