@@ -447,3 +447,25 @@ def test_cli_backtest_prints_the_report_and_exits_zero():
     assert result.stdout.strip() == backtest_report(PATHS).strip()
     same = run_cli("backtest", "--publication", DEFAULT, "--force", "Essex", "--quarter", "2021-22-Q4")
     assert same.returncode == 0 and same.stdout == result.stdout
+
+
+def test_every_force_edition_shows_the_owner_force_back_test_made_once_until_an_input_changes(tmp_path, monkeypatch):
+    import dataclasses
+    import os
+
+    from strategy_update.render import backtest_page
+
+    data = _reference(tmp_path, "doc.txt,1,A,m,count,Q2,10,Q1,8,2,25\n")
+    made = []
+    real_rows = backtest_page.backtest_rows
+    monkeypatch.setattr(backtest_page, "backtest_rows", lambda paths: made.append(paths.force_slug) or real_rows(paths))
+    backtest_page._page.cache_clear()
+    essex = render_markdown(data)
+    kent = render_markdown(dataclasses.replace(data, force_slug="kent"))
+    assert kent == essex and made == ["essex"]  # Kent's edition: Essex's reports, not computed again
+    comparisons = data.reference / "published-comparisons.csv"
+    comparisons.write_text(comparisons.read_text() + "doc.txt,1,B,m,count,Q2,10,Q1,5,5,100\n")
+    os.utime(comparisons, ns=(comparisons.stat().st_atime_ns, comparisons.stat().st_mtime_ns + 10**9))
+    changed = render_markdown(dataclasses.replace(data, force_slug="kent"))
+    assert made == ["essex", "essex"]
+    assert "2 printed figures checked" in essex and "4 printed figures checked" in changed

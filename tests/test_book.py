@@ -346,3 +346,18 @@ def test_print_charts_are_drawn_for_half_a_page_and_the_website_chart_is_unchang
     assert (paper.layout.width, paper.layout.height) == (PRINT_SIZE["width"], PRINT_SIZE["height"])
     assert list(paper.layout.xaxis.tickvals) == labels[::4] and paper.layout.xaxis.tickangle == 0
     assert paper.layout.xaxis.ticktext[0] == "2017/18<br>Q1"
+
+
+def test_a_website_only_build_draws_no_chart_pictures_and_keys_its_pages_apart(tmp_path):
+    import plotly.graph_objects as go
+
+    from strategy_update.build.pipeline import notebook_jobs, resolve_edition
+    from strategy_update.render.chart_images import figure_bundle
+
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+    assert set(figure_bundle(fig, "Two bars", printed=False)) == {"text/html", "text/plain"}
+    spec = resolve_edition(None, None, None, data_dir=PATHS.data, publications_dir=PATHS.publications)
+    website, paper = (notebook_jobs(ROOT, tmp_path, spec, pdf) for pdf in (False, True))
+    sections = [(w, p) for w, p in zip(website, paper) if "section_id" in w.parameters]
+    assert sections and all(w.parameters["print_charts"] is False and p.parameters["print_charts"] is True
+                            for w, p in sections)  # a PDF build after a website-only one runs the pages again

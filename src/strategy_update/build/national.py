@@ -257,7 +257,8 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
 
     todo = [r for r in runs if not r.status]
     for run in todo:
-        jobs = prepare_pages(root, run.work, run.spec, run.inputs.narratives, run.inputs.board, reviewer)
+        jobs = prepare_pages(root, run.work, run.spec, run.inputs.narratives, run.inputs.board, reviewer,
+                             pdf)
         (run.work / STAMP).unlink(missing_ok=True)  # a run that stops half-way is not up to date
         run.plan = plan_notebooks(jobs, run.work, force=rerun)
     progress = Progress(runs, sum(len(r.plan.to_run) for r in todo), log)

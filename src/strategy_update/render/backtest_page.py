@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 from decimal import Decimal
 
@@ -57,8 +59,31 @@ def _context_table(context: pd.DataFrame) -> list[list[str]]:
             for _, r in context.iterrows()]
 
 
+def owner_paths(paths: InputPaths) -> InputPaths:
+    """The back test is about the hand-made reports of the force that owns the publication: its inputs, whichever
+    force's edition shows the page."""
+    from strategy_update.model.forces import force_slug
+
+    return dataclasses.replace(paths, force_slug=force_slug(load_publication(paths).owner_force))
+
+
+def _file_stamps(paths: InputPaths) -> tuple:
+    """What the page is made from, by name, size and time: a changed file makes the page again."""
+    files = [paths.definition, paths.crime, paths.peer_group, *paths.population,
+             *sorted(p for p in paths.reference.glob("*") if p.is_file())]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else (str(f),) for f in files)
+
+
 def render_markdown(paths: InputPaths) -> str:
-    """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context."""
+    """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context. The
+    same page for every force's edition of a publication (``owner_paths``), so a process building many makes it
+    once."""
+    owner = owner_paths(paths)
+    return _page(owner, _file_stamps(owner))
+
+
+@functools.lru_cache(maxsize=8)
+def _page(paths: InputPaths, stamps: tuple) -> str:
     rows = backtest_rows(paths)
     titles = dict(zip(rows["document"], rows["document_title"]))
     documents = sorted({d for d in rows["document"] if d})

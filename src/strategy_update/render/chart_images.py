@@ -33,13 +33,15 @@ def png(fig, **size) -> bytes:
         return fig.to_image(format="png", **size)
 
 
-def figure_bundle(fig, alt: str) -> dict:
-    """HTML (plotly.js is loaded once by the site, not embedded) plus a PNG for the PDF."""
+def figure_bundle(fig, alt: str, printed: bool = True) -> dict:
+    """HTML (plotly.js is loaded once by the site, not embedded) plus, when ``printed``, a PNG for the PDF."""
     html = fig.to_html(include_plotlyjs=False, full_html=False, config=CHART_CONFIG)
     # role="figure", not "img": plotly's drawing holds focusable parts, and an image may not (axe:
     # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
-    return {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt,
-            "image/png": png(charts.for_print(fig), **charts.PRINT_SIZE)}  # the PDF's: sized for paper
+    bundle = {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt}
+    if printed:
+        bundle["image/png"] = png(charts.for_print(fig), **charts.PRINT_SIZE)  # the PDF's: sized for paper
+    return bundle
 
 
 class Bundle:

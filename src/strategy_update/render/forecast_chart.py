@@ -210,6 +210,6 @@ def demand_section(view, figures) -> list:
                                   f"{figures.section_id}-{m.id}")
     return [Markdown("\n".join([f"#### {m.name}: trend and forecast", "",
                                 forecast_sentences(demand, m.unit, disturbed), ""])),
-            Bundle(figure_bundle(fig, alt)),
+            Bundle(figure_bundle(fig, alt, view.print_charts)),
             Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path}) How the trend, forecast "
                      "and intervals are worked out: see the Methods page.")]

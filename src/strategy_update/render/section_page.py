@@ -191,7 +191,7 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     out = [Markdown("\n".join(text))]
     for fig, alt, path in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
                                          f"{figures.section_id}-{m.id}"):
-        out.append(Bundle(figure_bundle(fig, alt)))
+        out.append(Bundle(figure_bundle(fig, alt, view.print_charts)))
         out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
     out += demand_section(view, figures)  # trend, forecast fan and track record (render/forecast_chart.py)
     return out

@@ -32,6 +32,7 @@ class EditionView:
     input_rows: pd.DataFrame
     narratives: dict[str, dict[str, str]]  # section id -> heading -> text, as the build read and checked it
     board: dict[str, str] | None = None  # heading -> text of the force's board paper parts; None when not supplied
+    print_charts: bool = True  # draw each chart as a picture for the PDF too (a website-only build does not)
 
     @property
     def title(self) -> str:
@@ -53,7 +54,7 @@ class EditionView:
 
 
 def load_view(results_dir: str | Path, publication: str, force: str, quarter: str, data_dir: str | Path,
-              publications_dir: str | Path) -> EditionView:
+              publications_dir: str | Path, print_charts: bool = True) -> EditionView:
     """The edition as the build computed it (``results_dir``: its work folder). Without one (a notebook run on
     its own, e.g. by nbval), the edition's inputs are read and its results computed here, the same way."""
     paths = InputPaths(Path(data_dir), Path(publications_dir), publication, force_slug(force))
@@ -73,7 +74,7 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
                                         tracker=inputs.tracker, extracts=inputs.extracts,
                                         peer_group=inputs.peer_group, workforce=inputs.workforce)
         narratives, board = inputs.narratives, inputs.board
-    return EditionView(model, force, q, paths, results, rows, narratives, board)
+    return EditionView(model, force, q, paths, results, rows, narratives, board, print_charts)
 
 
 def write_narratives(folder: Path, narratives: dict[str, dict[str, str]]) -> None:
