@@ -400,7 +400,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     runs = _runs(publication, names, quarter, edition_settings(pdf, strict, reviewer), root=root,
                  data_dir=data_dir, publications_dir=publications_dir, out_dir=out_dir)
     spec = runs[0].spec
-    log(f"National edition: {spec.publication.title}, {spec.quarter.label}: {len(runs)} force"
+    log(f"National edition: {spec.publication.short_title}, {spec.quarter.label}: {len(runs)} force"
         f"{'s' if len(runs) != 1 else ''}")
     for run in runs:
         if not rerun and up_to_date(run.target, run.work, run.key, pdf):
