@@ -33,6 +33,12 @@ def test_forces_by_name_or_slug_each_once_in_the_order_given():
     assert forces_asked("kent, Essex,devon-and-cornwall,Kent", KNOWN) == ["Kent", "Essex", "Devon and Cornwall"]
 
 
+def test_a_force_whose_name_holds_a_comma_can_be_named():
+    assert forces_asked("Kent,London, City of,Essex", KNOWN) == ["Kent", "London, City of", "Essex"]
+    assert forces_asked("london-city-of,surrey", KNOWN) == ["London, City of", "Surrey"]
+    assert forces_asked(",".join(KNOWN), KNOWN) == KNOWN
+
+
 @pytest.mark.parametrize("text", ["Kent,Atlantis", " , "])
 def test_an_unknown_force_or_no_force_is_refused_with_its_name(text):
     with pytest.raises(InputError) as caught:

@@ -134,16 +134,23 @@ def _runs(publication: str | None, forces: list[str], quarter: str | None, setti
 
 
 def forces_asked(text: str | None, known: list[str]) -> list[str]:
-    """``all`` (or nothing): every force; else names or slugs separated by commas, each resolved or refused."""
-    from strategy_update.model.forces import resolve_force
+    """``all`` (or nothing): every force; else names or slugs separated by commas, each resolved or refused. A name
+    may hold a comma itself ("London, City of"): the longest run of pieces that names a force is taken."""
+    from strategy_update.model.forces import force_slug, resolve_force
 
     if not text or text.strip().lower() == "all":
         return list(known)
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if not names:
+    pieces = [piece.strip() for piece in text.split(",") if piece.strip()]
+    if not pieces:
         raise InputError("--forces names no force: give 'all' or names separated by commas", column="--forces",
                          value=text, rule="force names")
-    resolved = [resolve_force(name, known) for name in names]
+    slugs = {force_slug(name): name for name in known}
+    resolved, start = [], 0
+    while start < len(pieces):
+        end = next((end for end in range(len(pieces), start + 1, -1)
+                    if force_slug(", ".join(pieces[start:end])) in slugs), start + 1)
+        resolved.append(resolve_force(", ".join(pieces[start:end]), known))
+        start = end
     return list(dict.fromkeys(resolved))  # each once, in the order given
 
 
