@@ -1,8 +1,10 @@
 """Time the build and record the medians in benchmarks/results.csv (with the machine's core count).
 
 Cases: cold build (HTML, and HTML + PDF), rebuild with nothing changed, rebuild after editing one strand's
-narrative, rebuild with ``--rerun`` (every notebook executed again), validation alone, and the baseline to beat:
-the same edition with Jupyter Book executing every notebook itself (``execute_notebooks: force``).
+narrative, rebuild with ``--rerun`` (every notebook executed again), validation alone, forecasting alone (what the
+demand profiles add to a cold build: every measure's model fitted and back-tested, in a process of its own, with no
+cache, from the cold build's results) and the baseline to beat: the same edition with Jupyter Book executing every
+notebook itself (``execute_notebooks: force``).
 
 The edition is the default publication's, for Essex: it is published to
 ``<out>/crime-prevention-2021-25/essex/2021-22-Q4/``.
@@ -60,6 +62,32 @@ def build(data: Path, out: Path, *extra: str) -> float:
     if not (edition_folder(out) / "html" / "index.html").is_file():
         sys.exit(f"the build did not publish {edition_folder(out)}/html/index.html")
     return seconds
+
+
+# Forecasting alone, timed in a fresh process as the cold build pays for it (statsmodels imported, no cache).
+FORECASTING = """
+import sys, time
+from pathlib import Path
+from strategy_update.compute.results import read_results
+from strategy_update.compute.stage import demand_profile_results
+from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
+publication = load_publication(InputPaths(Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], ""))
+results = read_results(Path(sys.argv[1]))
+start = time.perf_counter()
+demand_profile_results(publication, results[results["statistic"] == "series"])
+print(time.perf_counter() - start)
+"""
+
+
+def forecasting(data: Path, out: Path) -> float:
+    """Seconds to fit and back-test every measure of the edition published under ``out``."""
+    results = edition_folder(out) / "data" / "results.parquet"
+    done = subprocess.run([sys.executable, "-c", FORECASTING, str(results), str(data), str(ROOT / "publications"),
+                           PUBLICATION], cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"forecasting benchmark failed:\n{done.stderr[-2000:]}")
+    return float(done.stdout.strip().splitlines()[-1])
 
 
 def _template(name: str, publication) -> nbformat.NotebookNode:
@@ -132,6 +160,7 @@ def main() -> None:
         out = scratch / f"out-{i}"
         record("validate", run([str(BIN / "strategy-update"), "validate", *edition_options(data)]))
         record("cold build, HTML", build(data, out, "--no-pdf"))
+        record("forecasting alone (its part of a cold build)", forecasting(data, out))
         record("rebuild, nothing changed, HTML", build(data, out, "--no-pdf"))
         narrative.write_text(narrative.read_text() + f"\n- Benchmark edit {i}.\n")
         record("rebuild after one narrative edit, HTML", build(data, out, "--no-pdf"))
@@ -155,6 +184,8 @@ def main() -> None:
             writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, len(values),
                              f"{statistics.median(values):.1f}", f"{min(values):.1f}", f"{max(values):.1f}"])
     cold = statistics.median(timings["cold build, HTML"])
+    share = statistics.median(timings["forecasting alone (its part of a cold build)"]) / cold
+    print(f"forecasting / cold HTML build = {share:.2f} (target: under 0.10)")
     if "baseline: Jupyter Book execute_notebooks force, HTML" in timings:
         base = statistics.median(timings["baseline: Jupyter Book execute_notebooks force, HTML"])
         print(f"cold HTML build / Jupyter Book baseline = {cold / base:.2f} (target: at most 0.6)")

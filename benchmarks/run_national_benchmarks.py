@@ -61,8 +61,8 @@ def record(rows: list[tuple[str, float]]) -> None:
     with open(RESULTS, "a", newline="") as f:
         writer = csv.writer(f)
         for case, seconds in rows:
-            writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, 1, f"{seconds:.1f}",
-                             f"{seconds:.1f}", f"{seconds:.1f}"])
+            value = f"{seconds:.2f}" if "ratio" in case else f"{seconds:.1f}"  # efficiency: two places
+            writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, 1, value, value, value])
 
 
 def main() -> None:
@@ -78,7 +78,7 @@ def main() -> None:
 
     def note(case: str, seconds: float) -> None:
         rows.append((case, seconds))
-        print(f"{case}: {seconds:.1f} s", flush=True)
+        print(f"{case}: {seconds:.2f}" if "ratio" in case else f"{case}: {seconds:.1f} s", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="national-bench-") as scratch:
         scratch = Path(scratch)

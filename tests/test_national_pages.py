@@ -214,3 +214,14 @@ def test_each_tile_compares_a_force_with_the_forces_together(results):
     assert data.loc["Kent", "difference_pct"] == pytest.approx((kent / together - 1) * 100)
     alt = national.tile_alt(data.reset_index(), "the 3 forces built")
     assert "Furthest above: Kent" in alt and "Furthest below: Surrey" in alt
+
+
+def test_a_force_with_few_residents_is_flagged_beside_its_rates(results):
+    section = PUBLICATION.leaves[0].id
+    city = pd.DataFrame(_rows("London, City of", "all-recorded-crime", section, 6_300, 3_900, 8_600))
+    with_city = pd.concat([results, city], ignore_index=True)
+    editions = EDITIONS + [_entry("London, City of")]
+    markdown, _ = national.summary_markdown(PUBLICATION, with_city, editions, "Q4 2021/22", BUILT_AT)
+    assert ("London, City of has 8,600 residents, under a tenth of the median force's 1,800,000" in markdown)
+    ordinary, _ = national.summary_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT)
+    assert "Read with care" not in ordinary

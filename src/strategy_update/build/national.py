@@ -275,8 +275,8 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
 
     def submit_book(run: EditionRun) -> None:
         future = client.submit(finish_task, root, run.work, run.spec, run.report, run.plan.keys, run.plan.jobs,
-                               run.target, run.key, pdf, reviewer,
-                               key=f"book-{run.spec.paths.force_slug}-{time.time_ns()}")
+                               run.target, run.key, pdf, reviewer, priority=1,  # before further notebooks:
+                               key=f"book-{run.spec.paths.force_slug}-{time.time_ns()}")  # editions finish as they go
         owner[future.key] = (run, None)
         submitted.append(future)
         futures.add(future)

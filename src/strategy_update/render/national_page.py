@@ -14,8 +14,8 @@ from html import escape
 
 import pandas as pd
 
-from strategy_update.core.formatting import (count_phrase, format_ordinal, format_pct, format_rank, format_rate,
-                                             format_value)
+from strategy_update.core.formatting import (count_phrase, format_count, format_ordinal, format_pct, format_rank,
+                                             format_rate, format_value)
 from strategy_update.model.publication import FORCE_EXTRACT, Measure, Publication, Section
 from strategy_update.render.tables import markdown_table, plain
 
@@ -321,6 +321,33 @@ def ranking_markdown(figures: pd.DataFrame, measures: list[Measure], forces: lis
     return "\n".join(text)
 
 
+# A force with fewer residents than this share of the median force's (the City of London: a few thousand residents,
+# hundreds of thousands of workers and visitors): its rates per resident are far above every other force's.
+SMALL_POPULATION_SHARE = 0.1
+
+
+def small_populations(figures: pd.DataFrame, forces: list[str]) -> list[tuple[str, float, float]]:
+    """(force, residents, the median force's residents) for each force under SMALL_POPULATION_SHARE of the median
+    (three forces at least, so that a median means something)."""
+    people = figures[figures["force"].isin(forces)].groupby("force")["population"].max().dropna()
+    if len(people) < 3:
+        return []
+    median = float(people.median())
+    return [(force, float(n), median) for force, n in people.items() if n < SMALL_POPULATION_SHARE * median]
+
+
+def small_population_note(figures: pd.DataFrame, forces: list[str]) -> str:
+    """Why such a force's rates and ranks are not like the others' ('' when there is none)."""
+    small = small_populations(figures, forces)
+    if not small:
+        return ""
+    named = "; ".join(f"{plain(force)} has {format_count(n)} residents" for force, n, _ in small)
+    return (f"**Read with care:** a rate per 1,000 residents sets crime against the people who live in an area. "
+            f"{named}, under a tenth of the median force's {format_count(small[0][2])}, while far more people "
+            f"work in or visit {'it' if len(small) == 1 else 'them'}; so {'its rates are' if len(small) == 1 else 'their rates are'} "
+            "far above every other force's, and say little about the risk to a person there.")
+
+
 # --- the tile grid --------------------------------------------------------------------------------------
 def tile_data(figures: pd.DataFrame, totals: list[Total], measures: list[Measure], forces: list[str]) -> pd.DataFrame:
     """Per force and measure: its rate per 1,000, the forces' rate together and how far above or below it is."""
@@ -437,6 +464,7 @@ def summary_markdown(publication: Publication, results: pd.DataFrame, editions: 
                  "in per cent, so the chart does not depend on its colours.",
                  chart_html(tile_chart(data, area), alt),
                  f"*Chart description:* {plain(alt)} [Download the chart data (CSV)]({chart_csv})"]
+        text += [note] if (note := small_population_note(figures, forces)) else []
     rankable = [t.measure for t in totals if not t.reason]
     if rankable:
         text += ["## Forces ranked per measure",
