@@ -14,6 +14,7 @@ Cases (each run once: a cold national build is long; the core count is recorded 
 
     .venv/bin/python benchmarks/run_national_benchmarks.py                      # everything, all 43 forces
     .venv/bin/python benchmarks/run_national_benchmarks.py --forces 12 --skip pdf --baseline-forces 3
+    .venv/bin/python benchmarks/run_national_benchmarks.py --skip html --skip scaling --skip baseline  # PDFs only
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def main() -> None:
     parser.add_argument("--forces", type=int, default=43, help="how many forces (alphabetical order)")
     parser.add_argument("--scaling-forces", type=int, default=6)
     parser.add_argument("--baseline-forces", type=int, help="how many single-edition builds to time (default: all)")
-    parser.add_argument("--skip", action="append", default=[], choices=["pdf", "scaling", "baseline"])
+    parser.add_argument("--skip", action="append", default=[], choices=["html", "pdf", "scaling", "baseline"])
     args = parser.parse_args()
     forces = all_forces()[:args.forces]
     n, m = len(forces), args.scaling_forces
@@ -82,8 +83,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="national-bench-") as scratch:
         scratch = Path(scratch)
-        note(f"national ({n} forces), cold, HTML, 2 workers", national(forces, scratch / "html"))
-        note(f"national ({n} forces), rebuild with nothing changed, HTML", national(forces, scratch / "html"))
+        if "html" not in args.skip:
+            note(f"national ({n} forces), cold, HTML, 2 workers", national(forces, scratch / "html"))
+            note(f"national ({n} forces), rebuild with nothing changed, HTML", national(forces, scratch / "html"))
         if "pdf" not in args.skip:
             note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
         if "scaling" not in args.skip:
