@@ -44,7 +44,8 @@ def contents(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 class Build:
-    """A default-edition build (website only) into ``out``, over an edition published there before."""
+    """A default-edition build into ``out``, over an edition published there before. With its PDF: the PDF's chart
+    pictures are what start Chromium (a website-only build starts none), and Chromium must be stopped too."""
 
     def __init__(self, out: Path):
         self.token = uuid.uuid4().hex
@@ -55,7 +56,7 @@ class Build:
         self.stdout, self.stderr = out / "stdout.txt", out / "stderr.txt"
         with open(self.stdout, "w") as stdout, open(self.stderr, "w") as stderr:
             # A session of its own, as a command typed at a terminal has a process group of its own.
-            self.process = subprocess.Popen([CLI, "build", "--no-pdf", "--out", str(out)], cwd=ROOT,
+            self.process = subprocess.Popen([CLI, "build", "--out", str(out)], cwd=ROOT,
                                             stdout=stdout, stderr=stderr, start_new_session=True,
                                             env={**os.environ, PROCESS_TOKEN: self.token})
 
