@@ -56,13 +56,18 @@ def one_after_another(forces: list[str], out: Path) -> float:
                       "--force", force, "--no-pdf", "--out", str(out)]) for force in forces)
 
 
+def shown(case: str, value: float) -> str:
+    """Seconds to one place; a ratio (the scaling efficiency) to two."""
+    return f"{value:.2f}" if "ratio" in case else f"{value:.1f}"
+
+
 def record(rows: list[tuple[str, float]]) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
     with open(RESULTS, "a", newline="") as f:
         writer = csv.writer(f)
         for case, seconds in rows:
-            value = f"{seconds:.2f}" if "ratio" in case else f"{seconds:.1f}"  # efficiency: two places
+            value = shown(case, seconds)
             writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, 1, value, value, value])
 
 
@@ -79,7 +84,7 @@ def main() -> None:
 
     def note(case: str, seconds: float) -> None:
         rows.append((case, seconds))
-        print(f"{case}: {seconds:.2f}" if "ratio" in case else f"{case}: {seconds:.1f} s", flush=True)
+        print(f"{case}: {shown(case, seconds)}" + ("" if "ratio" in case else " s"), flush=True)
 
     with tempfile.TemporaryDirectory(prefix="national-bench-") as scratch:
         scratch = Path(scratch)

@@ -144,11 +144,11 @@ def forces_asked(text: str | None, known: list[str]) -> list[str]:
     if not pieces:
         raise InputError("--forces names no force: give 'all' or names separated by commas", column="--forces",
                          value=text, rule="force names")
-    slugs = {force_slug(name): name for name in known}
+    slugs = {force_slug(name) for name in known}
     resolved, start = [], 0
     while start < len(pieces):
-        end = next((end for end in range(len(pieces), start + 1, -1)
-                    if force_slug(", ".join(pieces[start:end])) in slugs), start + 1)
+        end = next((stop for stop in range(len(pieces), start + 1, -1)
+                    if force_slug(", ".join(pieces[start:stop])) in slugs), start + 1)
         resolved.append(resolve_force(", ".join(pieces[start:end]), known))
         start = end
     return list(dict.fromkeys(resolved))  # each once, in the order given

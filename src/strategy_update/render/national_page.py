@@ -342,10 +342,11 @@ def small_population_note(figures: pd.DataFrame, forces: list[str]) -> str:
     if not small:
         return ""
     named = "; ".join(f"{plain(force)} has {format_count(n)} residents" for force, n, _ in small)
+    it, its = ("it", "its") if len(small) == 1 else ("them", "their")
     return (f"**Read with care:** a rate per 1,000 residents sets crime against the people who live in an area. "
             f"{named}, under a tenth of the median force's {format_count(small[0][2])}, while far more people "
-            f"work in or visit {'it' if len(small) == 1 else 'them'}; so {'its rates are' if len(small) == 1 else 'their rates are'} "
-            "far above every other force's, and say little about the risk to a person there.")
+            f"work in or visit {it}; so {its} rates are far above every other force's, and say little about the "
+            "risk to a person there.")
 
 
 # --- the tile grid --------------------------------------------------------------------------------------
