@@ -179,3 +179,28 @@ def test_a_rerun_fits_only_the_forces_whose_series_are_new(inputs, quick_forecas
     for force in ["Essex", "Kent"]:  # rows read back from the cache are the rows fitted
         pd.testing.assert_frame_equal(edition_tables(*again, force)[0], edition_tables(*first, force)[0])
     assert sorted(p.name.split(".")[0] for p in tmp_path.glob("*.parquet")) == ["essex", "kent", "surrey"]
+
+
+def test_one_force_split_measure_by_measure_over_processes_gives_the_rows_of_one_call(inputs):
+    """The single-edition build fits each measure as a task of its own on its worker processes: the rows are those
+    of one call (real fits, two measures of Essex's series)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    publication = inputs[PREVENTION][0]
+    with pytest.MonkeyPatch.context() as patch:  # the series only: the real fits are for the two measures below
+        patch.setattr(stage, "_forecast_results", stand_in_profile)
+        results, _ = one_force(inputs, PREVENTION, "Essex")
+    series = results[(results["statistic"] == "series") & (results["area"] == "")]
+    two = series[series["measure"].isin(series["measure"].drop_duplicates().head(2))].reset_index(drop=True)
+    assert two["measure"].nunique() == 2
+    whole = stage.demand_profiles(publication, {"Essex": two})
+    with ProcessPoolExecutor(2) as pool:
+        tasks = []
+
+        def submit(function, frame):
+            tasks.append(set(frame["measure"]))
+            return pool.submit(function, frame)
+        split = stage.demand_profiles(publication, {"Essex": two}, stage.measure_by_measure(submit))
+    assert len(tasks) == 2 and all(len(measures) == 1 for measures in tasks)  # a task per measure
+    assert not whole[0].empty
+    pd.testing.assert_frame_equal(split[0], whole[0])

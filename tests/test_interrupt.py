@@ -73,6 +73,16 @@ class Build:
             time.sleep(0.5)
         pytest.fail("no Chromium started within the time allowed:\n" + self.output())
 
+    def wait_for_kernel(self) -> None:
+        """Until the compute stage is under way: the workers' kernels start (warming up) as it begins."""
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the build ended before its compute stage:\n" + self.output()
+            if any("ipykernel" in " ".join(process.cmdline()) for process in processes_of(self.token)):
+                return
+            time.sleep(0.2)
+        pytest.fail("no kernel started within the time allowed:\n" + self.output())
+
     def stopped_within(self, seconds: float) -> float:
         started = time.monotonic()
         try:
@@ -117,6 +127,26 @@ def test_an_interrupted_build_stops_at_once_says_so_and_leaves_nothing_behind(tm
     assert "Traceback" not in stderr, stderr
     assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
     assert contents(build.published) == build.before  # the last good edition, untouched
+
+
+@pytest.mark.build
+def test_a_build_stopped_in_its_compute_stage_leaves_nothing_behind(tmp_path):
+    """SIGTERM while the workers warm their kernels and fit the demand-profile models."""
+    build = Build(tmp_path)
+    try:
+        build.wait_for_kernel()
+        os.kill(build.process.pid, signal.SIGTERM)
+        build.stopped_within(STOP_SECONDS)
+        left = build.leftovers()
+    finally:
+        build.clean_up()
+    stderr = build.stderr.read_text()
+    assert build.process.returncode == 128 + signal.SIGTERM, build.output()
+    assert "Notebooks:" not in build.output()  # stopped before the notebook stage
+    assert "Interrupted: nothing was published; the previous edition, if any, is unchanged." in stderr, stderr
+    assert "Traceback" not in stderr, stderr
+    assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
+    assert contents(build.published) == build.before
 
 
 @pytest.mark.build

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from strategy_update.build.incremental import Job
-from strategy_update.build.executor import PREPARE_TAG, run_notebooks
+from strategy_update.build.executor import FITS_MODULE, PREPARE_TAG, notebook_workers, run_notebooks, warm_workers
 
 
 def probe_template(path):
@@ -49,3 +50,29 @@ def test_notebooks_sharing_a_kernel_start_clean_in_their_own_folder(tmp_path):
     # one kernel served all three notebooks (what makes the build fast), and it was shut down afterwards
     assert len(set(seen)) == 1
     assert not os.path.exists(f"/proc/{seen[0]}")
+
+
+def loaded(module: str) -> bool:
+    return module in sys.modules
+
+
+def test_a_warmed_worker_has_the_fits_library_and_runs_notebooks_in_the_kernel_it_warmed(tmp_path):
+    """The build warms its workers while it computes: each loads the model fits' library and starts its kernel with
+    the pages' modules, and the notebooks then run in that kernel (nothing from the warm-up leaks into them)."""
+    probe = tmp_path / "probe.ipynb"
+    nb = new_notebook(cells=[new_code_cell(
+        "import sys\nprint('strategy_update.render.section_page' in sys.modules, 'secret' in globals())")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, probe)
+    work = tmp_path / "work"
+    (work / "one").mkdir(parents=True)
+    with notebook_workers(1) as pool:
+        # A forked worker has what this process had loaded (other tests in it may have fitted models).
+        assert pool.submit(loaded, FITS_MODULE).result() == loaded(FITS_MODULE)
+        warm_workers(pool, 1, work)
+        assert pool.submit(loaded, FITS_MODULE).result()
+        run_notebooks([Job("n0", probe, "one/n0.ipynb", "one", {})], work, workers=1, log=lambda line: None,
+                      pool=pool)
+    out = nbformat.read(work / "one" / "n0.ipynb", as_version=4)
+    assert out.cells[-1].outputs[0]["text"].split() == ["True", "False"]  # the warm kernel, in a clean namespace
+    assert list(work.glob("kernel-*.log"))  # its start-up chatter went to the log, not the console

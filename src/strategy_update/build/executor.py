@@ -96,6 +96,38 @@ def _execute(template: str, output: str, parameters: dict, cwd: str, work: str) 
     return output, time.perf_counter() - start
 
 
+# What the pages import (and, in the worker itself, the compute stage's model fits): loaded once per worker while
+# the build is still checking its inputs, so the first notebooks and fits do not wait for them.
+WARM_UP_CODE = """import myst_nb, pandas, plotly.graph_objects
+from strategy_update.render import board_paper, section_page, summary, view
+"""
+FITS_MODULE = "statsmodels.tsa.statespace.exponential_smoothing"  # the compute stage's fits, run on the workers
+
+
+def warm_up(work: str) -> None:
+    """Start this worker's kernel and load what the pages and the model fits import (``warm_workers``)."""
+    import importlib
+
+    import nbformat
+    import papermill
+    from jupyter_core.utils import run_sync
+
+    kernel = _worker_kernel(Path(work) / f"kernel-{os.getpid()}.log")
+    if not kernel.has_kernel:
+        run_sync(kernel.start_kernel)()  # it boots in its own process while this one loads the fits' library
+    importlib.import_module(FITS_MODULE)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP_CODE)])
+    papermill.execute_notebook(notebook, None, kernel_name="python3", km=kernel, progress_bar=False,
+                               log_output=False, request_save_on_cell_execute=False)
+
+
+def warm_workers(pool: ProcessPoolExecutor, workers: int, work: Path) -> None:
+    """Have the pool's workers start their kernels now, in the background, while the build reads its inputs and
+    computes; a task queued behind a warm-up simply waits for it."""
+    for _ in range(workers):
+        pool.submit(warm_up, str(work))
+
+
 def _tidy_executed(path: Path) -> None:
     """Drop the pipeline's prepare cell, and hide papermill's injected-parameters cell: it is for the reviewer of
     the .ipynb, not the published page."""

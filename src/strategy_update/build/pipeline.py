@@ -8,6 +8,7 @@ when every step succeeded, so a failed build never destroys the last good one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -299,8 +300,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
         log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)")
         return target
     from strategy_update.build import interrupt
-    from strategy_update.build.executor import run_notebooks
-    from strategy_update.compute.stage import compute_edition
+    from strategy_update.build.executor import notebook_workers, run_notebooks, warm_workers
+    from strategy_update.compute.stage import compute_edition, measure_by_measure
     from strategy_update.inputs.readers import read_edition_inputs
     from strategy_update.inputs.validate import validate_inputs
 
@@ -308,30 +309,35 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     if spec.folder != light.folder:  # e.g. "devon & cornwall" resolved to "Devon and Cornwall"
         target, work = out_dir / spec.folder, out_dir / ".work" / spec.folder
         key, stamp = _edition_key(root, spec, edition_settings(pdf, strict, reviewer)), work / STAMP
-    # Validate first: nothing is computed, executed or published when an input breaks a critical rule.
-    log(f"Checking inputs (Great Expectations) for {spec.folder.as_posix()}...")
-    report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=strict)
-    log(f"  {report.summary_line()}")
-    if report.critical:
-        raise ValidationFailed(report)
-    log(f"Edition: {spec.publication.edition_title(spec.force)}, {spec.quarter.label}")
-    # The work folder persists between builds, so unchanged notebooks and pages are reused.
-    work.mkdir(parents=True, exist_ok=True)
-    stamp.unlink(missing_ok=True)  # a build that fails half-way is never taken for up to date
-    # Compute once: every figure into the results table; the pages only render from it.
-    inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
-    # A narrative edit (the preview's usual change) leaves the figures as they were: the compute stage is skipped.
-    if rerun or not results_current(spec, work):
-        results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
-                                        population=inputs.population, tracker=inputs.tracker,
-                                        extracts=inputs.extracts, peer_group=inputs.peer_group,
-                                        workforce=inputs.workforce, profile_cache=forecast_cache(out_dir))
-        write_results_of(spec, work, results, rows)
-    else:
-        log("Figures: no data input changed since the last build; its results table is reused")
-    notebook_list = prepare_pages(root, work, spec, inputs.narratives, inputs.board, reviewer, pdf)
-    _, keys = run_notebooks(notebook_list, work, jobs or os.cpu_count() or 1, force=rerun, log=log,
-                            pool=notebook_pool)
+    workers = jobs or os.cpu_count() or 1
+    with contextlib.ExitStack() as stack:
+        pool = notebook_pool or stack.enter_context(notebook_workers(workers))
+        # Validate first: nothing is computed, executed or published when an input breaks a critical rule.
+        log(f"Checking inputs (Great Expectations) for {spec.folder.as_posix()}...")
+        report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=strict)
+        log(f"  {report.summary_line()}")
+        if report.critical:
+            raise ValidationFailed(report)
+        log(f"Edition: {spec.publication.edition_title(spec.force)}, {spec.quarter.label}")
+        # The work folder persists between builds, so unchanged notebooks and pages are reused.
+        work.mkdir(parents=True, exist_ok=True)
+        stamp.unlink(missing_ok=True)  # a build that fails half-way is never taken for up to date
+        warm_workers(pool, workers, work)  # their kernels start while this process reads and computes
+        # Compute once: every figure into the results table; the pages only render from it.
+        inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
+        # A narrative edit (the preview's usual change) leaves the figures as they were: the compute stage is
+        # skipped.
+        if rerun or not results_current(spec, work):
+            results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
+                                            population=inputs.population, tracker=inputs.tracker,
+                                            extracts=inputs.extracts, peer_group=inputs.peer_group,
+                                            workforce=inputs.workforce, profile_cache=forecast_cache(out_dir),
+                                            map_series=measure_by_measure(pool.submit))
+            write_results_of(spec, work, results, rows)
+        else:
+            log("Figures: no data input changed since the last build; its results table is reused")
+        notebook_list = prepare_pages(root, work, spec, inputs.narratives, inputs.board, reviewer, pdf)
+        _, keys = run_notebooks(notebook_list, work, workers, force=rerun, log=log, pool=pool)
     arrived = finish_edition(root, work, spec, report, keys, notebook_list, target, key, pdf=pdf, reviewer=reviewer,
                              log=log)
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")

@@ -39,13 +39,14 @@ def compute_edition(publication: Publication, force: str, quarter: Quarter, *, c
                     population: pd.DataFrame, tracker: pd.DataFrame | None, extracts: dict[str, pd.DataFrame],
                     peer_group: pd.DataFrame | None = None,
                     workforce: pd.DataFrame | None = None,
-                    profile_cache: Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    profile_cache: Path | None = None, map_series: Callable = map) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames;
     ``workforce`` is the Home Office workforce table (``load_workforce``), needed when a measure uses it.
     One force's case of ``compute_editions``: there is one way to compute an edition's figures."""
     results, rows = compute_editions(publication, [force], quarter, crime=crime, population=population,
                                      workforce=workforce, trackers={force: tracker}, extracts={force: extracts},
-                                     peer_groups={force: peer_group}, profile_cache=profile_cache)
+                                     peer_groups={force: peer_group}, profile_cache=profile_cache,
+                                     map_series=map_series)
     return edition_tables(results, rows, force)
 
 
@@ -171,6 +172,18 @@ def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], 
         if files[i] is not None:
             _keep_profile(rows, files[i])
     return [known[i] if i in known else made[i] for i in range(len(series))]
+
+
+def measure_by_measure(submit: Callable) -> Callable:
+    """A ``map_series`` for ``compute_editions`` that fits each measure of a force as a task of its own
+    (``submit(function, frame)`` returns a future, as ``ProcessPoolExecutor.submit`` does), so that one edition's
+    fits spread over the build's worker processes. A force's rows come back exactly as one call would give them:
+    its measures are independent, and their parts are joined in the order the whole call would make them."""
+    def map_series(function: Callable, frames) -> list[pd.DataFrame]:
+        tasks = [[submit(function, part) for _, part in frame.groupby(["section", "measure"], sort=False)]
+                 or [submit(function, frame)] for frame in frames]
+        return [pd.concat([task.result() for task in parts], ignore_index=True) for parts in tasks]
+    return map_series
 
 
 def _profile_key(series: pd.DataFrame, disturbed: tuple[str, ...]) -> str:
