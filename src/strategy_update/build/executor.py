@@ -113,8 +113,9 @@ def warm_up(work: str) -> None:
     from jupyter_core.utils import run_sync
 
     kernel = _worker_kernel(Path(work) / f"kernel-{os.getpid()}.log")
-    if not kernel.has_kernel:
-        run_sync(kernel.start_kernel)()  # it boots in its own process while this one loads the fits' library
+    if kernel.has_kernel:  # warm already (the preview's workers, from its first build on)
+        return
+    run_sync(kernel.start_kernel)()  # it boots in its own process while this one loads the fits' library
     importlib.import_module(FITS_MODULE)
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP_CODE)])
     papermill.execute_notebook(notebook, None, kernel_name="python3", km=kernel, progress_bar=False,
