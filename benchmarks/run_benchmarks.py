@@ -4,14 +4,15 @@ Cases: cold build (HTML, and HTML + PDF), rebuild with nothing changed, rebuild 
 narrative, rebuild with ``--rerun`` (every notebook executed again), validation alone, forecasting alone (every
 measure's model fitted and back-tested from the cold build's results, with no cache: in one process, which is its
 cost in CPU time, and as the build runs it, one measure per task on a warm pool of one worker per core, which is
-what it adds to a cold build's wall time) and the baseline to beat: the same edition with Jupyter Book executing every
+what it adds to a cold build's wall time), the preview (from saving a strand's narrative to the new edition being
+served, twice in a row, with the preview's workers and checks warm) and the baseline to beat: the same edition with Jupyter Book executing every
 notebook itself (``execute_notebooks: force``).
 
 The edition is the default publication's, for Essex: it is published to
 ``<out>/crime-prevention-2021-25/essex/2021-22-Q4/``.
 
     .venv/bin/python benchmarks/run_benchmarks.py            # 3 runs per case
-    .venv/bin/python benchmarks/run_benchmarks.py --runs 5 --skip pdf
+    .venv/bin/python benchmarks/run_benchmarks.py --runs 5 --skip pdf --skip preview
 """
 
 from __future__ import annotations
@@ -108,6 +109,49 @@ def forecasting(data: Path, out: Path, workers: int) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def preview_edits(data: Path, out: Path, narrative: Path, edits: int = 2) -> list[float]:
+    """Seconds from saving ``narrative`` to the preview serving the edition built from it, for each of ``edits``
+    saves in a row (the preview started and its first build served before timing starts)."""
+    import json
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([str(BIN / "strategy-update"), "preview", *edition_options(data), "--out", str(out),
+                                "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+
+    def served(after: int, limit: float = 600) -> int:
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                sys.exit("the preview stopped before serving its edition")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/__preview__/version", timeout=5) as answer:
+                    state = json.load(answer)
+                if state["build"] > after and not state["building"]:
+                    return state["build"]
+            except OSError:
+                pass
+            time.sleep(0.1)
+        sys.exit("the preview did not serve a new edition in time")
+
+    try:
+        build, seconds = served(0), []
+        for i in range(edits):
+            narrative.write_text(narrative.read_text() + f"\n- Preview edit {i}.\n")
+            start = time.perf_counter()
+            build = served(build)
+            seconds.append(time.perf_counter() - start)
+        return seconds
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
 def _template(name: str, publication) -> nbformat.NotebookNode:
     """A template as the pipeline runs it (made concrete for the publication, where the build does that)."""
     try:
@@ -173,7 +217,8 @@ def jupyter_book_baseline(data: Path, scratch: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip", nargs="*", default=[], help="cases to skip: pdf, baseline")
+    parser.add_argument("--skip", nargs="+", action="extend", default=[],
+                        help="cases to skip: preview, pdf, baseline")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
@@ -199,6 +244,11 @@ def main() -> None:
             record("rebuild after one narrative edit, HTML", build(data, out, "--no-pdf"))
             record("rebuild with --rerun (every notebook executed), HTML", build(data, out, "--no-pdf", "--rerun"))
             shutil.rmtree(out)
+            if "preview" not in args.skip:
+                first, second = preview_edits(data, out, narrative)
+                record("preview: narrative saved to new edition served (first edit)", first)
+                record("preview: narrative saved to new edition served (next edit)", second)
+                shutil.rmtree(out)
             if "pdf" not in args.skip:
                 record("cold build, HTML + PDF", build(data, out))
                 record("rebuild, nothing changed, HTML + PDF", build(data, out))

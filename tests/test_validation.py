@@ -474,3 +474,46 @@ def test_suites_keep_severity_and_rule_in_meta():
                 assert meta["rule"] and meta["message"] and meta["check"], (path, meta)
                 checks.append(meta["check"])
         assert len(checks) == len(set(checks)), path
+
+
+# --- checks remembered by the preview -----------------------------------------------------------------------------
+def comparable(report: ValidationReport) -> tuple:
+    """A report without its timings."""
+    return (report.findings, [(s.name, s.file, s.evaluated, s.passed) for s in report.suites], report.quarter)
+
+
+def test_remembered_checks_rerun_only_what_an_edit_touched_and_report_as_a_fresh_check(small_data, monkeypatch):
+    """The preview keeps checks whose files did not change: after a narrative edit only the narrative is checked
+    again, and the report is exactly the one a fresh check of the edited inputs gives."""
+    from strategy_update.inputs import validate
+
+    ran: list[str] = []
+    for name in ("check_narrative", "check_force_extracts", "_check_shared"):
+        real = getattr(validate, name)
+        monkeypatch.setattr(validate, name, lambda *a, _real=real, _name=name, **k: (ran.append(_name),
+                                                                                      _real(*a, **k))[1])
+    narrative = small_data.narrative_folder(parse_q("2021-22-Q4")) / "rape.md"
+    with validate.remembering_checks():
+        first = validate_inputs(small_data, "Essex", "2021-22-Q4")
+        assert sorted(ran) == ["_check_shared", "check_force_extracts", "check_narrative"]
+        ran.clear()
+        again = validate_inputs(small_data, "Essex", "2021-22-Q4")
+        assert ran == [] and comparable(again) == comparable(first)  # nothing changed: nothing ran
+        narrative.write_text(narrative.read_text(encoding="utf-8") + "\n<script>alert(1)</script>\n",
+                             encoding="utf-8")
+        edited = validate_inputs(small_data, "Essex", "2021-22-Q4")
+        assert ran == ["check_narrative"]
+        ran.clear()
+        small_data.definition.touch()  # the shared inputs changed: every check starts again from them
+        assert comparable(validate_inputs(small_data, "Essex", "2021-22-Q4")) == comparable(edited)
+        assert sorted(ran) == ["_check_shared", "check_force_extracts", "check_narrative"]
+    fresh = validate_inputs(small_data, "Essex", "2021-22-Q4")  # outside the block: every check runs
+    assert comparable(edited) == comparable(fresh)
+    assert comparable(edited) != comparable(first)  # the edit was found
+    assert validate._REMEMBERED is None  # nothing is kept once the block ends
+
+
+def parse_q(text: str):
+    from strategy_update.core.periods import parse_quarter
+
+    return parse_quarter(text)

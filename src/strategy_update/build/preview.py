@@ -32,6 +32,7 @@ import watchfiles
 
 from strategy_update.build import interrupt
 from strategy_update.build.executor import notebook_workers
+from strategy_update.inputs.validate import remembering_checks
 
 VERSION_PATH = "/__preview__/version"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
@@ -367,8 +368,9 @@ def preview(options: PreviewOptions, log=print) -> int:
     watcher.start()  # before the first build: a file saved meanwhile starts the next one
     try:
         # One pool of notebook workers for the whole preview: their kernels and Chromium stay warm from one build to
-        # the next, and are stopped with it, however it ends.
-        with notebook_workers(options.jobs or os.cpu_count() or 1) as pool:
+        # the next, and are stopped with it, however it ends. The input checks of files that did not change are
+        # not run again (a save touches one input).
+        with notebook_workers(options.jobs or os.cpu_count() or 1) as pool, remembering_checks():
             warm_build = functools.partial(run_build, notebook_pool=pool)
             if build_once(state, warm_build):
                 log(f"Ready: {address}")

@@ -19,7 +19,8 @@ missing, truncated, not UTF-8, not comma-separated, with a short row) and every 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -327,7 +328,7 @@ def validate_editions(paths_of: Callable[[str], InputPaths] | Mapping[str, Input
         groups.setdefault(_shared_inputs(paths[force]), []).append(force)
     reports, ge = {}, None
     for group in groups.values():
-        shared = _check_shared(paths[group[0]], quarter, strict, ge)
+        shared = _remembered_shared(paths[group[0]], quarter, strict, ge)
         ge = shared.v.ge  # one Great Expectations context for all (starting one takes seconds)
         for force in group:
             reports[force] = _check_force(shared, paths[force], force, 1 / len(group))
@@ -349,6 +350,102 @@ class _Shared:
     population: pd.DataFrame | None
     crime: pd.DataFrame | None
     seconds: float
+    key: tuple = ()  # what it was judged from (``_remembered_shared``)
+
+
+# --- checks remembered in a long-lived process --------------------------------------------------------------------
+# The preview checks its edition again after every save, and a save touches one input: the other checks would give
+# the same findings from the same files. So, inside ``remembering_checks``, each check's findings are kept with the
+# files it read (name, size and change times) and replayed while those files are unchanged. Elsewhere (a build, the
+# validate command, the national build) every check runs every time.
+_REMEMBERED: dict[tuple, tuple[tuple, object]] | None = None
+
+
+@contextmanager
+def remembering_checks() -> Iterator[None]:
+    """Within the block, checks whose files are unchanged since the last time give their findings again without
+    running (the preview's loop)."""
+    global _REMEMBERED
+    _REMEMBERED = {}
+    try:
+        yield
+    finally:
+        _REMEMBERED = None
+
+
+def file_stamps(*places: Path) -> tuple:
+    """Name, size and change times of each file in ``places`` (files or folders, searched all the way down); a
+    place that does not exist counts as such."""
+    stamps = []
+    for place in map(Path, places):
+        files = sorted(p for p in place.rglob("*") if p.is_file()) if place.is_dir() else [place]
+        for file in files:
+            try:
+                st = file.stat()
+                stamps.append((str(file), st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+            except OSError:
+                stamps.append((str(file), None))
+    return tuple(stamps)
+
+
+def _shared_key(paths: InputPaths, quarter: str | None, strict: bool) -> tuple:
+    """What the shared checks read: the open data, the publication's folder and the suites themselves."""
+    from strategy_update.inputs.expectations import expectations_dir
+
+    return (str(paths.data), str(paths.publications), paths.publication_id, quarter, strict,
+            file_stamps(Path(paths.data) / "raw", paths.publication, expectations_dir()))
+
+
+def _remembered_shared(paths: InputPaths, quarter: str | None, strict: bool, ge) -> _Shared:
+    """``_check_shared``, or its result kept from the last time, when nothing it read has changed since. (Each
+    force's checks work on a copy of its state: ``_Validation.for_force``.)"""
+    if _REMEMBERED is None:
+        return _check_shared(paths, quarter, strict, ge)
+    key = _shared_key(paths, quarter, strict)
+    held = _REMEMBERED.get(("shared",))
+    if held is not None and held[0] == key:
+        return held[1]
+    shared = _check_shared(paths, quarter, strict, ge)
+    shared.key = key
+    _REMEMBERED[("shared",)] = (key, shared)
+    return shared
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What one check added to a force's state: findings, counts and files per suite, and facts."""
+    findings: list
+    counts: dict[str, tuple[int, int, str | None]]  # suite -> evaluated and passed added, file set (or None)
+    params: dict
+
+
+def _remembered(v: _Validation, check: str, places: tuple, step: Callable[[], None], *key) -> None:
+    """Run ``step`` (a check that adds to ``v``), or replay what it found the last time for this force, when the
+    files in ``places``, the shared state it starts from and ``key`` are as they were then."""
+    if _REMEMBERED is None:
+        step()
+        return
+    slot, stamp = (check, v.force), (key, file_stamps(*places))
+    held = _REMEMBERED.get(slot)
+    if held is not None and held[0] == stamp:
+        found = held[1]
+        v.findings.extend(found.findings)
+        for name, (evaluated, passed, file) in found.counts.items():
+            v.suites[name].evaluated += evaluated
+            v.suites[name].passed += passed
+            if file is not None:
+                v.suites[name].file = file
+        v.params.update(found.params)
+        return
+    findings = len(v.findings)
+    before = {name: (s.evaluated, s.passed, s.file) for name, s in v.suites.items()}
+    params = dict(v.params)
+    step()
+    counts = {name: (s.evaluated - before[name][0], s.passed - before[name][1],
+                     s.file if s.file != before[name][2] else None) for name, s in v.suites.items()}
+    _REMEMBERED[slot] = (stamp, _Found(
+        v.findings[findings:], {name: c for name, c in counts.items() if c != (0, 0, None)},
+        {k: value for k, value in v.params.items() if k not in params or params[k] is not value}))
 
 
 def _check_shared(paths: InputPaths, quarter: str | None, strict: bool, ge) -> _Shared:
@@ -395,22 +492,22 @@ def _check_force(shared: _Shared, paths: InputPaths, force: str, share: float) -
     v = shared.v.for_force(paths, force, share)
     strategy, edition = shared.strategy, shared.edition
     _unknown_publication_folders(v)
-    with v.timed("home_office_crime"):
-        _guarded(v, "home_office_crime", lambda: _crime_force(v, shared.crime, strategy, edition), None)
-    with v.timed("population"):
-        _guarded(v, "population", lambda: _population_edition(v, shared.population, strategy, edition), None)
-    with v.timed("strategy_definition"):
-        _guarded(v, "strategy_definition", lambda: _force_named(v, shared.strategy_file), None)
-    with v.timed("delivery_tracker"):
-        _guarded(v, "delivery_tracker", lambda: check_delivery(v, strategy, edition), None)
-    with v.timed("narrative"):
-        _guarded(v, "narrative", lambda: check_narrative(v, strategy, edition), None)
-        _guarded(v, "narrative", lambda: check_board(v, strategy, edition), None)  # the force's board file
-    with v.timed("force_extracts"):
-        _guarded(v, "force_extracts", lambda: check_force_extracts(v, strategy), None)
-    with v.timed("peer_group"):
-        _guarded(v, "peer_group", lambda: check_peer_group(v, strategy, list(v.params.get("population_forces", []))),
-                 None)
+    inputs = paths.force_inputs
+
+    def check(suite: str, places: tuple, step: Callable[[], None], name: str = "") -> None:
+        """One check of the force's, remembered (``_remembered``) on the files it reads and the shared state."""
+        with v.timed(suite):
+            _remembered(v, name or suite, places, lambda: _guarded(v, suite, step, None), shared.key, force)
+
+    check("home_office_crime", (), lambda: _crime_force(v, shared.crime, strategy, edition))
+    check("population", (), lambda: _population_edition(v, shared.population, strategy, edition))
+    check("strategy_definition", (), lambda: _force_named(v, shared.strategy_file))
+    check("delivery_tracker", (paths.delivery_folder,), lambda: check_delivery(v, strategy, edition))
+    check("narrative", (inputs / "narrative",), lambda: check_narrative(v, strategy, edition))
+    check("narrative", (inputs / "board",), lambda: check_board(v, strategy, edition), "board")
+    check("force_extracts", (paths.force_extracts,), lambda: check_force_extracts(v, strategy))
+    check("peer_group", (paths.peer_group,),
+          lambda: check_peer_group(v, strategy, list(v.params.get("population_forces", []))))
     order = {name: i for i, name in enumerate(["edition", *SUITE_ORDER])}
     findings = sorted(v.findings, key=lambda f: (f.severity != CRITICAL, order.get(f.suite, 99)))
     seconds = shared.seconds * share + time.perf_counter() - started
