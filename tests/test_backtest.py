@@ -463,6 +463,9 @@ def test_every_force_edition_shows_the_owner_force_back_test_made_once_until_an_
     essex = render_markdown(data)
     kent = render_markdown(dataclasses.replace(data, force_slug="kent"))
     assert kent == essex and made == ["essex"]  # Kent's edition: Essex's reports, not computed again
+    with monkeypatch.context() as no_definition:  # the build names the owner: the definition is not read again
+        no_definition.setattr(backtest_page, "load_publication", lambda paths: pytest.fail("definition read"))
+        assert render_markdown(dataclasses.replace(data, force_slug="kent"), "Essex") == essex
     comparisons = data.reference / "published-comparisons.csv"
     comparisons.write_text(comparisons.read_text() + "doc.txt,1,B,m,count,Q2,10,Q1,5,5,100\n")
     os.utime(comparisons, ns=(comparisons.stat().st_atime_ns, comparisons.stat().st_mtime_ns + 10**9))

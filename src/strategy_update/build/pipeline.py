@@ -198,7 +198,8 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     pages = {"measures": lambda: "# Measures\n\n" + measures_page(spec.publication),
              "data-quality": lambda: "# Data quality\n\n" + data_quality_page(
                  report, _figure_lines(work, spec), spec.publication.section_folder),
-             "backtest": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(spec.paths),
+             "backtest": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(
+                 spec.paths, spec.publication.owner_force),
              "demand-profile": lambda: "# Demand profile\n\n" + demand_page(
                  spec.publication, read_results(work / "data" / RESULTS), spec.force),
              "provenance": lambda: "# Provenance\n\n" + provenance_page(

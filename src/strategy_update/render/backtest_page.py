@@ -59,12 +59,12 @@ def _context_table(context: pd.DataFrame) -> list[list[str]]:
             for _, r in context.iterrows()]
 
 
-def owner_paths(paths: InputPaths) -> InputPaths:
-    """The back test is about the hand-made reports of the force that owns the publication: its inputs, whichever
-    force's edition shows the page."""
+def owner_paths(paths: InputPaths, owner_force: str | None = None) -> InputPaths:
+    """The back test is about the hand-made reports of the force that owns the publication (``owner_force``, read
+    from the definition when not given): its inputs, whichever force's edition shows the page."""
     from strategy_update.model.forces import force_slug
 
-    return dataclasses.replace(paths, force_slug=force_slug(load_publication(paths).owner_force))
+    return dataclasses.replace(paths, force_slug=force_slug(owner_force or load_publication(paths).owner_force))
 
 
 def _file_stamps(paths: InputPaths) -> tuple:
@@ -74,11 +74,11 @@ def _file_stamps(paths: InputPaths) -> tuple:
     return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else (str(f),) for f in files)
 
 
-def render_markdown(paths: InputPaths) -> str:
+def render_markdown(paths: InputPaths, owner_force: str | None = None) -> str:
     """The back-test page (MyST Markdown): summary, inconsistencies in words, every check, open-data context. The
     same page for every force's edition of a publication (``owner_paths``), so a process building many makes it
     once."""
-    owner = owner_paths(paths)
+    owner = owner_paths(paths, owner_force)
     return _page(owner, _file_stamps(owner))
 
 
