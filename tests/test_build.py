@@ -78,7 +78,7 @@ def test_front_page_summarises_all_strands_and_delivery(default_edition):
     assert "No strand has actions at risk, across all 14 strands." in text
     assert "Q4 2021/22 (January-March 2022)" in text
     # the strategy compares no measure with other forces, so its front page has no position section
-    assert "Position among similar forces" not in text
+    assert "Similar forces at a glance" not in text
 
 
 def test_the_public_website_shows_no_code(default_edition):

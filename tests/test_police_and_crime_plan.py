@@ -63,6 +63,11 @@ def test_the_front_page_sums_up_the_position_table(essex):
     sentences = re.findall(r"Essex is (?:not )?meeting its aspiration in [^.]*\.", page)
     assert sentences and all(s in index for s in sentences)
     assert "Since the last quarterly update, Essex's position" in index
+    # under a heading of its own: the contents do not list "Position among similar forces" twice
+    assert "Similar forces at a glance" in index
+    contents = subprocess.run(["pdftotext", str(essex / "pdf" / "update.pdf"), "-"], capture_output=True,
+                              text=True).stdout
+    assert contents.count("Position among similar forces") == 2  # the contents' line and the page's heading
     assert re.search(r"Best placed: [^.]+ \(\d+(st|nd|rd|th) of \d+\)", index)
     html = (essex / "html" / "index.html").read_text(encoding="utf-8")
     assert 'href="computed/peer-table.html"' in html
