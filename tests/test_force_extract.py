@@ -236,3 +236,28 @@ def test_12_month_totals_alone_leave_the_quarter_comparisons_out_of_the_table(sh
     assert "| n/a |" not in block.data and block.data.count("How this was calculated") == 2
     assert ("Not compared, because the data supplied covers neither period: Q4 2021/22 with Q3 2021/22; "
             "Q4 2021/22 with Q4 2020/21.") in block.data
+
+
+def test_measures_not_supplied_are_listed_once(tmp_path):
+    """A force that supplied none of a section's own figures (most forces) reads one list, not a sentence each;
+    a single missing measure is one sentence."""
+    from strategy_update.render.section_page import measures_intro
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    paths = paths_for(data)
+    for extract in paths.force_extracts.glob("soc-*.csv"):
+        extract.unlink()
+    paths.force_extract("mh-incidents").unlink()
+    publication, _, results, rows = computed(paths)
+
+    def intro(section_id: str) -> str:
+        section = publication.section(section_id)
+        return measures_intro(None, section, section_figures(results, rows, publication, "Essex", section))
+    organised = intro("serious-organised-crime")
+    assert organised.count("were not supplied for this edition") == 1
+    assert "The force's own figures for these measures were not supplied" in organised
+    assert "\n- **Arrests by the Serious Organised Crime Unit (SOCU)**\n" in organised  # names as defined
+    assert organised.count("\n- **") == 6  # the section's six measures, one line each
+    mental = intro("mental-health")
+    assert "The force's own figures for **" in mental and "\n- **" not in mental

@@ -49,10 +49,14 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
         else:
             parts.append(f"{listed} {'comes' if len(names) == 1 else 'come'} from the force's own figures{areas}, "
                          "not from open data.")
-    for f in extracts:
-        if not (f.available or f.by_area):
-            parts.append(f"The force's own figures for **{f.measure.name.lower()}** were not supplied for this "
-                         "edition, so no figures are shown for them.")
+    # Measures whose figures the force did not supply: one sentence, or one list (most forces supply none).
+    missing = [f"**{f.measure.name}**" for f in extracts if not (f.available or f.by_area)]
+    if len(missing) == 1:
+        parts.append(f"The force's own figures for {missing[0]} were not supplied for this edition, so no figures "
+                     "are shown for them.")
+    elif missing:
+        parts.append("The force's own figures for these measures were not supplied for this edition, so no figures "
+                     "are shown for them:\n\n" + "\n".join(f"- {name}" for name in missing))
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
