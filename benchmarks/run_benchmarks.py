@@ -5,8 +5,8 @@ narrative, rebuild with ``--rerun`` (every notebook executed again), validation 
 measure's model fitted and back-tested from the cold build's results, with no cache: in one process, which is its
 cost in CPU time, and as the build runs it, one measure per task on a warm pool of one worker per core, which is
 what it adds to a cold build's wall time), the preview (from saving a strand's narrative to the new edition being
-served, twice in a row, with the preview's workers and checks warm) and the baseline to beat: the same edition with Jupyter Book executing every
-notebook itself (``execute_notebooks: force``).
+served, twice in a row, with the preview's workers and checks warm) and the baseline to beat: the same edition with
+Jupyter Book executing every notebook itself (``execute_notebooks: force``).
 
 The edition is the default publication's, for Essex: it is published to
 ``<out>/crime-prevention-2021-25/essex/2021-22-Q4/``.

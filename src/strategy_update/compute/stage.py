@@ -152,7 +152,7 @@ def _by_force(frame: pd.DataFrame, forces: list[str]) -> dict[str, pd.DataFrame]
 
 def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], map_series: Callable = map,
                     cache: Path | None = None) -> list[pd.DataFrame]:
-    """Each force's demand-profile rows (``demand_profile_results``), one force per ``map_series`` call, in the
+    """Each force's demand-profile rows (``_forecast_results``), one force per ``map_series`` call, in the
     order of ``figures``; only the quarterly series go to the workers.
 
     With a ``cache`` folder, a force whose series, disturbed quarters, compute code and packages are those of an
@@ -220,14 +220,6 @@ def _forecast_results(results: pd.DataFrame, disturbed: tuple[str, ...]) -> pd.D
     from strategy_update.compute.forecast import forecast_results  # statsmodels loads only when a stage runs
 
     return forecast_results(results, disturbed=disturbed)
-
-
-def demand_profile_results(publication: Publication, results: pd.DataFrame) -> pd.DataFrame:
-    """Trend, forecast and back-test rows of every quarterly series in ``results`` (all its forces at once), with
-    the publication's disturbed quarters left out (compute/forecast.py)."""
-    from strategy_update.model.publication import disturbed_quarters
-
-    return _forecast_results(results, disturbed=tuple(disturbed_quarters(publication)))
 
 
 def spc_settings(publication: Publication) -> dict:

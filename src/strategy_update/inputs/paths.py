@@ -139,3 +139,19 @@ def narrative_section(path: Path, titles: dict[str, str]) -> str | None:
         if stem == section_id.casefold() or (title and stem == _name_key(title_file_stem(title))):
             return section_id
     return None
+
+
+def file_stamps(*places: Path) -> tuple:
+    """Name, size and change times of each file in ``places`` (files or folders, searched all the way down); a
+    place that does not exist counts as such. A cache keyed on them notices any save: a write always changes the
+    change time."""
+    stamps = []
+    for place in map(Path, places):
+        files = sorted(p for p in place.rglob("*") if p.is_file()) if place.is_dir() else [place]
+        for file in files:
+            try:
+                st = file.stat()
+                stamps.append((str(file), st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+            except OSError:
+                stamps.append((str(file), None))
+    return tuple(stamps)

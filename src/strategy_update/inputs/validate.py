@@ -32,7 +32,7 @@ from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, q
 from strategy_update.inputs.board import check_board
 from strategy_update.inputs.definition import LineLoader, shape_problem
 from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
-from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.paths import InputPaths, file_stamps
 from strategy_update.inputs.report import CRITICAL, ValidationReport
 from strategy_update.inputs.validate_force_inputs import (check_delivery, check_force_extracts, check_narrative,
                                                           check_peer_group)
@@ -371,21 +371,6 @@ def remembering_checks() -> Iterator[None]:
         yield
     finally:
         _REMEMBERED = None
-
-
-def file_stamps(*places: Path) -> tuple:
-    """Name, size and change times of each file in ``places`` (files or folders, searched all the way down); a
-    place that does not exist counts as such."""
-    stamps = []
-    for place in map(Path, places):
-        files = sorted(p for p in place.rglob("*") if p.is_file()) if place.is_dir() else [place]
-        for file in files:
-            try:
-                st = file.stat()
-                stamps.append((str(file), st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-            except OSError:
-                stamps.append((str(file), None))
-    return tuple(stamps)
 
 
 def _shared_key(paths: InputPaths, quarter: str | None, strict: bool) -> tuple:

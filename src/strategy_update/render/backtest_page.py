@@ -14,7 +14,7 @@ from strategy_update.compute.printed import CANNOT, CONSISTENT, INCONSISTENT, VE
 from strategy_update.core.errors import InputError
 from strategy_update.core.formatting import format_pct
 from strategy_update.inputs.definition import load_publication
-from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.paths import InputPaths, file_stamps
 from strategy_update.render.tables import markdown_table
 
 
@@ -68,10 +68,8 @@ def owner_paths(paths: InputPaths, owner_force: str | None = None) -> InputPaths
 
 
 def _file_stamps(paths: InputPaths) -> tuple:
-    """What the page is made from, by name, size and time: a changed file makes the page again."""
-    files = [paths.definition, paths.crime, paths.peer_group, *paths.population,
-             *sorted(p for p in paths.reference.glob("*") if p.is_file())]
-    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) if f.exists() else (str(f),) for f in files)
+    """What the page is made from, by name, size and times: a changed file makes the page again."""
+    return file_stamps(paths.definition, paths.crime, paths.peer_group, *paths.population, paths.reference)
 
 
 def render_markdown(paths: InputPaths, owner_force: str | None = None) -> str:
