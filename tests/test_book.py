@@ -227,6 +227,40 @@ def test_paper_table_columns_follow_their_content():
     assert widths == [len("Dwelling Burglary and Street Robbery") + 2, MIN_WIDTH, MAX_WIDTH]
 
 
+def test_paper_leaves_an_empty_cell_blank():
+    """An empty cell's empty paragraph would print as a blank line and double its row's height on paper."""
+    import docutils.nodes as nodes
+    from docutils.core import publish_doctree
+
+    from strategy_update.build.latex import _blank_empty_cells
+
+    from myst_parser.parsers.docutils_ import Parser
+
+    # As our pages write tables: Markdown, where an empty cell holds an empty paragraph
+    doctree = publish_doctree("| Strand | Note |\n|---|---|\n| Rape | |\n| Places | Parts add up |\n"
+                              "| Prevent | ![bar](bar.png) |\n", parser=Parser())
+    _blank_empty_cells(doctree)
+    cells = [[len(cell.children) for cell in row.findall(nodes.entry)] for row in doctree.findall(nodes.row)]
+    assert cells == [[1, 1], [1, 0], [1, 1], [1, 1]]  # only the empty note is emptied; text and a picture are kept
+
+
+def test_paper_tables_never_leave_one_row_alone_on_a_page():
+    """A table may break across pages only where at least two body rows fall on each side."""
+    import docutils.nodes as nodes
+    from docutils.core import publish_doctree
+    from myst_parser.parsers.docutils_ import Parser
+
+    from strategy_update.build.latex import keeps_with_next
+
+    def kept(body_rows: int) -> list[bool]:
+        doctree = publish_doctree("| A |\n|---|\n" + "| x |\n" * body_rows, parser=Parser())
+        return [keeps_with_next(row) for row in doctree.findall(nodes.row)]
+
+    assert kept(1) == [False, False]  # the header row is longtable's own; one row cannot be split
+    assert kept(3) == [False, True, True, False]  # three rows never break
+    assert kept(5) == [False, True, False, False, True, False]  # 2 + 3 or 3 + 2
+
+
 def test_paper_tables_too_wide_for_the_line_shrink_their_widest_columns_first():
     from strategy_update.build.latex import LINE, _fit
 
@@ -257,6 +291,21 @@ def test_annex_gives_each_measure_its_source_periods_and_arithmetic():
             assert all(code in row for code in figures.measure.offence_codes)
             if figures.rate is not None and figures.population:
                 assert f"= {format_rate(figures.rate)}" in row
+    # The periods are given once, by letter, and each row names its own by those letters.
+    key = dict(re.findall(r"^- \*\*([A-Z])\*\*: (.+)$", annex, re.M))
+    assert sorted(key.values()) == sorted(set(key.values())), f"a comparison listed twice: {key}"
+
+    def periods(measure: str) -> list[str]:
+        return [key[letter] for letter in rows[measure].split("|")[3].strip().split(", ")]
+    assert periods("Knife Crime: Possession of an article with a blade or point") == [
+        "Apr 2021 to Mar 2022 vs Apr 2020 to Mar 2021", "Apr 2021 to Mar 2022 vs Apr 2019 to Mar 2020",
+        "Q4 2021/22 vs Q3 2021/22", "Q4 2021/22 vs Q4 2020/21"]
+    # The control chart's limits come from its baseline (the first 12 quarters), not from the whole chart.
+    assert "control chart baseline 2017/18 Q1 to 2019/20 Q4: mean 214, limits 135 to 292" in rows[
+        "Knife Crime: Possession of an article with a blade or point"]
+    # The force's own quarterly counts compare quarters only.
+    assert periods("Serious Organised Crime: Firearms recovered by SOCU") == [
+        "Q4 2021/22 vs Q3 2021/22", "Q4 2021/22 vs Q4 2020/21"]
 
 
 # --- the PDF's shaping of charts and tables (build/latex.py, render/charts.for_print) -----------------------------

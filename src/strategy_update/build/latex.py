@@ -14,8 +14,10 @@
 - A sentence that only repeats the figures of the table below it is left out: the table has them all.
 - The glossary is set in two columns, each term run in before its meaning; the annex's reference table is set in
   footnote size, other tables in small type (_config.yml's preamble).
+- An empty table cell is left blank: as an empty paragraph it doubled the height of its row.
 - Tables get column widths from their content, so long tables (which Sphinx sets as ``longtable`` with columns
-  that never wrap) stay within the page, and any table of more than a few rows may break across pages.
+  that never wrap) stay within the page. A table of four rows or more may break across pages, rather than leave
+  the rest of a page empty, but never after its first row or before its last (``PaperTranslator``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import re
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.writers.latex import LaTeXTranslator
 
 from strategy_update.core.formatting import sentence_case
 
@@ -34,7 +37,8 @@ WEB_ONLY_CHART = "one line per financial year"  # words of the seasonal chart's 
 # Characters: a column's share of the line follows its widest cell; cells up to SHORT long are kept on one line.
 MIN_WIDTH, SHORT, MAX_WIDTH = 6, 40, 45
 LINE = 95  # characters of body text across the line (17 cm at 10 pt)
-LONG_ROWS = 10  # rows: a longer table may run over a page, so it is set as a longtable
+TABLE_START_LINES = 12  # lines: a table's header and first two rows, kept with a heading above it
+LONG_ROWS = 4  # rows with the header: a longer table may break across pages (a longtable), a shorter is kept whole
 # classes: a float of charts side by side, each chart a cell, a later one after a space (_config.yml preamble)
 CHART_ROW, CHART_CELL, CHART_CELL_AFTER = "chart-row", "chart-cell", "chart-cell-after"
 PER_ROW = 2  # charts side by side, each 48% of the line
@@ -48,6 +52,15 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 def _is_calculation_note(node: nodes.Element) -> bool:
     title = next(iter(node.children), None)
     return title is not None and title.astext().strip().startswith(NOTE_TITLE)
+
+
+def _blank_empty_cells(document: nodes.document) -> None:
+    """A cell holding only an empty paragraph is emptied: LaTeX sets that paragraph as a blank line, doubling the
+    height of its row; the writer leaves an empty cell blank."""
+    for cell in document.findall(nodes.entry):
+        if (all(isinstance(child, nodes.paragraph) for child in cell.children) and not cell.astext().strip()
+                and not any(True for _ in cell.findall(nodes.image))):
+            cell.children = []
 
 
 def _length(text: str) -> int:
@@ -212,17 +225,48 @@ class PaperDocument(SphinxPostTransform):
             box += glossary
         for ref in list(self.document.findall(addnodes.download_reference)):
             ref.replace_self(nodes.inline(text=download_sentence(ref.astext())))
+        _blank_empty_cells(self.document)
         for table in self.document.findall(nodes.table):
+            # a tabular cannot break across pages: it would leave the rest of the page empty when it does not fit
+            if sum(1 for _ in table.findall(nodes.row)) > LONG_ROWS and "longtable" not in table["classes"]:
+                table["classes"].append("longtable")
             widths = _cell_widths(table)
             if widths is None or "colwidths-given" in table["classes"]:
                 continue
             for spec, width in zip(table.findall(nodes.colspec), widths):
                 spec["colwidth"] = width
             table["classes"].append("colwidths-given")
-            if sum(1 for _ in table.findall(nodes.row)) > LONG_ROWS:  # a tabular cannot break across pages
-                table["classes"].append("longtable")
+
+
+def keeps_with_next(row: nodes.row) -> bool:
+    """A table's first and second-last rows stay with the row after them: a table broken across pages never
+    leaves one row on its own at the foot of a page or the top of the next."""
+    body = row.parent
+    if not isinstance(body, nodes.tbody):
+        return False
+    position, count = body.index(row), len(body)
+    return count > 1 and position in (0, count - 2)
+
+
+class PaperTranslator(LaTeXTranslator):
+    """Sphinx's LaTeX writer, except that in a table that may break across pages (a longtable) the rule under a
+    row that must not end a page is ``\\paperkeptrule`` (_config.yml's preamble): longtable's own rule invites a
+    page break after it. A heading over a table asks for room for the table's start (needspace)."""
+
+    def visit_rubric(self, node: nodes.rubric) -> None:
+        # A heading over a table (a theme's "at a glance") stays with the table's header and first rows.
+        if isinstance(node.next_node(descend=False, siblings=True), nodes.table):
+            self.body.append(r"\needspace{%d\baselineskip}" % TABLE_START_LINES + "\n")
+        super().visit_rubric(node)
+
+    def depart_row(self, node: nodes.row) -> None:
+        end = len(self.body)
+        super().depart_row(node)
+        if self.table.is_longtable() and keeps_with_next(node) and self.body[end + 1:end + 2] == [r"\sphinxhline"]:
+            self.body[end + 1] = r"\paperkeptrule"
 
 
 def setup(app):
     app.add_post_transform(PaperDocument)
+    app.set_translator("latex", PaperTranslator, override=True)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

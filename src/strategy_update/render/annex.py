@@ -39,10 +39,20 @@ def _period(span_id: str, label: str) -> str:
     return months if " to " in months else label
 
 
-def _comparisons(figures: MeasureFigures) -> str:
-    """Each comparison as ``current vs base``, the periods written out (the figures are in the section's table)."""
-    return "; ".join(f"{_period(c.current_period, c.current_label)} vs {_period(c.base_period, c.base_label)}"
-                     for c in figures.comparisons if not (c.current is None and c.base is None))
+def _comparison(c) -> str:
+    """One comparison as ``current vs base``, the periods written out (the figures are in the section's table)."""
+    return f"{_period(c.current_period, c.current_label)} vs {_period(c.base_period, c.base_label)}"
+
+
+def _comparisons(figures: MeasureFigures) -> list[str]:
+    return [_comparison(c) for c in figures.comparisons if not (c.current is None and c.base is None)]
+
+
+def comparison_key(shown: list[MeasureFigures]) -> dict[str, str]:
+    """Each distinct comparison, in order of first use, with a letter: most measures compare the same periods, so
+    the table names them by letter instead of writing the same four comparisons out on every row."""
+    distinct = dict.fromkeys(c for figures in shown for c in _comparisons(figures))
+    return {comparison: chr(ord("A") + n) for n, comparison in enumerate(distinct)}
 
 
 def _source(figures: MeasureFigures) -> str:
@@ -62,16 +72,20 @@ def _rate_and_chart(figures: MeasureFigures) -> str:
         parts.append(f"rate = {format_count(rated.current)} / {format_count(pop.people)} (ONS mid-{pop.mid_year}) "
                      f"x 1,000 = {format_rate(figures.rate)}")
     if figures.chart is not None and figures.chart_labels:
+        # The limits the latest quarter is judged by, and the baseline they come from (not the whole chart)
         labels, chart = figures.chart_labels, figures.chart
-        parts.append(f"control chart {labels[0]} to {labels[-1]}: mean {format_count(chart.mean)}, limits "
-                     f"{format_count(max(chart.lower, 0))} to {format_count(chart.upper)}")
+        judged = chart.segment_of(len(chart.values) - 1)
+        parts.append(f"control chart baseline {labels[judged.start]} to {labels[judged.baseline_end - 1]}: mean "
+                     f"{format_count(chart.mean)}, limits {format_count(max(chart.lower, 0))} to "
+                     f"{format_count(chart.upper)}")
     return "; ".join(parts) or "none"
 
 
-def measure_row(section_name: str, figures: MeasureFigures) -> list[str]:
-    """One row: the measure, its source, the periods compared, its rate and control chart."""
-    return [f"{section_name}: {figures.measure.name}", _source(figures), _comparisons(figures),
-            _rate_and_chart(figures)]
+def measure_row(section_name: str, figures: MeasureFigures, key: dict[str, str]) -> list[str]:
+    """One row: the measure, its source, the periods compared (by their letters in ``key``), its rate and control
+    chart."""
+    return [f"{section_name}: {figures.measure.name}", _source(figures),
+            ", ".join(key[c] for c in _comparisons(figures)) or "none", _rate_and_chart(figures)]
 
 
 def render_markdown(view: EditionView, web_only: list[str] = ()) -> str:
@@ -83,12 +97,13 @@ def render_markdown(view: EditionView, web_only: list[str] = ()) -> str:
         # Said on paper only: the website has these pages in its contents.
         text += ["```{only} latex", f"The website edition also has appendices that the PDF leaves out: {listed}.",
                  "```", ""]
-    rows, empty = [], []
-    for section in view.publication.leaves:
-        shown = [f for f in view.figures(section) if f.available]
-        rows += [measure_row(section.name, f) for f in shown]
-        if not shown:
-            empty.append(section.name)
+    shown = {section: [f for f in view.figures(section) if f.available] for section in view.publication.leaves}
+    key = comparison_key([f for figures in shown.values() for f in figures])
+    rows = [measure_row(section.name, f, key) for section, figures in shown.items() for f in figures]
+    empty = [section.name for section, figures in shown.items() if not figures]
+    if key:
+        text += ["The periods each measure compares (the current period first):", ""]
+        text += [f"- **{letter}**: {comparison}" for comparison, letter in key.items()] + [""]
     if empty:
         level = view.publication.leaf_level.plural.lower()
         text += [f"These {level} show no figures in this edition, so they are not listed below: "
