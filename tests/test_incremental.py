@@ -10,6 +10,7 @@ import pytest
 
 from conftest import DATA, DEFAULT, edition_folder, run_cli
 from strategy_update.build.incremental import Job, file_digest, job_key, library_digest, needs_run
+from strategy_update.build.pipeline import figure_page_files
 
 VERSIONS = {"pandas": "3.1.1"}
 
@@ -137,6 +138,8 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(bu
     work = out / WORK
     assert len(list((work / "strands").glob("*.ipynb"))) == 14
     stamps = _executed(work)
+    figure_pages = {p: p.stat().st_mtime_ns for p in figure_page_files(work) if p.exists()}
+    assert len(figure_pages) == 3, figure_pages  # measures, demand profile, annex (no position table here)
     # A change that no page reads (a note beside the force extracts): the edition is built again (its inputs
     # changed), but every notebook is reused.
     note = data / "forces" / "essex" / DEFAULT / "force-extracts" / "README.md"
@@ -146,6 +149,11 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(bu
     assert "Up to date" not in unchanged.stdout
     assert "Notebooks: 0 to execute, 15 unchanged and reused" in unchanged.stdout
     assert _executed(work) == stamps
+    # The force extracts' folder is a data input: the figures were computed again, and the pages drawn from them
+    # alone written afresh (deleted with the old table, so a build stopped half-way cannot leave them stale).
+    assert "Figures: no data input changed" not in unchanged.stdout
+    rewritten = {p: p.stat().st_mtime_ns for p in figure_page_files(work) if p.exists()}
+    assert rewritten.keys() == figure_pages.keys() and all(rewritten[p] != figure_pages[p] for p in rewritten)
 
     narrative = data / "forces" / "essex" / DEFAULT / "narrative" / "2021-22-Q4" / "rape.md"
     narrative.write_text(narrative.read_text() + "\n- One more scheduled action, added for the test.\n")
@@ -156,4 +164,6 @@ def test_rebuild_reuses_unchanged_notebooks_and_reruns_only_the_edited_strand(bu
     assert "Figures: no data input changed since the last build" in edited.stdout  # the compute stage skipped
     changed = {name for name, stamp in _executed(work).items() if stamp != stamps[name]}
     assert changed == {"strands/rape.ipynb"}
+    # the pages drawn from the figures alone are kept as they were
+    assert {p: p.stat().st_mtime_ns for p in figure_page_files(work) if p.exists()} == rewritten
     assert "One more scheduled action, added for the test." in (edition / "html" / "strands" / "rape.html").read_text()

@@ -98,6 +98,19 @@ def _edition_key(root: Path, spec: EditionSpec, settings: dict) -> str:
 
 # Read by the pages only, never by the compute stage: an edit to them leaves the results table as it was.
 PAGE_ONLY_INPUTS = ("narrative", "board")
+# Appendices drawn from the definition and the results table alone (with the code, all in the compute key): a build
+# that reuses the results table keeps them as written.
+FIGURE_PAGES = ("measures", "demand-profile")
+
+
+def figure_page_files(work: Path) -> list[Path]:
+    """The pages drawn from the definition and the results table alone: the appendices above, the annex and the
+    position table. A new results table deletes them (so a build stopped before writing them again cannot leave
+    them stale); a build that reuses the table keeps them."""
+    from strategy_update.build.book import ANNEX_PAGE, PEER_PAGE
+
+    return [*(work / "appendix" / f"{page}.md" for page in (*FIGURE_PAGES, ANNEX_PAGE)),
+            work / "computed" / f"{PEER_PAGE}.md"]
 
 
 def _compute_key(spec: EditionSpec) -> str:
@@ -184,9 +197,11 @@ def _figure_lines(work: Path, spec: EditionSpec):
 
 
 def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str],
-                             reviewer: bool = False) -> None:
+                             reviewer: bool = False, figures_reused: bool = False) -> None:
     """The appendices, written as Markdown by the build (no kernel): the measures (from the definition), data
-    quality (the validation report), back test (the reference figures) and provenance (the build's own facts)."""
+    quality (the validation report), back test (the reference figures) and provenance (the build's own facts).
+    ``figures_reused``: the pages drawn from the definition and the results table alone are kept as written."""
+    from strategy_update.build.book import PEER_PAGE, READINESS_PAGE
     from strategy_update.build.provenance import render_markdown as provenance_page
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
     from strategy_update.compute.results import read_results
@@ -206,10 +221,10 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
                  spec.quarter.id, spec.paths, root, {"publication": spec.publication.id, "force": spec.force,
                                                      "quarter": spec.quarter.id}, keys,
                  [work / "data" / RESULTS, work / "data" / INPUT_ROWS])}
+    kept = {path for path in figure_page_files(work) if figures_reused and path.exists()}
     for page in spec.publication.appendices:
-        if page in pages:
+        if page in pages and work / "appendix" / f"{page}.md" not in kept:
             _write_if_changed(work / "appendix" / f"{page}.md", pages[page]().encode())
-    from strategy_update.build.book import READINESS_PAGE
     from strategy_update.render.readiness import page as readiness_page
 
     readiness = work / "appendix" / f"{READINESS_PAGE}.md"
@@ -217,23 +232,25 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
         _write_if_changed(readiness, readiness_page(report, spec).encode())
     else:
         readiness.unlink(missing_ok=True)
-    if spec.publication.peer_group_label:
-        from strategy_update.build.book import PEER_PAGE
+    peer_page_file = work / "computed" / f"{PEER_PAGE}.md"
+    if spec.publication.peer_group_label and peer_page_file not in kept:
         from strategy_update.render.peer_page import render_markdown as peer_page
 
         results = read_results(work / "data" / RESULTS)
-        _write_if_changed(work / "computed" / f"{PEER_PAGE}.md",
-                          ("# Position among similar forces\n\n" + peer_page(spec.publication, results, spec.force))
-                          .encode())
+        _write_if_changed(peer_page_file, ("# Position among similar forces\n\n"
+                                           + peer_page(spec.publication, results, spec.force)).encode())
 
 
-def write_annex(work: Path, spec: EditionSpec) -> None:
-    """The annex of calculations: the PDF prints it in place of the website's "How this was calculated" notes."""
+def write_annex(work: Path, spec: EditionSpec, figures_reused: bool = False) -> None:
+    """The annex of calculations: the PDF prints it in place of the website's "How this was calculated" notes.
+    Drawn from the definition and the results table alone: kept as written when the figures were reused."""
     from strategy_update.build.book import ANNEX_PAGE, WEB_ONLY_APPENDICES
     from strategy_update.compute.stage import read_edition_results
     from strategy_update.render.annex import render_markdown as annex_page
     from strategy_update.render.view import EditionView
 
+    if figures_reused and (work / "appendix" / f"{ANNEX_PAGE}.md").exists():  # see figure_page_files
+        return
     results, rows = read_edition_results(work / "data")
     view = EditionView(spec.publication, spec.force, spec.quarter, spec.paths, results, rows, {})
     pages = set(spec.publication.appendices) | set(spec.publication.shared_pages)
@@ -263,15 +280,17 @@ def prepare_pages(root: Path, work: Path, spec: EditionSpec, narratives: dict, b
 
 
 def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str], notebooks: list[Job],
-                   target: Path, key: str, *, pdf: bool, reviewer: bool, log=print) -> list[int]:
+                   target: Path, key: str, *, pdf: bool, reviewer: bool, figures_reused: bool = False,
+                   log=print) -> list[int]:
     """After the notebooks: the written appendices, the book (website, and PDF with ``pdf``), and publishing into
-    ``target`` with the edition's key stamped. Returns the signals that arrived while publishing (held till done)."""
+    ``target`` with the edition's key stamped. Returns the signals that arrived while publishing (held till done).
+    ``figures_reused``: the results table is the one the work folder's pages were written from."""
     from strategy_update.build import interrupt
     from strategy_update.build.book import build_book
     from strategy_update.build.publish import publish
 
-    write_written_appendices(root, work, spec, report, keys, reviewer)
-    write_annex(work, spec)
+    write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
+    write_annex(work, spec, figures_reused)
     html, pdf_file = build_book(work, pdf, log=log)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
     with interrupt.signals_held() as arrived:
@@ -303,7 +322,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     from strategy_update.build import interrupt
     from strategy_update.build.executor import notebook_workers, run_notebooks, warm_workers
     from strategy_update.compute.stage import compute_edition, measure_by_measure
-    from strategy_update.inputs.readers import read_edition_inputs
+    from strategy_update.inputs.readers import read_edition_inputs, read_page_inputs
     from strategy_update.inputs.validate import validate_inputs
 
     spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
@@ -324,23 +343,28 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
         work.mkdir(parents=True, exist_ok=True)
         stamp.unlink(missing_ok=True)  # a build that fails half-way is never taken for up to date
         warm_workers(pool, workers, work)  # their kernels start while this process reads and computes
-        # Compute once: every figure into the results table; the pages only render from it.
-        inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
-        # A narrative edit (the preview's usual change) leaves the figures as they were: the compute stage is
-        # skipped.
-        if rerun or not results_current(spec, work):
+        # Compute once: every figure into the results table; the pages only render from it. A narrative edit (the
+        # preview's usual change) leaves the figures as they were: the data inputs are not read, the compute stage
+        # is skipped, and the pages drawn from the figures alone are kept.
+        figures_reused = not rerun and results_current(spec, work)
+        if figures_reused:
+            log("Figures: no data input changed since the last build; its results table is reused")
+            narratives, board = read_page_inputs(spec.paths, spec.publication, spec.quarter)
+        else:
+            inputs = read_edition_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
             results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
                                             population=inputs.population, tracker=inputs.tracker,
                                             extracts=inputs.extracts, peer_group=inputs.peer_group,
                                             workforce=inputs.workforce, profile_cache=forecast_cache(out_dir),
                                             map_series=measure_by_measure(pool.submit))
             write_results_of(spec, work, results, rows)
-        else:
-            log("Figures: no data input changed since the last build; its results table is reused")
-        notebook_list = prepare_pages(root, work, spec, inputs.narratives, inputs.board, reviewer, pdf)
+            for page in figure_page_files(work):
+                page.unlink(missing_ok=True)
+            narratives, board = inputs.narratives, inputs.board
+        notebook_list = prepare_pages(root, work, spec, narratives, board, reviewer, pdf)
         _, keys = run_notebooks(notebook_list, work, workers, force=rerun, log=log, pool=pool)
     arrived = finish_edition(root, work, spec, report, keys, notebook_list, target, key, pdf=pdf, reviewer=reviewer,
-                             log=log)
+                             figures_reused=figures_reused, log=log)
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")
         + f" in {time.perf_counter() - started:.0f} s")
     if arrived:

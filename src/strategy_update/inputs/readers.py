@@ -386,11 +386,22 @@ def read_open_data(paths: InputPaths, publication: Publication, force: str | Non
 def read_force_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> ForceInputs:
     """One force's own inputs for an edition: tracker, extracts, narratives, official peer group and board paper
     (``paths`` must be the force's: ``InputPaths(..., force_slug(force))``)."""
+    extracts = {m.id: read_force_extract(paths.force_extract(m.id)) for _, m in publication.measures
+                if m.source == FORCE_EXTRACT and paths.force_extract(m.id).exists()}
+    narratives, board = read_page_inputs(paths, publication, quarter)
+    tracker = load_delivery(paths.delivery(quarter), publication) if publication.delivery else None
+    peer_group = read_peer_group(paths.peer_group) if publication.peer_group_label else None
+    return ForceInputs(tracker, extracts, narratives, peer_group, board)
+
+
+def read_page_inputs(paths: InputPaths, publication: Publication, quarter: Quarter) \
+        -> tuple[dict[str, dict[str, str]], dict[str, str] | None]:
+    """The inputs only the pages read, not the figures: each section's narrative (section id -> heading -> Markdown)
+    and the board paper's parts (heading -> text), if supplied. A build whose figures are unchanged reads just
+    these."""
     from strategy_update.inputs.board import board_path, load_board
     from strategy_update.inputs.narrative import read_narrative
 
-    extracts = {m.id: read_force_extract(paths.force_extract(m.id)) for _, m in publication.measures
-                if m.source == FORCE_EXTRACT and paths.force_extract(m.id).exists()}
     narratives = {}
     headings = [part.heading for part in publication.narrative]
     for section in publication.leaves:
@@ -408,7 +419,5 @@ def read_force_inputs(paths: InputPaths, publication: Publication, force: str, q
             e = errors[0]
             raise InputError(e.message, file=e.file, line=e.line, column=e.column, rule=e.rule, value=e.value)
         narratives[section.id] = narrative.sections
-    tracker = load_delivery(paths.delivery(quarter), publication) if publication.delivery else None
-    peer_group = read_peer_group(paths.peer_group) if publication.peer_group_label else None
     board = load_board(paths, publication, quarter, display_path(board_path(paths, quarter)))
-    return ForceInputs(tracker, extracts, narratives, peer_group, board.sections if board else None)
+    return narratives, board.sections if board else None
