@@ -141,26 +141,35 @@ def copy_static(root: Path, work: Path) -> None:
         _write_if_changed(work / "_static" / asset.name, asset.read_bytes())
 
 
-def _jupyter_book(args: list[str], log_file: Path) -> None:
+def _jupyter_book(args: list[str], log_file: Path, warm=None) -> None:
+    """``jupyter-book build ARGS``, its output in ``log_file``; in a ``warm_book.WarmBook`` when one is given."""
+    if warm is not None:
+        returncode = warm.build(args, log_file)
+    else:
+        returncode = _jupyter_book_process(args, log_file)
+    if returncode != 0:
+        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        raise BuildError("jupyter-book failed:\n" + "\n".join(tail) + f"\n(full log: {log_file})")
+
+
+def _jupyter_book_process(args: list[str], log_file: Path) -> int:
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", *args]
     with open(log_file, "w", encoding="utf-8") as log:
         # A session of its own: on Ctrl-C or SIGTERM (or a failure here) the build stops jupyter-book together with
         # the latexmk and xelatex it runs (subprocess.run alone would kill jupyter-book and orphan them).
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            returncode = process.wait()
+            return process.wait()
         except BaseException:
             stop_process_group(process)
             raise
-    if returncode != 0:
-        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
-        raise BuildError("jupyter-book failed:\n" + "\n".join(tail) + f"\n(full log: {log_file})")
 
 
-def build_book(work: Path, pdf: bool, log=print) -> tuple[Path, Path | None]:
-    """Jupyter Book in the work folder; Sphinx rereads only pages whose source changed."""
+def build_book(work: Path, pdf: bool, log=print, warm=None) -> tuple[Path, Path | None]:
+    """Jupyter Book in the work folder; Sphinx rereads only pages whose source changed. ``warm``: a
+    ``warm_book.WarmBook`` to build in (the preview keeps one)."""
     log("Building the website (Jupyter Book)...")
-    _jupyter_book([str(work), "--builder", "html", "-q"], work / "html.log")
+    _jupyter_book([str(work), "--builder", "html", "-q"], work / "html.log", warm)
     html = work / "_build" / "html"
     pdf_file = None
     if pdf:
@@ -172,7 +181,7 @@ def build_book(work: Path, pdf: bool, log=print) -> tuple[Path, Path | None]:
         for stale in (out / "_build" / "latex").glob("*.idx"):
             stale.unlink()
         _jupyter_book([str(work), "--builder", "pdflatex", "--config", str(work / "_config_pdf.yml"),
-                       "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log")
+                       "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log", warm)
         pdfs = sorted((out / "_build" / "latex").glob("*.pdf"))
         if not pdfs:
             raise BuildError(f"the PDF was not produced (see {work / 'pdf.log'})")

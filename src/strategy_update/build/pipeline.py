@@ -281,17 +281,18 @@ def prepare_pages(root: Path, work: Path, spec: EditionSpec, narratives: dict, b
 
 def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str], notebooks: list[Job],
                    target: Path, key: str, *, pdf: bool, reviewer: bool, figures_reused: bool = False,
-                   log=print) -> list[int]:
+                   warm_book=None, log=print) -> list[int]:
     """After the notebooks: the written appendices, the book (website, and PDF with ``pdf``), and publishing into
     ``target`` with the edition's key stamped. Returns the signals that arrived while publishing (held till done).
-    ``figures_reused``: the results table is the one the work folder's pages were written from."""
+    ``figures_reused``: the results table is the one the work folder's pages were written from. ``warm_book``: a
+    ``warm_book.WarmBook`` to build the book in."""
     from strategy_update.build import interrupt
     from strategy_update.build.book import build_book
     from strategy_update.build.publish import publish
 
     write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
     write_annex(work, spec, figures_reused)
-    html, pdf_file = build_book(work, pdf, log=log)
+    html, pdf_file = build_book(work, pdf, log=log, warm=warm_book)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
     with interrupt.signals_held() as arrived:
         publish(work, html, pdf_file, notebooks, target)
@@ -303,9 +304,10 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
 def build(publication: str | None = None, force: str | None = None, quarter: str | None = None, *,
           data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
           pdf: bool = True, jobs: int | None = None, strict: bool = False, rerun: bool = False,
-          reviewer: bool = False, notebook_pool=None, log=print) -> Path:
+          reviewer: bool = False, notebook_pool=None, warm_book=None, log=print) -> Path:
     """``reviewer``: the reviewer's edition, with code toggles and notebook downloads (the public one has none).
-    ``notebook_pool``: warm notebook workers to use (``executor.notebook_workers``; the preview keeps one)."""
+    ``notebook_pool``: warm notebook workers to use (``executor.notebook_workers``; the preview keeps one), and
+    ``warm_book`` a warm Jupyter Book (``warm_book.WarmBook``; the preview keeps one too)."""
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
     publications_dir = (publications_dir or root / "publications").resolve()
@@ -364,7 +366,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
         notebook_list = prepare_pages(root, work, spec, narratives, board, reviewer, pdf)
         _, keys = run_notebooks(notebook_list, work, workers, force=rerun, log=log, pool=pool)
     arrived = finish_edition(root, work, spec, report, keys, notebook_list, target, key, pdf=pdf, reviewer=reviewer,
-                             figures_reused=figures_reused, log=log)
+                             figures_reused=figures_reused, warm_book=warm_book, log=log)
     log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")
         + f" in {time.perf_counter() - started:.0f} s")
     if arrived:

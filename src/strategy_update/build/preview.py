@@ -32,6 +32,7 @@ import watchfiles
 
 from strategy_update.build import interrupt
 from strategy_update.build.executor import notebook_workers
+from strategy_update.build.warm_book import warm_book
 from strategy_update.inputs.validate import remembering_checks
 
 VERSION_PATH = "/__preview__/version"
@@ -369,9 +370,10 @@ def preview(options: PreviewOptions, log=print) -> int:
     try:
         # One pool of notebook workers for the whole preview: their kernels and Chromium stay warm from one build to
         # the next, and are stopped with it, however it ends. The input checks of files that did not change are
-        # not run again (a save touches one input).
-        with notebook_workers(options.jobs or os.cpu_count() or 1) as pool, remembering_checks():
-            warm_build = functools.partial(run_build, notebook_pool=pool)
+        # not run again (a save touches one input). Jupyter Book runs in a helper that has imported it already.
+        with notebook_workers(options.jobs or os.cpu_count() or 1) as pool, remembering_checks(), \
+                warm_book() as book:
+            warm_build = functools.partial(run_build, notebook_pool=pool, warm_book=book)
             if build_once(state, warm_build):
                 log(f"Ready: {address}")
             log(f"Watching {', '.join(str(folder) for folder in folders)}")
