@@ -39,7 +39,7 @@ VERSION_PATH = "/__preview__/version"
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
 QUIET_MS = 400  # a save is over when no file has changed for this long (Word writes a file in several steps)
 GROUP_MS = 4000  # but a stream of changes is cut into a build at least this often
-POLL_MS = 1000  # how often the open page asks whether a new build is ready
+POLL_MS = 500  # how often the open page asks whether a new build is ready (a small JSON answer)
 
 
 # --- which changes count ---------------------------------------------------------------------------
