@@ -19,6 +19,7 @@ from national_run import PUBLICATION, QUARTER
 from strategy_update.build.book import toc_for
 from strategy_update.build.national import forces_asked
 from strategy_update.core.errors import InputError
+from strategy_update.core.periods import parse_quarter
 
 KNOWN = ["Essex", "Kent", "Surrey", "Devon and Cornwall", "London, City of"]
 
@@ -37,6 +38,22 @@ def test_a_force_whose_name_holds_a_comma_can_be_named():
     assert forces_asked("Kent,London, City of,Essex", KNOWN) == ["Kent", "London, City of", "Essex"]
     assert forces_asked("london-city-of,surrey", KNOWN) == ["London, City of", "Surrey"]
     assert forces_asked(",".join(KNOWN), KNOWN) == KNOWN
+
+
+def test_a_force_is_named_in_prose_the_usual_way_round():
+    from strategy_update.model.forces import display_name, resolve_force
+    from strategy_update.model.publication import period_labels
+
+    assert display_name("London, City of") == "City of London"
+    assert [display_name(f) for f in ("Essex", "Devon and Cornwall")] == ["Essex", "Devon and Cornwall"]
+    assert resolve_force("City of London", KNOWN) == "London, City of"  # either name finds it
+    assert period_labels(parse_quarter("2021-22-Q4"), "London, City of")["force"] == "City of London"
+    from conftest import DATA, PUBLICATIONS
+    from strategy_update.inputs.definition import load_publication
+    from strategy_update.inputs.paths import InputPaths
+
+    plan = load_publication(InputPaths(DATA, PUBLICATIONS, PUBLICATION, ""))
+    assert plan.edition_title("London, City of") == f"{plan.title}: measures for City of London"
 
 
 @pytest.mark.parametrize("text", ["Kent,Atlantis", " , "])

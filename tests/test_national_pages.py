@@ -222,6 +222,7 @@ def test_a_force_with_few_residents_is_flagged_beside_its_rates(results):
     with_city = pd.concat([results, city], ignore_index=True)
     editions = EDITIONS + [_entry("London, City of")]
     markdown, _ = national.summary_markdown(PUBLICATION, with_city, editions, "Q4 2021/22", BUILT_AT)
-    assert ("London, City of has 8,600 residents, under a tenth of the median force's 1,800,000" in markdown)
+    # named in the sentence the usual way round (the ONS list's "London, City of" stays the data's name)
+    assert ("City of London has 8,600 residents, under a tenth of the median force's 1,800,000" in markdown)
     ordinary, _ = national.summary_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT)
     assert "Read with care" not in ordinary

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
+from strategy_update.model.forces import display_name
 
 HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workforce"
 # How a workforce measure counts people: full-time equivalent, or heads (special constables are volunteers).
@@ -230,7 +231,7 @@ class Publication:
 
     def edition_title(self, force: str) -> str:
         """The owner's edition carries the title; another force's edition says whose framework it applies."""
-        return self.title if force == self.owner_force else f"{self.title}: measures for {force}"
+        return self.title if force == self.owner_force else f"{self.title}: measures for {display_name(force)}"
 
     @property
     def editions_text(self) -> str:
@@ -249,7 +250,7 @@ def period_labels(quarter: Quarter, force: str) -> dict[str, str]:
     """The labels a definition's headings may use: the edition's periods and its force."""
     return {"quarter": quarter.short_label, "quarter_label": quarter.label, "quarter_months": quarter.months_label,
             "next_quarter_months": quarter.shift(1).months_label, "twelve_months": quarter.twelve_months_label(),
-            "force": force}
+            "force": display_name(force)}
 
 
 LABEL_NAMES = ("quarter", "quarter_label", "quarter_months", "next_quarter_months", "twelve_months", "force")

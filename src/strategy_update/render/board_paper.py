@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from strategy_update.compute.delivery import attention_sentence
 from strategy_update.core.formatting import format_count, sentence_case
+from strategy_update.model.forces import display_name
 from strategy_update.render.summary import (delivery_rows, glossary_link, headlines, purpose, signal_rule,
                                             signal_side, where)
 from strategy_update.render.view import EditionView
@@ -18,8 +19,8 @@ def owners_board(view: EditionView):
 
 
 def _not_ours(view: EditionView, part: str) -> str:
-    return (f"*The {part} in the definition are {view.publication.owner_force}'s, for its own board; "
-            f"{view.force} has not supplied its own.*")
+    return (f"*The {part} in the definition are {display_name(view.publication.owner_force)}'s, for its own "
+            f"board; {display_name(view.force)} has not supplied its own.*")
 
 
 def board_purpose(view: EditionView) -> str:
@@ -33,9 +34,10 @@ def board_part(view: EditionView, heading: str) -> str:
     statement that the force has not supplied it."""
     text = (view.board or {}).get(heading, "")
     if not text:
-        return (f"*{view.force} has not supplied its {heading.lower()} for {view.quarter.short_label}; this part "
+        return (f"*{display_name(view.force)} has not supplied its {heading.lower()} for {view.quarter.short_label}; "
+                "this part "
                 "of the paper is left to the force.*")
-    return f"*Supplied by {view.force} for {view.quarter.short_label}.*\n\n{text}"
+    return f"*Supplied by {display_name(view.force)} for {view.quarter.short_label}.*\n\n{text}"
 
 
 def concerns(view: EditionView, rows_of: list[tuple] | None = None) -> list[str]:

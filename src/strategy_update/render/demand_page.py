@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from strategy_update.core.formatting import format_pct, format_value
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Publication, disturbed_quarters
 from strategy_update.render.forecast_chart import demand_figures, format_share
 from strategy_update.render.tables import markdown_table, plain
@@ -55,7 +56,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                 if (d := demand_figures(results, force, s.id, m.id)) is not None]
     periods = [f"{first.short_label} to {last.short_label} ({reason})"
                for first, last, reason in publication.disturbed_periods]
-    out = [f"How demand is changing for each measure with a quarterly series in {force}, computed from the figures "
+    out = [f"How demand is changing for each measure with a quarterly series in {display_name(force)}"
+           ", computed from the figures "
            "when this update was built: the **current trend** is the seasonally adjusted slope of the latest 12 "
            "quarters with a figure (leaving out disturbed ones), rated increasing or decreasing only when its 95% confidence interval excludes no change; the "
            "**forecast trend** compares the next four quarters' forecast with the latest four quarters, rated "

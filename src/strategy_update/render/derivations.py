@@ -6,6 +6,7 @@ from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
 from strategy_update.compute.results import march_label
 from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import HOME_OFFICE
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, period_label
 from strategy_update.render.input_names import input_label
@@ -74,7 +75,8 @@ def rate(figures: MeasureFigures, force: str) -> str:
         f"**Formula:** rate = count / population x 1,000 = {format_count(rated.current)} / "
         f"{format_count(pop.people)} x 1,000 = {format_rate(figures.rate)} (rounded to two decimal places).", "",
         f"**Periods:** {count}; the population is the ONS "
-        f"mid-{pop.mid_year} estimate for {force} (the estimate for the calendar year in which the period ends, "
+        f"mid-{pop.mid_year} estimate for {display_name(force)}"
+        " (the estimate for the calendar year in which the period ends, "
         "or the latest published before it).", "",
         (f"**Input rows:** population from {source}; the count's row is listed under the comparison of the count "
          f"{rated.current_label}." if figures.measure.snapshot else

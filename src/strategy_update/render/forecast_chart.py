@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from strategy_update.compute.forecast import DECREASING, INCREASING
 from strategy_update.core.formatting import format_pct, format_value, round_half_away
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Measure, Publication
 from strategy_update.render import charts
 from strategy_update.render.downloads import write_download
@@ -124,7 +125,8 @@ def fan_alt(series: pd.DataFrame, demand: DemandFigures, measure: Measure, force
     observed = series[series["value"].notna()]
     first, last = demand.forecast.iloc[0], demand.forecast.iloc[-1]
     unit = measure.unit
-    return (f"Line chart of {measure.name.lower()} per quarter in {force}, {observed['period_label'].iloc[0]} to "
+    return (f"Line chart of {measure.name.lower()} per quarter in {display_name(force)}"
+            f", {observed['period_label'].iloc[0]} to "
             f"{observed['period_label'].iloc[-1]}, with the forecast for {first['label']} to {last['label']}: "
             f"{format_value(first['forecast'], unit)} {unit} in {first['label']} (80% interval "
             f"{format_value(first['lower_80'], unit)} to {format_value(first['upper_80'], unit)}) and "

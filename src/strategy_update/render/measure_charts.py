@@ -8,6 +8,7 @@ from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
 from strategy_update.core.formatting import format_value
 from strategy_update.core.periods import Quarter
+from strategy_update.model.forces import display_name
 from strategy_update.render import charts
 from strategy_update.render.downloads import write_download
 from strategy_update.render.figures import MeasureFigures, period_label
@@ -86,7 +87,8 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
         current = shown.current_label.removeprefix("at ")
         fig = charts.bar_chart(list(bars["label"]), list(bars["value"]), set(bars.loc[bars["current"], "label"]),
                                f"{m.name}: {unit} at 31 March, {first} to {last}", unit, current, "Earlier")
-        alt = (f"Bar chart of {m.name.lower()} in {force} at 31 March of each year, {first} to {last}; the count "
+        alt = (f"Bar chart of {m.name.lower()} in {display_name(force)}"
+               f" at 31 March of each year, {first} to {last}; the count "
                f"{shown.current_label} is highlighted ({format_value(shown.current, unit)} {unit}).")
         data = pd.DataFrame({"at_31_march": bars["label"], unit: bars["value"], "highlighted": bars["current"]})
         out.append((fig, alt, write_download(data, f"{stem}-yearly")))
@@ -97,7 +99,8 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
         fig = charts.bar_chart(list(bars["label"]), list(bars["value"]), set(bars.loc[bars["current"], "label"]),
                                f"{m.name}: {unit} per {granularity}, {first} to {last}", unit, current, "Earlier")
         value = format_value(figures.headline.current, unit)
-        alt = (f"Bar chart of {m.name.lower()} per {granularity} in {force}, {first} to {last}; the {current} are "
+        alt = (f"Bar chart of {m.name.lower()} per {granularity} in {display_name(force)}"
+               f", {first} to {last}; the {current} are "
                + (f"highlighted and total {value}." if m.whole_numbers else f"highlighted ({value})."))
         data = pd.DataFrame({granularity.replace(" ", "_"): bars["label"], unit: bars["value"],
                              "in_current_period": bars["current"]})

@@ -16,6 +16,7 @@ import pandas as pd
 
 from strategy_update.core.formatting import (count_phrase, format_count, format_ordinal, format_pct, format_rank,
                                              format_rate, format_value)
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, Measure, Publication, Section
 from strategy_update.render.tables import markdown_table, plain
 
@@ -341,7 +342,7 @@ def small_population_note(figures: pd.DataFrame, forces: list[str]) -> str:
     small = small_populations(figures, forces)
     if not small:
         return ""
-    named = "; ".join(f"{plain(force)} has {format_count(n)} residents" for force, n, _ in small)
+    named = "; ".join(f"{plain(display_name(force))} has {format_count(n)} residents" for force, n, _ in small)
     it, its = ("it", "its") if len(small) == 1 else ("them", "their")
     return (f"**Read with care:** a rate per 1,000 residents sets crime against the people who live in an area. "
             f"{named}, under a tenth of the median force's {format_count(small[0][2])}, while far more people "

@@ -12,6 +12,7 @@ import pandas as pd
 from strategy_update.compute import peers
 from strategy_update.compute.peer_table import OFFICIAL_LABEL
 from strategy_update.core.formatting import format_count, format_ordinal, format_rank, format_rate
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Measure, Publication
 from strategy_update.render.tables import markdown_table, plain
 
@@ -75,7 +76,7 @@ def position_statements(publication: Publication, results: pd.DataFrame, force: 
     if group.empty:
         return []
     label, measures = str(group["text"].iloc[0]), _compared(publication, mine)
-    statements = peers.statements(force, label, [_statement_row(mine, m) for m in measures],
+    statements = peers.statements(display_name(force), label, [_statement_row(mine, m) for m in measures],
                                   whose="its" if force == publication.owner_force else "the plan's")
     if label != OFFICIAL_LABEL and any(m.aspiration for m in measures):
         statements.append("The aspirations were set against the Home Office's Most Similar Group. Judged here against "
@@ -84,7 +85,7 @@ def position_statements(publication: Publication, results: pd.DataFrame, force: 
 
 
 def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
-    mine = results[results["force"] == force]
+    mine, named = results[results["force"] == force], display_name(force)
     group = mine[mine["statistic"] == "peer_group"]
     if group.empty:
         return "No measure of this publication is compared with other forces."
@@ -111,13 +112,13 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         ranked = "; ".join(f"{plain(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
         last_rank = value["peer_rank_previous"]
         previous = ("" if math.isnan(last_rank)
-                    else f" Last quarter's edition ranked {force} {format_rank(last_rank, value['peer_of'])}.")
+                    else f" Last quarter's edition ranked {named} {format_rank(last_rank, value['peer_of'])}.")
         notes += [f":::{{dropdown}} How this was calculated: {plain(m.name)}",
                   f"**Rates per 1,000 population, {period}, best first:** {ranked}.", "",
                   f"**Group average:** the group's offences divided by its population, x 1,000 = "
                   f"{_rate(value['peer_average'])}. **Top-quartile boundary:** "
                   f"{_rate(value['peer_quartile_boundary'])}. {peers.QUARTILE_RULE}", "",
-                  f"**Change required:** (target rate - {force}'s rate) x {force}'s population / 1,000, in offences."
+                  f"**Change required:** (target rate - {named}'s rate) x {named}'s population / 1,000, in offences."
                   f"{previous}", "",
                   f"**Sparkline:** offences per quarter, {spark['text'].iloc[0]} to {spark['text'].iloc[-1]}: "
                   + ", ".join(format_count(v) for v in spark["value"]) + ".", ":::", ""]
@@ -128,7 +129,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
               "group is computed and is not the official one; a force can supply its official group (see Methods).")
     missing = sorted(set(results.loc[results["statistic"] == "peer_member_missing", "force"]))
     gaps = (f" Left out where they have no figures: {', '.join(missing)}." if missing else "")
-    intro = (f"{force} is compared with its {label}: {', '.join(members)}. They are {method}.{caveat} Rates are "
+    intro = (f"{named} is compared with its {label}: {', '.join(members)}. They are {method}.{caveat} Rates are "
              f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
              f"with the same rate share a rank. {peers.QUARTILE_RULE}{gaps}")
     statements = position_statements(publication, results, force)
