@@ -76,3 +76,19 @@ def test_a_warmed_worker_has_the_fits_library_and_runs_notebooks_in_the_kernel_i
     out = nbformat.read(work / "one" / "n0.ipynb", as_version=4)
     assert out.cells[-1].outputs[0]["text"].split() == ["True", "False"]  # the warm kernel, in a clean namespace
     assert list(work.glob("kernel-*.log"))  # its start-up chatter went to the log, not the console
+
+
+def test_logs_of_workers_that_have_exited_are_deleted(tmp_path):
+    """Each build's workers write their own kernel log; those of workers gone are deleted, a live one's is kept."""
+    import subprocess
+
+    from strategy_update.build.executor import KERNEL_LOG, forget_old_kernel_logs
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    live, old = tmp_path / KERNEL_LOG.format(pid=os.getpid()), tmp_path / KERNEL_LOG.format(pid=gone.pid)
+    other = tmp_path / "html.log"
+    for log in (live, old, other):
+        log.write_text("start-up output\n")
+    forget_old_kernel_logs(tmp_path)
+    assert live.exists() and other.exists() and not old.exists()

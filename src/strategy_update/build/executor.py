@@ -20,6 +20,7 @@ from strategy_update.build.incremental import (Job, file_digest, job_key, librar
 from strategy_update.core.errors import BuildError
 
 # --- notebooks -------------------------------------------------------------------------------------
+KERNEL_LOG = "kernel-{pid}.log"  # in the work folder: a worker's kernel start-up output, named by the worker
 # Each worker process keeps one kernel for all the notebooks it runs: starting a kernel, importing pandas and
 # plotly and starting Chromium for the chart images cost more than most strand notebooks themselves. A
 # first cell resets the kernel before each notebook (namespace, folder, execution count), and is dropped
@@ -85,7 +86,7 @@ def _execute(template: str, output: str, parameters: dict, cwd: str, work: str) 
     import papermill
 
     start = time.perf_counter()
-    kernel = _worker_kernel(Path(work) / f"kernel-{os.getpid()}.log")
+    kernel = _worker_kernel(Path(work) / KERNEL_LOG.format(pid=os.getpid()))
     notebook = nbformat.read(template, as_version=4)
     notebook.cells.insert(0, nbformat.v4.new_code_cell(PREPARE_CODE.format(cwd=str(Path(cwd).resolve())),
                                                        metadata={"tags": [PREPARE_TAG, "remove-cell"]}))
@@ -112,7 +113,7 @@ def warm_up(work: str) -> None:
     import papermill
     from jupyter_core.utils import run_sync
 
-    kernel = _worker_kernel(Path(work) / f"kernel-{os.getpid()}.log")
+    kernel = _worker_kernel(Path(work) / KERNEL_LOG.format(pid=os.getpid()))
     if kernel.has_kernel:  # warm already (the preview's workers, from its first build on)
         return
     run_sync(kernel.start_kernel)()  # it boots in its own process while this one loads the fits' library
@@ -122,9 +123,21 @@ def warm_up(work: str) -> None:
                                log_output=False, request_save_on_cell_execute=False)
 
 
+def forget_old_kernel_logs(work: Path) -> None:
+    """Delete the kernel logs of workers that have exited: each build's workers write their own, which would
+    otherwise pile up in the work folder build after build."""
+    import psutil
+
+    for log in work.glob(KERNEL_LOG.format(pid="*")):
+        pid = log.stem.removeprefix("kernel-")
+        if not (pid.isdigit() and psutil.pid_exists(int(pid))):
+            log.unlink(missing_ok=True)
+
+
 def warm_workers(pool: ProcessPoolExecutor, workers: int, work: Path) -> None:
     """Have the pool's workers start their kernels now, in the background, while the build reads its inputs and
-    computes; a task queued behind a warm-up simply waits for it."""
+    computes; a task queued behind a warm-up simply waits for it. Logs of earlier builds' workers are deleted."""
+    forget_old_kernel_logs(work)
     for _ in range(workers):
         pool.submit(warm_up, str(work))
 
