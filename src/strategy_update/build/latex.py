@@ -249,9 +249,9 @@ def keeps_with_next(row: nodes.row) -> bool:
 
 
 class PaperTranslator(LaTeXTranslator):
-    """Sphinx's LaTeX writer, except that in a table that may break across pages (a longtable) the rule under a
-    row that must not end a page is ``\\paperkeptrule`` (_config.yml's preamble): longtable's own rule invites a
-    page break after it. A heading over a table asks for room for the table's start (needspace)."""
+    """Sphinx's LaTeX writer, except that in a table that may break across pages (a longtable) a row that must not
+    end a page is followed by ``\\paperkeptrule`` (_config.yml's preamble: its rule, after a penalty that forbids
+    a page break), and a heading over a table asks for room for the table's start (needspace)."""
 
     def visit_rubric(self, node: nodes.rubric) -> None:
         # A heading over a table (a theme's "at a glance") stays with the table's header and first rows.
