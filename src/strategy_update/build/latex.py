@@ -266,7 +266,15 @@ class PaperTranslator(LaTeXTranslator):
             self.body[end + 1] = r"\paperkeptrule"
 
 
+def use_paper_translator(app) -> None:
+    """The LaTeX builder only. Registered for every builder, a translator would make the HTML theme (pydata) wrap
+    only the translators registered, leaving the website's writer without its accessibility fixes (aria-level on
+    the menu's headings) and its table classes."""
+    if app.builder.name == "latex":
+        app.set_translator("latex", PaperTranslator, override=True)
+
+
 def setup(app):
     app.add_post_transform(PaperDocument)
-    app.set_translator("latex", PaperTranslator, override=True)
+    app.connect("builder-inited", use_paper_translator)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
