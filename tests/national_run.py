@@ -53,13 +53,17 @@ class Cluster:
 
 
 def _kill_a_worker_running_a_notebook(workers: list[subprocess.Popen], build: subprocess.Popen) -> bool:
-    """SIGKILL the first worker seen with a kernel (it is running a notebook) while the build is still running."""
+    """SIGKILL the first worker seen with a kernel (it is running a notebook) while the build is still running. (A
+    worker's other child, its warm Jupyter Book, starts with the worker.)"""
     import psutil
+
+    def has_kernel(pid: int) -> bool:
+        return any("ipykernel" in " ".join(child.cmdline()) for child in psutil.Process(pid).children())
 
     while build.poll() is None:
         for worker in workers:
             try:
-                if psutil.Process(worker.pid).children():
+                if has_kernel(worker.pid):
                     os.kill(worker.pid, signal.SIGKILL)
                     worker.wait()
                     return True

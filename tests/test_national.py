@@ -142,3 +142,24 @@ def test_a_broken_input_fails_its_force_alone_and_the_rerun_reuses_the_others(na
 def test_no_kernel_chromium_or_worker_is_left_behind(national_run):
     left = [(p.pid, " ".join(p.cmdline()[:3])) for p in national_run["left"]]
     assert not left, f"processes left running: {left}"
+
+
+# --- the workers ---------------------------------------------------------------------------------------------------
+def test_a_worker_builds_its_books_in_one_warm_jupyter_book_it_closes_when_it_closes(monkeypatch, tmp_path):
+    """The worker plugin starts the warm Jupyter Book with the worker (it imports while the first notebooks run);
+    every book task on that worker builds in it; the worker's teardown stops it."""
+    from strategy_update.build import national
+
+    plugin = national.NotebookKernels()
+    plugin.setup(worker=None)
+    book = national._worker_book["book"]
+    try:
+        used = []
+        monkeypatch.setattr(national, "finish_edition", lambda *args, warm_book=None, **kwargs: used.append(warm_book))
+        national.finish_task(ROOT, tmp_path, None, None, {}, [], tmp_path / "out", "key", False, False)
+        assert used == [book]
+        assert book.process.poll() is None
+    finally:
+        plugin.teardown(worker=None)
+    assert book.process.wait(timeout=10) is not None
+    assert "book" not in national._worker_book

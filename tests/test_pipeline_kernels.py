@@ -19,6 +19,7 @@ def probe_template(path):
         new_code_cell("import os\nprint('leftover' if 'secret' in globals() else 'clean')"),
         new_code_cell("print(os.path.basename(os.getcwd()), os.getpid())"),
         new_code_cell("secret = name"),
+        new_code_cell("import gc\nprint('frozen' if gc.get_freeze_count() else 'not frozen')"),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
@@ -47,6 +48,8 @@ def test_notebooks_sharing_a_kernel_start_clean_in_their_own_folder(tmp_path):
         folder, pid = code[3].outputs[0]["text"].split()
         assert folder == job.cwd
         seen.append(pid)
+        # what survived the reset (the modules loaded) is frozen out of the collector's sweeps
+        assert code[5].outputs[0]["text"].strip() == "frozen"
     # one kernel served all three notebooks (what makes the build fast), and it was shut down afterwards
     assert len(set(seen)) == 1
     assert not os.path.exists(f"/proc/{seen[0]}")

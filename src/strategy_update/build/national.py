@@ -52,15 +52,28 @@ PUBLISHED, UP_TO_DATE, FAILED = "published", "up to date", "failed"
 # --- the workers -------------------------------------------------------------------------------------------------
 class NotebookKernels(WorkerPlugin):
     """Each worker runs its notebooks in one Jupyter kernel, started at its first notebook and kept warm (with the
-    headless Chromium it starts for chart images), and shut down cleanly when the worker closes."""
+    headless Chromium it starts for chart images), and its books in one warm Jupyter Book (``warm_book.WarmBook``,
+    started with the worker: it imports Jupyter Book while the first notebooks run). Both are shut down cleanly
+    when the worker closes; if the worker is killed, the warm book exits when its pipe to the worker closes."""
 
     name = "strategy-update-notebook-kernels"
 
+    def setup(self, worker) -> None:
+        from strategy_update.build.warm_book import WarmBook
+
+        _worker_book["book"] = WarmBook()
+
     def teardown(self, worker) -> None:
+        book = _worker_book.pop("book", None)
+        if book is not None:
+            book.close()
         # The kernel's client runs its own event loop: not in the worker's, which is running this.
         stopping = threading.Thread(target=stop_worker_kernel, name="stop-kernel")
         stopping.start()
         stopping.join(timeout=15)
+
+
+_worker_book: dict = {}  # in a worker process: its warm Jupyter Book (NotebookKernels)
 
 
 @contextmanager
@@ -221,7 +234,7 @@ def finish_task(root: Path, work: Path, spec: EditionSpec, report, keys: dict, n
     """Task: an edition's book (website, PDF) built and published. Returns its seconds."""
     started = time.perf_counter()
     finish_edition(root, work, spec, report, keys, notebooks, target, key, pdf=pdf, reviewer=reviewer,
-                   log=lambda *_: None)
+                   warm_book=_worker_book.get("book"), log=lambda *_: None)
     return time.perf_counter() - started
 
 

@@ -186,76 +186,58 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec, pdf: bool = True) -
     return jobs
 
 
-def _figure_lines(work: Path, spec: EditionSpec):
-    """The input rows behind the edition's published figures (data quality: which warnings touch a figure)."""
-    from strategy_update.compute.results import read_results
-    from strategy_update.compute.stage import RESULTS
-    from strategy_update.render.data_quality import published_figure_lines
-
-    return published_figure_lines(read_results(work / "data" / RESULTS), spec.force,
-                                  {leaf.id: leaf.name for leaf in spec.publication.leaves})
-
-
 def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str],
                              reviewer: bool = False, figures_reused: bool = False) -> None:
     """The appendices, written as Markdown by the build (no kernel): the measures (from the definition), data
-    quality (the validation report), back test (the reference figures) and provenance (the build's own facts).
+    quality (the validation report), back test (the reference figures), provenance (the build's own facts), the
+    demand profile, the position among similar forces and the annex of calculations (the PDF prints it in place of
+    the website's "How this was calculated" notes), the last three drawn from the results table, read once here.
     ``figures_reused``: the pages drawn from the definition and the results table alone are kept as written."""
-    from strategy_update.build.book import PEER_PAGE, READINESS_PAGE
+    from strategy_update.build.book import ANNEX_PAGE, PEER_PAGE, READINESS_PAGE, WEB_ONLY_APPENDICES
     from strategy_update.build.provenance import render_markdown as provenance_page
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
-    from strategy_update.compute.results import read_results
+    from strategy_update.render.annex import render_markdown as annex_page
     from strategy_update.render.backtest_page import render_markdown as backtest_page
+    from strategy_update.render.data_quality import published_figure_lines
     from strategy_update.render.data_quality import render_markdown as data_quality_page
     from strategy_update.render.demand_page import render_markdown as demand_page
     from strategy_update.render.measures_page import render_markdown as measures_page
+    from strategy_update.render.peer_page import render_markdown as peer_page
+    from strategy_update.render.readiness import page as readiness_page
+    from strategy_update.render.view import EditionView, read_page_tables
 
-    pages = {"measures": lambda: "# Measures\n\n" + measures_page(spec.publication),
-             "data-quality": lambda: "# Data quality\n\n" + data_quality_page(
-                 report, _figure_lines(work, spec), spec.publication.section_folder),
-             "backtest": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(
-                 spec.paths, spec.publication.owner_force),
-             "demand-profile": lambda: "# Demand profile\n\n" + demand_page(
-                 spec.publication, read_results(work / "data" / RESULTS), spec.force),
-             "provenance": lambda: "# Provenance\n\n" + provenance_page(
-                 spec.quarter.id, spec.paths, root, {"publication": spec.publication.id, "force": spec.force,
+    publication = spec.publication
+    results, rows = read_page_tables(work)
+    figure_lines = published_figure_lines(results, spec.force, {leaf.id: leaf.name for leaf in publication.leaves})
+    shown = set(publication.appendices) | set(publication.shared_pages)
+    web_only = [what for page, what in WEB_ONLY_APPENDICES.items() if page in shown]
+    appendix = work / "appendix"
+    pages = {appendix / "measures.md": lambda: "# Measures\n\n" + measures_page(publication),
+             appendix / "data-quality.md": lambda: "# Data quality\n\n" + data_quality_page(
+                 report, figure_lines, publication.section_folder),
+             appendix / "backtest.md": lambda: "# Back test against the last hand-made report\n\n" + backtest_page(
+                 spec.paths, publication.owner_force),
+             appendix / "demand-profile.md": lambda: "# Demand profile\n\n" + demand_page(
+                 publication, results, spec.force),
+             appendix / "provenance.md": lambda: "# Provenance\n\n" + provenance_page(
+                 spec.quarter.id, spec.paths, root, {"publication": publication.id, "force": spec.force,
                                                      "quarter": spec.quarter.id}, keys,
                  [work / "data" / RESULTS, work / "data" / INPUT_ROWS])}
+    pages = {path: write for path, write in pages.items() if path.stem in publication.appendices}
+    pages[appendix / f"{ANNEX_PAGE}.md"] = lambda: annex_page(
+        EditionView(publication, spec.force, spec.quarter, spec.paths, results, rows, {}), web_only)
+    if publication.peer_group_label:
+        pages[work / "computed" / f"{PEER_PAGE}.md"] = lambda: ("# Position among similar forces\n\n"
+                                                               + peer_page(publication, results, spec.force))
     kept = {path for path in figure_page_files(work) if figures_reused and path.exists()}
-    for page in spec.publication.appendices:
-        if page in pages and work / "appendix" / f"{page}.md" not in kept:
-            _write_if_changed(work / "appendix" / f"{page}.md", pages[page]().encode())
-    from strategy_update.render.readiness import page as readiness_page
-
-    readiness = work / "appendix" / f"{READINESS_PAGE}.md"
+    for path, write in pages.items():
+        if path not in kept:
+            _write_if_changed(path, write().encode())
+    readiness = appendix / f"{READINESS_PAGE}.md"
     if reviewer:  # the quarter's inputs section by section, as `strategy-update check` reports them
         _write_if_changed(readiness, readiness_page(report, spec).encode())
     else:
         readiness.unlink(missing_ok=True)
-    peer_page_file = work / "computed" / f"{PEER_PAGE}.md"
-    if spec.publication.peer_group_label and peer_page_file not in kept:
-        from strategy_update.render.peer_page import render_markdown as peer_page
-
-        results = read_results(work / "data" / RESULTS)
-        _write_if_changed(peer_page_file, ("# Position among similar forces\n\n"
-                                           + peer_page(spec.publication, results, spec.force)).encode())
-
-
-def write_annex(work: Path, spec: EditionSpec, figures_reused: bool = False) -> None:
-    """The annex of calculations: the PDF prints it in place of the website's "How this was calculated" notes.
-    Drawn from the definition and the results table alone: kept as written when the figures were reused."""
-    from strategy_update.build.book import ANNEX_PAGE, WEB_ONLY_APPENDICES
-    from strategy_update.compute.stage import read_edition_results
-    from strategy_update.render.annex import render_markdown as annex_page
-    from strategy_update.render.view import EditionView
-
-    if figures_reused and (work / "appendix" / f"{ANNEX_PAGE}.md").exists():  # see figure_page_files
-        return
-    results, rows = read_edition_results(work / "data")
-    view = EditionView(spec.publication, spec.force, spec.quarter, spec.paths, results, rows, {})
-    pages = set(spec.publication.appendices) | set(spec.publication.shared_pages)
-    web_only = [what for page, what in WEB_ONLY_APPENDICES.items() if page in pages]
-    _write_if_changed(work / "appendix" / f"{ANNEX_PAGE}.md", annex_page(view, web_only).encode())
 
 
 def git_describe(root: Path) -> str:
@@ -292,7 +274,6 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
     from strategy_update.build.publish import publish
 
     write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
-    write_annex(work, spec, figures_reused)
     html, pdf_file = build_book(work, pdf, log=log, warm=warm_book)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
     with interrupt.signals_held() as arrived:
