@@ -45,6 +45,14 @@ def edition_folder(out: Path) -> Path:
     return out / PUBLICATION / FORCE_SLUG / QUARTER
 
 
+def measured_commit() -> str:
+    """The commit measured, marked ``-dirty`` when the code had changes not committed: a figure is then not that
+    commit's."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    return git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain", "--", "src") else "")
+
+
 def run(command: list[str], cwd: Path = ROOT) -> float:
     start = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
@@ -256,8 +264,7 @@ def main() -> None:
             if "baseline" not in args.skip:
                 record("baseline: Jupyter Book execute_notebooks force, HTML", jupyter_book_baseline(data, scratch))
     finally:  # what was timed is kept even if a later case fails
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
+        commit = measured_commit()
         new = not RESULTS.exists()
         with open(RESULTS, "a", newline="") as handle:
             writer = csv.writer(handle)

@@ -23,12 +23,11 @@ import argparse
 import csv
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from run_benchmarks import run  # the single-edition benchmarks' timer: a failed command stops the benchmark
+from run_benchmarks import measured_commit, run  # the single-edition benchmarks' timer and commit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -62,8 +61,7 @@ def shown(case: str, value: float) -> str:
 
 
 def record(rows: list[tuple[str, float]]) -> None:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = measured_commit()
     with open(RESULTS, "a", newline="") as f:
         writer = csv.writer(f)
         for case, seconds in rows:

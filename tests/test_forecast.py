@@ -227,10 +227,10 @@ def test_a_forecast_worse_than_seasonal_naive_says_so():
 def test_a_failed_fit_falls_back_to_the_level_only_model(monkeypatch):
     real = fc._fit
 
-    def failing(values, model, params=None, start=None):
+    def failing(values, model, params=None):
         if model != fc.LEVEL:
             raise np.linalg.LinAlgError("singular matrix")
-        return real(values, model, params, start)
+        return real(values, model, params)
     monkeypatch.setattr(fc, "_fit", failing)
     made = fc.forecast(quarterly(100 + noise(16)))
     assert made.model.startswith(fc.LEVEL + " (fallback: damped trend, seasonal failed")
@@ -258,33 +258,13 @@ def test_demand_profile_page_lists_each_measure_with_its_trends_and_track_record
 
 
 def test_the_back_test_estimates_from_past_data_once_a_year_of_origins(monkeypatch):
-    real, fitted, found = fc._fit, [], []
+    real, fitted = fc._fit, []
 
-    def counting(values, model, params=None, start=None):
-        result = real(values, model, params, start)
-        if params is None:  # a fit: on the training data only, from the estimate before (no later data)
-            assert start is None or np.array_equal(start, found[-1])
-            fitted.append((len(values), start is not None))
-            if np.isfinite(result.params).all():
-                found.append(np.asarray(result.params))
-        return result
+    def counting(values, model, params=None):
+        if params is None:
+            fitted.append(len(values))  # a fit: on the training data only
+        return real(values, model, params)
     monkeypatch.setattr(fc, "_fit", counting)
     result = fc.backtest(quarterly(100 + noise(24, sd=10, seed=5)), horizon=4, min_train=12, refit=4)
     assert result.origins == 12
-    # origins 12 to 23: fitted afresh at 12, 16 and 20 on the quarters before each; the first search starts from
-    # the model's own starting values, each later one first from the estimate made at the origin before it
-    first_search = {}
-    for origin, warm in fitted:
-        first_search.setdefault(origin, warm)
-    assert first_search == {12: False, 16: True, 20: True}
-
-
-def test_a_search_started_on_a_bound_is_made_again_from_the_models_own_start():
-    """A smoothing weight estimated at its bound (0.0001) cannot start a new search (statsmodels' transform of it is
-    not finite): the fit is made again as without a start, rather than failing over to the level-only model."""
-    values = fc.regular(quarterly(100 + noise(24, sd=10, seed=5))).to_numpy()
-    start = np.asarray(fc._fit(values[:12], fc.DAMPED_SEASONAL).params)
-    assert np.isclose(start[:2], 1e-4).any()  # this series' first estimate lies on a bound
-    assert not np.isfinite(fc._fit(values[:16], fc.DAMPED_SEASONAL, start=start).params).all()
-    again = fc._fit_from(values[:16], fc.DAMPED_SEASONAL, start)
-    assert np.allclose(again.params, fc._fit(values[:16], fc.DAMPED_SEASONAL).params)
+    assert fitted == [12, 16, 20]  # origins 12 to 23: fitted afresh at 12, 16 and 20 on the quarters before each

@@ -30,9 +30,7 @@ forecast (same quarter a year earlier, lag 4) on the data up to the origin, so b
 seasonal-naive. The parameters (smoothing weights, damping, starting states) used from an origin are estimated
 from the data before it only: afresh at the first origin and then once every four origins, the filter running on
 with the latest estimate in between (re-estimating at every origin would take four times as long for little
-change). Each estimate after the first starts its search from the one before, which saw only earlier data: that
-takes about a quarter less time, and reaches the same likelihood in most cases, a higher one about as often as a
-lower one (the surface is flat for short series). So the track record is out of sample. An earlier version held the whole series' parameters in the back
+change). So the track record is out of sample. An earlier version held the whole series' parameters in the back
 test (``refit=0``, kept for comparison): about ten times faster, but those parameters have seen the quarters being
 forecast, and in the default edition that made intervals that were too narrow look right.
 """
@@ -119,10 +117,9 @@ def model_for(points: int) -> str:
     return DAMPED_SEASONAL if points >= SEASONAL_MIN_POINTS else DAMPED if points >= MIN_POINTS else LEVEL
 
 
-def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None, start: np.ndarray | None = None):
+def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
     """The model fitted by maximum likelihood (Powell's method: no numerical gradients, several times faster than
-    L-BFGS here for the same optimum), from the ``start`` parameters when given; or, given ``params``, only
-    filtered with them."""
+    L-BFGS here for the same optimum), or, given ``params``, only filtered with them."""
     from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 
     trend = model != LEVEL
@@ -133,18 +130,7 @@ def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None, start
         with np.errstate(all="ignore"):
             if params is not None:
                 return spec.filter(params)
-            return spec.fit(start_params=start, disp=False, method="powell")
-
-
-def _fit_from(values: np.ndarray, model: str, start: np.ndarray | None):
-    """The model fitted from the ``start`` parameters when given. A start on a bound of the parameter space (a
-    smoothing weight of 0.0001, say) gives no finite estimate: then the search is made again from the model's own
-    starting values, as without a start."""
-    if start is not None:
-        result = _fit(values, model, start=start)
-        if np.isfinite(np.asarray(result.params, dtype=float)).all():
-            return result
-    return _fit(values, model)
+            return spec.fit(disp=False, method="powell")
 
 
 def _table(result, horizon: int, start: Quarter, floor: bool) -> pd.DataFrame:
@@ -160,12 +146,10 @@ def _table(result, horizon: int, start: Quarter, floor: bool) -> pd.DataFrame:
 
 
 def forecast(series: pd.Series, horizon: int = 4, disturbed: Iterable[str] = (),
-             params: np.ndarray | None = None, model: str | None = None,
-             start_from: Forecast | None = None) -> Forecast | None:
+             params: np.ndarray | None = None, model: str | None = None) -> Forecast | None:
     """Point forecasts and 80% and 95% prediction intervals for the ``horizon`` quarters after the series' last
     quarter (model and fallback: module docstring); None with fewer than MIN_POINTS figures. Given ``model`` and
-    its ``params`` (a ``Forecast``'s), the model is not fitted again, only run over the series. ``start_from``: an
-    earlier fit of the same model to part of the series, whose parameters the search starts from."""
+    its ``params`` (a ``Forecast``'s), the model is not fitted again, only run over the series."""
     y = regular(series, disturbed)
     points = int(y.notna().sum())
     if points < MIN_POINTS:
@@ -175,9 +159,8 @@ def forecast(series: pd.Series, horizon: int = 4, disturbed: Iterable[str] = (),
     if params is not None and model is not None:
         return Forecast(_table(_fit(y.to_numpy(), model, params), horizon, start, floor), model, params)
     model, reason = model_for(points), ""
-    start_params = start_from.params if start_from is not None and start_from.model == model else None
     try:
-        result = _fit_from(y.to_numpy(), model, start_params)
+        result = _fit(y.to_numpy(), model)
         table = _table(result, horizon, start, floor)
         if not np.isfinite(table.to_numpy()).all():
             raise ValueError("the fit gave no finite forecast")
@@ -266,7 +249,7 @@ def backtest(series: pd.Series, horizon: int = 4, min_train: int = 12, disturbed
             at = train.index[-1].index
             fit = latest.get("fit")
             if refit and (fit is None or at - latest["at"] >= refit):
-                fit = forecast(train.set_axis([q.id for q in train.index]), h, start_from=fit)
+                fit = forecast(train.set_axis([q.id for q in train.index]), h)
                 if fit is None:
                     return None
                 latest.update(fit=fit, at=at)
