@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import nbformat
@@ -204,6 +205,11 @@ def test_group_page_names_the_theme_and_its_strands():
     page = group_page(PUBLICATION, group, leaves)
     assert page.startswith(f"# {group.name}\n")
     assert all(leaf.name in page for leaf in leaves) and f"has {len(leaves)} strands" in page
+    # An aim: the owner's edition gives it plainly; another force's says whose plan it is.
+    with_aim = dataclasses.replace(group, aim="Cut harm.")
+    assert "**Aim:** Cut harm." in group_page(PUBLICATION, with_aim, leaves)
+    assert "**Aim (Essex's Crime Prevention Strategy):** Cut harm." in group_page(
+        PUBLICATION, with_aim, leaves, "Essex's Crime Prevention Strategy")
 
 
 def test_paper_download_links_say_where_the_file_is():

@@ -104,8 +104,10 @@ def _row(name: str, pct: float | None, *, proxy=False, source=HOME_OFFICE, aim="
     return SimpleNamespace(name=name, aim=aim), figures
 
 
-def _view():
-    return SimpleNamespace(publication=SimpleNamespace(comparisons=("rolling-12-vs-previous-12",)))
+def _view(force: str = "Essex"):
+    publication = SimpleNamespace(comparisons=("rolling-12-vs-previous-12",),
+                                  whose_aims=lambda f: "" if f == "Essex" else "Essex's Police and Crime Plan")
+    return SimpleNamespace(publication=publication, force=force)
 
 
 def test_highlights_name_the_largest_moves_both_ways_with_figures_and_aims():
@@ -119,6 +121,11 @@ def test_highlights_name_the_largest_moves_both_ways_with_figures_and_aims():
     assert "fell 22.9%" in lines[2]
     assert all("Why it matters: the aim is to cut harm." in line for line in lines)
     assert "Alpha" not in text and "Zeta" not in text
+
+
+def test_another_forces_highlights_say_whose_publication_the_aims_are_from():
+    text = summary.highlights(_view("Kent"), [_row("Beta", 40.0)])
+    assert "Why it matters: Essex's Police and Crime Plan aims to cut harm." in text and "the aim is" not in text
 
 
 def test_no_moves_no_highlights():
@@ -198,10 +205,13 @@ def test_the_header_shows_name_and_role_or_role_alone(publication):
     assert f"**Thematic lead:** {named.lead_name}, {named.lead_role}." in header(view, named)
     assert not unnamed.lead_name
     assert f"**Thematic lead:** {unnamed.lead_role}." in header(view, unnamed)
-    # Another force's edition applies the measures: the owner's officers are not its leads.
+    # Another force's edition applies the measures: the owner's officers are not its leads, and the role, aim and
+    # commitments are labelled as the owner's strategy's.
     kent = SimpleNamespace(publication=publication, quarter=Q4, force="Kent")
-    assert f"**Thematic lead:** {named.lead_role}." in header(kent, named)
+    assert f"**Thematic lead (Essex's Crime Prevention Strategy):** {named.lead_role}." in header(kent, named)
+    assert f"**Aim (Essex's Crime Prevention Strategy):** {named.aim}" in header(kent, named)
     assert named.lead_name not in header(kent, named)
+    assert "Essex's" not in header(view, named)
 
 
 def test_another_forces_edition_does_not_borrow_the_owners_board_paper(publication):

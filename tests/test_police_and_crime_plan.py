@@ -84,7 +84,7 @@ def test_kents_edition_from_open_data_alone(kent):
     assert "Kent is compared with its similar forces (computed)" in page
     index = text_of(kent, "index")
     assert f"{PLAN.title}: measures for Kent" in index
-    # Kent is measured against Essex's plan: the aspirations are the plan's, not Kent's own
+    # Kent is measured against Essex's Police and Crime Plan: the aspirations are the plan's, not Kent's own
     assert "Kent is meeting the plan's aspiration" in index or "Kent is not meeting the plan's aspiration" in index
     assert "its aspiration" not in index
     # Essex's narrative and extracts are Essex's: Kent's pages say what Kent did not supply
@@ -96,3 +96,23 @@ def test_kents_edition_from_open_data_alone(kent):
                 for h in re.findall(r"<h2>(.*?)</h2>", html, flags=re.S)]
     assert "Across Kent, January-March 2022" in headings, headings
     assert not any("Local Policing Area" in h for h in headings), headings
+
+
+def test_another_forces_edition_gives_the_aims_and_commitments_as_the_owners_plan(kent, essex):
+    """Kent's edition measures Kent against Essex's plan: its aims and commitments are Essex's words (they name
+    Essex's partners) and are labelled so; Essex's own edition gives them plainly."""
+    for priority in PLAN.leaves:
+        theirs, own = text_of(kent, f"priorities/{priority.id}"), text_of(essex, f"priorities/{priority.id}")
+        assert "Aim (Essex's Police and Crime Plan):" in theirs, priority.id
+        assert "Commitments (Essex's Police and Crime Plan):" in theirs, priority.id
+        assert "Aim:" in own and "(Essex's Police and Crime Plan)" not in own, priority.id
+    assert "Why it matters: Essex's Police and Crime Plan aims to" in text_of(kent, "index")
+
+
+def test_the_purpose_promises_a_narrative_only_where_the_force_supplied_one(kent, essex):
+    """Kent supplied none: its front page says so, and does not list the headings (Essex's local policing areas)
+    that its pages do not show."""
+    theirs, own = text_of(kent, "index"), text_of(essex, "index")
+    assert "Kent has supplied no narrative for this edition." in theirs
+    assert "the lead's narrative" not in theirs and "Local Policing Area" not in theirs
+    assert "the lead's narrative (" in own and "has supplied no narrative" not in own

@@ -80,14 +80,15 @@ def pdf_toc_for(publication: Publication) -> dict:
     return {"format": "jb-book", "root": "index", "chapters": chapters + _appendices(publication, paper=True)}
 
 
-def group_page(publication: Publication, group: Section, leaves: list[Section]) -> str:
-    """A PDF chapter's opening: the group's name and what it holds (its aim when the definition gives one)."""
+def group_page(publication: Publication, group: Section, leaves: list[Section], whose: str = "") -> str:
+    """A PDF chapter's opening: the group's name and what it holds (its aim when the definition gives one; in
+    another force's edition labelled with ``whose`` it is: ``Publication.whose_aims``)."""
     names = [leaf.name for leaf in leaves]
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
     level = publication.leaf_level
     text = f"# {group.name}\n\n"
     if group.aim:
-        text += f"**Aim:** {group.aim}\n\n"
+        text += f"**Aim{f' ({whose})' if whose else ''}:** {group.aim}\n\n"
     return text + (f"This {publication.levels[0].name.lower()} has {len(names)} "
                    f"{level.name.lower() if len(names) == 1 else level.plural.lower()}: {listed}.\n")
 
@@ -99,9 +100,10 @@ def toc_text(publication: Publication, reviewer: bool = False) -> str:
 
 
 def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str,
-                 reviewer: bool = False, labels: dict[str, str] | None = None) -> None:
+                 reviewer: bool = False, labels: dict[str, str] | None = None, whose: str = "") -> None:
     """Hand-written pages (the project's shared ones and the publication's own) and configuration into the work
-    folder, with the edition's title and audience (a reviewer's edition keeps the code toggles and downloads)."""
+    folder, with the edition's title and audience (a reviewer's edition keeps the code toggles and downloads).
+    ``whose``: in another force's edition, whose the aims are (``Publication.whose_aims``)."""
     for page in publication.shared_pages:
         _write_if_changed(work / "book" / f"{page}.md", (root / "book" / f"{page}.md").read_bytes())
     for page in publication.pages_before:
@@ -117,7 +119,8 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
     _write_if_changed(work / "_toc.yml", toc_text(publication, reviewer).encode())
     for group, leaves in publication.groups:
         if group is not None:
-            _write_if_changed(work / GROUP_FOLDER / f"{group.id}.md", group_page(publication, group, leaves).encode())
+            _write_if_changed(work / GROUP_FOLDER / f"{group.id}.md", group_page(publication, group, leaves,
+                                                                                whose).encode())
     _write_if_changed(work / "_toc_pdf.yml", yaml.safe_dump(pdf_toc_for(publication), sort_keys=False).encode())
     pdf_config = dict(config)
     pdf_config["sphinx"] = {**config.get("sphinx", {}),

@@ -233,6 +233,11 @@ class Publication:
         """The owner's edition carries the title; another force's edition says whose framework it applies."""
         return self.title if force == self.owner_force else f"{self.title}: measures for {display_name(force)}"
 
+    def whose_aims(self, force: str) -> str:
+        """'' in the owner's edition; in another force's, whose the aims and commitments are ("Essex's Police and
+        Crime Plan"): they are the owner's words, which that edition measures another force against, and say so."""
+        return "" if force == self.owner_force else f"{display_name(self.owner_force)}'s {self.short_title}"
+
     @property
     def editions_text(self) -> str:
         """``2021-22-Q1 onwards``, ``2018-19-Q1 to 2020-21-Q4``, ``any quarter``."""

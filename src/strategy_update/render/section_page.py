@@ -234,16 +234,19 @@ def delivery(view: EditionView, section: Section) -> str:
 
 
 def header(view: EditionView, section: Section) -> str:
-    """The lines under a section's title: its group (theme, priority), lead, edition and aim."""
+    """The lines under a section's title: its group (theme, priority), lead, edition and aim (in another force's
+    edition, its lead, aim and commitments are labelled as the owner's: ``Publication.whose_aims``)."""
+    whose = view.publication.whose_aims(view.force)
+    label = f" ({whose})" if whose else ""
     parts = []
     if section.parent_name:
         parts.append(f"**{view.publication.levels[0].name}:** {section.parent_name}.")
     # "name, role", or either alone; a name is the owner's officer, so another force's edition gives the role only
-    lead = section.lead(named=view.force == view.publication.owner_force)
+    lead = section.lead(named=not whose)
     if lead:
-        parts.append(f"**{view.publication.leaf_level.lead}:** {lead}.")
+        parts.append(f"**{view.publication.leaf_level.lead}{label}:** {lead}.")
     parts.append(f"**Edition:** {view.quarter.label}.")
-    text = " ".join(parts) + (f"\n\n**Aim:** {section.aim}" if section.aim else "")
+    text = " ".join(parts) + (f"\n\n**Aim{label}:** {section.aim}" if section.aim else "")
     if section.commitments:
-        text += "\n\n**Commitments:**\n\n" + "\n".join(f"- {plain(c)}" for c in section.commitments)
+        text += f"\n\n**Commitments{label}:**\n\n" + "\n".join(f"- {plain(c)}" for c in section.commitments)
     return text

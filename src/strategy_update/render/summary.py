@@ -10,6 +10,7 @@ from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
 from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_rank,
                                              format_pct, format_value, sentence_case)
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.peer_page import sparkline
@@ -104,10 +105,15 @@ def purpose(view: EditionView) -> str:
     figures = next((f for f in view.figures(first) if f.available), None)
     period = figures.headline.current_label if figures else q.twelve_months_label()
     narrative = ", ".join(f"\"{part.title_for(q, view.force)}\"" for part in p.narrative)
-    shows = [f"what the data says about the {period}", f"the lead's narrative ({narrative})"] + (
+    # A force that supplied no narrative (another force's edition from the open data, say) is not promised one,
+    # nor the owner's headings (its local policing areas), which its pages do not show.
+    shows = [f"what the data says about the {period}"] + (
+        [f"the lead's narrative ({narrative})"] if view.narratives else []) + (
         ["how far its delivery plan has progressed"] if p.delivery else [])
+    listed = f"{', '.join(shows[:-1])} and {shows[-1]}" if len(shows) > 1 else shows[0]
+    none = "" if view.narratives else f" {display_name(view.force)} has supplied no narrative for this edition."
     return (f"This update reports progress on the {view.title} for {q.label}. It has {shape}. For each "
-            f"{levels[-1].name.lower()} it shows {', '.join(shows[:-1])} and {shows[-1]}.")
+            f"{levels[-1].name.lower()} it shows {listed}.{none}")
 
 
 
@@ -316,11 +322,13 @@ def highlights(view: EditionView, rows_of: list[tuple] | None = None, per_side: 
     if not rises and not falls:
         return ""
     lines = []
+    whose = view.publication.whose_aims(view.force)  # another force's edition: the aims are the owner's
     for pct, section, figures in rises + falls:
         c = figures.comparison(first)
         note = (" (a proxy measure)" if figures.measure.proxy else
                 " (the force's own figure)" if figures.measure.source == FORCE_EXTRACT else "")
-        why = f" Why it matters: the aim is to {section.aim[0].lower()}{section.aim[1:]}" if section.aim else ""
+        aim = f"{section.aim[0].lower()}{section.aim[1:]}" if section.aim else ""
+        why = f" Why it matters: {f'{whose} aims' if whose else 'the aim is'} to {aim}" if aim else ""
         lines.append(f"- **{section.name}**: {figures.measure.name.lower()}{note} "
                      f"{'rose' if pct > 0 else 'fell'} {format_pct(abs(pct)).lstrip('+')} to "
                      f"{format_value(c.current, figures.measure.unit)} in {_the(c.current_label)}, from "
