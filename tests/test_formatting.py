@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strategy_update.core.formatting import format_change, format_count, format_pct, format_rate, round_half_away
+from strategy_update.core.formatting import (and_list, format_change, format_count, format_pct, format_rate,
+                                             round_half_away)
 
 
 # --- round_half_away ------------------------------------------------------------------------------
@@ -236,3 +237,9 @@ def test_a_count_at_31_march_has_no_12_month_figure(period, expected):
     c = SimpleNamespace(current=None, base=3100.0, change=None, pct_change=None, current_period=period,
                         current_label="at 31 March 2022", base_label="at 31 March 2021")
     assert snapshot_sentence(c, "officers").startswith(expected)
+
+
+def test_items_are_named_in_a_sentence_with_and_before_the_last():
+    assert and_list(["a"]) == "a"
+    assert and_list(["a", "b"]) == "a and b"
+    assert and_list(["a", "b", "c"]) == "a, b and c"

@@ -12,6 +12,7 @@ import yaml
 
 from strategy_update.build.interrupt import stop_process_group
 from strategy_update.core.errors import BuildError
+from strategy_update.core.formatting import and_list
 from strategy_update.model.publication import Publication, Section
 
 PEER_PAGE = "peer-table"  # written by the build when the publication has a comparison-group table
@@ -84,7 +85,7 @@ def group_page(publication: Publication, group: Section, leaves: list[Section], 
     """A PDF chapter's opening: the group's name and what it holds (its aim when the definition gives one; in
     another force's edition labelled with ``whose`` it is: ``Publication.whose_aims``)."""
     names = [leaf.name for leaf in leaves]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    listed = and_list(names)
     level = publication.leaf_level
     text = f"# {group.name}\n\n"
     if group.aim:

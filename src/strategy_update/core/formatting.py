@@ -95,6 +95,11 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``: items named in a sentence."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def count_phrase(n: int, singular: str, plural: str | None = None) -> str:
     """``1 strand``, ``3 strands``, ``no strands``."""
     plural = plural or singular + "s"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from strategy_update.core.formatting import format_count, format_difference, format_pct, format_rate, format_value
+from strategy_update.core.formatting import (and_list, format_count, format_difference, format_pct, format_rate,
+                                             format_value)
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
@@ -43,7 +44,7 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
             areas = "" if f.available else ", given for each of its areas only"
             supplied.setdefault((f.force_label, areas), []).append(f"**{f.measure.name}**")
     for (label, areas), names in supplied.items():
-        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        listed = and_list(names)
         if label:
             parts.append(f"The figures for {listed} are {label}{areas}; they are not open data.")
         else:
@@ -209,7 +210,7 @@ def narrative_text(view: EditionView, narrative: dict | None, number: int) -> st
     if number:
         return ""
     titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative]
-    named = titles[0] if len(titles) == 1 else f"{', '.join(titles[:-1])} and {titles[-1]}"
+    named = and_list(titles)
     return (f"*No narrative was supplied for this quarter, so this page has no lead's text ({named}). "
             "The figures are unaffected.*")
 

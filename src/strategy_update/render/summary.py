@@ -8,8 +8,8 @@ import re
 
 from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
-from strategy_update.core.formatting import (count_phrase, format_count, format_difference, format_rank,
-                                             format_pct, format_value, sentence_case)
+from strategy_update.core.formatting import (and_list, count_phrase, format_count, format_difference, format_pct,
+                                             format_rank, format_value, sentence_case)
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
@@ -110,7 +110,7 @@ def purpose(view: EditionView) -> str:
     shows = [f"what the data says about the {period}"] + (
         [f"the lead's narrative ({narrative})"] if view.narratives else []) + (
         ["how far its delivery plan has progressed"] if p.delivery else [])
-    listed = f"{', '.join(shows[:-1])} and {shows[-1]}" if len(shows) > 1 else shows[0]
+    listed = and_list(shows)
     none = "" if view.narratives else f" {display_name(view.force)} has supplied no narrative for this edition."
     return (f"This update reports progress on the {view.title} for {q.label}. It has {shape}. For each "
             f"{levels[-1].name.lower()} it shows {listed}.{none}")
