@@ -119,8 +119,10 @@ def model_for(points: int) -> str:
 
 def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
     """The model fitted by maximum likelihood (Powell's method: no numerical gradients, several times faster than
-    L-BFGS here for the same optimum), or, given ``params``, only filtered with them."""
-    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+    L-BFGS here for the same optimum), or, given ``params``, only filtered with them. The estimates' covariance is
+    not computed: nothing here uses it. (``ExponentialSmoothing`` is statsmodels', with cheaper evaluations in
+    the optimiser, to the same bit: ``ets_likelihood``.)"""
+    from strategy_update.compute.ets_likelihood import ExponentialSmoothing
 
     trend = model != LEVEL
     spec = ExponentialSmoothing(values, trend=trend, damped_trend=trend,
@@ -129,20 +131,20 @@ def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
         warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
             if params is not None:
-                return spec.filter(params)
-            return spec.fit(disp=False, method="powell")
+                return spec.filter(params, cov_type="none")
+            return spec.fit(disp=False, method="powell", cov_type="none")
 
 
 def _table(result, horizon: int, start: Quarter, floor: bool) -> pd.DataFrame:
     prediction = result.get_forecast(horizon)
-    table = pd.DataFrame({"forecast": np.asarray(prediction.predicted_mean, dtype=float)},
-                         index=[start.shift(k) for k in range(horizon)])
+    columns = {"forecast": np.asarray(prediction.predicted_mean, dtype=float)}
     for level in INTERVALS:
         bounds = np.asarray(prediction.conf_int(alpha=1 - level / 100), dtype=float)
-        table[f"lower_{level}"], table[f"upper_{level}"] = bounds[:, 0], bounds[:, 1]
+        columns[f"lower_{level}"], columns[f"upper_{level}"] = bounds[:, 0], bounds[:, 1]
+    values = np.column_stack([columns[name] for name in FORECAST_COLUMNS])
     if floor:
-        table = table.clip(lower=0)
-    return table[FORECAST_COLUMNS]
+        values = np.where(values < 0, 0.0, values)  # as DataFrame.clip(lower=0) would, NaN kept, in numpy: faster
+    return pd.DataFrame(values, index=[start.shift(k) for k in range(horizon)], columns=FORECAST_COLUMNS)
 
 
 def forecast(series: pd.Series, horizon: int = 4, disturbed: Iterable[str] = (),
