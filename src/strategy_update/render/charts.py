@@ -36,28 +36,34 @@ TITLE_WIDTH = 42  # characters a line: titles fit a phone's width (about 360 px)
 pio.templates.default = "simple_white"
 
 
-def _layout(fig: go.Figure, title: str, y_title: str) -> go.Figure:
-    """Title at the top, wrapped; the legend at the bottom of the figure, below the axis labels however many
-    lines those take."""
-    fig.update_layout(
-        title={"text": "<br>".join(textwrap.wrap(title, TITLE_WIDTH)), "x": 0, "xanchor": "left",
-               "yref": "container", "y": 0.93, "yanchor": "top", "pad": {"t": 30}, "automargin": True,
-               "font": {"size": 16}},
-        font={"family": FONT, "color": GREY, "size": 13},
-        margin={"l": 60, "r": 20, "t": 40, "b": 20},
-        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
-        yaxis_title=y_title,
-        height=460,
-    )
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(rangemode="tozero", gridcolor="#E5E5E5", showgrid=True)
-    return fig
+def figure(title: str, y_title: str, *, xaxis: dict | None = None, **layout) -> go.Figure:
+    """An empty figure in every chart's frame: the title at the top, wrapped; the legend at the bottom of the figure,
+    below the axis labels however many lines those take. ``xaxis`` adds to the x axis's settings; other keywords
+    replace the frame's (``height``). The frame is given as the figure is made: updating a made figure's layout
+    (``update_layout``) validates it again, about 15 ms a chart against 2."""
+    frame = {
+        "title": {"text": "<br>".join(textwrap.wrap(title, TITLE_WIDTH)), "x": 0, "xanchor": "left",
+                  "yref": "container", "y": 0.93, "yanchor": "top", "pad": {"t": 30}, "automargin": True,
+                  "font": {"size": 16}},
+        "font": {"family": FONT, "color": GREY, "size": 13},
+        "margin": {"l": 60, "r": 20, "t": 40, "b": 20},
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
+        "xaxis": {"automargin": True, **(xaxis or {})},
+        "yaxis": {"title": {"text": y_title}, "rangemode": "tozero", "gridcolor": "#E5E5E5", "showgrid": True},
+        "height": 460,
+    }
+    return go.Figure(layout={**frame, **layout})
+
+
+def category_axis(labels: list[str]) -> dict:
+    """An x axis of categories in the order given, labelled at a slant (quarters, months)."""
+    return {"categoryorder": "array", "categoryarray": labels, "tickangle": -45}
 
 
 def bar_chart(labels: list[str], values: list[float], highlight: set[str], title: str, unit: str,
               current_name: str, earlier_name: str) -> go.Figure:
     """The series at its native granularity, the current 12 months highlighted (colour and hatching)."""
-    fig = go.Figure()
+    fig = figure(title, unit.capitalize(), xaxis=category_axis(labels))
     current = [lab in highlight for lab in labels]
     for is_current, name, colour, pattern in ((False, earlier_name, DARK_BLUE, ""),
                                               (True, current_name, ORANGE, "/")):
@@ -67,8 +73,7 @@ def bar_chart(labels: list[str], values: list[float], highlight: set[str], title
             name=name, marker={"color": colour, "pattern": {"shape": pattern}},
             hovertemplate="%{x}: %{y:,}<extra></extra>",
         )
-    fig.update_xaxes(categoryorder="array", categoryarray=labels, tickangle=-45)
-    return _layout(fig, title, unit.capitalize())
+    return fig
 
 
 def _limit_lines(fig: go.Figure, labels: list[str], chart: XmR) -> None:
@@ -107,7 +112,8 @@ def spc_chart(labels: list[str], chart: XmR, title: str, unit: str,
               lower_is_better: bool | None = True) -> go.Figure:
     """XmR chart: the series, the mean and process limits of each segment with its baseline shaded, step changes,
     and one marker per point (see SIGNAL_SHAPES and READING_COLOURS)."""
-    fig = go.Figure()
+    # Taller than the other charts: on a phone its legend (one line an entry) would squash the plot.
+    fig = figure(title, unit.capitalize(), xaxis=category_axis(labels), height=SPC_HEIGHT)
     fig.add_scatter(x=labels, y=list(chart.values), mode="lines", name=unit.capitalize(), showlegend=False,
                     line={"color": DARK_BLUE}, hoverinfo="skip")
     _limit_lines(fig, labels, chart)
@@ -130,9 +136,7 @@ def spc_chart(labels: list[str], chart: XmR, title: str, unit: str,
         fig.add_scatter(x=[labels[i] for i in points], y=[chart.values[i] for i in points], mode="markers",
                         name=name, marker=marker, customdata=notes,
                         hovertemplate="%{x}: %{y:,}%{customdata}<extra></extra>")
-    fig.update_xaxes(categoryorder="array", categoryarray=labels, tickangle=-45)
-    # Taller than the other charts: on a phone its legend (one line an entry) would squash the plot.
-    return _layout(fig, title, unit.capitalize()).update_layout(height=SPC_HEIGHT)
+    return fig
 
 
 def signal_words(signal: dict) -> str:
@@ -145,7 +149,7 @@ def seasonal_chart(series_by_year: dict[str, list[float | None]], period_names: 
     palette = [DARK_BLUE, TURQUOISE, DARK_PINK, ORANGE]
     symbols = ["circle", "square", "diamond", "triangle-up", "x"]
     years = list(series_by_year)
-    fig = go.Figure()
+    fig = figure(title, unit.capitalize())
     for i, year in enumerate(years):
         latest = i == len(years) - 1
         fig.add_scatter(
@@ -155,7 +159,7 @@ def seasonal_chart(series_by_year: dict[str, list[float | None]], period_names: 
             marker={"symbol": symbols[i % len(symbols)], "size": 8},
             hovertemplate=year + " %{x}: %{y:,}<extra></extra>",
         )
-    return _layout(fig, title, unit.capitalize())
+    return fig
 
 
 # --- on paper ---------------------------------------------------------------------------------------

@@ -95,7 +95,8 @@ def fan_chart(series: pd.DataFrame, demand: DemandFigures, measure: Measure, dis
     labels = list(series["period_label"]) + list(demand.forecast["label"])
     last_label, last_value = observed["period_label"].iloc[-1], float(observed["value"].iloc[-1])
     ahead = [last_label] + list(demand.forecast["label"])
-    fig = go.Figure()
+    title = f"{measure.name}: {unit} per quarter and the forecast for the next {len(demand.forecast)} quarters"
+    fig = charts.figure(title, unit.capitalize(), xaxis=charts.category_axis(labels))
     for level, colour in ((95, BAND_95), (80, BAND_80)):
         upper = [last_value] + list(demand.forecast[f"upper_{level}"])
         lower = [last_value] + list(demand.forecast[f"lower_{level}"])
@@ -116,9 +117,7 @@ def fan_chart(series: pd.DataFrame, demand: DemandFigures, measure: Measure, dis
                     name="Forecast", line={"color": charts.ORANGE, "dash": "dash", "width": 2.5},
                     marker={"symbol": "diamond", "size": 7, "color": charts.ORANGE},
                     hovertemplate="%{x}: %{y:,.0f} (forecast)<extra></extra>")
-    fig.update_xaxes(categoryorder="array", categoryarray=labels, tickangle=-45)
-    title = f"{measure.name}: {unit} per quarter and the forecast for the next {len(demand.forecast)} quarters"
-    return charts._layout(fig, title, unit.capitalize())
+    return fig
 
 
 def fan_alt(series: pd.DataFrame, demand: DemandFigures, measure: Measure, force: str) -> str:

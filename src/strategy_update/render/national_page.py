@@ -370,7 +370,6 @@ def tile_data(figures: pd.DataFrame, totals: list[Total], measures: list[Measure
 def tile_chart(data: pd.DataFrame, area: str):
     """A tile per force (rows) and measure (columns): its rate's difference from the forces' rate together,
     written in the tile and coloured blue when better, pink when worse (the words carry it, not the colour)."""
-    import plotly.graph_objects as go
 
     from strategy_update.render import charts
 
@@ -391,13 +390,13 @@ def tile_chart(data: pd.DataFrame, area: str):
                              f"({format_pct(r.difference_pct, 0)} on {area}'s {_rate(r.all_forces_rate_per_1000)})")
     known = [abs(v) for row in worse for v in row if v is not None]
     limit = max(known) if known else 1
-    fig = go.Figure(go.Heatmap(
+    fig = charts.figure(f"Rate per 1,000 residents: each force against {area} (blue: better; pink: worse)", "")
+    fig.add_heatmap(
         z=worse, x=["<br>".join(textwrap.wrap(m, 12)) for m in measures], y=forces, text=text,
         texttemplate="%{text}", customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
         zmin=-limit, zmax=limit, colorscale=[[0, charts.DARK_BLUE], [0.5, "#FFFFFF"], [1, charts.DARK_PINK]],
-        showscale=False))
+        showscale=False)
     # The key is in the title: the tiles' own numbers carry the reading, so a colour bar would only take room.
-    fig = charts._layout(fig, f"Rate per 1,000 residents: each force against {area} (blue: better; pink: worse)", "")
     # The measures' names sit above the tiles (a long grid is read from the top): the title goes at the very top,
     # with room below it for names of up to five lines.
     fig.update_layout(height=max(360, 220 + 26 * len(forces)), margin={"l": 10, "r": 10, "t": 165, "b": 10},
