@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -36,7 +39,8 @@ os.chdir({cwd!r})
 get_ipython().execution_count = 1
 __import__("gc").freeze()
 """
-_worker = {"kernel": None}
+_worker = {"kernel": None, "client": None}
+WARM_ENGINE = "strategy-update-warm-client"  # papermill engine name (``_warm_client_engine``)
 
 
 def _worker_kernel(log_path: Path):
@@ -80,24 +84,85 @@ def stop_worker_kernel() -> None:
     """Shut the kernel down cleanly, so the Chromium it started for chart images exits with it."""
     from jupyter_core.utils import run_sync
 
+    _forget_client()
     kernel, _worker["kernel"] = _worker["kernel"], None
     if kernel is not None and kernel.has_kernel:
         run_sync(kernel.shutdown_kernel)(now=False)
 
 
+def _worker_client(kernel):
+    """This worker's client of its kernel, connected once and kept: a new client waits about 0.2 s for its channels
+    to be ready (jupyter_client's ``wait_for_ready``), a quarter of a typical page's run. A client made in another
+    thread (its event loop) or for an earlier kernel process is replaced."""
+    from jupyter_core.utils import run_sync
+
+    if not kernel.has_kernel:
+        run_sync(kernel.start_kernel)()
+    held = _worker["client"]
+    owner = (threading.get_ident(), getattr(getattr(kernel.provisioner, "process", None), "pid", None))
+    if held is not None and held[1] == owner:
+        return held[0]
+    _forget_client()
+    client = kernel.client()
+    client.start_channels()
+    run_sync(client.wait_for_ready)(timeout=60)
+    client.allow_stdin = False
+    _worker["client"] = (client, owner)
+    return client
+
+
+def _forget_client() -> None:
+    held, _worker["client"] = _worker["client"], None
+    if held is not None:
+        held[0].stop_channels()
+
+
+@functools.cache
+def _warm_client_engine() -> None:
+    """Register papermill's nbclient engine, run with this worker's kernel client (``_worker_client``) instead of a
+    new one, as ``WARM_ENGINE``."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class WarmClientEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            # As NBClientEngine's, but the notebook client starts with this worker's connected kernel client.
+            client = PapermillNotebookClient(nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                                             kernel_name=kernel_name, log=logging.getLogger("papermill"),
+                                             log_output=log_output, stdout_file=stdout_file,
+                                             stderr_file=stderr_file, km=kwargs["km"])
+            client.kc = _worker_client(kwargs["km"])
+            return client.execute()
+
+    papermill_engines.register(WARM_ENGINE, WarmClientEngine)
+
+
+def _run_notebook(notebook, output: str | None, kernel, **options) -> None:
+    """papermill on this worker's kernel, through its kept client."""
+    import papermill
+
+    _warm_client_engine()
+    try:
+        papermill.execute_notebook(notebook, output, kernel_name="python3", km=kernel, progress_bar=False,
+                                   log_output=False, request_save_on_cell_execute=False, engine_name=WARM_ENGINE,
+                                   **options)
+    except BaseException:
+        _forget_client()  # the kernel may have died or been interrupted: the next notebook connects afresh
+        raise
+
+
 def _execute(template: str, output: str, parameters: dict, cwd: str, work: str) -> tuple[str, float]:
     """Run one notebook with papermill (in a worker process). Returns (output, seconds)."""
     import nbformat
-    import papermill
 
     start = time.perf_counter()
     kernel = _worker_kernel(Path(work) / KERNEL_LOG.format(pid=os.getpid()))
     notebook = nbformat.read(template, as_version=4)
     notebook.cells.insert(0, nbformat.v4.new_code_cell(PREPARE_CODE.format(cwd=str(Path(cwd).resolve())),
                                                        metadata={"tags": [PREPARE_TAG, "remove-cell"]}))
-    papermill.execute_notebook(notebook, output, parameters=parameters, cwd=cwd, kernel_name="python3",
-                               km=kernel, progress_bar=False, log_output=False,
-                               request_save_on_cell_execute=False)
+    _run_notebook(notebook, output, kernel, parameters=parameters, cwd=cwd)
     _tidy_executed(Path(output))
     return output, time.perf_counter() - start
 
@@ -115,7 +180,6 @@ def warm_up(work: str) -> None:
     import importlib
 
     import nbformat
-    import papermill
     from jupyter_core.utils import run_sync
 
     kernel = _worker_kernel(Path(work) / KERNEL_LOG.format(pid=os.getpid()))
@@ -123,9 +187,7 @@ def warm_up(work: str) -> None:
         return
     run_sync(kernel.start_kernel)()  # it boots in its own process while this one loads the fits' library
     importlib.import_module(FITS_MODULE)
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP_CODE)])
-    papermill.execute_notebook(notebook, None, kernel_name="python3", km=kernel, progress_bar=False,
-                               log_output=False, request_save_on_cell_execute=False)
+    _run_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP_CODE)]), None, kernel)
 
 
 def forget_old_kernel_logs(work: Path) -> None:
