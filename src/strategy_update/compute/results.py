@@ -135,7 +135,8 @@ def tidy(frame: pd.DataFrame) -> pd.DataFrame:
         values = frame[column] if column in frame else pd.Series([""] * len(frame))
         out[column] = pd.Series(values.to_numpy(), dtype=object).fillna("").astype("str")
     out["value"] = pd.to_numeric(pd.Series(frame["value"].to_numpy()), errors="coerce").astype("float64")
-    out["lines"] = pd.Series([[int(x) for x in lines] for lines in frame["lines"]], dtype=object)
+    out["lines"] = pd.Series([lines.tolist() if isinstance(lines, np.ndarray) else [int(x) for x in lines]
+                              for lines in frame["lines"]], dtype=object)  # tolist: Parquet's int arrays, at once
     return out[COLUMNS]
 
 

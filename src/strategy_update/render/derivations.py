@@ -42,7 +42,8 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
     used = figures.input_rows[figures.input_rows["period"].isin(
         set(figures.rows_in(c.current_period)["period"]) | set(figures.rows_in(c.base_period)["period"]))]
     if figures.measure.source == HOME_OFFICE and not used.empty:
-        table = used.pivot_table(index="period", columns="code", values="value", aggfunc="sum", fill_value=0)
+        # A quarter per row, a code per column (pivot_table's result, from a groupby: a few times faster).
+        table = used.groupby(["period", "code"])["value"].sum().unstack("code", fill_value=0)
         table = table.loc[:, (table != 0).any(axis=0)]
         header = ["Quarter"] + [str(code) for code in table.columns] + ["Total"]
         rows = [[parse_span(q).label] + [format_count(v) for v in table.loc[q]] + [format_count(table.loc[q].sum())]

@@ -146,14 +146,22 @@ def _chart(rows: pd.DataFrame) -> tuple[XmR | None, tuple[str, ...]]:
 
 
 def _comparisons(rows: pd.DataFrame, names: tuple[str, ...]) -> tuple[ComparisonFigures, ...]:
+    # Plain records: a measure has a few dozen rows, and filtering them as a frame, statistic by statistic, cost more
+    # than the rest of its page.
+    records = rows[["comparison", "statistic", "value", "period", "period_label", "base_period",
+                    "base_period_label"]].to_dict("records")
     out = []
     for name in names:
-        mine = rows[rows["comparison"] == name]
-        if mine.empty:
+        mine = [r for r in records if r["comparison"] == name]
+        if not mine:
             continue
-        first = mine.iloc[0]
+        first = mine[0]
+
+        def value(statistic: str) -> float | None:
+            found = next((r["value"] for r in mine if r["statistic"] == statistic), None)
+            return None if found is None or pd.isna(found) else float(found)
         out.append(ComparisonFigures(name, first["period_label"], first["base_period_label"], first["period"],
-                                     first["base_period"], *(_value(mine, s) for s in
+                                     first["base_period"], *(value(s) for s in
                                                              ("current", "base", "change", "pct_change"))))
     return tuple(out)
 

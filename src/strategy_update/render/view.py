@@ -3,13 +3,14 @@ definition and the narrative the build read and checked. A notebook reads no raw
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from strategy_update.compute.stage import read_edition_results
+from strategy_update.compute.stage import INPUT_ROWS, RESULTS, read_edition_results
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
@@ -56,11 +57,24 @@ class EditionView:
 def read_page_tables(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The edition's results table and input rows (in its work folder), for the pages. Their text columns hold
     Python strings, not Arrow's: a page takes a small slice of these tables hundreds of times, and each slice of an
-    Arrow column costs several times more (the pages of an edition render in less than half the time)."""
+    Arrow column costs several times more (the pages of an edition render in less than half the time).
+
+    An edition's notebooks run one after another in the same kernel, and each reads these tables: they are read
+    once for as long as the files stay the same (same inode, size and modification time), and each page gets its
+    own copy."""
+    folder = (Path(results_dir) / "data").resolve()
+    stamps = tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in (folder.joinpath(name).stat()
+                                                                   for name in (RESULTS, INPUT_ROWS)))
+    results, rows = _page_tables(folder, stamps)
+    return results.copy(), rows.copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _page_tables(folder: Path, stamps: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
     def with_python_strings(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.astype({column: object for column, dtype in frame.dtypes.items() if dtype == "str"})
 
-    results, rows = read_edition_results(Path(results_dir) / "data")
+    results, rows = read_edition_results(folder)
     return with_python_strings(results), with_python_strings(rows)
 
 
