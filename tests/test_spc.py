@@ -614,7 +614,7 @@ def test_the_derivation_shows_each_segments_arithmetic_and_what_was_left_out():
     chart = xmr(SPIKE + BEFORE, steps={10: "New recording rules"})
     figures = SimpleNamespace(chart=chart, chart_labels=tuple(f"Q{i}" for i in range(16)),
                               measure=Measure("m", "M", "force_extract"), source_file="data/forces/x/m.csv")
-    text = control_chart(figures)
+    text = control_chart(figures).body
     assert "baseline Q0 to Q9: mean = sum of its 10 quarterly values / 10 = 3" in text  # 3.3, as a count
     assert "1 of its 9 moving ranges left out as more than 3.267 times their mean" in text
     assert "from the step change at Q10 (New recording rules): baseline Q10 to Q15" in text

@@ -30,8 +30,8 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.writers.latex import LaTeXTranslator
 
 from strategy_update.core.formatting import sentence_case
+from strategy_update.render.notes import NOTE_TITLE
 
-NOTE_TITLE = "How this was calculated"
 CHART_DESCRIPTION = "Chart description:"
 WEB_ONLY_CHART = "one line per financial year"  # words of the seasonal chart's description
 # Characters: a column's share of the line follows its widest cell; cells up to SHORT long are kept on one line.

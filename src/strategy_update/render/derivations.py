@@ -10,6 +10,7 @@ from strategy_update.model.forces import display_name
 from strategy_update.model.publication import HOME_OFFICE
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, period_label
 from strategy_update.render.input_names import input_label
+from strategy_update.render.notes import NOTE_TITLE, CalculationNote
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import signal_text
 
@@ -26,11 +27,10 @@ def _periods(period: str) -> str:
     return ", ".join(q.label for q in quarters) if quarters else span.label
 
 
-def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
+def comparison(figures: MeasureFigures, c: ComparisonFigures) -> CalculationNote:
     """Formula, the two periods and the input rows summed, with the source file."""
     unit = figures.measure.unit
-    lines = [f":::{{dropdown}} How this was calculated: {c.current_label} vs {c.base_label}",
-             f"**Formula:** change = current - base = {format_value(c.current, unit)} - {format_value(c.base, unit)} = "
+    lines = [f"**Formula:** change = current - base = {format_value(c.current, unit)} - {format_value(c.base, unit)} = "
              f"{format_difference(c.change, unit)}; "
              f"% change = change / base x 100 = {format_pct(c.pct_change)} "
              f"(rounded half away from zero to one decimal place; a base of 0 gives n/a).", ""]
@@ -61,18 +61,16 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> str:
                 for _, r in used.sort_values("first_month").iterrows()]
         lines += [f"Input rows: {_source(figures)}.", "",
                   markdown_table(["Period", "Value", "Line"], rows)]
-    lines.append(":::")
-    return "\n".join(lines)
+    return CalculationNote(f"{NOTE_TITLE}: {c.current_label} vs {c.base_label}", "\n".join(lines))
 
 
-def rate(figures: MeasureFigures, force: str) -> str:
+def rate(figures: MeasureFigures, force: str) -> CalculationNote:
     """The rate per 1,000: the count, the ONS row used (file and line) and the arithmetic."""
     pop, rated = figures.population, figures.rate_figures
     count = f"the count {rated.current_label}" if rated.current_label.startswith("at ") else \
         f"the count is the {rated.current_label}"
     source = f"{input_label(pop.source_file)}, row {pop.line}" if pop.line else "the ONS table"
-    return "\n".join([
-        ":::{dropdown} How this was calculated: rate per 1,000 population",
+    return CalculationNote(f"{NOTE_TITLE}: rate per 1,000 population", "\n".join([
         f"**Formula:** rate = count / population x 1,000 = {format_count(rated.current)} / "
         f"{format_count(pop.people)} x 1,000 = {format_rate(figures.rate)} (rounded to two decimal places).", "",
         f"**Periods:** {count}; the population is the ONS "
@@ -82,11 +80,10 @@ def rate(figures: MeasureFigures, force: str) -> str:
         (f"**Input rows:** population from {source}; the count's row is listed under the comparison of the count "
          f"{rated.current_label}." if figures.measure.snapshot else
          f"**Input rows:** population from {source}; the count's rows are listed under the "
-         f"{rated.current_label} comparison."),
-        ":::"])
+         f"{rated.current_label} comparison.")]))
 
 
-def control_chart(figures: MeasureFigures) -> str:
+def control_chart(figures: MeasureFigures) -> CalculationNote:
     """The control chart's arithmetic: every point, its moving range, each baseline's mean and limits."""
     chart, labels = figures.chart, figures.chart_labels
     ranges = [""] + [format_count(r) for r in spc.moving_ranges(list(chart.values))]
@@ -110,13 +107,11 @@ def control_chart(figures: MeasureFigures) -> str:
                "none is left out")
             + f"); process limits = mean ± 2.66 x mean moving range = "
             f"{format_count(seg.lower)} to {format_count(seg.upper)}")
-    return "\n".join([
-        ":::{dropdown} How this was calculated: control chart (XmR)",
+    return CalculationNote(f"{NOTE_TITLE}: control chart (XmR)", "\n".join([
         "**Formula:** moving range = difference between neighbouring quarters; " + "; ".join(formulas) + ". Every "
         "quarter is judged against the limits of its segment; see the methods for the rules.", "",
         f"**Periods:** {labels[0]} to {labels[-1]}.", "",
         f"**Input rows:** each quarter's total is the sum of the measure's offence codes in {_source(figures)}."
         if figures.measure.source == HOME_OFFICE else
         f"**Input rows:** each quarter's value is from {_source(figures)}.", "",
-        markdown_table(["Quarter", "Value", "Moving range", "In the baseline", "Special cause", "Reading"], rows),
-        ":::"])
+        markdown_table(["Quarter", "Value", "Moving range", "In the baseline", "Special cause", "Reading"], rows)]))

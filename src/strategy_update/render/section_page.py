@@ -14,6 +14,7 @@ from strategy_update.render.figures import MeasureFigures, delivery_counts, deli
 from strategy_update.render.forecast_chart import demand_section
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
+from strategy_update.render.notes import CalculationNote
 from strategy_update.render.tables import markdown_table, plain
 from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
 from strategy_update.render.view import EditionView
@@ -193,12 +194,30 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
     text += [derivations.comparison(figures, c) for c in _with_figures(figures).comparisons
              if not (m.snapshot and c.current is None and c.base is None)]
     text += _negative_note(figures)
-    out = [Markdown("\n".join(text))]
+    out = _displays(text)
     for fig, alt, path in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
                                          f"{figures.section_id}-{m.id}"):
         out.append(Bundle(figure_bundle(fig, alt, view.print_charts)))
         out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
     out += demand_section(view, figures)  # trend, forecast fan and track record (render/forecast_chart.py)
+    return out
+
+
+def _displays(parts: list) -> list:
+    """Each run of Markdown lines as one Markdown display, each calculation note as itself, in page order."""
+    from IPython.display import Markdown
+
+    out, lines = [], []
+    for part in parts:
+        if isinstance(part, CalculationNote):
+            if "".join(lines).strip():
+                out.append(Markdown("\n".join(lines)))
+            out.append(part)
+            lines = []
+        else:
+            lines.append(part)
+    if "".join(lines).strip():
+        out.append(Markdown("\n".join(lines)))
     return out
 
 
