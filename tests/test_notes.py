@@ -42,5 +42,7 @@ def test_markup_in_a_note_is_shown_as_text_never_run():
 
 def test_a_note_is_for_the_website_only():
     bundle = NOTE._repr_mimebundle_()
-    assert list(bundle) == ["text/html"]  # the PDF (no HTML) leaves it out; the annex gives the arithmetic
+    assert sorted(bundle) == ["text/html", "text/plain"]
+    # The PDF takes the plain text, by whose title build/latex.py leaves it out (the annex gives the arithmetic).
+    assert bundle["text/plain"].startswith(NOTE_TITLE)
     assert NOTE.markdown.startswith(":::{dropdown} How this was calculated") and NOTE.markdown.endswith(":::")

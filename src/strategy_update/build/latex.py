@@ -1,6 +1,7 @@
 """Sphinx extension: the PDF as a paper document. Applies to the LaTeX builder only; the website is unchanged.
 
-- "How this was calculated" notes are dropped: a dropdown cannot be opened on paper, and printing every note
+- "How this was calculated" notes are dropped (a dropdown, or a section page's note as plain text, as the
+  notebook gives it for paper: render/notes.py): a dropdown cannot be opened on paper, and printing every note
   (input-row tables) ran the PDF to over a hundred pages. The annex "How the figures were calculated" gives each
   figure's arithmetic instead, and the website keeps the notes with their input rows.
 - Download links become a plain statement of where the file is: a link to a file beside a web page goes nowhere
@@ -210,6 +211,9 @@ class PaperDocument(SphinxPostTransform):
         for node in list(self.document.findall(nodes.Element)):
             # sphinx-design leaves a dropdown as a container with a rubric title outside HTML
             if node.get("design_component") == "dropdown" and _is_calculation_note(node):
+                node.parent.remove(node)
+            # a section page's notes are HTML (render/notes.py): on paper only their plain text, title first, is left
+            elif "text_plain" in node.get("classes", []) and node.astext().startswith(NOTE_TITLE):
                 node.parent.remove(node)
         _charts_for_paper(self.document)
         _drop_sentences_the_tables_repeat(self.document)

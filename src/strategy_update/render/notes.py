@@ -7,8 +7,8 @@ markdown-it-py (the parser MyST is built on; raw HTML in it is escaped, never pa
 sphinx-design gives a dropdown, with the theme's table classes and Sphinx's typographic quotes and dashes
 (docutils' SmartyPants), so the page looks and works as before, and Sphinx copies it as it is.
 
-The notes are the website's only: the PDF gives the annex "How the figures were calculated" instead, so a note has
-no form for paper (build/latex.py).
+The notes are the website's only: the PDF gives the annex "How the figures were calculated" instead, and drops a
+note's plain text (build/latex.py).
 """
 
 from __future__ import annotations
@@ -49,8 +49,9 @@ class CalculationNote:
             f'{md.render(self.body)}</div>\n</details>')
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        # HTML only: the PDF, which takes no HTML, leaves the note out (as build/latex.py drops a dropdown note).
-        return {"text/html": self.html()}
+        # The PDF takes no HTML: it gets the plain text (which IPython would otherwise make from repr), title first,
+        # by which build/latex.py knows a note and leaves it out.
+        return {"text/html": self.html(), "text/plain": f"{self.title}\n\n{self.body}"}
 
 
 def _typographic(html: str) -> str:
