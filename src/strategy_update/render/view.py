@@ -13,7 +13,7 @@ import pandas as pd
 from strategy_update.compute.stage import INPUT_ROWS, RESULTS, read_edition_results
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.inputs.definition import load_publication
-from strategy_update.inputs.paths import InputPaths
+from strategy_update.inputs.paths import InputPaths, file_stamps
 from strategy_update.model.forces import force_slug
 from strategy_update.model.publication import Publication, Section
 from strategy_update.render.figures import MeasureFigures, section_figures
@@ -60,12 +60,9 @@ def read_page_tables(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFram
     Arrow column costs several times more (the pages of an edition render in less than half the time).
 
     An edition's notebooks run one after another in the same kernel, and each reads these tables: they are read
-    once for as long as the files stay the same (same inode, size and modification time), and each page gets its
-    own copy."""
+    once for as long as the files stay the same (``file_stamps``), and each page gets its own copy."""
     folder = (Path(results_dir) / "data").resolve()
-    stamps = tuple((s.st_ino, s.st_size, s.st_mtime_ns) for s in (folder.joinpath(name).stat()
-                                                                   for name in (RESULTS, INPUT_ROWS)))
-    results, rows = _page_tables(folder, stamps)
+    results, rows = _page_tables(folder, file_stamps(folder / RESULTS, folder / INPUT_ROWS))
     return results.copy(), rows.copy()
 
 
