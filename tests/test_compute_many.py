@@ -138,6 +138,28 @@ def test_forecasts_go_through_map_series_once_per_force(inputs, quick_forecasts)
         pd.testing.assert_frame_equal(together, by_itself)
 
 
+def test_the_forecasts_are_waited_for_after_the_other_figures(inputs, quick_forecasts, monkeypatch):
+    """The fits are handed out first and their rows taken last, so that workers fit while this process computes the
+    peer tables; the results are those of a map that fits at once."""
+    events = []
+
+    def lazy_map(function, frames):
+        frames = list(frames)
+        events.append("sent")
+
+        def rows():
+            events.append("taken")
+            yield from (function(frame) for frame in frames)
+        return rows()
+    peer_results = stage.peer_results
+    monkeypatch.setattr(stage, "peer_results", lambda *a, **k: events.append("peer table") or peer_results(*a, **k))
+    lazily = all_at_once(inputs, PCP, ["Essex", "Kent"], map_series=lazy_map)
+    assert events == ["sent", "peer table", "peer table", "taken"]
+    at_once = all_at_once(inputs, PCP, ["Essex", "Kent"])
+    for got, expected in zip(lazily, at_once):
+        pd.testing.assert_frame_equal(got, expected)
+
+
 def test_the_forecast_function_can_be_sent_to_a_worker(inputs):
     calls, nothing = [], tidy(pd.DataFrame(columns=COLUMNS))
 

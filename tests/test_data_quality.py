@@ -46,6 +46,15 @@ def test_lines_behind_published_figures_are_the_edition_force_s_own():
     assert (CRIME, 499) not in lines
 
 
+def test_lines_asked_for_are_those_of_every_line_among_them():
+    every = published_figure_lines(results(), "Essex", NAMES)
+    asked = {(CRIME, 501), (CRIME, 600), (TRACKER, 7), (TRACKER, 501), (CRIME, 900), ("elsewhere.csv", 7)}
+    some = published_figure_lines(results(), "Essex", NAMES, only=asked)
+    assert some == {key: sections for key, sections in every.items() if key in asked}
+    assert set(some) == {(CRIME, 501), (CRIME, 600), (TRACKER, 7)}
+    assert published_figure_lines(results(), "Essex", NAMES, only=set()) == {}
+
+
 def test_a_warning_touches_a_figure_only_through_its_file_and_line():
     lines = published_figure_lines(results(), "Essex", NAMES)
     old, inside = negative(8671, "2012/13"), negative(600, "2021/22")

@@ -94,4 +94,8 @@ def test_the_demand_profile_uses_the_cheaper_model(monkeypatch):
                         .fit(disp=False, method="powell"))
     assert made.model == fc.DAMPED_SEASONAL
     assert np.array_equal(made.params, reference.params)
+    # Filtered with the estimates, not smoothed as statsmodels' fit does: the same forecasts and intervals.
+    assert np.array_equal(made.table["forecast"].to_numpy(), reference.get_forecast(4).predicted_mean)
+    bounds = reference.get_forecast(4).conf_int(alpha=0.2)
+    assert np.array_equal(made.table[["lower_80", "upper_80"]].to_numpy(), bounds)
     assert len(shortcuts) > 100

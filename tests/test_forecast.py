@@ -20,6 +20,37 @@ def noise(n: int, sd: float = 5.0, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).normal(0, sd, n)
 
 
+# --- the series --------------------------------------------------------------------------------------------------
+def regular_by_pandas(series: pd.Series, disturbed=()) -> pd.Series:
+    """``regular`` as it was first written, with pandas: what the plain-Python one must give, to the bit."""
+    quarters = [parse_quarter(str(q)) for q in series.index]
+    values = pd.Series(pd.to_numeric(series.to_numpy(), errors="coerce"), index=[q.index for q in quarters],
+                       dtype=float).groupby(level=0).last()
+    values[values.index.isin({parse_quarter(str(q)).index for q in disturbed})] = np.nan
+    known = values.dropna()
+    if known.empty:
+        return pd.Series([], dtype=float)
+    full = values.reindex(range(int(known.index.min()), int(values.index.max()) + 1))
+    full.index = [Quarter.from_index(i) for i in full.index]
+    return full
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_regular_series_is_the_one_pandas_makes(seed):
+    """Out of order, repeated quarters (the last figure that is a number wins), gaps, blanks, text, disturbed
+    quarters anywhere, Quarter or id labels."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 14))
+    at = [START.shift(int(k)) for k in rng.integers(0, 12, n)]
+    values = [rng.choice([np.nan, "n/a", "", round(float(rng.normal(100, 30)), 3), int(rng.integers(-5, 50))])
+              for _ in range(n)]
+    series = pd.Series(values, index=[q if rng.random() < 0.5 else q.id for q in at], dtype=object)
+    disturbed = [START.shift(int(k)).id for k in rng.integers(0, 12, int(rng.integers(0, 4)))]
+    got, expected = fc.regular(series, disturbed), regular_by_pandas(series, disturbed)
+    pd.testing.assert_series_equal(got, expected, check_exact=True, check_index_type=True)
+    assert list(got.index) == list(expected.index)
+
+
 # --- trend -------------------------------------------------------------------------------------------------------
 def test_a_clearly_rising_series_is_increasing():
     # +10 a quarter on a mean of about 255 over the window: 40 a year, about 16% of the mean

@@ -1,5 +1,9 @@
 """The pages' tables (render/view.read_page_tables) are read once per kernel while their files stay the same, and
-read again as soon as the build writes them anew; each page gets a copy of its own."""
+read again as soon as the build writes them anew; each page gets a copy of its own. A section's figures
+(EditionView.figures) are worked out once per kernel in the same way."""
+
+import dataclasses
+from pathlib import Path
 
 import pandas as pd
 
@@ -32,3 +36,41 @@ def test_each_page_gets_its_own_copy(tmp_path):
     first, _ = view.read_page_tables(tmp_path)
     first.loc[0, "value"] = 99.0  # a page that changes its tables changes nothing for the next page
     assert view.read_page_tables(tmp_path)[0]["value"].tolist() == [1.0]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+PCP = "police-and-crime-plan"
+
+
+def kent_view(folder: Path) -> view.EditionView:
+    return view.load_view(folder, PCP, "Kent", "2021-22-Q4", ROOT / "data", ROOT / "publications")
+
+
+def figures_tables(value: float, publication) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One current figure of the first measure of the publication's first section."""
+    section = publication.leaves[0]
+    results, rows = tables(value)
+    results = results.assign(section=section.id, measure=section.measures[0].id,
+                             comparison=publication.comparisons[0])
+    return results, rows
+
+
+def test_a_section_s_figures_are_worked_out_once_until_the_tables_change(tmp_path):
+    write_edition_results(*tables(1.0), tmp_path / "data")
+    publication = kent_view(tmp_path).publication
+    section = publication.leaves[0]
+    write_edition_results(*figures_tables(1.0, publication), tmp_path / "data")
+    front, page = kent_view(tmp_path), kent_view(tmp_path)  # two pages of the edition in one kernel
+    first = front.figures(section)
+    assert first[0].headline.current == 1.0
+    again = page.figures(section)
+    assert again == first and all(a is b for a, b in zip(again, first))  # kept, not worked out again
+    again.clear()  # a page's list is its own
+    assert len(page.figures(section)) == len(first)
+    renamed = dataclasses.replace(section, name="Renamed in the definition")
+    assert page.figures(renamed)[0] is not first[0]  # another definition of the section: worked out afresh
+    write_edition_results(*figures_tables(2.0, publication), tmp_path / "data")  # the next build's figures
+    assert kent_view(tmp_path).figures(section)[0].headline.current == 2.0
+    # Figures of tables not read from a build's folder are never kept.
+    loose = dataclasses.replace(front, tables=())
+    assert loose.figures(section)[0] is not loose.figures(section)[0]

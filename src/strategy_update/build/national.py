@@ -31,7 +31,7 @@ import logging
 import os
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,12 +64,13 @@ class NotebookKernels(WorkerPlugin):
         _worker_book["book"] = WarmBook()
 
     def teardown(self, worker) -> None:
+        # The kernel's client runs its own event loop: not in the worker's, which is running this. It stops while
+        # the book does.
+        stopping = threading.Thread(target=stop_worker_kernel, name="stop-kernel")
+        stopping.start()
         book = _worker_book.pop("book", None)
         if book is not None:
             book.close()
-        # The kernel's client runs its own event loop: not in the worker's, which is running this.
-        stopping = threading.Thread(target=stop_worker_kernel, name="stop-kernel")
-        stopping.start()
         stopping.join(timeout=15)
 
 
@@ -106,6 +107,18 @@ def dask_client(scheduler: str | None, workers: int | None, log=print):
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _closing(cluster: ExitStack, log) -> threading.Thread:
+    """Close ``cluster`` (a ``dask_client`` entered on it) in a thread of its own, started; join it."""
+    def close() -> None:
+        try:
+            cluster.close()
+        except Exception as exc:  # the build is done: a worker slow to stop is worth a line, not a traceback
+            log(f"Dask: the workers did not all stop cleanly: {last_line(exc)}")
+    thread = threading.Thread(target=close, name="close-cluster")
+    thread.start()
+    return thread
 
 
 def _has_dashboard(client) -> bool:
@@ -201,6 +214,8 @@ def _check_inputs(client, runs: list[EditionRun], strict: bool, log) -> None:
 
 def _compute(client, runs: list[EditionRun], out_dir: Path, rerun: bool, log) -> None:
     """The results of every edition whose inputs changed, computed together, each written to its work folder."""
+    from distributed import Future
+
     from strategy_update.compute.stage import compute_editions, edition_tables
     from strategy_update.inputs.readers import read_open_data
 
@@ -213,8 +228,8 @@ def _compute(client, runs: list[EditionRun], out_dir: Path, rerun: bool, log) ->
     open_data = read_open_data(first.paths, first.publication)
     own = {r.spec.force: r.inputs for r in stale}
 
-    def dask_map(function, frames):  # the forecasts of each force on the workers, in parallel
-        return client.gather(client.map(function, list(frames), pure=False))
+    def dask_map(function, frames):  # the forecasts of each force on the workers, waited for when taken
+        return map(Future.result, client.map(function, list(frames), pure=False))
 
     results, rows = compute_editions(
         first.publication, [r.spec.force for r in stale], first.quarter, crime=open_data.crime,
@@ -428,7 +443,8 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     todo = [r for r in runs if not r.status]
     log(f"  {len(runs) - len(todo)} up to date, {len(todo)} to build")
     if todo:
-        with processes_stopped_on_exit(), dask_client(scheduler, workers, log) as client:
+        with processes_stopped_on_exit(), ExitStack() as cluster:
+            client = cluster.enter_context(dask_client(scheduler, workers, log))
             _check_inputs(client, todo, strict, log)
             ready = [r for r in todo if not r.status]
             for run in ready:
@@ -436,7 +452,14 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
             if ready:
                 _compute(client, ready, out_dir, rerun, log)
                 _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log)
-    index = build_national_index(root, runs, out_dir, log=log)
+            # The workers shut their kernels and books down (a few seconds) while this process builds the index.
+            closing = _closing(cluster.pop_all(), log)
+            try:
+                index = build_national_index(root, runs, out_dir, log=log)
+            finally:
+                closing.join()
+    else:
+        index = build_national_index(root, runs, out_dir, log=log)
     outcome = NationalRun(runs, index)
     done = len(runs) - len(outcome.failed)
     log(f"National edition: {done} of {len(runs)} editions published or up to date"

@@ -208,7 +208,8 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
 
     publication = spec.publication
     results, rows = read_page_tables(work)
-    figure_lines = published_figure_lines(results, spec.force, {leaf.id: leaf.name for leaf in publication.leaves})
+    figure_lines = published_figure_lines(results, spec.force, {leaf.id: leaf.name for leaf in publication.leaves},
+                                          only={(f.file or "", f.line) for f in report.warnings if f.line is not None})
     shown = set(publication.appendices) | set(publication.shared_pages)
     web_only = [what for page, what in WEB_ONLY_APPENDICES.items() if page in shown]
     appendix = work / "appendix"

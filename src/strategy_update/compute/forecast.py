@@ -37,6 +37,7 @@ forecast, and in the default edition that made intervals that were too narrow lo
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,17 +63,28 @@ REFIT_EVERY = 4  # the back test estimates the model afresh once a year of origi
 def regular(series: pd.Series, disturbed: Iterable[str] = ()) -> pd.Series:
     """The series on every quarter from its first figure to its last quarter, in order, indexed by ``Quarter``;
     missing and disturbed quarters are NaN."""
-    quarters = [parse_quarter(str(q)) for q in series.index]
-    values = pd.Series(pd.to_numeric(series.to_numpy(), errors="coerce"), index=[q.index for q in quarters],
-                       dtype=float).groupby(level=0).last()
+    # In plain Python: the back test makes this series for every origin, and pandas' groupby and reindex cost more
+    # than the rest of a forecast around the fit.
     off = {parse_quarter(str(q)).index for q in disturbed}
-    values[values.index.isin(off)] = np.nan
-    known = values.dropna()
-    if known.empty:
+    numbers = pd.to_numeric(series.to_numpy(), errors="coerce").astype(float)
+    last: dict[int, float] = {}  # quarter -> its last figure that is a number (NaN if none), as groupby().last()
+    for quarter, value in zip(series.index, numbers):
+        at = _quarter_index(str(quarter))
+        if value == value:
+            last[at] = float(value)
+        else:
+            last.setdefault(at, np.nan)
+    known = [at for at, value in last.items() if value == value and at not in off]
+    if not known:
         return pd.Series([], dtype=float)
-    full = values.reindex(range(int(known.index.min()), int(values.index.max()) + 1))
-    full.index = [Quarter.from_index(i) for i in full.index]
-    return full
+    span = range(min(known), max(last) + 1)
+    return pd.Series([np.nan if at in off else last.get(at, np.nan) for at in span],
+                     index=[Quarter.from_index(at) for at in span], dtype=float)
+
+
+@functools.lru_cache(maxsize=4096)
+def _quarter_index(text: str) -> int:
+    return parse_quarter(text).index
 
 
 # --- trend -------------------------------------------------------------------------------------------------------
@@ -120,7 +132,7 @@ def model_for(points: int) -> str:
 def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
     """The model fitted by maximum likelihood (Powell's method: no numerical gradients, several times faster than
     L-BFGS here for the same optimum), or, given ``params``, only filtered with them. The estimates' covariance is
-    not computed: nothing here uses it. (``ExponentialSmoothing`` is statsmodels', with cheaper evaluations in
+    not computed, nor the smoothed states: nothing here uses them (a forecast starts from the filter's last state). (``ExponentialSmoothing`` is statsmodels', with cheaper evaluations in
     the optimiser, to the same bit: ``ets_likelihood``.)"""
     from strategy_update.compute.ets_likelihood import ExponentialSmoothing
 
@@ -130,9 +142,9 @@ def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
     with warnings.catch_warnings():  # convergence chatter: a poor fit shows in the back test, not the log
         warnings.simplefilter("ignore")
         with np.errstate(all="ignore"):
-            if params is not None:
-                return spec.filter(params, cov_type="none")
-            return spec.fit(disp=False, method="powell", cov_type="none")
+            if params is None:  # the estimates, then one filter pass: ``fit`` would run the smoother too
+                params = spec.fit(disp=False, method="powell", return_params=True)  # constrained, as ``filter`` takes
+            return spec.filter(params, cov_type="none")
 
 
 def _table(result, horizon: int, start: Quarter, floor: bool) -> pd.DataFrame:

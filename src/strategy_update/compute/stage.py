@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -65,7 +65,9 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
     The open-data figures, the workforce snapshot and the figures behind the peer tables are computed once for
     all forces; delivery and each force's peer table are per force by nature. The demand profiles (statsmodels
     fits, the slow part) go one force per call through ``map_series(function, frames)``, like the builtin ``map``:
-    a Dask-backed map (``lambda f, xs: client.gather(client.map(f, xs))``) runs them on the workers.
+    a map that sends them elsewhere (Dask workers, processes) and gives back an iterable that waits for each
+    (``map(Future.result, futures)``) has them fitted while this process computes the rest; the rows are taken
+    last.
     ``profile_cache``: a folder where each force's demand profile is kept, so that a rerun fits only the forces
     whose series changed (``demand_profiles``)."""
     forces = list(dict.fromkeys(forces))
@@ -91,7 +93,7 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
     figures = _by_force(results, forces)
-    profiles = demand_profiles(publication, figures, map_series, profile_cache)
+    profiles = start_demand_profiles(publication, figures, map_series, profile_cache)
     snapshot_results = snapshot_rows = None
     if publication.has_workforce:
         snapshot_results, snapshot_rows = workforce_results(publication, forces[0], quarter, workforce, population,
@@ -102,10 +104,9 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
     if publication.peer_group_label and len(forces) > 1:  # the groups' figures once for every force's table
         groups, shared = shared_peer_inputs(publication, forces, quarter, crime=crime, population=population,
                                             officials=peer_groups)
-    all_results, all_rows = [], []
-    for force, (_, extract_rows), profile in zip(forces, extract_parts, profiles):
-        parts = [figures[force], profile]
-        rows = [crime_by_force[force], extract_rows]
+    after_profile, all_rows = [], []  # each force's parts that follow its demand profile in its results
+    for force, (_, extract_rows) in zip(forces, extract_parts):
+        parts, rows = [], [crime_by_force[force], extract_rows]
         if snapshot_results is not None:
             parts.append(snapshot_results[force])
             rows.append(snapshot_rows[force])
@@ -114,9 +115,11 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
         if publication.peer_group_label:
             parts.append(peer_results(publication, force, quarter, crime=crime, population=population,
                                       official=peer_groups.get(force), group=groups.get(force), shared=shared))
-        all_results.append(pd.concat(parts, ignore_index=True).assign(**{EDITION: force}))
+        after_profile.append(parts)
         all_rows.append(typed_rows(pd.concat([r for r in rows if not r.empty] or [rows[0]], ignore_index=True))
                         .assign(**{EDITION: force}))
+    all_results = [pd.concat([figures[force], profile, *after], ignore_index=True).assign(**{EDITION: force})
+                   for force, profile, after in zip(forces, profiles(), after_profile)]
     return (pd.concat(all_results, ignore_index=True),
             pd.concat(all_rows, ignore_index=True)[[EDITION] + INPUT_ROW_COLUMNS])
 
@@ -158,6 +161,14 @@ def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], 
     With a ``cache`` folder, a force whose series, disturbed quarters, compute code and packages are those of an
     earlier run gets that run's rows back without fitting again (a force's new tracker or narrative leaves its
     series as they were; only a changed series costs its ~15 s of fits)."""
+    return start_demand_profiles(publication, figures, map_series, cache)()
+
+
+def start_demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], map_series: Callable = map,
+                          cache: Path | None = None) -> Callable[[], list[pd.DataFrame]]:
+    """``demand_profiles``, in two steps: this call hands the series to ``map_series``; the function it returns
+    waits for the rows (and keeps them in the cache). A ``map_series`` that starts its work at once has it done in
+    between."""
     from strategy_update.model.publication import disturbed_quarters
 
     profile = functools.partial(_forecast_results, disturbed=tuple(disturbed_quarters(publication)))
@@ -167,22 +178,27 @@ def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], 
              for force, frame in zip(figures, series)] if cache else [None] * len(series)
     known = {i: read_results(path) for i, path in enumerate(files) if path is not None and path.exists()}
     todo = [i for i in range(len(series)) if i not in known]
-    made = dict(zip(todo, map_series(profile, [series[i] for i in todo]))) if todo else {}
-    for i, rows in made.items():
-        if files[i] is not None:
-            _keep_profile(rows, files[i])
-    return [known[i] if i in known else made[i] for i in range(len(series))]
+    pending = map_series(profile, [series[i] for i in todo]) if todo else ()
+
+    def rows() -> list[pd.DataFrame]:
+        made = dict(zip(todo, pending))
+        for i, frame in made.items():
+            if files[i] is not None:
+                _keep_profile(frame, files[i])
+        return [known[i] if i in known else made[i] for i in range(len(series))]
+    return rows
 
 
 def measure_by_measure(submit: Callable) -> Callable:
     """A ``map_series`` for ``compute_editions`` that fits each measure of a force as a task of its own
     (``submit(function, frame)`` returns a future, as ``ProcessPoolExecutor.submit`` does), so that one edition's
     fits spread over the build's worker processes. A force's rows come back exactly as one call would give them:
-    its measures are independent, and their parts are joined in the order the whole call would make them."""
-    def map_series(function: Callable, frames) -> list[pd.DataFrame]:
+    its measures are independent, and their parts are joined in the order the whole call would make them. Every
+    task is submitted at once; each force's rows are waited for as they are taken."""
+    def map_series(function: Callable, frames) -> Iterator[pd.DataFrame]:
         tasks = [[submit(function, part) for _, part in frame.groupby(["section", "measure"], sort=False)]
                  or [submit(function, frame)] for frame in frames]
-        return [pd.concat([task.result() for task in parts], ignore_index=True) for parts in tasks]
+        return (pd.concat([task.result() for task in parts], ignore_index=True) for parts in tasks)
     return map_series
 
 

@@ -30,10 +30,18 @@ class Touched:
     sections: tuple[tuple[str, str], ...]
 
 
-def published_figure_lines(results: pd.DataFrame, force: str, section_names: dict[str, str]) -> FigureLines:
-    """Every input row behind a figure the edition publishes, with the sections it shows in."""
+def published_figure_lines(results: pd.DataFrame, force: str, section_names: dict[str, str],
+                           only: set[tuple[str, int]] | None = None) -> FigureLines:
+    """Every input row behind a figure the edition publishes, with the sections it shows in; with ``only``, just
+    those rows among the (file, line) pairs given (a report's warnings: the figures list every line they use, a few
+    hundred thousand in all)."""
     rows = results[(results["force"] == force) & results["section"].isin(section_names)]
+    if only is not None:
+        rows = rows[rows["source_file"].isin({file for file, _ in only})]
     rows = rows[["section", "source_file", "lines"]].dropna(subset=["lines"]).explode("lines").dropna(subset=["lines"])
+    if only is not None:
+        rows = rows[pd.MultiIndex.from_arrays([rows["source_file"].astype(str), rows["lines"].astype(int)])
+                    .isin(list(only))]
     out: FigureLines = {}
     for section, file, line in zip(rows["section"], rows["source_file"], rows["lines"]):
         where = out.setdefault((str(file), int(line)), [])

@@ -52,8 +52,12 @@ def _name(section, measure) -> str:
 
 def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
     level = publication.leaf_level
+    # Each measure's rows taken out once: picking them from the whole table, measure by measure, was most of the page.
+    measures = dict(list(results[(results["force"] == force) & (results["area"] == "")].groupby(
+        ["section", "measure"], sort=False)))
+    rows_of = {(s.id, m.id): measures.get((s.id, m.id), results.iloc[:0]) for s, m in publication.measures}
     profiles = [(s, m, d) for s, m in publication.measures if not m.snapshot
-                if (d := demand_figures(results, force, s.id, m.id)) is not None]
+                if (d := demand_figures(rows_of[s.id, m.id], force, s.id, m.id)) is not None]
     periods = [f"{first.short_label} to {last.short_label} ({reason})"
                for first, last, reason in publication.disturbed_periods]
     out = [f"How demand is changing for each measure with a quarterly series in {display_name(force)}"
@@ -74,7 +78,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     out += ["## Trend and forecast by measure", "",
             markdown_table([f"Measure ({level.name.lower()})", "Current trend", "Forecast trend (next year)", "Context"],
                            [[_name(s, m), d.trend or "not rated", d.forecast_trend or "not rated",
-                             plain(_context(d, m.unit, _recent_year(results, force, s.id, m.id, off)))]
+                             plain(_context(d, m.unit, _recent_year(rows_of[s.id, m.id], force, s.id, m.id, off)))]
                             for s, m, d in profiles]),
             "", "## Track record", "",
             "Each forecast was tested against history: from every past quarter with at least three years of figures "

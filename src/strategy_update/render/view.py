@@ -34,13 +34,23 @@ class EditionView:
     narratives: dict[str, dict[str, str]]  # section id -> heading -> text, as the build read and checked it
     board: dict[str, str] | None = None  # heading -> text of the force's board paper parts; None when not supplied
     print_charts: bool = True  # draw each chart as a picture for the PDF too (a website-only build does not)
+    tables: tuple = ()  # the files ``results`` and ``input_rows`` were read from, as read (``load_view``)
 
     @property
     def title(self) -> str:
         return self.publication.edition_title(self.force)
 
     def figures(self, section: Section) -> list[MeasureFigures]:
-        return section_figures(self.results, self.input_rows, self.publication, self.force, section)
+        """The section's measures' figures. Read from the build's tables, they are worked out once per kernel (the
+        front page and the section's own page both show them) and kept while those files are unchanged."""
+        if not self.tables:
+            return section_figures(self.results, self.input_rows, self.publication, self.force, section)
+        key = (self.tables, self.force, section, self.publication.comparisons, self.publication.areas)
+        if key not in _FIGURES:
+            if len(_FIGURES) >= 64:  # an edition has a few dozen sections at most; a long preview, many editions
+                _FIGURES.clear()
+            _FIGURES[key] = section_figures(self.results, self.input_rows, self.publication, self.force, section)
+        return list(_FIGURES[key])
 
     def narrative(self, section: Section) -> dict[str, str] | None:
         """heading -> Markdown text; None when none was supplied."""
@@ -54,6 +64,9 @@ class EditionView:
         return input_label(path, measure)
 
 
+_FIGURES: dict[tuple, list[MeasureFigures]] = {}  # EditionView.figures, kept for the kernel's next pages
+
+
 def read_page_tables(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The edition's results table and input rows (in its work folder), for the pages. Their text columns hold
     Python strings, not Arrow's: a page takes a small slice of these tables hundreds of times, and each slice of an
@@ -61,9 +74,15 @@ def read_page_tables(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFram
 
     An edition's notebooks run one after another in the same kernel, and each reads these tables: they are read
     once for as long as the files stay the same (``file_stamps``), and each page gets its own copy."""
+    return _read_page_tables(results_dir)[:2]
+
+
+def _read_page_tables(results_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, tuple]:
+    """``read_page_tables``, and what was read: the folder and its files' stamps."""
     folder = (Path(results_dir) / "data").resolve()
-    results, rows = _page_tables(folder, file_stamps(folder / RESULTS, folder / INPUT_ROWS))
-    return results.copy(), rows.copy()
+    stamps = file_stamps(folder / RESULTS, folder / INPUT_ROWS)
+    results, rows = _page_tables(folder, stamps)
+    return results.copy(), rows.copy(), (str(folder), stamps)
 
 
 @functools.lru_cache(maxsize=2)
@@ -81,8 +100,9 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
     its own, e.g. by nbval), the edition's inputs are read and its results computed here, the same way."""
     paths = InputPaths(Path(data_dir), Path(publications_dir), publication, force_slug(force))
     model, q = load_publication(paths), parse_quarter(quarter)
+    tables = ()
     if results_dir:
-        results, rows = read_page_tables(results_dir)
+        results, rows, tables = _read_page_tables(results_dir)
         narratives = {p.stem: json.loads(p.read_text(encoding="utf-8"))
                       for p in sorted((Path(results_dir) / NARRATIVES).glob("*.json"))}
         board_file = Path(results_dir) / BOARD
@@ -96,7 +116,7 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
                                         tracker=inputs.tracker, extracts=inputs.extracts,
                                         peer_group=inputs.peer_group, workforce=inputs.workforce)
         narratives, board = inputs.narratives, inputs.board
-    return EditionView(model, force, q, paths, results, rows, narratives, board, print_charts)
+    return EditionView(model, force, q, paths, results, rows, narratives, board, print_charts, tables)
 
 
 def write_narratives(folder: Path, narratives: dict[str, dict[str, str]]) -> None:
