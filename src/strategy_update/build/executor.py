@@ -39,6 +39,8 @@ os.chdir({cwd!r})
 get_ipython().execution_count = 1
 __import__("gc").freeze()
 """
+# A page's cells are not worth keeping in IPython's history database: writing them is work for every cell.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 _worker = {"kernel": None, "client": None}
 WARM_ENGINE = "strategy-update-warm-client"  # papermill engine name (``_warm_client_engine``)
 
@@ -97,7 +99,7 @@ def _worker_client(kernel):
     from jupyter_core.utils import run_sync
 
     if not kernel.has_kernel:
-        run_sync(kernel.start_kernel)()
+        run_sync(kernel.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
     held = _worker["client"]
     owner = (threading.get_ident(), getattr(getattr(kernel.provisioner, "process", None), "pid", None))
     if held is not None and held[1] == owner:
@@ -185,7 +187,7 @@ def warm_up(work: str) -> None:
     kernel = _worker_kernel(Path(work) / KERNEL_LOG.format(pid=os.getpid()))
     if kernel.has_kernel:  # warm already (the preview's workers, from its first build on)
         return
-    run_sync(kernel.start_kernel)()  # it boots in its own process while this one loads the fits' library
+    run_sync(kernel.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)  # it boots while this process loads the fits
     importlib.import_module(FITS_MODULE)
     _run_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP_CODE)]), None, kernel)
 

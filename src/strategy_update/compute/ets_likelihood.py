@@ -60,6 +60,8 @@ class ExponentialSmoothing(exponential_smoothing.ExponentialSmoothing):
         self._state_cov = np.array(ssm["state_cov"], dtype=float)
         # Observed figures, as statsmodels counts them (``KalmanFilter.loglike``): fixed for the model.
         self._observed = np.sum(ssm.k_endog - np.array(ssm._statespace.nmissing))
+        # The filter's output, seen as arrays once: each pass writes its figures into the same memory.
+        self._loglikelihood, self._scale = np.asarray(kfilter.loglikelihood), np.asarray(kfilter.scale)
 
     def _set_parameters(self, params: np.ndarray) -> None:
         """What ``update`` and ``_initialize_constant_statespace`` set, in the same operations, written into the
@@ -98,10 +100,9 @@ class ExponentialSmoothing(exponential_smoothing.ExponentialSmoothing):
     def _concentrated_loglike(self) -> float:
         """``KalmanFilter.loglike``'s concentrated log-likelihood from the filter's output (no burn-in, no diffuse
         periods: ``_bind`` checked)."""
-        kfilter = self._filter
-        observed = self._observed - kfilter.nobs_kendog_univariate_singular
-        loglike = np.add.reduce(np.asarray(kfilter.loglikelihood))  # np.sum's own reduction
-        scale = np.add.reduce(np.asarray(kfilter.scale)) / observed
+        observed = self._observed - self._filter.nobs_kendog_univariate_singular
+        loglike = np.add.reduce(self._loglikelihood)  # np.sum's own reduction
+        scale = np.add.reduce(self._scale) / observed
         loglike += -0.5 * observed
         return loglike + -0.5 * observed * np.log(scale)
 
