@@ -7,7 +7,10 @@ Cases (each run once: a cold national build is long; the core count is recorded 
 - national, cold, HTML + PDF (``--skip pdf`` leaves it out);
 - scaling: the same editions (``--scaling-forces``, default 6) with 1 and with 2 workers; efficiency = t1 / (2 x t2);
 - cost per extra force: cold HTML builds of M and 2M forces (M = ``--scaling-forces``) on 2 workers; the cost of one
-  more edition in seconds of one core = (t(2M) - t(M)) x 2 workers / M;
+  more edition in seconds of one core = (t(2M) - t(M)) x 2 workers / M (an upper bound: it counts a core waiting
+  as working), and measured as CPU time = (c(2M) - c(M)) / M, c being the user and system time of every process of
+  the build (the build, its Dask workers, their kernels, Chromium and Jupyter Books: ``getrusage`` of the
+  benchmark's children, each waited for by its parent);
 - the baseline to beat: the same editions built one after another with ``strategy-update build --no-pdf``
   (``--baseline-forces`` of them, default as many as the national case; the total is extrapolated, and labelled so,
   when fewer are timed).
@@ -23,6 +26,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -48,6 +52,19 @@ def national(forces: list[str], out: Path, workers: int = 2, pdf: bool = False) 
     return run([str(BIN / "strategy-update"), "build-all", "--publication", PUBLICATION, "--quarter", QUARTER,
                   "--forces", ",".join(forces), "--workers", str(workers), "--out", str(out),
                   *([] if pdf else ["--no-pdf"])])
+
+
+def children_cpu() -> float:
+    """CPU seconds (user and system) of every process this one has started and waited for, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def national_cpu(forces: list[str], out: Path, workers: int = 2) -> tuple[float, float]:
+    """``national``'s seconds, and the CPU seconds of all the build's processes."""
+    before = children_cpu()
+    seconds = national(forces, out, workers)
+    return seconds, children_cpu() - before
 
 
 def one_after_another(forces: list[str], out: Path) -> float:
@@ -93,14 +110,18 @@ def main() -> None:
             note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
         if "scaling" not in args.skip:
             one = national(forces[:m], scratch / "one", workers=1)
-            two = national(forces[:m], scratch / "two", workers=2)
+            two, two_cpu = national_cpu(forces[:m], scratch / "two", workers=2)
             note(f"scaling: {m} forces, cold, HTML, 1 worker", one)
             note(f"scaling: {m} forces, cold, HTML, 2 workers", two)
             note(f"scaling: efficiency t1 / (2 x t2) ({m} forces; a ratio, not seconds)", one / (2 * two))
-            double = national(forces[:2 * m], scratch / "double", workers=2)
+            double, double_cpu = national_cpu(forces[:2 * m], scratch / "double", workers=2)
             note(f"scaling: {2 * m} forces, cold, HTML, 2 workers", double)
             note(f"cost of one more force edition, HTML (seconds of one core; from {m} and {2 * m} forces)",
                  (double - two) * 2 / m)
+            note(f"CPU time of all the build's processes: {m} forces, cold, HTML, 2 workers", two_cpu)
+            note(f"CPU time of all the build's processes: {2 * m} forces, cold, HTML, 2 workers", double_cpu)
+            note(f"cost of one more force edition, HTML (CPU seconds of all the build's processes; from {m} and "
+                 f"{2 * m} forces)", (double_cpu - two_cpu) / m)
         if "baseline" not in args.skip:
             k = min(args.baseline_forces or n, n)
             seconds = one_after_another(forces[:k], scratch / "baseline")
