@@ -24,6 +24,26 @@ from strategy_update.core.periods import parse_quarter
 KNOWN = ["Essex", "Kent", "Surrey", "Devon and Cornwall", "London, City of"]
 
 
+# --- the cluster --------------------------------------------------------------------------------------------------
+def test_the_workers_stop_in_the_background_and_a_failure_to_stop_is_a_line_not_a_traceback():
+    """build_all closes the cluster in a thread of its own while it builds the national index."""
+    from contextlib import ExitStack
+
+    from strategy_update.build.national import _closing
+
+    said, closed = [], []
+    cluster = ExitStack()
+    cluster.callback(closed.append, "cluster")
+
+    def refuse():
+        raise RuntimeError("worker tcp://127.0.0.1:4000 did not stop")
+    cluster.callback(refuse)  # runs first: the cluster is still closed after it
+    closing = _closing(cluster, said.append)
+    closing.join(10)
+    assert not closing.is_alive() and closed == ["cluster"]
+    assert said == ["Dask: the workers did not all stop cleanly: worker tcp://127.0.0.1:4000 did not stop"]
+
+
 # --- which forces -------------------------------------------------------------------------------------------------
 def test_all_or_nothing_means_every_force():
     assert forces_asked("all", KNOWN) == KNOWN

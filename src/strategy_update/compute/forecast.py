@@ -132,8 +132,9 @@ def model_for(points: int) -> str:
 def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
     """The model fitted by maximum likelihood (Powell's method: no numerical gradients, several times faster than
     L-BFGS here for the same optimum), or, given ``params``, only filtered with them. The estimates' covariance is
-    not computed, nor the smoothed states: nothing here uses them (a forecast starts from the filter's last state). (``ExponentialSmoothing`` is statsmodels', with cheaper evaluations in
-    the optimiser, to the same bit: ``ets_likelihood``.)"""
+    not computed, nor the smoothed states: nothing here uses them (a forecast starts from the filter's last
+    state). (``ExponentialSmoothing`` is statsmodels', with cheaper evaluations in the optimiser, to the same bit:
+    ``ets_likelihood``.)"""
     from strategy_update.compute.ets_likelihood import ExponentialSmoothing
 
     trend = model != LEVEL
