@@ -27,11 +27,12 @@ KERNEL_LOG = "kernel-{pid}.log"  # in the work folder: a worker's kernel start-u
 # Each worker process keeps one kernel for all the notebooks it runs: starting a kernel, importing pandas and
 # plotly and starting Chromium for the chart images cost more than most strand notebooks themselves. A
 # first cell resets the kernel before each notebook (namespace, folder, execution count), and is dropped
-# from the executed notebook, so each page is computed exactly as in a fresh kernel. The reset opens a new history
-# session: numbering the cells from 1 again in the same one made IPython's history writer report
-# "Session/line number was not unique" into whichever cell was running. What survives the reset (the modules
-# loaded, their caches) is then frozen out of the garbage collector's sweeps: the reset's own full sweep took
-# 0.15 s a notebook, the longer the more modules were loaded; frozen, it takes a hundredth of a second.
+# from the executed notebook, so each page is computed exactly as in a fresh kernel. The kernel keeps no history
+# database (KERNEL_ARGUMENTS), and the reset opens a new history session anyway: numbering the cells from 1 again in
+# the same one made IPython's history writer report "Session/line number was not unique" into whichever cell was
+# running. What survives the reset (the modules loaded, their caches) is then frozen out of the garbage collector's
+# sweeps: the reset's own full sweep took 0.15 s a notebook, the longer the more modules were loaded; frozen, it
+# takes a hundredth of a second.
 PREPARE_TAG = "pipeline-prepare"
 PREPARE_CODE = """get_ipython().reset(new_session=True)
 import os
@@ -39,7 +40,7 @@ os.chdir({cwd!r})
 get_ipython().execution_count = 1
 __import__("gc").freeze()
 """
-# A page's cells are not worth keeping in IPython's history database: writing them is work for every cell.
+# No IPython history database: a page's cells are not worth keeping, and writing them is work for every cell.
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 _worker = {"kernel": None, "client": None}
 WARM_ENGINE = "strategy-update-warm-client"  # papermill engine name (``_warm_client_engine``)
