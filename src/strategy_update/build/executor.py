@@ -93,6 +93,13 @@ def stop_worker_kernel() -> None:
         run_sync(kernel.shutdown_kernel)(now=False)
 
 
+def _start_kernel(kernel) -> None:
+    """Start this worker's kernel, with the build's arguments (``KERNEL_ARGUMENTS``)."""
+    from jupyter_core.utils import run_sync
+
+    run_sync(kernel.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
+
+
 def _worker_client(kernel):
     """This worker's client of its kernel, connected once and kept: a new client waits about 0.2 s for its channels
     to be ready (jupyter_client's ``wait_for_ready``), a quarter of a typical page's run. A client made in another
@@ -100,7 +107,7 @@ def _worker_client(kernel):
     from jupyter_core.utils import run_sync
 
     if not kernel.has_kernel:
-        run_sync(kernel.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)
+        _start_kernel(kernel)
     held = _worker["client"]
     owner = (threading.get_ident(), getattr(getattr(kernel.provisioner, "process", None), "pid", None))
     if held is not None and held[1] == owner:
@@ -183,12 +190,11 @@ def warm_up(work: str) -> None:
     import importlib
 
     import nbformat
-    from jupyter_core.utils import run_sync
 
     kernel = _worker_kernel(Path(work) / KERNEL_LOG.format(pid=os.getpid()))
     if kernel.has_kernel:  # warm already (the preview's workers, from its first build on)
         return
-    run_sync(kernel.start_kernel)(extra_arguments=KERNEL_ARGUMENTS)  # it boots while this process loads the fits
+    _start_kernel(kernel)  # it boots in its own process while this one loads the fits' library
     importlib.import_module(FITS_MODULE)
     _run_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(WARM_UP_CODE)]), None, kernel)
 

@@ -134,41 +134,38 @@ class MeasureFigures:
         return rows[(rows["value"] < 0) & rows["period"].isin(shown)]
 
 
-def _value(frame: pd.DataFrame, statistic: str) -> float | None:
-    rows = frame[frame["statistic"] == statistic]
-    if rows.empty or pd.isna(rows["value"].iloc[0]):
-        return None
-    return float(rows["value"].iloc[0])
-
-
 def _chart(rows: pd.DataFrame) -> tuple[XmR | None, tuple[str, ...]]:
     return chart_from_results(rows)
 
 
-def _comparisons(rows: pd.DataFrame, names: tuple[str, ...]) -> tuple[ComparisonFigures, ...]:
-    # Plain records: a measure has a few dozen rows, and filtering them as a frame, statistic by statistic, cost more
-    # than the rest of its page.
-    records = rows[["comparison", "statistic", "value", "period", "period_label", "base_period",
-                    "base_period_label"]].to_dict("records")
+def _records(rows: pd.DataFrame) -> list[dict]:
+    """A measure's result rows as plain records: it has a few dozen, and filtering them as a frame, statistic by
+    statistic, cost more than the rest of its page."""
+    return rows[["comparison", "statistic", "value", "period", "period_label", "base_period",
+                 "base_period_label"]].to_dict("records")
+
+
+def _first_value(records: list[dict], statistic: str) -> float | None:
+    """The value of the first record of ``statistic``; None when there is none or it is missing."""
+    found = next((r["value"] for r in records if r["statistic"] == statistic), None)
+    return None if found is None or pd.isna(found) else float(found)
+
+
+def _comparisons(records: list[dict], names: tuple[str, ...]) -> tuple[ComparisonFigures, ...]:
     out = []
     for name in names:
         mine = [r for r in records if r["comparison"] == name]
         if not mine:
             continue
         first = mine[0]
-
-        def value(statistic: str) -> float | None:
-            found = next((r["value"] for r in mine if r["statistic"] == statistic), None)
-            return None if found is None or pd.isna(found) else float(found)
         out.append(ComparisonFigures(name, first["period_label"], first["base_period_label"], first["period"],
-                                     first["base_period"], *(value(s) for s in
+                                     first["base_period"], *(_first_value(mine, s) for s in
                                                              ("current", "base", "change", "pct_change"))))
     return tuple(out)
 
 
-def _rate_comparison(rows: pd.DataFrame) -> str:
-    mine = rows[rows["statistic"] == "rate_per_1000"]
-    return "" if mine.empty else str(mine["comparison"].iloc[0])
+def _rate_comparison(records: list[dict]) -> str:
+    return next((str(r["comparison"]) for r in records if r["statistic"] == "rate_per_1000"), "")
 
 
 def _population(rows: pd.DataFrame) -> Population | None:
@@ -197,7 +194,7 @@ def _areas(figures: pd.DataFrame, names: tuple[str, ...], known: tuple[str, ...]
         for name in names:
             mine = rows[(rows["comparison"] == name) & rows["statistic"].isin(["current", "base"])]
             lines[name] = tuple(sorted({int(x) for ls in mine["lines"] for x in ls}))
-        out.append(AreaFigures(area, _comparisons(rows, names), str(rows["source_file"].iloc[0]), lines))
+        out.append(AreaFigures(area, _comparisons(_records(rows), names), str(rows["source_file"].iloc[0]), lines))
     return tuple(out)
 
 
@@ -219,12 +216,13 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
         measure_rows = rows[rows["measure"] == measure.id]
         observed = (measure_rows.groupby(["period", "first_month", "last_month"], as_index=False)["value"].sum()
                     .sort_values("first_month"))
+        records = _records(figures)
         out.append(MeasureFigures(
-            section.id, measure, _comparisons(figures, publication.comparisons), series.reset_index(drop=True), chart,
-            labels, _population(figures), _value(figures, "rate_per_1000"), measure_rows.reset_index(drop=True),
+            section.id, measure, _comparisons(records, publication.comparisons), series.reset_index(drop=True), chart,
+            labels, _population(figures), _first_value(records, "rate_per_1000"), measure_rows.reset_index(drop=True),
             str(figures["source_file"].iloc[0]) if len(figures) else
             str(in_areas["source_file"].iloc[0]) if len(in_areas) else "", observed.reset_index(drop=True),
-            _areas(in_areas, publication.comparisons, publication.areas), _rate_comparison(figures)))
+            _areas(in_areas, publication.comparisons, publication.areas), _rate_comparison(records)))
     return out
 
 
