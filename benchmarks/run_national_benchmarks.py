@@ -1,23 +1,31 @@
 """Time the national edition (``strategy-update build-all``) and record the results in benchmarks/results.csv.
 
-Cases (each run once: a cold national build is long; the core count is recorded with every row):
+Cases (the core count is recorded with every row):
 
 - national, cold, HTML: every force asked for (``--forces``, default all 43), on a LocalCluster of 2 workers;
 - national, rebuild with nothing changed, HTML;
 - national, cold, HTML + PDF (``--skip pdf`` leaves it out);
-- scaling: the same editions (``--scaling-forces``, default 6) with 1 and with 2 workers; efficiency = t1 / (2 x t2);
-- cost per extra force: cold HTML builds of M and 2M forces (M = ``--scaling-forces``) on 2 workers; the cost of one
-  more edition in seconds of one core = (t(2M) - t(M)) x 2 workers / M (an upper bound: it counts a core waiting
-  as working), and measured as CPU time = (c(2M) - c(M)) / M, c being the user and system time of every process of
-  the build (the build, its Dask workers, their kernels, Chromium and Jupyter Books: ``getrusage`` of the
-  benchmark's children, each waited for by its parent);
+- scaling: the same editions (``--scaling-forces`` M, default 6) with 1 and with 2 workers; efficiency =
+  t1 / (2 x t2). A worker is more than one process (its kernel, its notebook client and its Jupyter Book work side
+  by side), so one worker alone keeps more than one core partly busy: the case is also timed with the whole build
+  held to one core (``sched_setaffinity``), and the efficiency per core = t(1 worker, 1 core) / (2 x t2) is recorded
+  beside the one per worker;
+- cost per extra force: cold HTML builds of M and 2M forces on 2 workers; the cost of one more edition in seconds of
+  one core = (t(2M) - t(M)) x 2 workers / M (an upper bound: it counts a core waiting as working), and measured as
+  CPU time = (c(2M) - c(M)) / M, c being the user and system time of every process of the build (the build, its
+  Dask workers, their kernels, Chromium and Jupyter Books: ``getrusage`` of the benchmark's children, each waited
+  for by its parent);
 - the baseline to beat: the same editions built one after another with ``strategy-update build --no-pdf``
   (``--baseline-forces`` of them, default as many as the national case; the total is extrapolated, and labelled so,
   when fewer are timed).
 
+The scaling cases run ``--repeat`` times each (default 3), taking turns, so that a slow spell of this shared machine
+falls on all of them; each row records the runs' median, least and greatest, and the ratios and costs are worked
+out from the medians. The national cases run once: a cold national build is long.
+
     .venv/bin/python benchmarks/run_national_benchmarks.py                      # everything, all 43 forces
     .venv/bin/python benchmarks/run_national_benchmarks.py --forces 12 --skip pdf --baseline-forces 3
-    .venv/bin/python benchmarks/run_national_benchmarks.py --skip html --skip scaling --skip baseline  # PDFs only
+    .venv/bin/python benchmarks/run_national_benchmarks.py --skip html --skip pdf --skip baseline  # scaling only
 """
 
 from __future__ import annotations
@@ -27,8 +35,10 @@ import csv
 import datetime as dt
 import os
 import resource
+import statistics
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from run_benchmarks import measured_commit, run  # the single-edition benchmarks' timer and commit
@@ -67,6 +77,17 @@ def national_cpu(forces: list[str], out: Path, workers: int = 2) -> tuple[float,
     return seconds, children_cpu() - before
 
 
+@contextmanager
+def one_core():
+    """This process, and so every process it starts meanwhile, held to one core."""
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
 def one_after_another(forces: list[str], out: Path) -> float:
     return sum(run([str(BIN / "strategy-update"), "build", "--publication", PUBLICATION, "--quarter", QUARTER,
                       "--force", force, "--no-pdf", "--out", str(out)]) for force in forces)
@@ -77,29 +98,52 @@ def shown(case: str, value: float) -> str:
     return f"{value:.2f}" if "ratio" in case else f"{value:.1f}"
 
 
-def record(rows: list[tuple[str, float]]) -> None:
+def record(rows: list[tuple[str, list[float]]]) -> None:
     commit = measured_commit()
     with open(RESULTS, "a", newline="") as f:
         writer = csv.writer(f)
-        for case, seconds in rows:
-            value = shown(case, seconds)
-            writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, 1, value, value, value])
+        for case, values in rows:
+            writer.writerow([dt.date.today().isoformat(), commit, os.cpu_count(), case, len(values),
+                             *(shown(case, v) for v in (statistics.median(values), min(values), max(values)))])
+
+
+def scaling(forces: list[str], m: int, repeat: int, scratch: Path) -> dict[str, list[float]]:
+    """Each scaling case ``repeat`` times, taking turns: seconds, and CPU seconds of the 2-worker builds."""
+    runs: dict[str, list[float]] = {}
+    for turn in range(repeat):
+        def keep(name: str, value: float) -> None:
+            runs.setdefault(name, []).append(value)
+            print(f"  run {turn + 1}: {name} {value:.1f}", flush=True)
+        keep("one", national(forces[:m], scratch / f"one-{turn}", workers=1))
+        with one_core():
+            keep("one core", national(forces[:m], scratch / f"core-{turn}", workers=1))
+        two, two_cpu = national_cpu(forces[:m], scratch / f"two-{turn}")
+        keep("two", two)
+        keep("two cpu", two_cpu)
+        double, double_cpu = national_cpu(forces[:2 * m], scratch / f"double-{turn}")
+        keep("double", double)
+        keep("double cpu", double_cpu)
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--forces", type=int, default=43, help="how many forces (alphabetical order)")
     parser.add_argument("--scaling-forces", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each scaling case")
     parser.add_argument("--baseline-forces", type=int, help="how many single-edition builds to time (default: all)")
     parser.add_argument("--skip", action="append", default=[], choices=["html", "pdf", "scaling", "baseline"])
     args = parser.parse_args()
     forces = all_forces()[:args.forces]
     n, m = len(forces), args.scaling_forces
-    rows: list[tuple[str, float]] = []
+    rows: list[tuple[str, list[float]]] = []
 
-    def note(case: str, seconds: float) -> None:
-        rows.append((case, seconds))
-        print(f"{case}: {shown(case, seconds)}" + ("" if "ratio" in case else " s"), flush=True)
+    def note(case: str, values: float | list[float]) -> None:
+        values = values if isinstance(values, list) else [values]
+        rows.append((case, values))
+        runs = f" (median of {len(values)})" if len(values) > 1 else ""
+        print(f"{case}: {shown(case, statistics.median(values))}" + ("" if "ratio" in case else " s") + runs,
+              flush=True)
 
     with tempfile.TemporaryDirectory(prefix="national-bench-") as scratch:
         scratch = Path(scratch)
@@ -109,19 +153,22 @@ def main() -> None:
         if "pdf" not in args.skip:
             note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
         if "scaling" not in args.skip:
-            one = national(forces[:m], scratch / "one", workers=1)
-            two, two_cpu = national_cpu(forces[:m], scratch / "two", workers=2)
-            note(f"scaling: {m} forces, cold, HTML, 1 worker", one)
-            note(f"scaling: {m} forces, cold, HTML, 2 workers", two)
-            note(f"scaling: efficiency t1 / (2 x t2) ({m} forces; a ratio, not seconds)", one / (2 * two))
-            double, double_cpu = national_cpu(forces[:2 * m], scratch / "double", workers=2)
-            note(f"scaling: {2 * m} forces, cold, HTML, 2 workers", double)
-            note(f"cost of one more force edition, HTML (seconds of one core; from {m} and {2 * m} forces)",
-                 (double - two) * 2 / m)
-            note(f"CPU time of all the build's processes: {m} forces, cold, HTML, 2 workers", two_cpu)
-            note(f"CPU time of all the build's processes: {2 * m} forces, cold, HTML, 2 workers", double_cpu)
+            runs = scaling(forces, m, args.repeat, scratch)
+            t = {name: statistics.median(values) for name, values in runs.items()}
+            note(f"scaling: {m} forces, cold, HTML, 1 worker", runs["one"])
+            note(f"scaling: {m} forces, cold, HTML, 1 worker held to 1 core", runs["one core"])
+            note(f"scaling: {m} forces, cold, HTML, 2 workers", runs["two"])
+            note(f"scaling: efficiency t1 / (2 x t2) ({m} forces, medians; a ratio, not seconds)",
+                 t["one"] / (2 * t["two"]))
+            note(f"scaling: efficiency per core t(1 worker, 1 core) / (2 x t2) ({m} forces, medians; a ratio, not "
+                 "seconds)", t["one core"] / (2 * t["two"]))
+            note(f"scaling: {2 * m} forces, cold, HTML, 2 workers", runs["double"])
+            note(f"cost of one more force edition, HTML (seconds of one core; from {m} and {2 * m} forces, medians)",
+                 (t["double"] - t["two"]) * 2 / m)
+            note(f"CPU time of all the build's processes: {m} forces, cold, HTML, 2 workers", runs["two cpu"])
+            note(f"CPU time of all the build's processes: {2 * m} forces, cold, HTML, 2 workers", runs["double cpu"])
             note(f"cost of one more force edition, HTML (CPU seconds of all the build's processes; from {m} and "
-                 f"{2 * m} forces)", (double_cpu - two_cpu) / m)
+                 f"{2 * m} forces, medians)", (t["double cpu"] - t["two cpu"]) / m)
         if "baseline" not in args.skip:
             k = min(args.baseline_forces or n, n)
             seconds = one_after_another(forces[:k], scratch / "baseline")

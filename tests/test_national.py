@@ -44,6 +44,23 @@ def test_the_workers_stop_in_the_background_and_a_failure_to_stop_is_a_line_not_
     assert said == ["Dask: the workers did not all stop cleanly: worker tcp://127.0.0.1:4000 did not stop"]
 
 
+def test_a_local_cluster_s_workers_do_not_profile_themselves():
+    """The local cluster's workers start without Dask's statistical profiler and with a slower system monitor
+    (LOCAL_CLUSTER_CONFIG): both cost CPU on every worker for as long as it runs."""
+    import dask
+
+    from strategy_update.build.national import dask_client
+
+    def settings(dask_worker):
+        return (dask.config.get("distributed.worker.profile.enabled"), dask_worker.periodic_callbacks["monitor"]
+                .callback_time, dask_worker.periodic_callbacks["memory_monitor"].callback_time)
+    said = []
+    with dask_client(None, 1, said.append) as client:
+        assert list(client.run(settings).values()) == [(False, 2000, 1000)]
+    assert said[0].startswith("Dask: 1 worker on this machine")
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's settings are as they were
+
+
 # --- which forces -------------------------------------------------------------------------------------------------
 def test_all_or_nothing_means_every_force():
     assert forces_asked("all", KNOWN) == KNOWN
@@ -89,6 +106,77 @@ def test_an_unknown_force_stops_build_all_before_anything_runs(tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Atlantis" in result.stderr and "Traceback" not in result.stderr
     assert not any(tmp_path.iterdir())
+
+
+class _AtOnce:
+    """A Dask client that runs each task as it is submitted, on one worker (what build_all's stages ask of it)."""
+
+    def __init__(self, *_, **__):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        return False
+
+    def scheduler_info(self, **_):
+        return {"workers": {"tcp://127.0.0.1:1": {}}}
+
+    def submit(self, function, *args, **_):
+        from concurrent.futures import Future
+
+        done = Future()
+        try:
+            done.set_result(function(*args))
+        except Exception as exc:
+            done.set_exception(exc)
+        return done
+
+
+def _checks_while_reading(monkeypatch, tmp_path, *, critical: bool, read):
+    """build_all on two forces with the cluster, the reading of the open data, the checks and what follows them
+    replaced; returns what it did."""
+    import threading
+    from types import SimpleNamespace
+
+    import strategy_update.build.national as national
+    import strategy_update.inputs.readers as readers
+
+    seen = {"reading": threading.Event(), "computed": None}
+
+    def reading(paths, publication):
+        seen["reading"].set()
+        return read()
+
+    def checking(paths, forces, quarter, strict):
+        seen["read while checked"] = seen["reading"].wait(10)
+        return {force: SimpleNamespace(critical=["crime: a broken row"] if critical else []) for force in forces}
+
+    monkeypatch.setattr(readers, "read_open_data", reading)
+    monkeypatch.setattr(readers, "read_force_inputs", lambda *_: SimpleNamespace())
+    monkeypatch.setattr(national, "dask_client", _AtOnce)
+    monkeypatch.setattr(national, "validate_forces", checking)
+    monkeypatch.setattr(national, "_compute", lambda client, stale, open_data, out, log: seen.update(
+        computed=([r.spec.force for r in stale], open_data.result())))
+    monkeypatch.setattr(national, "_pages", lambda *_, **__: None)
+    monkeypatch.setattr(national, "build_national_index", lambda root, runs, out, log: tmp_path / "index.html")
+    outcome = national.build_all(PUBLICATION, QUARTER, "Kent,Essex", out_dir=tmp_path, pdf=False, log=lambda *_: None)
+    return seen, outcome
+
+
+def test_the_open_data_is_read_while_it_is_checked_and_used_once_it_passed(monkeypatch, tmp_path):
+    seen, outcome = _checks_while_reading(monkeypatch, tmp_path, critical=False, read=lambda: "the open data")
+    assert seen["read while checked"]
+    assert seen["computed"] == (["Kent", "Essex"], "the open data") and not outcome.failed
+
+
+def test_open_data_that_fails_its_check_is_reported_by_the_check_not_by_its_reader(monkeypatch, tmp_path):
+    def broken():
+        raise InputError("cannot read the crime table")
+    seen, outcome = _checks_while_reading(monkeypatch, tmp_path, critical=True, read=broken)
+    assert seen["computed"] is None
+    assert [r.message for r in outcome.failed] == ["input check: crime: a broken row"] * 2
 
 
 def _edition(out: Path, slug: str) -> Path:

@@ -74,3 +74,24 @@ def test_a_section_s_figures_are_worked_out_once_until_the_tables_change(tmp_pat
     # Figures of tables not read from a build's folder are never kept.
     loose = dataclasses.replace(front, tables=())
     assert loose.figures(section)[0] is not loose.figures(section)[0]
+
+
+def test_the_rows_behind_two_periods_are_the_rows_inside_either_in_their_order():
+    """A comparison's note lists the input rows inside its current or its base period (``rows_within``): the same
+    rows, in the same order, as the rows of every period that has a row inside either (what it was before)."""
+    from strategy_update.core.periods import parse_period
+    from strategy_update.render.figures import MeasureFigures, _with_months
+
+    periods = ["2020-21-Q4", "2021-22-Q1", "2021-04", "2021-05/2021-07", "2021-22-Q4", "2022-01", "2019-20-Q3"]
+    rows = _with_months(pd.DataFrame({"period": periods * 3, "value": range(len(periods) * 3),
+                                      "code": [c for c in "abc" for _ in periods]}))
+    figures = MeasureFigures("s", None, (), pd.DataFrame(), None, (), None, None, rows, "")
+
+    def within(span: str) -> set[str]:
+        _, first, last = parse_period(span)
+        return {p for p in periods if parse_period(p)[1] >= first and parse_period(p)[2] <= last}
+    for current, base in [("2021-22-Q1", "2020-21-Q4"), ("2021-04/2022-03", "2020-04/2021-03"),
+                          ("2022-01", "2021-22-Q4"), ("2023-24-Q1", "2019-20-Q3")]:
+        inside = within(current) | within(base)
+        pd.testing.assert_frame_equal(figures.rows_within(current, base), rows[rows["period"].isin(inside)])
+        assert len(figures.rows_within(current, base)) == 3 * len(inside)

@@ -6,8 +6,8 @@ The run, from the driver (this process):
 1. which editions: every force asked for; an edition already published from the same inputs, code and settings is
    up to date and is not built again (the same key as ``build``);
 2. check the inputs: Great Expectations, as tasks on the workers; a force whose inputs break a critical rule fails
-   alone;
-3. compute once: the open data is read once, the results of every force that needs them are computed together
+   alone. Meanwhile this process reads the open data, which is used only once it has passed;
+3. compute once: the results of every force that needs them are computed together
    (``compute_editions``; the forecasts, the slow part, as one task per force) and each edition's table is written
    to its work folder, where its notebooks read it;
 4. pages: each notebook whose inputs changed is a task, run in the worker's own kernel (one per worker, kept warm
@@ -31,6 +31,7 @@ import logging
 import os
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,11 +77,20 @@ class NotebookKernels(WorkerPlugin):
 
 _worker_book: dict = {}  # in a worker process: its warm Jupyter Book (NotebookKernels)
 
+# What the local cluster's processes need not do: Dask's statistical profiler samples every worker's threads each
+# 10 ms and its system monitor reads memory, CPU, disk and network twice a second, about a second and a half of CPU
+# for every force's edition on two cores (py-spy, six forces). A worker still checks its memory, once a second.
+LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
+                        "distributed.admin.system-monitor.interval": "2s",
+                        "distributed.admin.system-monitor.disk": False,
+                        "distributed.worker.memory.monitor-interval": "1s"}
+
 
 @contextmanager
 def dask_client(scheduler: str | None, workers: int | None, log=print):
     """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``workers`` single-threaded worker
     processes (default: one per core). Notebooks need a kernel each, so a worker runs one task at a time."""
+    import dask
     from distributed import Client, LocalCluster
 
     cluster = None
@@ -91,8 +101,9 @@ def dask_client(scheduler: str | None, workers: int | None, log=print):
             except (OSError, TimeoutError) as exc:
                 raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         else:
-            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                   silence_logs=logging.ERROR)
+            with dask.config.set(LOCAL_CLUSTER_CONFIG):  # the workers take the settings they start with
+                cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                       processes=True, silence_logs=logging.ERROR)
             client = Client(cluster)
     except BuildError:
         raise
@@ -212,28 +223,27 @@ def _check_inputs(client, runs: list[EditionRun], strict: bool, log) -> None:
         + (f"; refused: {', '.join(r.spec.force for r in failed)}" if failed else ""))
 
 
-def _compute(client, runs: list[EditionRun], out_dir: Path, rerun: bool, log) -> None:
-    """The results of every edition whose inputs changed, computed together, each written to its work folder."""
+def _compute(client, stale: list[EditionRun], open_data, out_dir: Path, log) -> None:
+    """The results of the editions whose inputs changed (``stale``), computed together, each written to its work
+    folder. ``open_data``: the future of the open data, read while the inputs were checked."""
     from distributed import Future
 
     from strategy_update.compute.stage import compute_editions, edition_tables
-    from strategy_update.inputs.readers import read_open_data
 
-    stale = [r for r in runs if rerun or not results_current(r.spec, r.work)]
     if not stale:
         log("Figures: no data input changed; every edition's results table is reused")
         return
     started = time.perf_counter()
     first = stale[0].spec
-    open_data = read_open_data(first.paths, first.publication)
+    shared = open_data.result()
     own = {r.spec.force: r.inputs for r in stale}
 
     def dask_map(function, frames):  # the forecasts of each force on the workers, waited for when taken
         return map(Future.result, client.map(function, list(frames), pure=False))
 
     results, rows = compute_editions(
-        first.publication, [r.spec.force for r in stale], first.quarter, crime=open_data.crime,
-        population=open_data.population, workforce=open_data.workforce,
+        first.publication, [r.spec.force for r in stale], first.quarter, crime=shared.crime,
+        population=shared.population, workforce=shared.workforce,
         trackers={f: i.tracker for f, i in own.items()}, extracts={f: i.extracts for f, i in own.items()},
         peer_groups={f: i.peer_group for f, i in own.items()}, map_series=dask_map,
         profile_cache=forecast_cache(out_dir))
@@ -420,7 +430,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     from strategy_update.build.interrupt import processes_stopped_on_exit
     from strategy_update.build.pipeline import known_forces
     from strategy_update.inputs.paths import InputPaths
-    from strategy_update.inputs.readers import read_force_inputs
+    from strategy_update.inputs.readers import read_force_inputs, read_open_data
 
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
@@ -445,12 +455,16 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     if todo:
         with processes_stopped_on_exit(), ExitStack() as cluster:
             client = cluster.enter_context(dask_client(scheduler, workers, log))
+            stale = [r for r in todo if rerun or not results_current(r.spec, r.work)]
+            # This process reads the open data while the workers check it (it is used only once they pass it).
+            reader = cluster.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-open-data"))
+            open_data = reader.submit(read_open_data, stale[0].spec.paths, spec.publication) if stale else None
             _check_inputs(client, todo, strict, log)
             ready = [r for r in todo if not r.status]
             for run in ready:
                 run.inputs = read_force_inputs(run.spec.paths, run.spec.publication, run.spec.force, run.spec.quarter)
             if ready:
-                _compute(client, ready, out_dir, rerun, log)
+                _compute(client, [r for r in stale if not r.status], open_data, out_dir, log)
                 _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log)
             # The workers shut their kernels and books down (a few seconds) while this process builds the index.
             closing = _closing(cluster.pop_all(), log)

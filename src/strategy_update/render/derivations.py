@@ -39,8 +39,7 @@ def comparison(figures: MeasureFigures, c: ComparisonFigures) -> CalculationNote
             lines += [f"**{label}:** the count {shown} (Home Office police workforce open data, annual).", ""]
         else:
             lines += [f"**{label} period:** {_periods(period)}.", ""]
-    used = figures.input_rows[figures.input_rows["period"].isin(
-        set(figures.rows_in(c.current_period)["period"]) | set(figures.rows_in(c.base_period)["period"]))]
+    used = figures.rows_within(c.current_period, c.base_period)
     if figures.measure.source == HOME_OFFICE and not used.empty:
         # A quarter per row, a code per column (pivot_table's result, from a groupby: a few times faster).
         table = used.groupby(["period", "code"])["value"].sum().unstack("code", fill_value=0)

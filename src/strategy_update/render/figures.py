@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from strategy_update.compute.results import chart_from_results
@@ -120,9 +121,17 @@ class MeasureFigures:
 
     def rows_in(self, period: str) -> pd.DataFrame:
         """The input rows whose period lies inside the span ``period``."""
-        _, first, last = parse_period(period)
+        return self.rows_within(period)
+
+    def rows_within(self, *periods: str) -> pd.DataFrame:
+        """The input rows whose period lies inside any of the spans ``periods``, in their order."""
         rows = self.input_rows
-        return rows[(rows["first_month"] >= first) & (rows["last_month"] <= last)]
+        first, last = rows["first_month"].to_numpy(), rows["last_month"].to_numpy()
+        inside = np.zeros(len(rows), dtype=bool)
+        for period in periods:
+            _, start, end = parse_period(period)
+            inside |= (first >= start) & (last <= end)
+        return rows[inside]
 
     @property
     def negative_rows(self) -> pd.DataFrame:
@@ -207,16 +216,22 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
     rows = _with_months(input_rows[(input_rows["force"] == force) & (input_rows["section"] == section.id)])
     area_results = mine[mine["area"] != ""]
     mine, rows = mine[mine["area"] == ""], rows[rows["area"] == ""]
+    # Each table split by measure once: filtering the section's tables again for each of its measures cost more
+    # than the rest of the figures.
+    results_of, areas_of, rows_of = _by_measure(mine), _by_measure(area_results), _by_measure(rows)
+    records_of = _by_measure_records(mine)
+    observed_of = {measure: frame.drop(columns="measure")
+                   for measure, frame in _by_measure(_observed(rows, ["measure"])).items()}
+    none_observed = _observed(rows.iloc[:0], [])
     out = []
     for measure in section.measures:
-        figures = mine[mine["measure"] == measure.id]
-        in_areas = area_results[area_results["measure"] == measure.id]
+        figures = results_of.get(measure.id, mine.iloc[:0])
+        in_areas = areas_of.get(measure.id, area_results.iloc[:0])
         chart, labels = _chart(figures)
         series = figures[figures["statistic"] == "series"][["period", "period_label", "value"]]
-        measure_rows = rows[rows["measure"] == measure.id]
-        observed = (measure_rows.groupby(["period", "first_month", "last_month"], as_index=False)["value"].sum()
-                    .sort_values("first_month"))
-        records = _records(figures)
+        measure_rows = rows_of.get(measure.id, rows.iloc[:0])
+        observed = observed_of.get(measure.id, none_observed).sort_values("first_month")
+        records = records_of.get(measure.id, [])
         out.append(MeasureFigures(
             section.id, measure, _comparisons(records, publication.comparisons), series.reset_index(drop=True), chart,
             labels, _population(figures), _first_value(records, "rate_per_1000"), measure_rows.reset_index(drop=True),
@@ -224,6 +239,23 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
             str(in_areas["source_file"].iloc[0]) if len(in_areas) else "", observed.reset_index(drop=True),
             _areas(in_areas, publication.comparisons, publication.areas), _rate_comparison(records)))
     return out
+
+
+def _by_measure(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The frame's rows of each measure, in their order."""
+    return dict(tuple(frame.groupby("measure", sort=False))) if len(frame) else {}
+
+
+def _by_measure_records(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for measure, record in zip(frame["measure"], _records(frame)):
+        out.setdefault(measure, []).append(record)
+    return out
+
+
+def _observed(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The supplied values summed per period (``by`` first), as the chart of observations shows them."""
+    return rows.groupby(by + ["period", "first_month", "last_month"], as_index=False)["value"].sum()
 
 
 def delivery_counts(results: pd.DataFrame, force: str, section_id: str) -> dict[str, float]:
