@@ -10,11 +10,12 @@ Cases (the core count is recorded with every row):
   by side), so one worker alone keeps more than one core partly busy: the case is also timed with the whole build
   held to one core (``sched_setaffinity``), and the efficiency per core = t(1 worker, 1 core) / (2 x t2) is recorded
   beside the one per worker;
-- cost per extra force: cold HTML builds of M and 2M forces on 2 workers; the cost of one more edition in seconds of
-  one core = (t(2M) - t(M)) x 2 workers / M (an upper bound: it counts a core waiting as working), and measured as
-  CPU time = (c(2M) - c(M)) / M, c being the user and system time of every process of the build (the build, its
-  Dask workers, their kernels, Chromium and Jupyter Books: ``getrusage`` of the benchmark's children, each waited
-  for by its parent);
+- cost per extra force: cold HTML builds of M and 2M forces. Three measures of one more edition in seconds of one
+  core: with the whole build held to one core, (t(2M) - t(M)) / M, the seconds of one core as they are spent; on 2
+  workers, (t(2M) - t(M)) x 2 workers / M (an upper bound: it counts a core waiting as working), and the CPU time
+  (c(2M) - c(M)) / M, c being the user and system time of every process of the build (the build, its Dask
+  workers, their kernels, Chromium and Jupyter Books: ``getrusage`` of the benchmark's children, each waited for by
+  its parent), which includes what two busy cores cost each other;
 - the baseline to beat: the same editions built one after another with ``strategy-update build --no-pdf``
   (``--baseline-forces`` of them, default as many as the national case; the total is extrapolated, and labelled so,
   when fewer are timed).
@@ -123,6 +124,8 @@ def scaling(forces: list[str], m: int, repeat: int, scratch: Path) -> dict[str, 
         double, double_cpu = national_cpu(forces[:2 * m], scratch / f"double-{turn}")
         keep("double", double)
         keep("double cpu", double_cpu)
+        with one_core():
+            keep("double one core", national(forces[:2 * m], scratch / f"double-core-{turn}", workers=1))
     return runs
 
 
@@ -165,6 +168,9 @@ def main() -> None:
             note(f"scaling: {2 * m} forces, cold, HTML, 2 workers", runs["double"])
             note(f"cost of one more force edition, HTML (seconds of one core; from {m} and {2 * m} forces, medians)",
                  (t["double"] - t["two"]) * 2 / m)
+            note(f"scaling: {2 * m} forces, cold, HTML, 1 worker held to 1 core", runs["double one core"])
+            note(f"cost of one more force edition, HTML (seconds of one core, the build held to one core; from {m} "
+                 f"and {2 * m} forces, medians)", (t["double one core"] - t["one core"]) / m)
             note(f"CPU time of all the build's processes: {m} forces, cold, HTML, 2 workers", runs["two cpu"])
             note(f"CPU time of all the build's processes: {2 * m} forces, cold, HTML, 2 workers", runs["double cpu"])
             note(f"cost of one more force edition, HTML (CPU seconds of all the build's processes; from {m} and "
