@@ -95,3 +95,23 @@ def test_the_rows_behind_two_periods_are_the_rows_inside_either_in_their_order()
         inside = within(current) | within(base)
         pd.testing.assert_frame_equal(figures.rows_within(current, base), rows[rows["period"].isin(inside)])
         assert len(figures.rows_within(current, base)) == 3 * len(inside)
+
+
+def test_the_negative_rows_are_those_behind_the_chart_or_a_comparison():
+    """The negative adjustments named under a measure: its rows with a value below 0 whose period is charted or lies
+    inside a period one of its comparisons compares, in their order."""
+    from strategy_update.render.figures import ComparisonFigures, MeasureFigures, _with_months
+
+    periods = ["2019-20-Q3", "2020-21-Q4", "2021-22-Q1", "2021-04", "2021-22-Q4", "2022-01"]
+    rows = _with_months(pd.DataFrame({"period": periods * 2, "value": [-1, 5, -2, -3, 4, -4, -5, -6, 7, 8, -7, 9],
+                                      "code": [c for c in "ab" for _ in periods], "line": range(12)}))
+
+    def comparison(current: str, base: str) -> ComparisonFigures:
+        return ComparisonFigures("c", current, base, current, base, 1.0, 1.0, 0.0, 0.0)
+    charted = pd.DataFrame({"period": ["2019-20-Q3"], "period_label": ["Q3"], "value": [1.0]})
+    figures = MeasureFigures("s", None, (comparison("2021-22-Q4", "2021-22-Q1"), comparison("2022-01", "2021-04")),
+                             charted, None, (), None, None, rows, "")
+    assert list(figures.negative_rows["line"]) == [0, 2, 3, 5, 6, 10]  # Q3 charted; Q1, April, Q4, January compared
+    assert figures.negative_rows.empty == (rows["value"] >= 0).all()
+    alone = MeasureFigures("s", None, (), charted, None, (), None, None, rows, "")
+    assert list(alone.negative_rows["line"]) == [0, 6]

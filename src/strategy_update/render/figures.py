@@ -119,10 +119,6 @@ class MeasureFigures:
     def comparison(self, name: str) -> ComparisonFigures | None:
         return next((c for c in self.comparisons if c.name == name), None)
 
-    def rows_in(self, period: str) -> pd.DataFrame:
-        """The input rows whose period lies inside the span ``period``."""
-        return self.rows_within(period)
-
     def rows_within(self, *periods: str) -> pd.DataFrame:
         """The input rows whose period lies inside any of the spans ``periods``, in their order."""
         rows = self.input_rows
@@ -136,9 +132,8 @@ class MeasureFigures:
     @property
     def negative_rows(self) -> pd.DataFrame:
         """Negative counts (Home Office adjustments) behind any figure shown: the chart or a comparison."""
-        shown = set(self.series["period"])
-        for c in self.comparisons:
-            shown |= set(self.rows_in(c.current_period)["period"]) | set(self.rows_in(c.base_period)["period"])
+        compared = self.rows_within(*(p for c in self.comparisons for p in (c.current_period, c.base_period)))
+        shown = set(self.series["period"]) | set(compared["period"])
         rows = self.input_rows
         return rows[(rows["value"] < 0) & rows["period"].isin(shown)]
 
