@@ -5,7 +5,7 @@ Cases (the core count is recorded with every row):
 - national, cold, HTML: every force asked for (``--forces``, default all 43), on a LocalCluster of 2 workers;
 - national, rebuild with nothing changed, HTML;
 - national, cold, HTML + PDF (``--skip pdf`` leaves it out);
-- scaling: the same editions (``--scaling-forces`` M, default 6) with 1 and with 2 workers; efficiency =
+- scaling: the same editions (``--scaling-forces`` M, default 6, and 2M) with 1 and with 2 workers; efficiency =
   t1 / (2 x t2). A worker is more than one process (its kernel, its notebook client and its Jupyter Book work side
   by side), so one worker alone keeps more than one core partly busy: the case is also timed with the whole build
   held to one core (``sched_setaffinity``), and the efficiency per core = t(1 worker, 1 core) / (2 x t2) is recorded
@@ -15,7 +15,8 @@ Cases (the core count is recorded with every row):
   workers, (t(2M) - t(M)) x 2 workers / M (an upper bound: it counts a core waiting as working), and the CPU time
   (c(2M) - c(M)) / M, c being the user and system time of every process of the build (the build, its Dask
   workers, their kernels, Chromium and Jupyter Books: ``getrusage`` of the benchmark's children, each waited for by
-  its parent), which includes what two busy cores cost each other;
+  its parent, or by the benchmark when its parent exited first), which includes what two busy cores cost each
+  other;
 - the baseline to beat: the same editions built one after another with ``strategy-update build --no-pdf``
   (``--baseline-forces`` of them, default as many as the national case; the total is extrapolated, and labelled so,
   when fewer are timed).
@@ -39,6 +40,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,10 +73,35 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def adopt_orphans() -> None:
+    """Have the build's processes whose parent exits before them handed to this process (Linux's
+    PR_SET_CHILD_SUBREAPER) instead of to init, so that this process waits for them and their CPU time counts. The
+    local cluster's workers are children of multiprocessing's fork server, which is stopped when the build ends but
+    waited for by nobody in the build."""
+    import ctypes
+
+    pr_set_child_subreaper = 36
+    if ctypes.CDLL(None, use_errno=True).prctl(pr_set_child_subreaper, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def reap_orphans(seconds: float = 30) -> None:
+    """Wait for the processes handed to this one (``adopt_orphans``), for up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:  # none left
+            return
+        if not pid:
+            time.sleep(0.1)
+
+
 def national_cpu(forces: list[str], out: Path, workers: int = 2) -> tuple[float, float]:
     """``national``'s seconds, and the CPU seconds of all the build's processes."""
     before = children_cpu()
     seconds = national(forces, out, workers)
+    reap_orphans()
     return seconds, children_cpu() - before
 
 
@@ -124,6 +151,7 @@ def scaling(forces: list[str], m: int, repeat: int, scratch: Path) -> dict[str, 
         double, double_cpu = national_cpu(forces[:2 * m], scratch / f"double-{turn}")
         keep("double", double)
         keep("double cpu", double_cpu)
+        keep("double one", national(forces[:2 * m], scratch / f"double-one-{turn}", workers=1))
         with one_core():
             keep("double one core", national(forces[:2 * m], scratch / f"double-core-{turn}", workers=1))
     return runs
@@ -137,6 +165,7 @@ def main() -> None:
     parser.add_argument("--baseline-forces", type=int, help="how many single-edition builds to time (default: all)")
     parser.add_argument("--skip", action="append", default=[], choices=["html", "pdf", "scaling", "baseline"])
     args = parser.parse_args()
+    adopt_orphans()
     forces = all_forces()[:args.forces]
     n, m = len(forces), args.scaling_forces
     rows: list[tuple[str, list[float]]] = []
@@ -166,6 +195,9 @@ def main() -> None:
             note(f"scaling: efficiency per core t(1 worker, 1 core) / (2 x t2) ({m} forces, medians; a ratio, not "
                  "seconds)", t["one core"] / (2 * t["two"]))
             note(f"scaling: {2 * m} forces, cold, HTML, 2 workers", runs["double"])
+            note(f"scaling: {2 * m} forces, cold, HTML, 1 worker", runs["double one"])
+            note(f"scaling: efficiency t1 / (2 x t2) ({2 * m} forces, medians; a ratio, not seconds)",
+                 t["double one"] / (2 * t["double"]))
             note(f"cost of one more force edition, HTML (seconds of one core; from {m} and {2 * m} forces, medians)",
                  (t["double"] - t["two"]) * 2 / m)
             note(f"scaling: {2 * m} forces, cold, HTML, 1 worker held to 1 core", runs["double one core"])

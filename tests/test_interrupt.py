@@ -47,7 +47,7 @@ class Build:
     """A default-edition build into ``out``, over an edition published there before. With its PDF: the PDF's chart
     pictures are what start Chromium (a website-only build starts none), and Chromium must be stopped too."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, command: tuple[str, ...] = ("build",)):
         self.token = uuid.uuid4().hex
         self.published = edition_folder(out, QUARTER)
         (self.published / "html").mkdir(parents=True)
@@ -56,7 +56,7 @@ class Build:
         self.stdout, self.stderr = out / "stdout.txt", out / "stderr.txt"
         with open(self.stdout, "w") as stdout, open(self.stderr, "w") as stderr:
             # A session of its own, as a command typed at a terminal has a process group of its own.
-            self.process = subprocess.Popen([CLI, "build", "--out", str(out)], cwd=ROOT,
+            self.process = subprocess.Popen([CLI, *command, "--out", str(out)], cwd=ROOT,
                                             stdout=stdout, stderr=stderr, start_new_session=True,
                                             env={**os.environ, PROCESS_TOKEN: self.token})
 
@@ -127,6 +127,29 @@ def test_an_interrupted_build_stops_at_once_says_so_and_leaves_nothing_behind(tm
     assert "Traceback" not in stderr, stderr
     assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
     assert contents(build.published) == build.before  # the last good edition, untouched
+
+
+@pytest.mark.build
+@pytest.mark.parametrize("signum, to_group", [(signal.SIGINT, True), (signal.SIGTERM, False)],
+                         ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_national_build_leaves_no_worker_or_fork_server_behind(tmp_path, signum, to_group):
+    """build-all on the local cluster, stopped once its workers run notebooks: the workers (forked from
+    multiprocessing's fork server, not started by the build itself), their kernels and books, and the fork server
+    stop with it."""
+    build = Build(tmp_path, ("build-all", "--publication", "police-and-crime-plan", "--quarter", QUARTER,
+                             "--forces", "Essex,Kent", "--workers", "2", "--no-pdf"))
+    try:
+        build.wait_for_kernel()
+        running = [" ".join(process.cmdline()) for process in processes_of(build.token)]
+        (os.killpg if to_group else os.kill)(build.process.pid, signum)
+        build.stopped_within(STOP_SECONDS)
+        left = build.leftovers(within=5)
+    finally:
+        build.clean_up()
+    assert any("forkserver" in command for command in running), running  # what is to be stopped was running
+    assert build.process.returncode == 128 + signum, build.output()
+    assert "Traceback" not in build.stderr.read_text(), build.output()
+    assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
 
 
 @pytest.mark.build

@@ -61,6 +61,34 @@ def test_a_local_cluster_s_workers_do_not_profile_themselves():
     assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's settings are as they were
 
 
+def test_a_local_cluster_s_workers_start_with_what_their_tasks_import():
+    """The local cluster's workers are forked from one process that has imported Great Expectations, the model fits'
+    library and the tasks' modules (WORKER_MODULES): each worker would otherwise import them again, seconds each."""
+    from strategy_update.build.national import WORKER_MODULES, dask_client
+
+    def loaded():
+        import sys
+        return [name for name in ("great_expectations", "statsmodels.tsa.statespace.exponential_smoothing")
+                if name in sys.modules]
+    assert {"great_expectations", "statsmodels.tsa.statespace.exponential_smoothing"} <= set(WORKER_MODULES)
+    with dask_client(None, 1, lambda *_: None) as client:
+        assert list(client.run(loaded).values()) == [["great_expectations",
+                                                      "statsmodels.tsa.statespace.exponential_smoothing"]]
+
+
+def test_tasks_of_one_kind_are_one_group_for_the_scheduler():
+    """Dask learns a group's task time from the key's prefix (``key_split``): every notebook task, and every book
+    task, of every force must fall in one group, and each key must still be its own."""
+    from distributed.utils import key_split
+
+    from strategy_update.build.national import task_key
+
+    notebooks = [task_key("notebook", force, name) for force in ("essex", "kent") for name in ("summary", "crime")]
+    books = [task_key("book", force) for force in ("essex", "kent")]
+    assert {key_split(key) for key in notebooks} == {"notebook"} and {key_split(key) for key in books} == {"book"}
+    assert len(set(notebooks + books)) == 6
+
+
 # --- which forces -------------------------------------------------------------------------------------------------
 def test_all_or_nothing_means_every_force():
     assert forces_asked("all", KNOWN) == KNOWN

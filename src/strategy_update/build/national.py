@@ -22,7 +22,8 @@ exit code says so. A worker that dies has its tasks run again on another (Dask's
 rebuilds only what failed or changed (edition keys, the results' input keys and the notebooks' content keys).
 
 The work runs on a ``LocalCluster`` sized to the machine, or on any Dask cluster (``--scheduler tcp://HOST:PORT``)
-whose workers have this project installed and see the same data and output folders (a shared file system).
+whose workers have this project installed and see the same data and output folders (a shared file system). The local
+cluster's workers are forked from one process that has imported what their tasks need (``start_worker_forkserver``).
 """
 
 from __future__ import annotations
@@ -84,7 +85,29 @@ _worker_book: dict = {}  # in a worker process: its warm Jupyter Book (NotebookK
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
                         "distributed.admin.system-monitor.interval": "2s",
                         "distributed.admin.system-monitor.disk": False,
-                        "distributed.worker.memory.monitor-interval": "1s"}
+                        "distributed.worker.memory.monitor-interval": "1s",
+                        "distributed.worker.multiprocessing-method": "forkserver"}
+# What every worker imports for its tasks (Great Expectations alone takes seconds): imported once, by the process
+# the local cluster's workers are forked from (``start_worker_forkserver``), instead of once by each worker.
+WORKER_MODULES = ("distributed", "pandas", "great_expectations", "strategy_update.build.national",
+                  "strategy_update.inputs.validate", "strategy_update.inputs.expectations",
+                  "strategy_update.compute.forecast", "statsmodels.tsa.statespace.exponential_smoothing",
+                  "strategy_update.build.pipeline", "strategy_update.build.executor")
+
+
+def start_worker_forkserver() -> None:
+    """Start the process the local cluster's workers will be forked from, importing WORKER_MODULES, now: it loads
+    them while this process starts the cluster."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    import dask
+    from distributed.utils import get_mp_context
+
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        get_mp_context()  # Dask's own preload list, set once: replaced by ours below
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_MODULES))
+    forkserver.ensure_running()
 
 
 @contextmanager
@@ -102,6 +125,7 @@ def dask_client(scheduler: str | None, workers: int | None, log=print):
             except (OSError, TimeoutError) as exc:
                 raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         else:
+            start_worker_forkserver()
             with dask.config.set(LOCAL_CLUSTER_CONFIG):  # the workers take the settings they start with
                 cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                        processes=True, silence_logs=logging.ERROR)
@@ -297,6 +321,14 @@ class Progress:
         self.bar.close()
 
 
+def task_key(kind: str, *names: str) -> tuple:
+    """A task's key, first its kind ("notebook", "book"). Dask groups tasks by the key's first part and learns how
+    long a group's tasks take, to share them out between the workers: keys that began with the force's and the
+    notebook's names made each task a group of its own, whose time the scheduler could only guess, and it queued
+    the last editions' books on one worker while the other had nothing to do. The time makes a rerun's keys new."""
+    return (kind, *names, time.time_ns())
+
+
 def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: bool, rerun: bool, log) -> None:
     """Every edition's notebooks, then its book, as tasks; an edition ends published or failed."""
     from distributed import as_completed
@@ -315,7 +347,7 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
     def submit_book(run: EditionRun) -> None:
         future = client.submit(finish_task, root, run.work, run.spec, run.report, run.plan.keys, run.plan.jobs,
                                run.target, run.key, pdf, reviewer, priority=1,  # before further notebooks:
-                               key=f"book-{run.spec.paths.force_slug}-{time.time_ns()}")  # editions finish as they go
+                               key=task_key("book", run.spec.paths.force_slug))  # editions finish as they go
         owner[future.key] = (run, None)
         submitted.append(future)
         futures.add(future)
@@ -325,7 +357,7 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
             submit_book(run)
         for job in run.plan.to_run:
             future = client.submit(execute_job, job, run.work,
-                                   key=f"notebook-{run.spec.paths.force_slug}-{job.name}-{time.time_ns()}")
+                                   key=task_key("notebook", run.spec.paths.force_slug, job.name))
             owner[future.key] = (run, job)
             run.running.add(job.name)
             submitted.append(future)
@@ -455,11 +487,12 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     log(f"  {len(runs) - len(todo)} up to date, {len(todo)} to build")
     if todo:
         with processes_stopped_on_exit(), ExitStack() as cluster:
-            client = cluster.enter_context(dask_client(scheduler, workers, log))
             stale = [r for r in todo if rerun or not results_current(r.spec, r.work)]
-            # This process reads the open data while the workers check it (it is used only once they pass it).
+            # This process reads the open data while the workers start and check it (it is used only once they
+            # pass it).
             reader = cluster.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-open-data"))
             open_data = reader.submit(read_open_data, stale[0].spec.paths, spec.publication) if stale else None
+            client = cluster.enter_context(dask_client(scheduler, workers, log))
             _check_inputs(client, todo, strict, log)
             ready = [r for r in todo if not r.status]
             for run in ready:
