@@ -4,6 +4,7 @@ Cases (the core count is recorded with every row):
 
 - national, cold, HTML: every force asked for (``--forces``, default all 43), on a LocalCluster of 2 workers;
 - national, rebuild with nothing changed, HTML;
+- national, cold, HTML, on 1 worker: with the first case, the scaling efficiency of the whole national edition;
 - national, cold, HTML + PDF (``--skip pdf`` leaves it out);
 - scaling: the same editions (``--scaling-forces`` M, default 6, and 2M) with 1 and with 2 workers; efficiency =
   t1 / (2 x t2). A worker is more than one process (its kernel, its notebook client and its Jupyter Book work side
@@ -182,6 +183,10 @@ def main() -> None:
         if "html" not in args.skip:
             note(f"national ({n} forces), cold, HTML, 2 workers", national(forces, scratch / "html"))
             note(f"national ({n} forces), rebuild with nothing changed, HTML", national(forces, scratch / "html"))
+            one = national(forces, scratch / "html-one-worker", workers=1)
+            note(f"national ({n} forces), cold, HTML, 1 worker", one)
+            note(f"scaling: efficiency t1 / (2 x t2) (national, {n} forces, one run each; a ratio, not seconds)",
+                 one / (2 * rows[0][1][0]))
         if "pdf" not in args.skip:
             note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
         if "scaling" not in args.skip:
