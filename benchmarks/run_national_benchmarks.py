@@ -181,12 +181,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="national-bench-") as scratch:
         scratch = Path(scratch)
         if "html" not in args.skip:
-            note(f"national ({n} forces), cold, HTML, 2 workers", national(forces, scratch / "html"))
+            two = national(forces, scratch / "html")
+            note(f"national ({n} forces), cold, HTML, 2 workers", two)
             note(f"national ({n} forces), rebuild with nothing changed, HTML", national(forces, scratch / "html"))
             one = national(forces, scratch / "html-one-worker", workers=1)
             note(f"national ({n} forces), cold, HTML, 1 worker", one)
             note(f"scaling: efficiency t1 / (2 x t2) (national, {n} forces, one run each; a ratio, not seconds)",
-                 one / (2 * rows[0][1][0]))
+                 one / (2 * two))
         if "pdf" not in args.skip:
             note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
         if "scaling" not in args.skip:
