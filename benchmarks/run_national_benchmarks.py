@@ -63,9 +63,11 @@ def all_forces() -> list[str]:
 
 
 def national(forces: list[str], out: Path, workers: int = 2, pdf: bool = False) -> float:
-    return run([str(BIN / "strategy-update"), "build-all", "--publication", PUBLICATION, "--quarter", QUARTER,
-                  "--forces", ",".join(forces), "--workers", str(workers), "--out", str(out),
-                  *([] if pdf else ["--no-pdf"])])
+    seconds = run([str(BIN / "strategy-update"), "build-all", "--publication", PUBLICATION, "--quarter", QUARTER,
+                   "--forces", ",".join(forces), "--workers", str(workers), "--out", str(out),
+                   *([] if pdf else ["--no-pdf"])])
+    reap_orphans()  # now, so that their CPU time counts to this build
+    return seconds
 
 
 def children_cpu() -> float:
@@ -102,7 +104,6 @@ def national_cpu(forces: list[str], out: Path, workers: int = 2) -> tuple[float,
     """``national``'s seconds, and the CPU seconds of all the build's processes."""
     before = children_cpu()
     seconds = national(forces, out, workers)
-    reap_orphans()
     return seconds, children_cpu() - before
 
 

@@ -91,7 +91,7 @@ LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
 # the local cluster's workers are forked from (``start_worker_forkserver``), instead of once by each worker.
 WORKER_MODULES = ("distributed", "pandas", "great_expectations", "strategy_update.build.national",
                   "strategy_update.inputs.validate", "strategy_update.inputs.expectations",
-                  "strategy_update.compute.forecast", "statsmodels.tsa.statespace.exponential_smoothing",
+                  "strategy_update.compute.forecast", "strategy_update.compute.ets_likelihood",
                   "strategy_update.build.pipeline", "strategy_update.build.executor")
 
 
@@ -105,7 +105,7 @@ def start_worker_forkserver() -> None:
     from distributed.utils import get_mp_context
 
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
-        get_mp_context()  # Dask's own preload list, set once: replaced by ours below
+        get_mp_context()  # sets Dask's own preload list, once: after it, ours stays
     multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_MODULES))
     forkserver.ensure_running()
 
