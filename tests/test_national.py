@@ -64,15 +64,14 @@ def test_a_local_cluster_s_workers_do_not_profile_themselves():
 def test_a_local_cluster_s_workers_start_with_what_their_tasks_import():
     """The local cluster's workers are forked from one process that has imported Great Expectations, the model fits'
     library and the tasks' modules (WORKER_MODULES): each worker would otherwise import them again, seconds each."""
+    from strategy_update.build.executor import FITS_MODULE
     from strategy_update.build.national import dask_client
 
     def loaded():
         import sys
-        return [name for name in ("great_expectations", "statsmodels.tsa.statespace.exponential_smoothing")
-                if name in sys.modules]
+        return [name for name in ("great_expectations", FITS_MODULE) if name in sys.modules]
     with dask_client(None, 1, lambda *_: None) as client:
-        assert list(client.run(loaded).values()) == [["great_expectations",
-                                                      "statsmodels.tsa.statespace.exponential_smoothing"]]
+        assert list(client.run(loaded).values()) == [["great_expectations", FITS_MODULE]]
 
 
 def test_tasks_of_one_kind_are_one_group_for_the_scheduler():

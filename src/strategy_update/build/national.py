@@ -98,15 +98,14 @@ WORKER_MODULES = ("distributed", "pandas", "great_expectations", "strategy_updat
 def start_worker_forkserver() -> None:
     """Start the process the local cluster's workers will be forked from, importing WORKER_MODULES, now: it loads
     them while this process starts the cluster."""
-    import multiprocessing
     from multiprocessing import forkserver
 
     import dask
     from distributed.utils import get_mp_context
 
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
-        get_mp_context()  # sets Dask's own preload list, once: after it, ours stays
-    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_MODULES))
+        context = get_mp_context()  # the workers' start method; Dask sets its own preload list once, here
+    context.set_forkserver_preload(list(WORKER_MODULES))  # so ours, set after it, stays
     forkserver.ensure_running()
 
 
