@@ -75,13 +75,17 @@ class Build:
 
     def wait_for_kernel(self) -> None:
         """Until the compute stage is under way: the workers' kernels start (warming up) as it begins."""
+        self.wait_for_process("ipykernel")
+
+    def wait_for_process(self, command: str) -> None:
+        """Until one of the build's processes has ``command`` in its command line."""
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the build ended before its compute stage:\n" + self.output()
-            if any("ipykernel" in " ".join(process.cmdline()) for process in processes_of(self.token)):
+            assert self.process.poll() is None, f"the build ended before it started {command}:\n" + self.output()
+            if any(command in " ".join(process.cmdline()) for process in processes_of(self.token)):
                 return
-            time.sleep(0.2)
-        pytest.fail("no kernel started within the time allowed:\n" + self.output())
+            time.sleep(0.1)
+        pytest.fail(f"no {command} started within the time allowed:\n" + self.output())
 
     def stopped_within(self, seconds: float) -> float:
         started = time.monotonic()
@@ -130,16 +134,19 @@ def test_an_interrupted_build_stops_at_once_says_so_and_leaves_nothing_behind(tm
 
 
 @pytest.mark.build
-@pytest.mark.parametrize("signum, to_group", [(signal.SIGINT, True), (signal.SIGTERM, False)],
-                         ids=["ctrl-c", "sigterm"])
-def test_an_interrupted_national_build_leaves_no_worker_or_fork_server_behind(tmp_path, signum, to_group):
-    """build-all on the local cluster, stopped once its workers run notebooks: the workers (forked from
-    multiprocessing's fork server, not started by the build itself), their kernels and books, and the fork server
-    stop with it."""
+@pytest.mark.parametrize("signum, to_group, started", [(signal.SIGINT, True, "ipykernel"),
+                                                       (signal.SIGTERM, False, "ipykernel"),
+                                                       (signal.SIGINT, True, "forkserver")],
+                         ids=["ctrl-c", "sigterm", "ctrl-c-as-the-cluster-starts"])
+def test_an_interrupted_national_build_leaves_no_worker_or_fork_server_behind(tmp_path, signum, to_group, started):
+    """build-all on the local cluster, stopped once its workers run notebooks, or while its cluster starts (the
+    fork server is up, its workers are being forked): the workers (forked from multiprocessing's fork server, not
+    started by the build itself), their kernels and books, and the fork server stop with it, with no traceback from
+    any of them."""
     build = Build(tmp_path, ("build-all", "--publication", "police-and-crime-plan", "--quarter", QUARTER,
                              "--forces", "Essex,Kent", "--workers", "2", "--no-pdf"))
     try:
-        build.wait_for_kernel()
+        build.wait_for_process(started)
         running = [" ".join(process.cmdline()) for process in processes_of(build.token)]
         (os.killpg if to_group else os.kill)(build.process.pid, signum)
         build.stopped_within(STOP_SECONDS)

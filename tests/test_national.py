@@ -8,6 +8,7 @@ broken fails that force alone, reuses the others and keeps the broken force's la
 
 from __future__ import annotations
 
+import logging
 import subprocess
 from pathlib import Path
 
@@ -72,6 +73,55 @@ def test_a_local_cluster_s_workers_start_with_what_their_tasks_import():
         return [name for name in ("great_expectations", FITS_MODULE) if name in sys.modules]
     with dask_client(None, 1, lambda *_: None) as client:
         assert list(client.run(loaded).values()) == [["great_expectations", FITS_MODULE]]
+
+
+def test_a_local_cluster_s_workers_leave_ctrl_c_to_the_build():
+    """Ctrl-C at a terminal reaches every process of the build. The local cluster's workers ignore it from the moment
+    they start (the build closes the cluster): a worker stopped by it would print a traceback, whatever stage the
+    build was at. The build itself still takes it."""
+    import signal
+
+    from strategy_update.build.national import dask_client
+
+    with dask_client(None, 1, lambda *_: None) as client:
+        assert list(client.run(lambda: signal.getsignal(signal.SIGINT) is signal.SIG_IGN).values()) == [True]
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+
+
+def test_what_dask_logs_while_its_cluster_closes_is_not_shown(monkeypatch):
+    """A worker stopped by Ctrl-C can leave its nanny logging a traceback as the cluster closes, after the build has
+    said it stopped (seen in CI): while the cluster closes, Dask's loggers are quiet. Outside that, they are not."""
+    from distributed import LocalCluster
+
+    from strategy_update.build.national import dask_client
+
+    def close_as_a_nanny_cut_short_does(cluster, *args, **kwargs):
+        try:
+            raise RuntimeError("close cut short")
+        except RuntimeError:
+            logging.getLogger("distributed.nanny").exception("the nanny's close was cut short")
+        return close(cluster, *args, **kwargs)
+    close = LocalCluster.close
+    monkeypatch.setattr(LocalCluster, "close", close_as_a_nanny_cut_short_does)
+    shown = _Recorded()
+    logging.getLogger("distributed").addHandler(shown)  # where distributed's own handler would print them
+    try:
+        with dask_client(None, 1, lambda *_: None):
+            pass
+        assert not [r for r in shown.records if r.levelno >= logging.ERROR]
+        logging.getLogger("distributed.nanny").error("after the close")
+        assert [r.getMessage() for r in shown.records if r.levelno >= logging.ERROR] == ["after the close"]
+    finally:
+        logging.getLogger("distributed").removeHandler(shown)
+
+
+class _Recorded(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
 
 
 def test_tasks_of_one_kind_are_one_group_for_the_scheduler():

@@ -48,7 +48,9 @@ class Interrupted(KeyboardInterrupt):
         return f"Interrupted: {NOTHING_PUBLISHED}"
 
 
-def _raise_interrupted(signum: int, frame) -> None:
+def raise_interrupted(signum: int, frame=None) -> None:
+    """Stop the build for ``signum``: the handler ``raise_on_signals`` sets, and what a block that held a signal
+    (``signals_held``) calls once it is done. In the main thread."""
     # One request to stop is enough: what follows (stopping the build's processes) is bounded by GRACE_SECONDS, and a
     # second Ctrl-C in the middle of it would only leave processes behind and print a traceback.
     for each in SIGNALS:
@@ -62,7 +64,7 @@ def raise_on_signals() -> None:
     if threading.current_thread() is not threading.main_thread():
         return
     for each in SIGNALS:
-        signal.signal(each, _raise_interrupted)
+        signal.signal(each, raise_interrupted)
 
 
 @contextmanager
@@ -80,6 +82,23 @@ def signals_held() -> Iterator[list[int]]:
     finally:
         for each, handler in previous.items():
             signal.signal(each, handler)
+
+
+@contextmanager
+def children_ignore_ctrl_c() -> Iterator[None]:
+    """A process started (fork and exec) in the block ignores SIGINT for good, and so do the processes it starts: an
+    ignored signal stays ignored across exec, and Python sets its Ctrl-C handler only where SIGINT is at its
+    default. For processes the build stops itself, which Ctrl-C at the terminal (to the whole process group) would
+    otherwise stop half-way, each printing a traceback. A Ctrl-C in the block itself is lost: keep it to starting the
+    process. In the main thread only (only it may set handlers); elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def stop_processes(processes: list[psutil.Process], grace: float = GRACE_SECONDS) -> None:

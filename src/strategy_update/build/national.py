@@ -41,6 +41,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from strategy_update.build.executor import NotebookPlan, execute_job, last_line, plan_notebooks, stop_worker_kernel
 from strategy_update.build.incremental import Job, edition_key
+from strategy_update.build.interrupt import children_ignore_ctrl_c, raise_interrupted, signals_held
 from strategy_update.build.pipeline import (STAMP, EditionSpec, _edition_key, edition_settings, finish_edition,
                                             forecast_cache, prepare_pages, project_root, resolve_edition, results_current,
                                             up_to_date, write_results_of)
@@ -97,7 +98,8 @@ WORKER_MODULES = ("distributed", "pandas", "great_expectations", "strategy_updat
 
 def start_worker_forkserver() -> None:
     """Start the process the local cluster's workers will be forked from, importing WORKER_MODULES, now: it loads
-    them while this process starts the cluster."""
+    them while this process starts the cluster. It and its workers ignore Ctrl-C: the build closes the cluster
+    when it is interrupted, and a worker that stopped by itself would print a traceback."""
     from multiprocessing import forkserver
 
     import dask
@@ -106,7 +108,8 @@ def start_worker_forkserver() -> None:
     with dask.config.set(LOCAL_CLUSTER_CONFIG):
         context = get_mp_context()  # the workers' start method; Dask sets its own preload list once, here
     context.set_forkserver_preload(list(WORKER_MODULES))  # so ours, set after it, stays
-    forkserver.ensure_running()
+    with children_ignore_ctrl_c():
+        forkserver.ensure_running()
 
 
 @contextmanager
@@ -116,22 +119,23 @@ def dask_client(scheduler: str | None, workers: int | None, log=print):
     import dask
     from distributed import Client, LocalCluster
 
-    cluster = None
-    try:
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        else:
-            start_worker_forkserver()
-            with dask.config.set(LOCAL_CLUSTER_CONFIG):  # the workers take the settings they start with
-                cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                                       processes=True, silence_logs=logging.ERROR)
+    cluster, arrived = None, []
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise BuildError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    else:
+        start_worker_forkserver()
+        # A cluster stopped half-started leaves its nannies failing, each with a traceback: Ctrl-C or SIGTERM waits
+        # the seconds it takes to start, and then closes it. The workers take the settings they start with.
+        with signals_held() as arrived, dask.config.set(LOCAL_CLUSTER_CONFIG):
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                                   silence_logs=logging.ERROR)
             client = Client(cluster)
-    except BuildError:
-        raise
     try:
+        if arrived:
+            raise_interrupted(arrived[0])
         client.register_plugin(NotebookKernels())
         count = len(client.scheduler_info(n_workers=-1)["workers"])
         where = f"the cluster at {scheduler}" if scheduler else "this machine"
@@ -139,9 +143,28 @@ def dask_client(scheduler: str | None, workers: int | None, log=print):
             + (f"; dashboard {client.dashboard_link}" if _has_dashboard(client) else ""))
         yield client
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with dask_logs_quiet():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextmanager
+def dask_logs_quiet():
+    """Dask's own loggers say nothing while a cluster closes. A worker that exits while the cluster closes can leave
+    its nanny still closing when the cluster's event loop stops, and the nanny logs that cut-short close with a
+    traceback (seen in CI, after an interrupted build had stopped and said so). A close that really fails still
+    raises, and ``_closing`` reports it in a line."""
+    loggers = [each for name, each in logging.root.manager.loggerDict.items()
+               if isinstance(each, logging.Logger) and name.split(".")[0] == "distributed"]
+    was = [each.disabled for each in loggers]
+    for each in loggers:
+        each.disabled = True
+    try:
+        yield
+    finally:
+        for each, disabled in zip(loggers, was):
+            each.disabled = disabled
 
 
 def _closing(cluster: ExitStack, log) -> threading.Thread:
