@@ -5,7 +5,7 @@ Cases (the core count is recorded with every row):
 - national, cold, HTML: every force asked for (``--forces``, default all 43), on a LocalCluster of 2 workers;
 - national, rebuild with nothing changed, HTML;
 - national, cold, HTML, on 1 worker: with the first case, the scaling efficiency of the whole national edition;
-- national, cold, HTML + PDF (``--skip pdf`` leaves it out);
+- national, cold, HTML + PDF, and its rebuild with nothing changed (``--skip pdf`` leaves them out);
 - scaling: the same editions (``--scaling-forces`` M, default 6, and 2M) with 1 and with 2 workers; efficiency =
   t1 / (2 x t2). A worker is more than one process (its kernel, its notebook client and its Jupyter Book work side
   by side), so one worker alone keeps more than one core partly busy: the case is also timed with the whole build
@@ -191,6 +191,8 @@ def main() -> None:
                  one / (2 * two))
         if "pdf" not in args.skip:
             note(f"national ({n} forces), cold, HTML + PDF, 2 workers", national(forces, scratch / "pdf", pdf=True))
+            note(f"national ({n} forces), rebuild with nothing changed, HTML + PDF",
+                 national(forces, scratch / "pdf", pdf=True))
         if "scaling" not in args.skip:
             runs = scaling(forces, m, args.repeat, scratch)
             t = {name: statistics.median(values) for name, values in runs.items()}
