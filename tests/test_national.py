@@ -300,6 +300,20 @@ def test_each_edition_has_its_own_force_s_figures_as_the_engine_computes_them(na
 
 
 @pytest.mark.build
+def test_another_force_s_about_pages_speak_of_it_not_of_the_plan_s_owner(national_run):
+    """Kent's edition takes the pages written for any force (pages/other-forces/), with its name in them; Essex's
+    keeps its own, which name its areas and its comparison group."""
+    kent, essex = (_edition(national_run["out"], slug) for slug in ("kent", "essex"))
+    about, caveats = page_text(kent, "book/introduction"), page_text(kent, "book/caveats")
+    assert "reports them for Kent" in about and "It is not Kent's own plan" in about
+    assert "most like Kent" in caveats and "applied to Kent" in caveats
+    for owners_own in ("Local Policing Areas", "most similar to Essex", "most like Essex", "Grays"):
+        assert owners_own not in about + caveats
+    assert "Local Policing Areas (North, South and West)" in page_text(essex, "book/introduction")
+    assert "lorry in Grays" in page_text(essex, "book/caveats")
+
+
+@pytest.mark.build
 def test_the_national_index_links_every_edition_and_the_site_index_lists_them(national_run):
     out = national_run["out"]
     index = out / PUBLICATION / "national" / QUARTER / "html" / "index.html"

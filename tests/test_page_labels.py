@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -16,7 +17,7 @@ from strategy_update.model.publication import LABEL_NAMES, period_labels
 
 PUBLICATION = load_publication(PATHS)
 SUBSTITUTION = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-PAGES = [*(ROOT / "book").glob("*.md"), *(ROOT / "publications").glob("*/pages/*.md")]
+PAGES = [*(ROOT / "book").glob("*.md"), *(ROOT / "publications").glob("*/pages/**/*.md")]
 
 
 def test_the_shared_config_enables_substitutions():
@@ -51,3 +52,25 @@ def test_another_quarter_s_pages_show_its_own_labels(other_edition):
     assert re.search(r"Labels such as .12 months ending September 2023.", introduction)
     for text in (methods, introduction):
         assert "12 months ending March 2022" not in text and "{{" not in text
+
+
+@pytest.mark.parametrize("publication", sorted(p.name for p in (ROOT / "publications").iterdir()
+                                                if (p / "publication.yml").is_file()))
+def test_another_force_s_edition_takes_the_pages_written_for_any_force(tmp_path, publication):
+    """A publication's pages speak for its owner (its areas, its reports, its comparison group); each has a version
+    written for any force (pages/other-forces/), which another force's edition takes, naming that force, while the
+    owner's edition keeps its own."""
+    from strategy_update.build.book import OTHER_FORCES_PAGES
+
+    plan = load_publication(replace(PATHS, publication_id=publication))
+    quarter = parse_quarter("2021-22-Q4")
+    for force in ("Essex", "Cumbria"):
+        sync_sources(ROOT, tmp_path / force, plan, "Title", "Author", labels=period_labels(quarter, force),
+                     whose=plan.whose_aims(force))
+    for page in plan.pages_before:
+        written_for_any = plan.folder / "pages" / OTHER_FORCES_PAGES / f"{page}.md"
+        assert written_for_any.is_file()
+        assert (tmp_path / "Essex" / "book" / f"{page}.md").read_bytes() == \
+            (plan.folder / "pages" / f"{page}.md").read_bytes()
+        assert (tmp_path / "Cumbria" / "book" / f"{page}.md").read_bytes() == written_for_any.read_bytes()
+        assert "{{ force }}" in written_for_any.read_text(encoding="utf-8")

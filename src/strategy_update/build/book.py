@@ -18,6 +18,7 @@ from strategy_update.model.publication import Publication, Section
 PEER_PAGE = "peer-table"  # written by the build when the publication has a comparison-group table
 ANNEX_PAGE = "calculations"  # written by the build: each figure's arithmetic, printed in place of the notes
 GROUP_FOLDER = "groups"  # the PDF's chapter openings, one per top-level section (e.g. a theme)
+OTHER_FORCES_PAGES = "other-forces"  # pages/other-forces/: a publication's pages as another force's edition has them
 # Audit appendices the PDF leaves to the website (a board paper stays around 35 pages); the annex names them.
 WEB_ONLY_APPENDICES = {"methods": "the methods (sources, periods, rates and control charts in full)",
                        "caveats": "the log of assumptions and caveats",
@@ -100,15 +101,26 @@ def toc_text(publication: Publication, reviewer: bool = False) -> str:
     return header + yaml.safe_dump(toc_for(publication, reviewer), sort_keys=False)
 
 
+def page_source(publication: Publication, page: str, owners_edition: bool = True) -> Path:
+    """A publication's hand-written page (``pages/<page>.md``). Its pages speak for the force that owns it: its
+    areas, its reports, its comparison group. Another force's edition takes the page written for any force,
+    ``pages/other-forces/<page>.md``, where the publication has one."""
+    other = publication.folder / "pages" / OTHER_FORCES_PAGES / f"{page}.md"
+    if not owners_edition and other.exists():
+        return other
+    return publication.folder / "pages" / f"{page}.md"
+
+
 def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str,
                  reviewer: bool = False, labels: dict[str, str] | None = None, whose: str = "") -> None:
     """Hand-written pages (the project's shared ones and the publication's own) and configuration into the work
     folder, with the edition's title and audience (a reviewer's edition keeps the code toggles and downloads).
-    ``whose``: in another force's edition, whose the aims are (``Publication.whose_aims``)."""
+    ``whose``: in another force's edition, whose the aims are (``Publication.whose_aims``); such an edition also
+    takes the publication's pages written for any force (``page_source``)."""
     for page in publication.shared_pages:
         _write_if_changed(work / "book" / f"{page}.md", (root / "book" / f"{page}.md").read_bytes())
     for page in publication.pages_before:
-        _write_if_changed(work / "book" / f"{page}.md", (publication.folder / "pages" / f"{page}.md").read_bytes())
+        _write_if_changed(work / "book" / f"{page}.md", page_source(publication, page, not whose).read_bytes())
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["title"], config["author"] = title, author
     config.setdefault("sphinx", {}).setdefault("config", {})["strategy_update_reviewer"] = reviewer
