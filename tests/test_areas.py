@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import shown
 from strategy_update.compute.observations import observations_from_extracts
 from strategy_update.compute.results import compute_results
 from strategy_update.core.periods import parse_quarter
@@ -132,7 +133,7 @@ def view_of(publication, results, rows, tmp_path) -> EditionView:
 
 
 def markdown_of(parts) -> str:
-    return "\n".join(p.data for p in parts if hasattr(p, "data") and isinstance(p.data, str))
+    return shown("\n".join(p.data for p in parts if hasattr(p, "data") and isinstance(p.data, str)))
 
 
 def test_section_page_shows_a_by_area_table_under_the_force_wide_figures(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ import re
 import nbformat
 import yaml
 
-from conftest import PATHS, ROOT, run_cli
+from conftest import PATHS, ROOT, run_cli, shown
 from strategy_update.build.book import ANNEX_PAGE, GROUP_FOLDER, WEB_ONLY_APPENDICES, group_page, pdf_toc_for, toc_for
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.definition import load_publication
@@ -139,7 +139,7 @@ def test_measures_page_lists_every_measure_with_the_definition_codes():
     """The measures appendix must not drift from the publication definition (it is generated from it)."""
     from strategy_update.render.measures_page import render_markdown
 
-    methods = render_markdown(PUBLICATION)
+    methods = shown(render_markdown(PUBLICATION))
     rows = {line.split("|")[2].strip().removesuffix(" (proxy)"): line for line in methods.splitlines()
             if line.startswith("|") and line.count("|") >= 5}
     for strand in PUBLICATION.leaves:

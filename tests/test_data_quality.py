@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from conftest import shown
+
 from strategy_update.inputs.report import CRITICAL, WARNING, ErrorRecord, SuiteResult, ValidationReport
 from strategy_update.render.data_quality import by_consequence, published_figure_lines, render_markdown
 
@@ -67,7 +69,7 @@ def test_a_warning_touches_a_figure_only_through_its_file_and_line():
 
 def test_page_puts_the_warning_that_matters_first_and_links_its_page():
     findings = [negative(8671, "2012/13"), negative(22260, "2012/13"), negative(107865, "2016/17"), GAP]
-    page = render_markdown(report(findings), published_figure_lines(results(), "Essex", NAMES), "strands")
+    page = shown(render_markdown(report(findings), published_figure_lines(results(), "Essex", NAMES), "strands"))
     first, rest = page.index("## Warnings that touch a published figure"), page.index("## Other warnings")
     touching = page[first:rest]
     assert "42 actions in total but 35 categorised" in touching
@@ -101,5 +103,5 @@ def test_without_figures_the_page_does_not_claim_none_is_affected():
 
 def test_critical_problems_still_come_first():
     critical = ErrorRecord(TRACKER, 3, "strand", "known strand", "x", "unknown strand 'x'", CRITICAL, "delivery_tracker")
-    page = render_markdown(report([GAP, critical]), {}, "strands")
+    page = shown(render_markdown(report([GAP, critical]), {}, "strands"))
     assert page.index("unknown strand 'x'") < page.index("## Warnings that touch")

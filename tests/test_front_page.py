@@ -236,7 +236,7 @@ def test_the_board_parts_reach_the_page_as_the_build_wrote_them(publication, tmp
     write_board(tmp_path, {heading: "Note the report."})
     board = json.loads((tmp_path / BOARD).read_text(encoding="utf-8"))
     essex = SimpleNamespace(publication=publication, quarter=Q4, force="Essex", board=board)
-    assert board_paper.board_part(essex, heading) == "*Supplied by Essex for Q4 2021/22.*\n\nNote the report."
+    assert board_paper.board_part(essex, heading) == "*Supplied by Essex for Q4 2021/22.*\n\nNote the report\\.\n"
     write_board(tmp_path, None)  # not supplied this quarter: no file, and the page says so
     assert not (tmp_path / BOARD).exists()
     assert "has not supplied its" in board_paper.board_part(SimpleNamespace(**{**vars(essex), "board": None}), heading)

@@ -16,8 +16,11 @@ from strategy_update.build import sphinx_fixes
 from strategy_update.build.book import sync_sources
 from strategy_update.build.pipeline import _edition_key, edition_settings, resolve_edition
 from strategy_update.cli import _parser
+from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs.definition import load_publication
+from strategy_update.model.publication import period_labels
 from strategy_update.render.downloads import integers_as_integers
+from strategy_update.core.markup import literal
 from strategy_update.render.input_names import input_label
 
 PUBLICATION = load_publication(PATHS)
@@ -44,7 +47,8 @@ def test_the_audience_is_part_of_the_edition_key():
 @pytest.mark.parametrize("reviewer", [False, True])
 def test_the_edition_config_carries_the_audience(tmp_path, reviewer):
     work = tmp_path / "work"
-    sync_sources(ROOT, work, PUBLICATION, "Title", "Author", reviewer=reviewer)
+    sync_sources(ROOT, work, PUBLICATION, "Title", "Author", reviewer=reviewer,
+                 labels=period_labels(parse_quarter("2021-22-Q4"), "Essex"))
     for name in ("_config.yml", "_config_pdf.yml"):
         config = yaml.safe_load((work / name).read_text(encoding="utf-8"))
         assert config["sphinx"]["config"][sphinx_fixes.REVIEWER] is reviewer
@@ -109,7 +113,7 @@ def test_tables_are_marked_with_their_column_headings_for_the_phone_layout():
      "the force's board paper inputs for Q4 2021/22"),
 ])
 def test_inputs_are_named_by_what_they_are(path, measure, name):
-    assert input_label(path, measure) == name
+    assert input_label(path, measure) == literal(name)
     assert not re.search(r"\.csv|\.md|data/", input_label(path, measure))
 
 

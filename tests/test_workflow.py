@@ -13,7 +13,7 @@ import docx
 import pandas as pd
 import pytest
 
-from conftest import DATA, DEFAULT, PUBLICATIONS, edition_folder, page_text, run_cli
+from conftest import DATA, DEFAULT, PUBLICATIONS, edition_folder, page_text, run_cli, shown
 from strategy_update.cli import main
 from strategy_update.core.errors import CRITICAL, WARNING, ErrorRecord
 from strategy_update.core.periods import parse_quarter
@@ -205,7 +205,7 @@ def test_check_groups_findings_by_section(edition):
     assert result.exit_code == ERRORS
     assert "Mental Health: must be fixed" in format_text(result)
     assert "narrative, line 9: the section 'Delivery scheduled' is missing or empty" in format_text(result)
-    page = render_markdown(result)  # the reviewer's page says the same
+    page = shown(render_markdown(result))  # the reviewer's page says the same
     assert "| Mental Health | Errors | mental-health.md | 11 |" in page
     assert "| Places | Missing | missing | 12 |" in page
     assert "narrative, line 9: the section 'Delivery scheduled' is missing or empty" in page

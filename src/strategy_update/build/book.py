@@ -13,6 +13,8 @@ import yaml
 from strategy_update.build.interrupt import stop_process_group
 from strategy_update.core.errors import BuildError
 from strategy_update.core.formatting import and_list
+from strategy_update.core.markup import UnknownLabel, fill_labels
+from strategy_update.inputs.definition import display_path
 from strategy_update.model.publication import Publication, Section
 
 PEER_PAGE = "peer-table"  # written by the build when the publication has a comparison-group table
@@ -111,23 +113,19 @@ def page_source(publication: Publication, page: str, owners_edition: bool = True
     return publication.folder / "pages" / f"{page}.md"
 
 
-def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str,
-                 reviewer: bool = False, labels: dict[str, str] | None = None, whose: str = "") -> None:
+def sync_sources(root: Path, work: Path, publication: Publication, title: str, author: str, *,
+                 labels: dict[str, str], reviewer: bool = False, whose: str = "") -> None:
     """Hand-written pages (the project's shared ones and the publication's own) and configuration into the work
     folder, with the edition's title and audience (a reviewer's edition keeps the code toggles and downloads).
     ``whose``: in another force's edition, whose the aims are (``Publication.whose_aims``); such an edition also
     takes the publication's pages written for any force (``page_source``)."""
-    for page in publication.shared_pages:
-        _write_if_changed(work / "book" / f"{page}.md", (root / "book" / f"{page}.md").read_bytes())
-    for page in publication.pages_before:
-        _write_if_changed(work / "book" / f"{page}.md", page_source(publication, page, not whose).read_bytes())
+    sources = {page: root / "book" / f"{page}.md" for page in publication.shared_pages}
+    sources |= {page: page_source(publication, page, not whose) for page in publication.pages_before}
+    for page, source in sources.items():
+        _write_if_changed(work / "book" / f"{page}.md", _page_text(source, labels).encode())
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["title"], config["author"] = title, author
     config.setdefault("sphinx", {}).setdefault("config", {})["strategy_update_reviewer"] = reviewer
-    # The edition's labels for hand-written pages ({{ twelve_months }}, {{ quarter }}: model.period_labels), so
-    # that their examples follow the quarter built.
-    if labels:
-        config.setdefault("parse", {})["myst_substitutions"] = dict(labels)
     _write_if_changed(work / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
     _write_if_changed(work / "_toc.yml", toc_text(publication, reviewer).encode())
     for group, leaves in publication.groups:
@@ -144,6 +142,15 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
     # The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper).
     _write_if_changed(work / "_config_pdf.yml", yaml.safe_dump(pdf_config, sort_keys=False).encode())
     copy_static(root, work)
+
+
+def _page_text(source: Path, labels: dict[str, str]) -> str:
+    """A hand-written page with the edition's labels filled in (``{{ twelve_months }}``, ``{{ force }}``:
+    model.period_labels), so that its examples follow the quarter and force built."""
+    try:
+        return fill_labels(source.read_text(encoding="utf-8"), labels)
+    except UnknownLabel as exc:
+        raise BuildError(f"{display_path(source)}: {exc}") from None
 
 
 def copy_static(root: Path, work: Path) -> None:

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from strategy_update.core.formatting import format_count
+from strategy_update.core.markup import code, literal
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.core.periods import QuarterError, parse_quarter
 
@@ -132,7 +133,7 @@ def _checksum_table(rows: list[tuple[str, int, str]]) -> str:
     it; the table breaks across PDF pages (longtable) rather than running into the footer."""
     return "\n".join([":::{table}", ":class: longtable", ":widths: 46 12 42", "",
                       _table(["File", "Size (bytes)", "SHA-256"],
-                             [[f"`{path}`", format_count(size), " ".join(digest[i:i + 16] for i in range(0, 64, 16))]
+                             [[code(path), format_count(size), " ".join(digest[i:i + 16] for i in range(0, 64, 16))]
                               for path, size, digest in rows]), ":::"])
 
 
@@ -140,7 +141,7 @@ def built_from(git: dict) -> str:
     """The code an edition was built from, in words a reader can act on (not "working tree clean: no")."""
     if not git["commit"]:
         return git["description"]
-    return f"commit `{git['commit']}` of the project's code" + {
+    return f"commit {code(git['commit'])} of the project's code" + {
         True: "", False: ", with changes not yet committed (a draft: the commit alone may not rebuild it)",
         None: " (whether it had changes not yet committed is unknown)"}[git["clean"]]
 
@@ -183,7 +184,7 @@ def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, paramete
         "",
         "The parameters the notebooks of this edition were run with:",
         "",
-        _table(["Parameter", "Value"], [[f"`{k}`", f"`{shown_value(v, project_dir)}`" if str(v) else "(empty)"]
+        _table(["Parameter", "Value"], [[code(k), code(shown_value(v, project_dir)) if str(v) else "(empty)"]
                                        for k, v in parameters.items()]),
         "",
         "## Package versions",
@@ -212,5 +213,5 @@ def render_markdown(quarter: str, paths: InputPaths, project_dir: Path, paramete
         out += ["", "## Notebook content keys", "",
                 "Each notebook runs again only when its key changes. The key is a SHA-256 over its template, the "
                 "library code, its parameters, the package versions and the input files it reads.", "",
-                _table(["Notebook", "Key"], [[name, f"`{key}`"] for name, key in sorted(keys.items())])]
+                _table(["Notebook", "Key"], [[literal(name), code(key)] for name, key in sorted(keys.items())])]
     return "\n".join(out)

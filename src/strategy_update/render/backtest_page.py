@@ -12,6 +12,7 @@ import pandas as pd
 from strategy_update.compute.backtest import COMPARISONS, backtest_rows, open_data_context, peer_table_context
 from strategy_update.compute.printed import CANNOT, CONSISTENT, INCONSISTENT, VERDICTS, format_printed
 from strategy_update.core.errors import InputError
+from strategy_update.core.markup import code
 from strategy_update.core.formatting import format_pct
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths, file_stamps
@@ -118,7 +119,7 @@ def _page(paths: InputPaths, stamps: tuple) -> str:
                    f"{'it' if len(wrong) == 1 else 'them'}:")
         out.append("")
         out += [f"- **Inconsistent:** {_where(r)}: {_figure(r)}, {r['check']}. {r['finding']} "
-                f"(`{r['source']}`)" for _, r in wrong.iterrows()]
+                f"({code(r['source'])})" for _, r in wrong.iterrows()]
     out += ["", "## Every printed figure checked", "",
             "Listed in the order of the reference files. The difference is the printed figure minus the "
             "recomputed one. Inconsistent figures are marked in words in the verdict column.", ""]
@@ -131,7 +132,7 @@ def _page(paths: InputPaths, stamps: tuple) -> str:
     out.append(markdown_table(["Report", "Section", "Figure", "Check", "Printed", "Recomputed",
                                "Difference", "Verdict"], table))
     out += ["", ":::{dropdown} Every finding in words, with its source row", ""]
-    out += [f"- {_where(r)}: {_figure(r)}, {r['check']}: {r['verdict']}. {r['finding']} (`{r['source']}`)"
+    out += [f"- {_where(r)}: {_figure(r)}, {r['check']}: {r['verdict']}. {r['finding']} ({code(r['source'])})"
             for _, r in rows.iterrows()]
     out += [":::", ""]
     out += _context_markdown(paths, markdown_table)
@@ -155,7 +156,7 @@ def _peer_table_markdown(paths: InputPaths) -> list[str]:
     first = context.iloc[0]
     rows = [[r["measure"], r["measure_name"], _rate(r["printed_value"]), _rate(r["open_data_value"]),
              r["printed_rank"], "n/a" if math.isnan(r["open_data_rank"]) else f"{int(r['open_data_rank'])} of "
-             f"{int(r['of'])}", f"`{r['source']}`"] for _, r in context.iterrows()]
+             f"{int(r['of'])}", code(r['source'])] for _, r in context.iterrows()]
     return ["", "## Context: the printed position table beside the open data", "",
             f"The last hand-made update printed a Most Similar Group table for the {first['period']}, taken from "
             "a Home Office tool that is not public. The same figures computed from the open data are shown beside "
@@ -198,7 +199,7 @@ def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
     sources = sorted({s for s in context["open_data_source"] if s})
     first = context.iloc[0]
     out += ["", f"Each open-data figure is the sum of the four quarters of its 12 months (for the "
-                f"{first['period']}: {first['quarters']}) from {', '.join(f'`{s}`' for s in sources)}; the force's "
+                f"{first['period']}: {first['quarters']}) from {', '.join(code(s) for s in sources)}; the force's "
                 f"figures are as printed in the publication's `reference/{COMPARISONS}`."]
     return out
 

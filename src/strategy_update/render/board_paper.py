@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from strategy_update.compute.delivery import attention_sentence
 from strategy_update.core.formatting import format_count, sentence_case
+from strategy_update.core.markup import lead_markdown
 from strategy_update.model.forces import display_name
 from strategy_update.render.summary import (delivery_rows, glossary_link, headlines, purpose, signal_rule,
                                             signal_side, where)
@@ -37,7 +38,7 @@ def board_part(view: EditionView, heading: str) -> str:
         return (f"*{display_name(view.force)} has not supplied its {heading.lower()} for {view.quarter.short_label}; "
                 "this part "
                 "of the paper is left to the force.*")
-    return f"*Supplied by {display_name(view.force)} for {view.quarter.short_label}.*\n\n{text}"
+    return f"*Supplied by {display_name(view.force)} for {view.quarter.short_label}.*\n\n{lead_markdown(text)}"
 
 
 def concerns(view: EditionView, rows_of: list[tuple] | None = None) -> list[str]:

@@ -16,7 +16,8 @@ import pandas as pd
 from strategy_update.core.formatting import sentence_case
 from strategy_update.inputs.report import ErrorRecord, ValidationReport, _plural
 from strategy_update.render.input_names import input_label
-from strategy_update.render.tables import markdown_table, plain as _md
+from strategy_update.core.markup import literal as _md
+from strategy_update.render.tables import markdown_table
 
 # (file, line) of an input row -> the published figures behind which it sits: (section id, section name)
 FigureLines = dict[tuple[str, int], list[tuple[str, str]]]
@@ -88,7 +89,7 @@ def _table(items: list[ErrorRecord]) -> list[str]:
     # A longtable breaks across PDF pages; Sphinx's default table for under 30 rows runs off the page.
     return [":::{table}", ":class: longtable", ":widths: 22 7 9 20 8 34", "",
             markdown_table(["File", "Line", "Column", "Rule", "Value", "What was found"],
-                           [[_md(input_label(f.file) if f.file else ""), "" if f.line is None else str(f.line), _md(f.column),
+                           [[input_label(f.file) if f.file else "", "" if f.line is None else str(f.line), _md(f.column),
                              _md(f.rule), _md(f.value), _md(f.message)] for f in items]),
             ":::", ""]
 
@@ -129,7 +130,7 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
         where = input_label(t.finding.file or "") + (f", line {t.finding.line}" if t.finding.line is not None else "")
         message = t.finding.message.rstrip(".")
         out += [f"- **{_md(titles.get(t.finding.suite, t.finding.suite))}**: {_md(message)}. "
-                f"Figure affected: {pages}. *Input: {_md(where)}; rule: {_md(t.finding.rule or '')}.*"]
+                f"Figure affected: {pages}. *Input: {where}; rule: {_md(t.finding.rule or '')}.*"]
     out += ["", "## Other warnings", ""]
     if not others:
         out += ["None.", ""]
@@ -141,7 +142,7 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
                 for (suite, rule), group in groups.items()]
         out += ["", "::::{dropdown} The rows behind these warnings", ""] + _table(others) + ["::::", ""]
     out += ["## Checks run", "", markdown_table(["Suite", "Input", "Checks evaluated", "Passed"],
-                                                [[_md(s.title or s.name), _md(sentence_case(input_label(s.file))), str(s.evaluated),
+                                                [[_md(s.title or s.name), sentence_case(input_label(s.file)), str(s.evaluated),
                                                   str(s.passed)] for s in report.suites])]
     out += ["", "The rules are in the project's `expectations/` folder, one Great Expectations suite per kind of "
             "input."]

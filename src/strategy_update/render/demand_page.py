@@ -10,7 +10,8 @@ from strategy_update.core.formatting import format_pct, format_value
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Publication, disturbed_quarters
 from strategy_update.render.forecast_chart import demand_figures, format_share
-from strategy_update.render.tables import markdown_table, plain
+from strategy_update.core.markup import literal
+from strategy_update.render.tables import markdown_table
 
 
 def _context(demand, unit: str, recent: float) -> str:
@@ -47,7 +48,7 @@ def _calibration(profiles) -> str:
 
 def _name(section, measure) -> str:
     """The measure, and the section it belongs to (one column: the table must fit a phone)."""
-    return f"**{plain(measure.name)}** ({plain(section.name)})"
+    return f"**{literal(measure.name)}** ({literal(section.name)})"
 
 
 def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
@@ -78,7 +79,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     out += ["## Trend and forecast by measure", "",
             markdown_table([f"Measure ({level.name.lower()})", "Current trend", "Forecast trend (next year)", "Context"],
                            [[_name(s, m), d.trend or "not rated", d.forecast_trend or "not rated",
-                             plain(_context(d, m.unit, _recent_year(rows_of[s.id, m.id], force, s.id, m.id, off)))]
+                             _context(d, m.unit, _recent_year(rows_of[s.id, m.id], force, s.id, m.id, off))]
                             for s, m, d in profiles]),
             "", "## Track record", "",
             "Each forecast was tested against history: from every past quarter with at least three years of figures "

@@ -16,6 +16,7 @@ import pandas as pd
 
 from strategy_update.compute.results import chart_from_results
 from strategy_update.compute.spc import XmR
+from strategy_update.core.markup import literal
 from strategy_update.core.periods import QuarterError, parse_period, parse_quarter
 from strategy_update.model.publication import Measure, Publication, Section
 
@@ -84,14 +85,15 @@ class MeasureFigures:
     @property
     def force_label(self) -> str:
         """Whose figures a force extract's are, from its rows' ``source`` and ``extracted`` columns: "the force's
-        published figures (<source>), extracted 20 April 2022"; '' for open data. The latest date of the rows used
+        published figures (<source>), extracted 20 April 2022" (Markdown: the source as literal text); '' for open
+        data. The latest date of the rows used
         is the one named, and a missing date is said to be missing rather than left out."""
         rows = self.input_rows
         if "published_in" not in rows or rows.empty or not (rows["published_in"].astype(bool).any()
                                                              or rows["extracted"].astype(bool).any()):
             return ""
         # "(published figure)" in a source says what the label already says.
-        sources = [re.sub(r"\s*\(published figures?\)$", "", s) for s in dict.fromkeys(rows["published_in"]) if s]
+        sources = [literal(re.sub(r"\s*\(published figures?\)$", "", s)) for s in dict.fromkeys(rows["published_in"]) if s]
         dates = sorted(d for d in rows["extracted"] if d)
         where = f" ({'; '.join(sources)})" if sources else ""
         if dates:

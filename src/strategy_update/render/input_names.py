@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from strategy_update.core.markup import literal
 from strategy_update.core.periods import QuarterError, parse_quarter
 
 # Shared open data, by the start of its file name (data/raw/SOURCES.md describes each).
@@ -23,7 +24,12 @@ def _quarter(stem: str) -> str:
 
 
 def input_label(path: str | PurePosixPath, measure: str = "") -> str:
-    """What an input file is, in words; ``measure`` names the measure a force extract holds."""
+    """What an input file is, in words, as literal Markdown text (a file's name is the input's, not ours);
+    ``measure`` names the measure a force extract holds."""
+    return literal(_words(path, measure))
+
+
+def _words(path: str | PurePosixPath, measure: str) -> str:
     file = PurePosixPath(str(path).replace("\\", "/"))
     for prefix, name in OPEN_DATA.items():
         if file.name.startswith(prefix):

@@ -5,7 +5,8 @@ force-extract measures a force may supply. Nothing here is typed: change the def
 from __future__ import annotations
 
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Publication
-from strategy_update.render.tables import markdown_table, plain
+from strategy_update.core.markup import code, literal
+from strategy_update.render.tables import markdown_table
 
 
 def render_markdown(publication: Publication) -> str:
@@ -20,9 +21,9 @@ def render_markdown(publication: Publication) -> str:
         out += ["Each measure adds up the force's recorded offences for a fixed set of Home Office offence codes. "
                 "A **proxy** is the nearest measure the open data allows, not the force's own.", "",
                 markdown_table([level.name, "Measure", "Home Office offence codes", "What it counts"],
-                               [[plain(s.name), plain(m.name + (" (proxy)" if m.proxy else "")),
+                               [[literal(s.name), literal(m.name + (" (proxy)" if m.proxy else "")),
                                  ", ".join(m.offence_codes) + (f" (from {m.series_start.short_label})"
-                                                               if m.series_start else ""), plain(m.definition_note)]
+                                                               if m.series_start else ""), literal(m.definition_note)]
                                 for s, m in open_data])]
     else:
         out.append("This publication has no open-data measure.")
@@ -34,18 +35,18 @@ def render_markdown(publication: Publication) -> str:
                 "measures compare the latest 31 March on or before the end of the edition's quarter with 31 March a "
                 "year earlier, have no 12-month figure, and give a rate per 1,000 population for that 31 March.", "",
                 markdown_table([level.name, "Measure", "Worker type", "Count", "What it counts"],
-                               [[plain(s.name), plain(m.name), plain(m.worker_type),
-                                 "FTE" if m.count == "fte" else "headcount", plain(m.definition_note)]
+                               [[literal(s.name), literal(m.name), literal(m.worker_type),
+                                 "FTE" if m.count == "fte" else "headcount", literal(m.definition_note)]
                                 for s, m in workforce])]
     missing = [s for s in publication.leaves if s.no_open_data]
     out += ["", f"## {level.plural} with no open-data measure", ""]
     out += [markdown_table([level.name, "Why there is no open-data measure"],
-                           [[plain(s.name), plain(s.no_open_data)] for s in missing])] if missing else [
+                           [[literal(s.name), literal(s.no_open_data)] for s in missing])] if missing else [
         f"Every {level.name.lower()} has an open-data measure."]
     out += ["", "## The force's own figures", "",
             "A force supplies these as force extracts (one CSV file per measure; the format is on the Methods page). "
             "Where a file is not supplied, the page says so and shows no figures for that measure.", ""]
     out += [markdown_table([level.name, "Measure id", "Measure", "Unit", "What it counts"],
-                           [[plain(s.name), f"`{m.id}`", plain(m.name), plain(m.unit), plain(m.definition_note)]
+                           [[literal(s.name), code(m.id), literal(m.name), literal(m.unit), literal(m.definition_note)]
                             for s, m in extracts])] if extracts else ["This publication has no force-extract measure."]
     return "\n".join(out) + "\n"

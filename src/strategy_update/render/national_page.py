@@ -18,7 +18,8 @@ from strategy_update.core.formatting import (count_phrase, format_count, format_
                                              format_rate, format_value)
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, Measure, Publication, Section
-from strategy_update.render.tables import markdown_table, plain
+from strategy_update.core.markup import literal
+from strategy_update.render.tables import markdown_table
 
 PUBLISHED, UP_TO_DATE, FAILED, NOT_BUILT = "published", "up to date", "failed", "not built"
 BUILT = (PUBLISHED, UP_TO_DATE)
@@ -160,11 +161,11 @@ def _link(text: str, link: str) -> str:
 
 def _status(entry: EditionEntry) -> str:
     if entry.status == FAILED:
-        return ("Failed" + (f": {plain(entry.message)}" if entry.message else "")
+        return ("Failed" + (f": {literal(entry.message)}" if entry.message else "")
                 + ("; the link is to its last good edition" if entry.link else ""))
     # Built in this run or in an earlier one, with the same inputs: the same edition, for a reader.
     return {PUBLISHED: "Built", UP_TO_DATE: "Built", NOT_BUILT: "Not built"}.get(
-        entry.status, plain(entry.status))
+        entry.status, literal(entry.status))
 
 
 def _headline_cell(row: pd.Series | None, measure: Measure) -> str:
@@ -197,10 +198,10 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
         return None if found is None else pd.Series(found._asdict())
 
     def force_cell(entry: EditionEntry) -> str:
-        return _link(entry.force, entry.link) if entry.link else plain(entry.force)
+        return _link(entry.force, entry.link) if entry.link else literal(entry.force)
 
-    text = [f"# {plain(publication.short_title)}: every force, {quarter_label}", build_state(editions, built_at),
-            f"This is the {plain(publication.title)} applied to each police force listed below: one edition "
+    text = [f"# {literal(publication.short_title)}: every force, {quarter_label}", build_state(editions, built_at),
+            f"This is the {literal(publication.title)} applied to each police force listed below: one edition "
             "per force, each built from the same definition and the same open data (and a force's own figures where "
             "it supplied them). Follow a force's name to its edition. An edition that could not be built this time "
             "is listed with the reason; its name links to its last good edition, if there is one, and its figures "
@@ -218,13 +219,13 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
                     f"[national summary]({SUMMARY_PAGE}.md)'s rates per 1,000 residents.")
     else:
         text.append("## Editions\n\nNo figures were computed for this quarter.")
-    header = ["Force", "Edition"] + [plain(m.name) for _, m in headlines]
+    header = ["Force", "Edition"] + [literal(m.name) for _, m in headlines]
     rows = [[force_cell(e), _status(e)] + [_headline_cell(row_of(e.force, m), m) for _, m in headlines]
             for e in entries]
     text.append(_table(f"{'Headline figures' if headlines else 'Editions'} per force, {quarter_label}", header, rows))
     peers = peer_measures(publication, figures)
     if peers:
-        label = plain(publication.peer_group_label)
+        label = literal(publication.peer_group_label)
         text.append(f"## Position in its {label}\n\nEach force's rank among the forces of its {label} (rank 1 is "
                     "the best rate per 1,000 residents; for crime, the lowest). Each edition's position table "
                     "names the group's members and the change needed to reach the group's average."
@@ -238,7 +239,7 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
                              else format_rank(row["peer_rank"], row["peer_of"]))
             rows.append([force_cell(e)] + cells)
         text.append(_table(f"Position in the {label} per force, {quarter_label}",
-                           ["Force"] + [plain(m.name) for m in peers], rows))
+                           ["Force"] + [literal(m.name) for m in peers], rows))
     return "\n\n".join(text) + "\n"
 
 
@@ -272,10 +273,10 @@ def totals_markdown(totals: list[Total], area: str) -> str:
             periods.setdefault((t.period_label, t.base_period_label), []).append(t)
     text = []
     for (period, base), group in periods.items():
-        rows = [[plain(t.measure.name), f"{format_value(t.current, t.measure.unit)} {plain(t.measure.unit)}",
+        rows = [[literal(t.measure.name), f"{format_value(t.current, t.measure.unit)} {literal(t.measure.unit)}",
                  format_pct(t.pct_change) if t.pct_change is not None else "no comparison",
                  _rate(t.rate) if t.rate is not None else "no population"] for t in group]
-        text.append(_table(f"Totals for {area}, {plain(period)} (change {_on(plain(base))})",
+        text.append(_table(f"Totals for {area}, {literal(period)} (change {_on(literal(base))})",
                            ["Measure", "Total", "Change", "Rate per 1,000 residents"], rows))
     return "\n\n".join(text)
 
@@ -284,7 +285,7 @@ def not_added_markdown(totals: list[Total]) -> str:
     """The measures with no total, grouped by why."""
     text = []
     for reason in (NOT_EVERY_FORCE, NOT_SUMMABLE):
-        names = [plain(t.measure.name) for t in totals if t.reason == reason]
+        names = [literal(t.measure.name) for t in totals if t.reason == reason]
         if names:
             text.append(f"{reason[0].upper()}{reason[1:]}: " + "; ".join(names) + ".")
     return "\n\n".join(text)
@@ -311,13 +312,13 @@ def ranking_markdown(figures: pd.DataFrame, measures: list[Measure], forces: lis
         if table.empty:
             continue
         period = str(table["period_label"].iloc[0])
-        rows = [[format_ordinal(r["rank"]), plain(r["force"]), _rate(r["rate_per_1000"]),
+        rows = [[format_ordinal(r["rank"]), literal(r["force"]), _rate(r["rate_per_1000"]),
                  format_value(r["current"], m.unit)] for _, r in table.iterrows()]
         order = "lowest" if m.lower_is_better else "highest"
-        text += [f":::{{dropdown}} {plain(m.name)}: forces ranked",
-                 f"Rate per 1,000 residents, {plain(period)}; rank 1 is the {order} rate, and equal rates share a "
-                 "rank.", "", _table(f"{plain(m.name)}: forces ranked by rate per 1,000 residents",
-                                     ["Rank", "Force", "Rate per 1,000", plain(m.unit.capitalize())], rows), ":::",
+        text += [f":::{{dropdown}} {literal(m.name)}: forces ranked",
+                 f"Rate per 1,000 residents, {literal(period)}; rank 1 is the {order} rate, and equal rates share a "
+                 "rank.", "", _table(f"{literal(m.name)}: forces ranked by rate per 1,000 residents",
+                                     ["Rank", "Force", "Rate per 1,000", literal(m.unit.capitalize())], rows), ":::",
                  ""]
     return "\n".join(text)
 
@@ -342,7 +343,7 @@ def small_population_note(figures: pd.DataFrame, forces: list[str]) -> str:
     small = small_populations(figures, forces)
     if not small:
         return ""
-    named = "; ".join(f"{plain(display_name(force))} has {format_count(n)} residents" for force, n, _ in small)
+    named = "; ".join(f"{literal(display_name(force))} has {format_count(n)} residents" for force, n, _ in small)
     it, its = ("it", "its") if len(small) == 1 else ("them", "their")
     return (f"**Read with care:** a rate per 1,000 residents sets crime against the people who live in an area. "
             f"{named}, under a tenth of the median force's {format_count(small[0][2])}, while far more people "
@@ -464,7 +465,7 @@ def summary_markdown(publication: Publication, results: pd.DataFrame, editions: 
                  f"{publication.leaf_level.name.lower()}'s headline measure. The number in the tile is the difference "
                  "in per cent, so the chart does not depend on its colours.",
                  chart_html(tile_chart(data, area), alt),
-                 f"*Chart description:* {plain(alt)} [Download the chart data (CSV)]({chart_csv})"]
+                 f"*Chart description:* {literal(alt)} [Download the chart data (CSV)]({chart_csv})"]
         text += [note] if (note := small_population_note(figures, forces)) else []
     rankable = [t.measure for t in totals if not t.reason]
     if rankable:

@@ -14,7 +14,8 @@ from strategy_update.compute.peer_table import OFFICIAL_LABEL
 from strategy_update.core.formatting import format_count, format_ordinal, format_rank, format_rate
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Measure, Publication
-from strategy_update.render.tables import markdown_table, plain
+from strategy_update.core.markup import literal
+from strategy_update.render.tables import markdown_table
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -101,19 +102,19 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         moved = str(_value(mine, m.id, "peer_movement")["text"])
         spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
         period = str(_value(mine, m.id, "peer_rate")["period_label"])
-        rows.append([plain(m.name), _rate(value["peer_rate"]),
+        rows.append([literal(m.name), _rate(value["peer_rate"]),
                      format_rank(value["peer_rank"], value["peer_of"]) + _moved(moved, value["peer_rank_previous"]),
                      _change(value["peer_change_to_average"], "offences", "better than average"),
                      _change(value["peer_change_to_top_quartile"], "offences", "within top quartile"),
                      f"{sparkline(list(spark['value']))} ({format_count(spark['value'].min())} to "
                      f"{format_count(spark['value'].max())})",
-                     plain(_aspiration(value["peer_aspiration_met"], m.aspiration))])
+                     literal(_aspiration(value["peer_aspiration_met"], m.aspiration))])
         member_rates = results[(results["measure"] == m.id) & (results["statistic"] == "peer_member_rate")]
-        ranked = "; ".join(f"{plain(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
+        ranked = "; ".join(f"{literal(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
         last_rank = value["peer_rank_previous"]
         previous = ("" if math.isnan(last_rank)
                     else f" Last quarter's edition ranked {named} {format_rank(last_rank, value['peer_of'])}.")
-        notes += [f":::{{dropdown}} How this was calculated: {plain(m.name)}",
+        notes += [f":::{{dropdown}} How this was calculated: {literal(m.name)}",
                   f"**Rates per 1,000 population, {period}, best first:** {ranked}.", "",
                   f"**Group average:** the group's offences divided by its population, x 1,000 = "
                   f"{_rate(value['peer_average'])}. **Top-quartile boundary:** "
@@ -134,7 +135,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
              f"with the same rate share a rank. {peers.QUARTILE_RULE}{gaps}")
     statements = position_statements(publication, results, force)
     missing_measures = ("The open data cannot give these, which the last hand-made table also compared: "
-                        + "; ".join(plain(m) for m in publication.peer_group_not_available) + "."
+                        + "; ".join(literal(m) for m in publication.peer_group_not_available) + "."
                         if publication.peer_group_not_available else "")
     return "\n\n".join(filter(None, [intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
                                      missing_measures, "\n".join(notes)]))

@@ -15,7 +15,8 @@ from strategy_update.render.forecast_chart import demand_section
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.notes import CalculationNote
-from strategy_update.render.tables import markdown_table, plain
+from strategy_update.core.markup import lead_markdown, literal
+from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
 from strategy_update.render.view import EditionView
 
@@ -225,7 +226,7 @@ def narrative_text(view: EditionView, narrative: dict | None, number: int) -> st
     """The lead's text under the publication's narrative heading ``number``. With no narrative, the first
     heading says so once, naming every heading (the build drops the others); later headings stay empty."""
     if narrative is not None:
-        return narrative[view.publication.narrative[number].heading]
+        return lead_markdown(narrative[view.publication.narrative[number].heading])
     if number:
         return ""
     titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative]
@@ -268,5 +269,5 @@ def header(view: EditionView, section: Section) -> str:
     parts.append(f"**Edition:** {view.quarter.label}.")
     text = " ".join(parts) + (f"\n\n**Aim{label}:** {section.aim}" if section.aim else "")
     if section.commitments:
-        text += f"\n\n**Commitments{label}:**\n\n" + "\n".join(f"- {plain(c)}" for c in section.commitments)
+        text += f"\n\n**Commitments{label}:**\n\n" + "\n".join(f"- {literal(c)}" for c in section.commitments)
     return text

@@ -55,7 +55,7 @@ def delivery_section(view: EditionView) -> str:
     tracker = view.input_name(view.paths.delivery(view.quarter))
     rows = delivery_rows(view)
     if not any(r.supplied for r in rows):
-        return (f"*No delivery plan data was supplied for {view.quarter.short_label} (`{tracker}`). "
+        return (f"*No delivery plan data was supplied for {view.quarter.short_label} ({tracker}). "
                 f"{level.name} pages say so too.*")
     t = totals(spec, rows)
     keys = [TOTAL] + [p.column for p in spec.parts]
@@ -87,7 +87,7 @@ def delivery_section(view: EditionView) -> str:
         f"**Formula:** each total is the sum of the {level.name.lower()} rows above; the data quality note compares "
         f"each {level.name.lower()}'s {labels[0]} with {' + '.join(labels[1:])}.", "",
         f"**Period:** {spec.unit} at the end of {view.quarter.months_label}.", "",
-        f"**Input rows:** `{tracker}` lines {', '.join(str(r.line) for r in supplied)}: "
+        f"**Input rows:** {tracker} lines {', '.join(str(r.line) for r in supplied)}: "
         + "; ".join(f"{label} {summed(k)}" for label, k in zip(labels, keys)) + ".",
         ":::"])
     return "\n\n".join(filter(None, [attention_sentence(spec, rows, level), progress_sentence(spec, rows, level),

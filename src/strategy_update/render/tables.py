@@ -1,13 +1,6 @@
-"""The one Markdown table writer, and text made safe to place in MyST Markdown."""
+"""The one Markdown table writer (text from inputs is made literal before it gets here: core/markup.py)."""
 
 from __future__ import annotations
-
-import json
-import re
-
-# Markdown and MyST markup characters; "|" is left to markdown_table, which makes it safe in a cell.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!~$&^=])")
-
 
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """A pipe table; cells are written as given (they may hold Markdown), with pipes and line breaks made safe."""
@@ -28,12 +21,3 @@ def list_table(header: list[str], rows: list[list[str]], widths: list[int]) -> s
     for cells in [header, *rows]:
         lines += item(cells)
     return "\n".join(lines + ["::::"])
-
-
-def plain(value: object) -> str:
-    """Text from an input (a file name, a value someone typed) shown as literal text: no markup, no HTML, no line
-    breaks."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
