@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from conftest import DATA, PUBLICATIONS
+from conftest import DATA, PUBLICATIONS, shown
 from strategy_update.compute.peer_table import COMPUTED_LABEL, OFFICIAL_LABEL, peer_results
 from strategy_update.compute.stage import compute_edition
 from strategy_update.core.periods import parse_quarter
@@ -115,9 +115,27 @@ def test_the_page_states_the_group_the_rule_and_one_row_per_measure(essex, publi
     page = render_markdown(publication, essex, "Essex")
     assert "similar forces (computed)" in page and "is not the official one" in page
     assert "ceil(n/4)" in page and "How this was calculated: Homicide" in page
-    table = [line for line in page.splitlines() if line.startswith("| ") and "Measure" not in line]
+    position = page.split("How stable the group is")[0]
+    table = [line for line in position.splitlines() if line.startswith("| ") and "Measure" not in line]
     assert len(table) == 4
-    assert any("N/A: already" in line for line in table) or all("offences" in line for line in table)
+    assert all("(offences)" in line or "already" in line or "neither direction" in line for line in table)
+    assert all(line.count(" | ") == 3 for line in table)  # four columns: the table fits a phone's width
+    assert "The group average is pooled" in page and "The mean of the 8 forces' rates" in shown(page)
+
+
+def test_the_group_is_chosen_on_the_stated_baseline_and_its_stability_is_shown(essex, publication, crime, population):
+    """The group does not move with the quarter: the same members for the edition and the quarter before (a new
+    group only with a new baseline); the page shows the group each single year around the baseline would give."""
+    assert publication.peer_baseline == (2013, 2014, 2015)
+    members = list(essex[essex["statistic"] == "peer_group_member"].sort_values("value")["text"])
+    method = essex.loc[essex["statistic"] == "peer_group_method", "text"].iloc[0]
+    assert "over 2013/14 to 2015/16" in method
+    by_year = essex[essex["statistic"] == "peer_single_year_member"]
+    assert list(dict.fromkeys(by_year["period_label"])) == ["2012/13", "2013/14", "2014/15", "2015/16", "2016/17"]
+    page = shown(render_markdown(publication, essex, "Essex"))
+    assert "How stable the group is" in page and "| 2014/15 |" in page
+    earlier = peer_results(publication, "Essex", Q4.shift(-3), crime=crime, population=population)
+    assert list(earlier[earlier["statistic"] == "peer_group_member"].sort_values("value")["text"]) == members
 
 
 @pytest.mark.parametrize("values,expected", [

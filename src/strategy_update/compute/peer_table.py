@@ -34,29 +34,49 @@ class PeerGroup:
     members: tuple[str, ...]
     label: str
     method: str  # how the members were chosen, in words, for the page
+    # a computed group: the group the same method would choose on each single year around its baseline (stability)
+    by_year: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
-def computed_group(crime: pd.DataFrame, population: pd.DataFrame, force: str, fy_start: int,
-                   features: pd.DataFrame | None = None) -> PeerGroup:
-    """``features``: ``peers.peer_features(crime, population, fy_start)`` when already worked out (many forces)."""
-    features = peers.peer_features(crime, population, fy_start) if features is None else features
+def stability_years(baseline: tuple[int, ...]) -> tuple[int, ...]:
+    """The single years a computed group is also chosen on, to show how much it depends on the years: each year of
+    the baseline and the year either side."""
+    return tuple(range(baseline[0] - 1, baseline[-1] + 2))
+
+
+def year_features(crime: pd.DataFrame, population: pd.DataFrame, years: tuple[int, ...]) -> dict[int, pd.DataFrame]:
+    """``peers.peer_features`` of each single year the data covers (a year it does not cover is left out)."""
+    out = {}
+    for year in years:
+        try:
+            out[year] = peers.peer_features(crime, population, year)
+        except ValueError:
+            continue
+    return out
+
+
+def computed_group(crime: pd.DataFrame, population: pd.DataFrame, force: str, baseline: tuple[int, ...],
+                   features: pd.DataFrame | None = None, single_years: dict[int, pd.DataFrame] | None = None
+                   ) -> PeerGroup:
+    """The 7 forces most like ``force`` over the ``baseline`` years (``peers.peer_features``), and the group each
+    single year around it would give. ``features`` and ``single_years``: worked out once for many forces."""
+    features = peers.peer_features(crime, population, baseline) if features is None else features
+    single_years = year_features(crime, population, stability_years(baseline)) if single_years is None else single_years
     members = peers.similar_forces(features, force, k=7)
-    year = Quarter(fy_start, 1).financial_year
-    method = (f"the 7 forces nearest to {force} in population size and crime mix in {year} (recorded crime per "
-              f"1,000 population in each of {len(features.columns) - 1} Home Office offence groups, each put on "
-              "a common scale across the 43 forces)")
-    return PeerGroup(force, tuple(members), COMPUTED_LABEL, method)
+    first, last = Quarter(baseline[0], 1).financial_year, Quarter(baseline[-1], 1).financial_year
+    years = first if first == last else f"{first} to {last}"
+    method = (f"the 7 forces nearest to {force} in population size and crime mix over {years} (recorded crime per "
+              f"1,000 population in each of {len(features.columns) - 1} Home Office offence groups, averaged over "
+              "those years, each put on a common scale across the 43 forces), a baseline the publication states and "
+              "keeps for all its editions")
+    by_year = tuple((year, tuple(group)) for year, group in peers.group_by_year(single_years, force).items())
+    return PeerGroup(force, tuple(members), COMPUTED_LABEL, method, by_year)
 
 
 def official_group(frame: pd.DataFrame, force: str) -> PeerGroup:
     sources = "; ".join(sorted({f"{s} (as of {d})" for s, d in zip(frame["source"], frame["as_of"])}))
     method = f"the group the force supplied in {frame['source_file'].iloc[0]}, from {sources}"
     return PeerGroup(force, tuple(frame["member"]), OFFICIAL_LABEL, method)
-
-
-def features_year(quarter: Quarter) -> int:
-    """The last complete financial year before the edition's: the group does not move with the quarter judged."""
-    return quarter.fy_start - 1
 
 
 def _rates(publication: Publication, measures: list[tuple[str, Measure]], crime: pd.DataFrame,
@@ -98,13 +118,15 @@ def shared_peer_inputs(publication: Publication, forces: list[str], quarter: Qua
     measures = _table_measures(publication)
     if not measures:
         return {}, None
-    fy_start, features, groups = features_year(quarter), None, {}
+    baseline, features, single_years, groups = publication.peer_baseline, None, None, {}
     for force in forces:
         if officials.get(force) is not None:
             groups[force] = official_group(officials[force], force)
             continue
-        features = peers.peer_features(crime, population, fy_start) if features is None else features
-        groups[force] = computed_group(crime, population, force, fy_start, features)
+        if features is None:
+            features = peers.peer_features(crime, population, baseline)
+            single_years = year_features(crime, population, stability_years(baseline))
+        groups[force] = computed_group(crime, population, force, baseline, features, single_years)
     everyone = sorted({name for force, group in groups.items() for name in (force, *group.members)})
     now, series = _rates(publication, measures, crime, population, quarter, everyone)
     before, _ = _rates(publication, measures, crime, population, quarter.shift(-1), everyone)
@@ -120,7 +142,7 @@ def peer_results(publication: Publication, force: str, quarter: Quarter, *, crim
     if not measures:
         return tidy(pd.DataFrame(columns=COLUMNS))
     group = group or (official_group(official, force) if official is not None
-                      else computed_group(crime, population, force, features_year(quarter)))
+                      else computed_group(crime, population, force, publication.peer_baseline))
     forces = [force, *group.members]
     if shared is not None and set(forces) <= shared.forces:  # each force's figures are its own: same numbers
         now, before, series = shared.now, shared.before, shared.series
@@ -133,6 +155,9 @@ def peer_results(publication: Publication, force: str, quarter: Quarter, *, crim
                  "value": float(len(group.members)), "text": group.label},
                 {"section": "", "measure": "", "statistic": "peer_group_method", "force": force, "value": None,
                  "text": group.method}]
+    records += [{"section": "", "measure": "", "statistic": "peer_single_year_member", "force": force,
+                 "value": float(i), "text": name, "period_label": Quarter(year, 1).financial_year}
+                for year, members in group.by_year for i, name in enumerate(members, start=1)]
     for section_id, m in measures:
         current = peers.group_position(now[now["measure"] == m.id], force, list(group.members),
                                        lower_is_better=m.lower_is_better, per=1000.0)
@@ -145,7 +170,9 @@ def peer_results(publication: Publication, force: str, quarter: Quarter, *, crim
         period = str(now.loc[(now["measure"] == m.id) & (now["force"] == force), "period_label"].iloc[0])
         base = {"section": section_id, "measure": m.id, "force": force, "period_label": period}
         figures = {"peer_rate": current.rate, "peer_rank": current.rank, "peer_of": current.of,
-                   "peer_average": current.group_average, "peer_quartile_boundary": current.quartile_boundary,
+                   "peer_average": current.group_average, "peer_mean_of_rates": current.mean_of_rates,
+                   "peer_change_to_mean_of_rates": current.change_to_mean_of_rates,
+                   "peer_quartile_boundary": current.quartile_boundary,
                    "peer_change_to_average": current.change_to_average,
                    "peer_change_to_top_quartile": current.change_to_top_quartile,
                    "peer_rank_previous": previous.rank if previous else None,

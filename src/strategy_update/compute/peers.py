@@ -10,7 +10,8 @@ Rules, in words:
 - **Rank** 1 is the best rate (the lowest when lower is better). Forces with exactly the same rate share a rank
   and the next rank is skipped (1, 2, 2, 4).
 - **The group average** is the group's total count divided by its total base (the force included), as the
-  inspectorate's dashboards do: a large force weighs more than a small one. It is not the mean of the rates.
+  inspectorate's dashboards do: a large force weighs more than a small one (pooled). It is not the mean of the
+  rates, which is worked out beside it (every force weighing the same) so that a reader can see the difference.
 - **The top quartile** is stated in ``QUARTILE_RULE``.
 - **Change required** is how far the force is from the average or the top quartile boundary, in the measure's
   own units: for a rate per population, the number of offences (negative means fewer offences are needed);
@@ -66,17 +67,34 @@ def similar_forces(features: pd.DataFrame, force: str, k: int = 7) -> list[str]:
     return [name for _, name in sorted(others)[:k]]
 
 
-def peer_features(crime: pd.DataFrame, population: pd.DataFrame, fy_start: int) -> pd.DataFrame:
-    """What a computed group is matched on, for the financial year April ``fy_start`` to March ``fy_start + 1``:
-    the size of the force area (log10 of its mid-``fy_start`` population, so that the Metropolitan Police does
-    not swamp the scale) and its crime mix (recorded crime per 1,000 population in each Home Office offence
-    group, the four quarters summed). The Home Office builds MSGs from demographic and socio-economic factors
-    that are not in our open data; population and crime mix are the nearest open substitute.
+def peer_features(crime: pd.DataFrame, population: pd.DataFrame, years: int | tuple[int, ...]) -> pd.DataFrame:
+    """What a computed group is matched on, over the financial years starting in April of ``years`` (one year, or
+    several averaged): the size of the force area (log10 of its mean mid-year population over those years, so that
+    the Metropolitan Police does not swamp the scale) and its crime mix (recorded crime per 1,000 population in each
+    Home Office offence group, each year's four quarters summed, the years' rates averaged). The Home Office builds
+    MSGs from demographic and socio-economic factors that are not in our open data; population and crime mix are
+    the nearest open substitute.
 
     Only the 43 territorial forces are included: those with a population (British Transport Police and the
     national fraud bodies have no police force area). The offence groups are those the territorial forces
-    record that year (fraud is recorded nationally, so it is not one of them). A force with no row for an
-    offence group has a missing value there, never 0."""
+    record (fraud is recorded nationally, so it is not one of them). A force with no row for an offence group in
+    a year has a missing value there, never 0."""
+    years = (years,) if isinstance(years, int) else tuple(years)
+    people, rates = [], []
+    for fy_start in years:
+        size, per_thousand = _year_features(crime, population, fy_start)
+        people.append(size)
+        rates.append(per_thousand)
+    size = pd.concat(people, axis=1).mean(axis=1)
+    columns = sorted(set().union(*(r.columns for r in rates)))
+    # the years' mean: a group missing from a year is missing from the mean (NaN adds up to NaN), never 0
+    per_thousand = sum(r.reindex(index=size.index, columns=columns) for r in rates) / len(rates)
+    features = pd.concat([np.log10(size).rename(POPULATION_FEATURE), per_thousand], axis=1)
+    return features.rename_axis("force").sort_index()
+
+
+def _year_features(crime: pd.DataFrame, population: pd.DataFrame, fy_start: int) -> tuple[pd.Series, pd.DataFrame]:
+    """(population, crime per 1,000 per offence group) of the territorial forces for one financial year."""
     year = population[population["mid_year"] == fy_start]
     if year.empty:
         raise ValueError(f"no mid-{fy_start} population figures")
@@ -94,8 +112,13 @@ def peer_features(crime: pd.DataFrame, population: pd.DataFrame, fy_start: int) 
     counts = counts.reindex(people.index)
     per_thousand = counts.div(people, axis=0) * 1000
     per_thousand.columns = [f"{group} per 1,000 population" for group in per_thousand.columns]
-    features = pd.concat([np.log10(people).rename(POPULATION_FEATURE), per_thousand], axis=1)
-    return features.rename_axis("force").sort_index()
+    return people.rename(fy_start), per_thousand.rename_axis("force")
+
+
+def group_by_year(features_of_year: dict[int, pd.DataFrame], force: str, k: int = 7) -> dict[int, list[str]]:
+    """The group ``similar_forces`` would choose on each single year's features: how the membership depends on
+    the year it is chosen on (the group's stability)."""
+    return {year: similar_forces(features, force, k) for year, features in features_of_year.items()}
 
 
 # --- a force's position in its group -------------------------------------------------------------------
@@ -108,7 +131,9 @@ class Position:
     rank: int  # 1 = best (for a measure with no better direction: the highest rate); shared by equal rates
     of: int  # forces ranked
     tied_with: tuple[str, ...]
-    group_average: float  # total count / total base * per
+    group_average: float  # total count / total base * per (pooled: a large force weighs more)
+    mean_of_rates: float  # the mean of the group's rates (every force weighs the same), shown beside the average
+    change_to_mean_of_rates: float | None  # as change_to_average, to the mean of the rates
     quartile_size: int  # ceil(of / 4)
     quartile_boundary: float  # rate of the force ranked quartile_size-th
     better_than_average: bool | None  # at or better than the group average (None: no better direction)
@@ -160,6 +185,7 @@ def group_position(values: pd.DataFrame, force: str, members: list[str], *, lowe
     rank = 1 + sum(1 for _, r in better_first if not at_least_as_good(rate, r))  # 1 + forces strictly better
     of = len(better_first)
     average = float(rows["numerator"].sum() / rows["denominator"].sum() * per)
+    mean_of_rates = float(rate_of.mean())
     quartile_size = math.ceil(of / 4)
     boundary = float(better_first[quartile_size - 1][1])
     judged = lower_is_better is not None
@@ -169,7 +195,10 @@ def group_position(values: pd.DataFrame, force: str, members: list[str], *, lowe
     return Position(
         force=force, rate=rate, rank=rank, of=of,
         tied_with=tuple(name for name, r in better_first if r == rate and name != force),
-        group_average=average, quartile_size=quartile_size, quartile_boundary=boundary,
+        group_average=average, mean_of_rates=mean_of_rates,
+        change_to_mean_of_rates=(None if judged and at_least_as_good(rate, mean_of_rates) or not judged
+                                 else _change(mean_of_rates, rate, base, per)),
+        quartile_size=quartile_size, quartile_boundary=boundary,
         better_than_average=better, in_top_quartile=in_quartile,
         change_to_average=None if better is not False else _change(average, rate, base, per),
         change_to_top_quartile=None if in_quartile is not False else _change(boundary, rate, base, per),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from strategy_update.core.errors import InputError
-from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_range
+from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_range
 from strategy_update.model.forces import display_name
 
 HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workforce"
@@ -200,6 +200,9 @@ class Publication:
     areas: tuple[str, ...] = ()  # the force's local areas (e.g. Local Policing Areas) a force extract may name
     peer_group_label: str = ""  # e.g. "Most Similar Group": a position table is printed when set
     peer_group_not_available: tuple[str, ...] = ()  # measures the plan compares that open data cannot give
+    # The financial years (their starting years) a computed comparison group is chosen on: a stated baseline
+    # outside disturbed periods, the same for every edition, so that ranks compare from quarter to quarter.
+    peer_baseline: tuple[int, ...] = ()
     board: Board | None = None  # board-paper sections (purpose, implications, links to other plans), if any
     spc_baseline_quarters: int = 12  # control charts' limits come from the first this many quarters of a chart
     # Quarters whose figures are not a guide to demand (e.g. Covid restrictions): (from, to, reason), inclusive;
@@ -442,6 +445,35 @@ def _disturbed_periods(raw, file: str) -> tuple[tuple[Quarter, Quarter, str], ..
     return tuple(periods)
 
 
+def _peer_baseline(raw: dict, file: str) -> tuple[int, ...]:
+    """``peer_group.baseline: {from: 2013-14, to: 2015-16}``: the financial years a computed group is chosen on.
+    A publication with a position table must state one, and none of its quarters may be in a disturbed period."""
+    group = raw.get("peer_group") or {}
+    if not group.get("label"):
+        return ()
+    baseline = group.get("baseline") or {}
+    line = getattr(group, "lines", {}).get("baseline", getattr(group, "line", None))
+    rule = "a comparison group's baseline is whole financial years outside disturbed periods"
+    try:
+        first = quarter_from_home_office(str(baseline["from"]).replace("-", "/"), 1)
+        last = quarter_from_home_office(str(baseline.get("to", baseline["from"])).replace("-", "/"), 4)
+    except (KeyError, TypeError, QuarterError):
+        raise InputError("peer_group has no baseline of financial years ({from: 2013-14, to: 2015-16}): the group of "
+                         "similar forces is chosen on a stated baseline, the same for every edition", file=file,
+                         line=line, column="peer_group.baseline", rule=rule) from None
+    years = tuple(range(first.fy_start, last.fy_start + 1))
+    if not years:
+        raise InputError(f"peer_group.baseline ends ({last.financial_year}) before it starts ({first.financial_year})",
+                         file=file, line=line, column="peer_group.baseline", rule=rule)
+    for disturbed in _disturbed_periods(raw.get("disturbed_periods"), file):
+        hit = [q for q in quarter_range(first, last) if disturbed[0] <= q <= disturbed[1]]
+        if hit:
+            raise InputError(f"peer_group.baseline includes {hit[0].short_label}, in a disturbed period "
+                             f"({disturbed[2]}): choose years outside it", file=file, line=line,
+                             column="peer_group.baseline", rule=rule)
+    return years
+
+
 def disturbed_quarters(publication: Publication) -> list[str]:
     """The ids of every quarter in the publication's disturbed periods."""
     return [q.id for first, last, _ in publication.disturbed_periods for q in quarter_range(first, last)]
@@ -479,6 +511,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             areas=tuple(str(a) for a in raw.get("areas") or ()),
             peer_group_label=str((raw.get("peer_group") or {}).get("label", "")),
             peer_group_not_available=tuple(_text(m) for m in (raw.get("peer_group") or {}).get("not_available") or ()),
+            peer_baseline=_peer_baseline(raw, file),
             board=_board(raw.get("board")), spc_baseline_quarters=_baseline_quarters(raw),
             disturbed_periods=_disturbed_periods(raw.get("disturbed_periods"), file),
             folder=Path(folder), source_file=file,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from strategy_update.compute import peers
 from strategy_update.compute.peer_table import OFFICIAL_LABEL
-from strategy_update.core.formatting import format_count, format_ordinal, format_rank, format_rate
+from strategy_update.core.formatting import and_list, format_change, format_count, format_ordinal, format_rank, format_rate
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Measure, Publication
 from strategy_update.core.markup import literal
@@ -28,6 +28,18 @@ def sparkline(values: list[float]) -> str:
     low, high = min(known), max(known)
     scale = (len(BLOCKS) - 1) / (high - low) if high > low else 0
     return "".join(" " if math.isnan(v) else BLOCKS[round((v - low) * scale)] for v in values)
+
+
+def _to_reach(to_average: float, to_quartile: float, measure: Measure) -> str:
+    """``-26,374 to the average; -42,398 to the top quartile (offences)``, or why there is nothing to reach."""
+    if not measure.has_better_direction:
+        return "Nothing to reach: neither direction is better"
+    def one(value: float, already: str, target: str) -> str:
+        return already if value is None or math.isnan(value) else f"{format_change(value)} to {target}"
+    parts = [one(to_average, "already better than the average", "the average"),
+             one(to_quartile, "already in the top quartile", "the top quartile")]
+    moving = any(not (v is None or math.isnan(v)) for v in (to_average, to_quartile))
+    return "; <br>".join(parts) + (" (offences)" if moving else "")
 
 
 def _change(value: float, unit_word: str, already: str, judged: bool = True) -> str:
@@ -108,19 +120,17 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     rows, notes = [], []
     for m in _compared(publication, mine):
         value = {s: _value(mine, m.id, s)["value"] for s in (
-            "peer_rate", "peer_rank", "peer_of", "peer_average", "peer_quartile_boundary", "peer_change_to_average",
-            "peer_change_to_top_quartile", "peer_aspiration_met", "peer_rank_previous")}
+            "peer_rate", "peer_rank", "peer_of", "peer_average", "peer_mean_of_rates", "peer_quartile_boundary",
+            "peer_change_to_average", "peer_change_to_mean_of_rates", "peer_change_to_top_quartile",
+            "peer_aspiration_met", "peer_rank_previous")}
         moved = str(_value(mine, m.id, "peer_movement")["text"])
         spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
         period = str(_value(mine, m.id, "peer_rate")["period_label"])
-        rows.append([literal(m.name), _rate(value["peer_rate"]),
-                     _rank(value["peer_rank"], value["peer_of"], m) + _moved(moved, value["peer_rank_previous"], m),
-                     _change(value["peer_change_to_average"], "offences", "better than average",
-                             m.has_better_direction),
-                     _change(value["peer_change_to_top_quartile"], "offences", "within top quartile",
-                             m.has_better_direction),
-                     f"{sparkline(list(spark['value']))} ({format_count(spark['value'].min())} to "
-                     f"{format_count(spark['value'].max())})",
+        # Four columns, each cell short, so that the table fits a phone (390 px) as well as a desktop page
+        rows.append([f"{literal(m.name)} <br>{sparkline(list(spark['value']))}",
+                     f"{_rate(value['peer_rate'])} <br>{_rank(value['peer_rank'], value['peer_of'], m)}"
+                     + _moved(moved, value["peer_rank_previous"], m),
+                     _to_reach(value["peer_change_to_average"], value["peer_change_to_top_quartile"], m),
                      literal(_aspiration(value["peer_aspiration_met"], m.aspiration))])
         member_rates = results[(results["measure"] == m.id) & (results["statistic"] == "peer_member_rate")]
         ranked = "; ".join(f"{literal(f)} {_rate(r)}" for f, r in zip(member_rates["force"], member_rates["value"]))
@@ -130,15 +140,21 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         notes += [f":::{{dropdown}} How this was calculated: {literal(m.name)}",
                   f"**Rates per 1,000 population, {period}, "
                   f"{'best' if m.has_better_direction else 'highest'} first:** {ranked}.", "",
-                  f"**Group average:** the group's offences divided by its population, x 1,000 = "
-                  f"{_rate(value['peer_average'])}. **Top-quartile boundary:** "
+                  f"**Group average (pooled):** the group's offences divided by its population, x 1,000 = "
+                  f"{_rate(value['peer_average'])}, so a large force weighs more than a small one. The mean of the "
+                  f"{int(value['peer_of'])} forces' rates, each weighing the same, is "
+                  f"{_rate(value['peer_mean_of_rates'])}"
+                  + (f"; to reach it {named} would need "
+                     f"{_change(value['peer_change_to_mean_of_rates'], 'offences', 'better than it')}."
+                     if m.has_better_direction else ".")
+                  + " **Top-quartile boundary:** "
                   f"{_rate(value['peer_quartile_boundary'])}. {peers.QUARTILE_RULE}", "",
                   f"**Change required:** (target rate - {named}'s rate) x {named}'s population / 1,000, in offences."
                   f"{previous}", "",
                   f"**Sparkline:** offences per quarter, {spark['text'].iloc[0]} to {spark['text'].iloc[-1]}: "
                   + ", ".join(format_count(v) for v in spark["value"]) + ".", ":::", ""]
-    header = ["Measure", "Rate per 1,000", "Rank (last quarter)", "To reach average", "To reach top quartile",
-              "Last 12 quarters", "Aspiration"]
+    header = ["Measure and last 12 quarters", "Rate per 1,000 and rank (last quarter)",
+              "Change needed to reach the average (pooled) and top quartile", "Aspiration"]
     official = label == OFFICIAL_LABEL
     caveat = ("" if official else " The Home Office's Most Similar Group lists are not in the open data, so this "
               "group is computed and is not the official one; a force can supply its official group (see Methods).")
@@ -146,10 +162,36 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     gaps = (f" Left out where they have no figures: {', '.join(missing)}." if missing else "")
     intro = (f"{named} is compared with its {label}: {', '.join(members)}. They are {method}.{caveat} Rates are "
              f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
-             f"with the same rate share a rank. {peers.QUARTILE_RULE}{gaps}")
+             f"with the same rate share a rank. The group average is pooled: the group's offences divided by its "
+             f"population, so a large force weighs more than a small one (each measure's calculation gives the mean "
+             f"of the forces' rates beside it). {peers.QUARTILE_RULE}{gaps}")
     statements = position_statements(publication, results, force)
     missing_measures = ("The open data cannot give these, which the last hand-made table also compared: "
                         + "; ".join(literal(m) for m in publication.peer_group_not_available) + "."
                         if publication.peer_group_not_available else "")
     return "\n\n".join(filter(None, [intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
-                                     missing_measures, "\n".join(notes)]))
+                                     missing_measures, stability(mine, members, named), "\n".join(notes)]))
+
+
+def stability(mine: pd.DataFrame, members: list[str], named: str) -> str:
+    """How the computed group would change if it were chosen on any one year around its baseline: which members
+    it keeps every year, which come and go, and which other forces would join; '' for a group the force supplied."""
+    rows = mine[mine["statistic"] == "peer_single_year_member"]
+    if rows.empty:
+        return ""
+    years = list(dict.fromkeys(rows["period_label"]))
+    in_years = {name: list(rows.loc[rows["text"] == name, "period_label"]) for name in dict.fromkeys(rows["text"])}
+    kept = [m for m in members if len(in_years.get(m, [])) == len(years)]
+    varied = [f"{m} ({len(in_years.get(m, []))} of {len(years)})" for m in members if m not in kept]
+    joiners = [f"{name} ({', '.join(found)})" for name, found in in_years.items() if name not in members]
+    table = markdown_table(["Year chosen on", "Group"], [[y, ", ".join(rows.loc[rows["period_label"] == y, "text"])]
+                                                         for y in years])
+    return "\n".join([
+        ":::{dropdown} How stable the group is",
+        f"Chosen on any one of the years {years[0]} to {years[-1]} alone, the same method would give {named} these "
+        f"groups. {len(kept)} of the {len(members)} members are in every one"
+        + (f" ({and_list(kept)})" if kept else "")
+        + (f"; {and_list(varied)} are in some years only (years of {len(years)})" if varied else "")
+        + (f"; these forces would join in some years: {and_list(joiners)}" if joiners else "") + ". "
+        "Choosing the group once, on the stated baseline, keeps it the same for every edition, so that a change of "
+        "rank is a change in the figures, not in the group.", "", table, ":::"])
