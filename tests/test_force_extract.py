@@ -265,3 +265,25 @@ def test_measures_not_supplied_are_listed_once(tmp_path):
     assert organised.count("\n- **") == 6  # the section's six measures, one line each
     mental = intro("mental-health")
     assert "The force's own figures for **" in mental and "\n- **" not in mental
+
+
+def test_what_several_measures_share_is_said_once_for_the_section(shipped):
+    """The six organised-crime measures are the force's counts for the quarter alone, with the same note, the same
+    reason for having no better direction and no earlier period: the section says each once, naming the measures,
+    and each measure gives only its own figure (issue 28: each sentence once)."""
+    from strategy_update.render.section_page import NO_EARLIER, measure_section, measures_intro, shared_notes
+
+    publication, _, results, rows = shipped
+    section = publication.section("serious-organised-crime")
+    figures = section_figures(results, rows, publication, "Essex", section)
+    said = shared_notes(figures)
+    assert NO_EARLIER in said and len(said[NO_EARLIER]) == 6
+    reason = figures[0].measure.direction_reason
+    assert reason in said
+    view = SimpleNamespace(publication=publication, force="Essex", quarter=Q4)
+    intro = measures_intro(view, section, figures)
+    assert intro.count(NO_EARLIER) == 1 and intro.count(reason) == 1
+    for f in figures:
+        [block] = measure_section(None, f, said)
+        assert NO_EARLIER not in block.data and reason not in block.data
+        assert f"{f.measure.unit}." in block.data  # its own figure is still there

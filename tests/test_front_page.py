@@ -262,7 +262,7 @@ def test_the_board_parts_reach_the_page_as_the_build_wrote_them(publication, tmp
     write_board(tmp_path, {heading: "Note the report."})
     board = json.loads((tmp_path / BOARD).read_text(encoding="utf-8"))
     essex = SimpleNamespace(publication=publication, quarter=Q4, force="Essex", board=board)
-    assert board_paper.board_part(essex, heading) == "*Supplied by Essex for Q4 2021/22.*\n\nNote the report\\.\n"
+    assert board_paper.board_part(essex, heading) == "*The recommendations below are Essex's own, for Q4 2021/22.*\n\nNote the report\\.\n"
     write_board(tmp_path, None)  # not supplied this quarter: no file, and the page says so
     assert not (tmp_path / BOARD).exists()
     assert "has not supplied its" in board_paper.board_part(SimpleNamespace(**{**vars(essex), "board": None}), heading)
@@ -307,7 +307,7 @@ def check_front_page(folder: Path) -> None:
     positions = [text.find(h) for h in headings]
     assert -1 not in positions and positions == sorted(positions), dict(zip(headings, positions))
     # The force's own words, labelled as the force's.
-    assert "Supplied by Essex for Q4 2021/22" in text
+    assert "The recommendations below are Essex's own, for Q4 2021/22" in text
     # A status that says which is which, and glossary links for the terms.
     assert "Up 8.6% on the previous 12 months, but the latest quarter is unusually low" in text
     assert 'href="book/glossary.html#term-Special-cause-variation"' in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 
@@ -117,3 +118,12 @@ def format_ordinal(value: float) -> str:
 def format_rank(rank: float, of: float) -> str:
     """``3rd of 8``: a place in a group."""
     return f"{format_ordinal(rank)} of {int(of)}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9*\"'(])")
+
+
+def sentences_of(text: str) -> list[str]:
+    """A paragraph's sentences, split after a full stop, question or exclamation mark followed by a capital, a
+    digit, an opening bracket or quote, or bold."""
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]

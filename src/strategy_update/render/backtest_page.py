@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 from decimal import Decimal
 
 import pandas as pd
@@ -118,8 +119,7 @@ def _page(paths: InputPaths, stamps: tuple) -> str:
                    "with the recomputation from the figures printed beside "
                    f"{'it' if len(wrong) == 1 else 'them'}:")
         out.append("")
-        out += [f"- **Inconsistent:** {_where(r)}: {_figure(r)}, {r['check']}. {r['finding']} "
-                f"({code(r['source'])})" for _, r in wrong.iterrows()]
+        out += [f"- **Inconsistent:** {_finding_line(r)}" for _, r in wrong.iterrows()]
     out += ["", "## Every printed figure checked", "",
             "Listed in the order of the reference files. The difference is the printed figure minus the "
             "recomputed one. Inconsistent figures are marked in words in the verdict column.", ""]
@@ -131,9 +131,9 @@ def _page(paths: InputPaths, stamps: tuple) -> str:
                       r["difference_shown"], verdict])
     out.append(markdown_table(["Report", "Section", "Figure", "Check", "Printed", "Recomputed",
                                "Difference", "Verdict"], table))
-    out += ["", ":::{dropdown} Every finding in words, with its source row", ""]
-    out += [f"- {_where(r)}: {_figure(r)}, {r['check']}: {r['verdict']}. {r['finding']} ({code(r['source'])})"
-            for _, r in rows.iterrows()]
+    out += ["", ":::{dropdown} Every other finding in words, with its source row", "",
+            "The inconsistent figures are listed above; here are the rest.", ""]
+    out += [f"- {_finding_line(r)}" for _, r in rows[rows["verdict"] != INCONSISTENT].iterrows()]
     out += [":::", ""]
     out += _context_markdown(paths, markdown_table)
     out += _peer_table_markdown(paths)
@@ -202,6 +202,14 @@ def _context_markdown(paths: InputPaths, markdown_table) -> list[str]:
                 f"{first['period']}: {first['quarters']}) from {', '.join(code(s) for s in sources)}; the force's "
                 f"figures are as printed in the publication's `reference/{COMPARISONS}`."]
     return out
+
+
+def _finding_line(r) -> str:
+    """One finding as one sentence that names its figure: a finding shared by many figures ("Cannot be checked:
+    ...") is then never the same sentence twice on the page."""
+    finding = re.sub(r"\.\s+(?=[A-Z])", "; ", str(r["finding"]).strip()).rstrip(".")
+    finding = finding[:1].lower() + finding[1:]
+    return f"{_where(r)}, {_figure(r)}, {r['check']} ({r['verdict']}): {finding} ({code(r['source'])})."
 
 
 def backtest_report(paths: InputPaths) -> str:

@@ -38,7 +38,8 @@ def board_part(view: EditionView, heading: str) -> str:
         return (f"*{display_name(view.force)} has not supplied its {heading.lower()} for {view.quarter.short_label}; "
                 "this part "
                 "of the paper is left to the force.*")
-    return f"*Supplied by {display_name(view.force)} for {view.quarter.short_label}.*\n\n{lead_markdown(text)}"
+    return (f"*The {heading.lower()} below are {display_name(view.force)}'s own, for {view.quarter.short_label}.*"
+            f"\n\n{lead_markdown(text)}")
 
 
 def concerns(view: EditionView, rows_of: list | None = None) -> list[str]:

@@ -12,7 +12,7 @@ from strategy_update.model.forces import display_name
 from strategy_update.render import charts
 from strategy_update.render.downloads import write_download
 from strategy_update.render.figures import MeasureFigures, period_label
-from strategy_update.render.text import signal_text, spc_summary
+from strategy_update.render.text import signal_text
 
 SEASON_YEARS = 4
 
@@ -63,6 +63,12 @@ def seasonal_table(figures: MeasureFigures, quarter: Quarter) -> tuple[dict, lis
     return table, names
 
 
+# The latest quarter's reading in a chart's description (the page's "Control chart" paragraph explains it).
+LATEST_READING = {spc.COMMON_CAUSE: "common cause variation", spc.IMPROVEMENT: "special cause variation of improvement",
+                  spc.CONCERN: "special cause variation of concern",
+                  spc.NEITHER: "special cause variation, with neither direction better"}
+
+
 def spc_table(chart: spc.XmR, labels: list[str], unit: str, lower_is_better: bool | None) -> pd.DataFrame:
     """The control chart's data, a row per quarter: its value, the limits it is judged by and what it shows."""
     segments = [chart.segment_of(i) for i in range(len(labels))]
@@ -109,8 +115,11 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
         chart, labels = figures.chart, list(figures.chart_labels)
         fig = charts.spc_chart(labels, chart, f"{m.name}: control chart of {unit} per quarter", unit,
                                m.lower_is_better)
-        alt = (f"Control (XmR) chart of {m.name.lower()} per quarter, {labels[0]} to {labels[-1]}: "
-               f"{spc_summary(chart, labels, m.lower_is_better)}")
+        # The limits and the reading are in the page's "Control chart" paragraph: the description says what is drawn.
+        kind, _ = spc.reading(chart, m.lower_is_better)
+        alt = (f"Control (XmR) chart of {m.name.lower()} per quarter, {labels[0]} to {labels[-1]}, with its mean and "
+               f"process limits; each point is marked by its reading, and the latest quarter, {labels[-1]}, is "
+               f"{LATEST_READING[kind]}.")
         data = spc_table(chart, labels, unit, m.lower_is_better)
         out.append((fig, alt, write_download(data, f"{stem}-spc")))
     table, names = seasonal_table(figures, quarter) if not m.snapshot else ({}, [])  # no seasons in one count a year

@@ -147,10 +147,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                   + (f"; to reach it {named} would need "
                      f"{_change(value['peer_change_to_mean_of_rates'], 'offences', 'better than it')}."
                      if m.has_better_direction else ".")
-                  + " **Top-quartile boundary:** "
-                  f"{_rate(value['peer_quartile_boundary'])}. {peers.QUARTILE_RULE}", "",
-                  f"**Change required:** (target rate - {named}'s rate) x {named}'s population / 1,000, in offences."
-                  f"{previous}", "",
+                  + " **Top-quartile boundary** (the rule is above the table): "
+                  f"{_rate(value['peer_quartile_boundary'])}.{previous}", "",
                   f"**Sparkline:** offences per quarter, {spark['text'].iloc[0]} to {spark['text'].iloc[-1]}: "
                   + ", ".join(format_count(v) for v in spark["value"]) + ".", ":::", ""]
     header = ["Measure and last 12 quarters", "Rate per 1,000 and rank (last quarter)",
@@ -164,7 +162,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
              f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
              f"with the same rate share a rank. The group average is pooled: the group's offences divided by its "
              f"population, so a large force weighs more than a small one (each measure's calculation gives the mean "
-             f"of the forces' rates beside it). {peers.QUARTILE_RULE}{gaps}")
+             f"of the forces' rates beside it). {peers.QUARTILE_RULE} The change needed to reach a rate is (the "
+             f"rate - {named}'s rate) x {named}'s population / 1,000, in offences.{gaps}")
     statements = position_statements(publication, results, force)
     missing_measures = ("The open data cannot give these, which the last hand-made table also compared: "
                         + "; ".join(literal(m) for m in publication.peer_group_not_available) + "."

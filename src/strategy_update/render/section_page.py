@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from strategy_update.core.formatting import (and_list, format_count, format_difference, format_pct, format_rate,
-                                             format_value)
+                                             format_value, sentences_of)
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
 from strategy_update.render.chart_images import Bundle, figure_bundle
@@ -60,6 +60,10 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     elif missing:
         parts.append("The force's own figures for these measures were not supplied for this edition, so no figures "
                      "are shown for them:\n\n" + "\n".join(f"- {name}" for name in missing))
+    together: dict[tuple[str, ...], list[str]] = {}  # said once for the measures that share them
+    for sentence, names in shared_notes(figures).items():
+        together.setdefault(tuple(names), []).append(sentence)
+    parts += [f"**{and_list(list(names))}:** {' '.join(sentences)}" for names, sentences in together.items()]
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
@@ -80,7 +84,57 @@ def _lines(lines: tuple[int, ...]) -> str:
     return f"line{'s' if len(lines) > 1 else ''} {', '.join(str(n) for n in lines)}"
 
 
-def area_table(figures: MeasureFigures) -> str:
+NO_EARLIER = "No earlier period was supplied, so there is no comparison and no chart."
+AREAS_ONLY = ("The force published no force-wide figure for this measure, only a figure for each of its areas, so "
+              "there is no force-wide total, chart or control chart.")
+
+
+def _comparison_sentences(figures: MeasureFigures) -> list[str]:
+    m = figures.measure
+    if m.snapshot:  # a count at 31 March: the comparison of two 31 Marches first, then why there is no 12-month one
+        return [snapshot_sentence(c, m.unit) for c in sorted(figures.comparisons[:2], key=lambda c: c.current is None)]
+    return [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
+
+
+def _note_sentences(figures: MeasureFigures) -> list[str]:
+    """The sentences a measure prints that say the same for any measure in the same position: its notes from the
+    definition, and what its data lacks."""
+    if not figures.available and not figures.by_area:
+        return []
+    m = figures.measure
+    said = sentences_of(m.definition_note) + sentences_of(m.direction_reason)
+    if _single_figure(figures):
+        return said + [NO_EARLIER]
+    if not figures.available:
+        return said + [AREAS_ONLY, _area_note(figures)]
+    return (said + _comparison_sentences(figures) + _not_covered(figures) + [_chart_sentence(figures)]
+            + ([_area_note(figures)] if figures.by_area else []))
+
+
+def shared_notes(all_figures: list[MeasureFigures]) -> dict[str, list[str]]:
+    """Sentences that two or more measures of a section would each print, with the measures that share them: the
+    section's introduction says each once, and the measures leave them out."""
+    sharing: dict[str, list[str]] = {}
+    for f in all_figures:
+        for sentence in dict.fromkeys(filter(None, _note_sentences(f))):
+            sharing.setdefault(sentence, []).append(f.measure.name)
+    return {sentence: names for sentence, names in sharing.items() if len(names) > 1}
+
+
+def _area_note(figures: MeasureFigures) -> str:
+    """Why the area table compares another pair of periods than the headline, when it does; '' otherwise."""
+    name = figures.area_comparison
+    if name is None:
+        return ""
+    headline = next((a.comparisons[0] for a in figures.areas if a.comparisons), None)
+    shown = next(c for a in figures.areas if (c := a.comparison(name)) is not None)
+    if headline is None or headline.name == name:
+        return ""
+    return (f"No area has a figure for the {headline.current_label}, so the table compares the "
+            f"{shown.current_label} with the {shown.base_label}.")
+
+
+def area_table(figures: MeasureFigures, shared: dict | None = None) -> str:
     """The measure's figures for each of the force's areas, for one comparison: the headline, or the first the
     areas have figures for. Each row names the input lines behind it; empty when no area has a figure."""
     name = figures.area_comparison
@@ -100,12 +154,8 @@ def area_table(figures: MeasureFigures) -> str:
                      _lines(area.lines.get(name, ()))])
     table = markdown_table(["Area", "Period", value, "Compared with", value, "Change", "% change", "Input lines"],
                            rows)
-    headline = next((a.comparisons[0] for a in figures.areas if a.comparisons), None)
-    shown = next(c for a in figures.areas if (c := a.comparison(name)) is not None)
-    note = ""
-    if headline is not None and headline.name != name:
-        note = (f" No area has a figure for the {headline.current_label}, so the table compares the "
-                f"{shown.current_label} with the {shown.base_label}.")
+    note = _area_note(figures)
+    note = f" {note}" if note and note not in (shared or {}) else ""
     sources = ", ".join(dict.fromkeys(input_label(f, figures.measure.name.lower()) for f in files))
     return f"**By area** (from {sources}; input lines as numbered in the file).{note}\n\n{table}"
 
@@ -142,7 +192,21 @@ def _not_covered(figures: MeasureFigures) -> list[str]:
     if not gone or len(gone) == len(figures.comparisons):
         return []
     pairs = "; ".join(f"{c.current_label} with {c.base_label}" for c in gone)
-    return [f"Not compared, because the data supplied covers neither period: {pairs}.", ""]
+    return [f"Not compared, because the data supplied covers neither period: {pairs}."]
+
+
+SNAPSHOT_CHART = ("**Control chart:** none: the workforce data gives one count a year (at 31 March), too few points a "
+                  "year apart for a control chart.")
+
+
+def _chart_sentence(figures: MeasureFigures) -> str:
+    """The measure's control chart in words ('' when it has no quarterly series at all)."""
+    if figures.measure.snapshot:
+        return SNAPSHOT_CHART
+    if len(figures.series) and figures.series["value"].notna().any():
+        m = figures.measure
+        return f"**Control chart:** {spc_summary(figures.chart, figures.chart_labels, m.lower_is_better, m.name.lower())}"
+    return ""
 
 
 def _single_figure(figures: MeasureFigures) -> bool:
@@ -153,44 +217,40 @@ def _single_figure(figures: MeasureFigures) -> bool:
             and any(c.current is not None for c in figures.comparisons))
 
 
-def measure_section(view: EditionView, figures: MeasureFigures) -> list:
-    """Everything shown for one measure, as display objects in page order."""
+def measure_section(view: EditionView, figures: MeasureFigures, said: dict | None = None) -> list:
+    """Everything shown for one measure, as display objects in page order; ``said``: the sentences the section's
+    introduction says once for several measures (``shared_notes``), which this measure leaves out."""
     from IPython.display import Markdown
 
     if not figures.available and not figures.by_area:
         return []
     m = figures.measure
+    shared = said or {}
+
+    def own(sentences: list[str]) -> list[str]:  # what the section's introduction has not already said
+        return [x for x in sentences if x and x not in shared]
     kind = "Proxy measure" if m.proxy else "Measure"
-    about = " ".join(filter(None, [f"*{kind}.*", m.definition_note, m.direction_reason]))
-    text = [f"### {m.name}", "", about, ""]
+    notes = sentences_of(m.definition_note) + sentences_of(m.direction_reason)
+    text = [f"### {m.name}", "", " ".join([f"*{kind}.*", *own(notes)]), ""]
     if _single_figure(figures):  # e.g. a force's count for the quarter alone: nothing to compare or chart
         shown = dict.fromkeys((c.current_label, c.current) for c in figures.comparisons if c.current is not None)
-        text += [" ".join(f"**{label}:** {format_value(value, m.unit)} {m.unit}." for label, value in shown)
-                 + " No earlier period was supplied, so there is no comparison and no chart.", ""]
+        text += [" ".join([f"**{label}:** {format_value(value, m.unit)} {m.unit}." for label, value in shown]
+                          + own([NO_EARLIER])), ""]
         return [Markdown("\n".join(text))]
     if not figures.available:  # the force gave its areas' figures only
-        text += ["The force published no force-wide figure for this measure, only a figure for each of its "
-                 "areas, so there is no force-wide total, chart or control chart.", "", area_table(figures)]
+        text += own([AREAS_ONLY]) + ["", area_table(figures, shared)]
         return [Markdown("\n".join(text))]
-    if m.snapshot:  # a count at 31 March: the comparison of two 31 Marches first, then why there is no 12-month one
-        shown = sorted(figures.comparisons[:2], key=lambda c: c.current is None)
-        text += [snapshot_sentence(c, m.unit) for c in shown]
-    else:
-        text += [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
-    text += ["", comparisons_table(_with_figures(figures)), ""] + _not_covered(figures)
+    text += own(_comparison_sentences(figures))
+    text += ["", comparisons_table(_with_figures(figures)), ""] + own(_not_covered(figures)) + [""]
     if figures.by_area:
-        text += [area_table(figures), ""]
+        text += [area_table(figures, shared), ""]
     if figures.rate is not None and figures.population:
         pop, rated = figures.population, figures.rate_figures
         text += [f"**Rate:** {format_rate(figures.rate)} {m.unit} per 1,000 population {during(rated.current_label)} "
                  f"({format_count(rated.current)} {m.unit} / "
                  f"{format_count(pop.people)} people, ONS mid-{pop.mid_year} estimate, x 1,000).", "",
                  derivations.rate(figures, view.force), ""]
-    if m.snapshot:
-        text += ["**Control chart:** none: the workforce data gives one count a year (at 31 March), too few points "
-                 "a year apart for a control chart.", ""]
-    elif len(figures.series) and figures.series["value"].notna().any():
-        text += [f"**Control chart:** {spc_summary(figures.chart, figures.chart_labels, figures.measure.lower_is_better)}", ""]
+    text += own([_chart_sentence(figures)]) + [""]
     if figures.chart is not None:
         text += [derivations.control_chart(figures), ""]
     text += [derivations.comparison(figures, c) for c in _with_figures(figures).comparisons

@@ -60,9 +60,9 @@ def during(label: str) -> str:
 
 
 def spc_summary(chart: spc.XmR | None, labels: tuple[str, ...] | list[str] | None = None,
-                lower_is_better: bool | None = True) -> str:
+                lower_is_better: bool | None = True, what: str = "") -> str:
     """The control chart in words: where its limits come from, what they are, any step change, and what the
-    latest quarter shows for this measure (improvement, concern or common cause)."""
+    latest quarter shows for this measure (improvement, concern or common cause); ``what`` names the measure."""
     if chart is None:
         return "Too few quarters for a control chart."
     labels = list(labels) if labels is not None else [f"point {i + 1}" for i in range(len(chart.values))]
@@ -78,7 +78,8 @@ def spc_summary(chart: spc.XmR | None, labels: tuple[str, ...] | list[str] | Non
                      f"{format_count(max(seg.lower, 0))} to {format_count(seg.upper)} (mean ± 2.66 × mean moving "
                      f"range of {format_count(seg.mean_moving_range)}{screened}).")
     _, words = spc.reading(chart, lower_is_better)
-    return " ".join(parts) + f" Latest quarter ({labels[-1]}): {words[0].lower()}{words[1:]}"
+    of = f" of {what}" if what else ""  # named, so that two measures that read alike are not one sentence twice
+    return " ".join(parts) + f" Latest quarter{of} ({labels[-1]}): {words[0].lower()}{words[1:]}"
 
 
 def signal_text(signal: dict) -> str:
