@@ -148,15 +148,101 @@ def test_an_interrupted_national_build_leaves_no_worker_or_fork_server_behind(tm
     try:
         build.wait_for_process(started)
         running = [" ".join(process.cmdline()) for process in processes_of(build.token)]
+        listening = listening_addresses(processes_of(build.token))
         (os.killpg if to_group else os.kill)(build.process.pid, signum)
         build.stopped_within(STOP_SECONDS)
         left = build.leftovers(within=5)
     finally:
         build.clean_up()
     assert any("forkserver" in command for command in running), running  # what is to be stopped was running
+    # Issue 33 (5): the scheduler, its dashboard, the workers, nannies and kernels listen on this machine only.
+    assert {ip for ip, _ in listening} <= {"127.0.0.1"}, listening
     assert build.process.returncode == 128 + signum, build.output()
     assert "Traceback" not in build.stderr.read_text(), build.output()
     assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
+
+
+def listening_addresses(processes: list[psutil.Process]) -> set[tuple[str, int]]:
+    found = set()
+    for process in processes:
+        try:
+            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
+                      if c.status == psutil.CONN_LISTEN}
+        except psutil.Error:
+            continue
+    return found
+
+
+NATIONAL = "police-and-crime-plan"
+FORCES = {"essex": "Essex", "kent": "Kent"}
+
+
+@pytest.mark.build
+def test_build_all_stopped_as_a_book_finishes_names_every_edition_it_published_and_publishes_no_more(tmp_path):
+    """Issue 33 (10): SIGTERM while an edition's book was being built let it be published up to 1.2 s later, unnamed,
+    while the console said the others were unchanged. The stop comes once the book has written its website (it is
+    about to be published): whatever is published when the build has stopped is named, and nothing more comes."""
+    build = Build(tmp_path, ("build-all", "--publication", NATIONAL, "--quarter", QUARTER, "--forces",
+                             ",".join(FORCES.values()), "--workers", "2", "--no-pdf"))
+
+    def published() -> set[str]:
+        return {name for slug, name in FORCES.items()
+                if (tmp_path / NATIONAL / slug / QUARTER / "html" / "index.html").exists()}
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while not list(tmp_path.glob(f".work/{NATIONAL}/*/{QUARTER}/_build/html/index.html")):
+            assert build.process.poll() is None, "the build ended before its first book:\n" + build.output()
+            assert time.monotonic() < deadline, "no book was built within the time allowed:\n" + build.output()
+            time.sleep(0.05)
+        os.kill(build.process.pid, signal.SIGTERM)
+        build.stopped_within(STOP_SECONDS)
+        at_the_stop = published()
+        left = build.leftovers(within=5)
+        time.sleep(2)  # a worker still publishing would be done by now
+        later = published()
+    finally:
+        build.clean_up()
+    stderr = build.stderr.read_text()
+    assert build.process.returncode == 143 and "Traceback" not in stderr, build.output()
+    assert later == at_the_stop, f"published after the build had stopped: {later - at_the_stop}"
+    said = [line for line in stderr.splitlines() if line.startswith("Interrupted")]
+    assert said == ([f"Interrupted: published before the stop: {', '.join(sorted(at_the_stop))}; the other editions, "
+                     "if any, are unchanged."] if at_the_stop else
+                    ["Interrupted: nothing was published; the previous editions, if any, are unchanged."]), stderr
+    assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
+
+
+@pytest.mark.build
+def test_a_stop_just_after_the_edition_was_published_does_not_hide_it(tmp_path):
+    """Issue 33 (11): SIGTERM a moment after "Published" (the interpreter was still exiting) ended the build with exit
+    143 and no word, though the new edition was in place. Now the stop either comes too late to change anything
+    (exit 0, after "Published"), or the build says the edition is published. (The smallest edition, website only.)"""
+    stderr = tmp_path / "stderr.txt"
+    token = uuid.uuid4().hex
+    with open(stderr, "w") as err:
+        process = subprocess.Popen([CLI, "build", "--publication", "crime-prevention-2018-21", "--no-pdf", "--out",
+                                    str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True,
+                                   start_new_session=True, env={**os.environ, PROCESS_TOKEN: token})
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Published"):
+                time.sleep(0.1)
+                os.kill(process.pid, signal.SIGTERM)
+                break
+        lines += process.stdout.readlines()
+        process.wait(timeout=STOP_SECONDS)
+    finally:
+        for leftover in processes_of(token):
+            leftover.kill()
+    said = stderr.read_text()
+    assert any(line.startswith("Published") for line in lines), "".join(lines) + said
+    assert (tmp_path / "out" / "crime-prevention-2018-21" / "essex" / "2019-20-Q2" / "html" / "index.html").is_file()
+    assert "Traceback" not in said, said
+    assert process.returncode == 0 or (process.returncode == 143 and said.strip().splitlines()[-1] ==
+                                       "Interrupted: the new edition had already been published in full."), \
+        f"exit {process.returncode}:\n{said}"
 
 
 @pytest.mark.build

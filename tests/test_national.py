@@ -9,6 +9,7 @@ broken fails that force alone, reuses the others and keeps the broken force's la
 from __future__ import annotations
 
 import logging
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -258,6 +259,102 @@ def test_open_data_that_fails_its_check_is_reported_by_the_check_not_by_its_read
     seen, outcome = _checks_while_reading(monkeypatch, tmp_path, critical=True, read=broken)
     assert seen["computed"] is None
     assert [r.message for r in outcome.failed] == ["input check: crime: a broken row"] * 2
+
+
+def listening_addresses() -> set[tuple[str, int]]:
+    """The addresses this process and the processes it started listen on."""
+    import psutil
+
+    found = set()
+    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
+                      if c.status == psutil.CONN_LISTEN}
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_the_local_cluster_listens_on_this_machine_only():
+    """Issue 33 (5): the scheduler, its dashboard, the workers and their nannies listen on 127.0.0.1 alone (Dask's
+    dashboard listened on every interface, while the console named 127.0.0.1)."""
+    from strategy_update.build.national import dask_client
+
+    before = listening_addresses()
+    with dask_client(None, 1, lambda *_: None) as client:
+        opened = listening_addresses() - before
+        dashboard = client.scheduler_info()["services"]["dashboard"]
+    assert any(port == dashboard for _, port in opened), opened  # the dashboard is among them
+    assert {ip for ip, _ in opened} == {"127.0.0.1"}, opened
+
+
+def _run_with_real_checks(monkeypatch, tmp_path, after_checking=lambda data: None):
+    """build_all for Essex and Kent on a copy of the data: the real input checks (on a Dask client that runs each task
+    at once) and reading of the forces' inputs; ``after_checking(data)`` runs once the checks are done (an analyst
+    saving a file meanwhile); the figures and pages are left out, and what reached them is returned."""
+    import strategy_update.build.national as national
+    from conftest import DATA
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    real_check, seen = national.validate_forces, {}
+
+    def checking(*args):
+        reports = real_check(*args)
+        after_checking(data)
+        return reports
+
+    def computing(client, stale, open_data, out, log):
+        seen["computed"] = {r.spec.force: r.inputs for r in stale}
+
+    monkeypatch.setattr(national, "dask_client", _AtOnce)
+    monkeypatch.setattr(national, "validate_forces", checking)
+    monkeypatch.setattr(national, "_compute", computing)
+    monkeypatch.setattr(national, "_pages", lambda *_, **__: None)
+    monkeypatch.setattr(national, "build_national_index", lambda root, runs, out, log: tmp_path / "index.html")
+    outcome = national.build_all(PUBLICATION, QUARTER, "Essex,Kent", data_dir=data, out_dir=tmp_path / "out",
+                                 pdf=False, log=lambda *_: None)
+    return outcome, seen
+
+
+ROAD_FATALITIES = Path("forces", "essex", PUBLICATION, "force-extracts", "road-fatalities.csv")
+
+
+def test_a_force_s_file_saved_after_its_check_is_built_as_it_was_checked(monkeypatch, tmp_path):
+    """Issue 33 (7): an extract saved between the check and the reading stopped the whole run (exit 2) when it could
+    no longer be read, and was built unchecked when it could. The run checks and reads one copy of the inputs,
+    taken before the checks: each edition is built from what passed, and the copy is gone afterwards."""
+    extract = tmp_path / "data" / ROAD_FATALITIES
+    checked = {}
+
+    def save_a_broken_extract(data):
+        checked["text"] = extract.read_text(encoding="utf-8")
+        extract.write_text(checked["text"].replace("period,value", "quarter,value", 1), encoding="utf-8")
+
+    outcome, seen = _run_with_real_checks(monkeypatch, tmp_path, save_a_broken_extract)
+    assert not outcome.failed and sorted(seen["computed"]) == ["Essex", "Kent"]
+    read = seen["computed"]["Essex"].extracts["road-fatalities"]
+    assert read["value"].tolist() == [line.split(",")[1] for line in checked["text"].splitlines()[1:]]
+    assert not list((tmp_path / "out" / ".work").rglob("inputs"))  # the run's copy of the inputs is removed
+
+
+def test_a_force_whose_inputs_cannot_be_read_fails_alone(monkeypatch, tmp_path):
+    """Issue 33 (7): one force's reading failure is that force's, with the reason; the others are built."""
+    import strategy_update.inputs.readers as readers
+
+    real_read = readers.read_force_inputs
+
+    def reading(paths, publication, force, quarter):
+        if force == "Essex":
+            raise InputError("cannot be read", file="data/forces/essex/police-and-crime-plan/force-extracts/x.csv")
+        return real_read(paths, publication, force, quarter)
+
+    monkeypatch.setattr(readers, "read_force_inputs", reading)
+    outcome, seen = _run_with_real_checks(monkeypatch, tmp_path)
+    assert [(r.spec.force, r.message) for r in outcome.failed] == [
+        ("Essex", "its inputs could not be read: data/forces/essex/police-and-crime-plan/force-extracts/x.csv: "
+                  "cannot be read")]
+    assert list(seen["computed"]) == ["Kent"]
 
 
 def _edition(out: Path, slug: str) -> Path:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from strategy_update.build.incremental import Job
@@ -106,3 +108,46 @@ def test_logs_of_workers_that_have_exited_are_deleted(tmp_path):
         log.write_text("start-up output\n")
     forget_old_kernel_logs(tmp_path)
     assert live.exists() and other.exists() and not old.exists()
+
+
+def dying_kernels(monkeypatch, tmp_path, deaths: int) -> None:
+    """The workers' kernels die as they start, before answering (``Kernel died before replying to kernel_info``, as
+    about one start in 40 did on a loaded machine), the first ``deaths`` times: the kernel exits while it
+    initialises, as a crash there would make it."""
+    from strategy_update.build import executor
+
+    counter = tmp_path / "kernel-starts"
+    die = (f"import os, pathlib; f = pathlib.Path({str(counter)!r}); n = len(f.read_text()) if f.exists() else 0; "
+           f"f.write_text('x' * (n + 1)); n < {deaths} and os._exit(1)")
+    monkeypatch.setattr(executor, "KERNEL_ARGUMENTS", [*executor.KERNEL_ARGUMENTS, f"--IPKernelApp.exec_lines={die}"])
+
+
+def one_notebook(tmp_path) -> tuple[list[Job], Path]:
+    probe = tmp_path / "probe.ipynb"
+    nb = new_notebook(cells=[new_code_cell("print('ran')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, probe)
+    work = tmp_path / "work"
+    (work / "one").mkdir(parents=True)
+    return [Job("n0", probe, "one/n0.ipynb", "one", {})], work
+
+
+def test_a_kernel_that_dies_as_it_starts_is_started_once_more(monkeypatch, tmp_path):
+    """Issue 33 (15): a kernel that died on start failed the build (exit 3); it is started again, once."""
+    dying_kernels(monkeypatch, tmp_path, deaths=1)
+    jobs, work = one_notebook(tmp_path)
+    run_notebooks(jobs, work, workers=1, log=lambda line: None)
+    assert printed(nbformat.read(work / "one" / "n0.ipynb", as_version=4).cells[-1]) == "ran"
+    assert (tmp_path / "kernel-starts").read_text() == "xx"  # died once, started once more
+
+
+def test_a_kernel_that_dies_again_is_a_clear_failure(monkeypatch, tmp_path):
+    from strategy_update.core.errors import BuildError
+
+    dying_kernels(monkeypatch, tmp_path, deaths=2)
+    jobs, work = one_notebook(tmp_path)
+    with pytest.raises(BuildError) as failure:
+        run_notebooks(jobs, work, workers=1, log=lambda line: None)
+    assert str(failure.value).startswith("notebook for 'n0' failed: the Jupyter kernel died as it started, twice; "
+                                         f"its start-up output is in {work}/kernel-"), str(failure.value)
+    assert (tmp_path / "kernel-starts").read_text() == "xx"  # started twice, no more

@@ -254,8 +254,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def released_edition(out: Path) -> Path:
+    """An edition as a full build publishes it, website and PDF, before the preview starts."""
+    edition = out / PUBLICATION / "essex" / QUARTER
+    (edition / "html").mkdir(parents=True)
+    (edition / "html" / "index.html").write_text("<p>the edition released with its PDF</p>", encoding="utf-8")
+    (edition / "pdf").mkdir()
+    (edition / "pdf" / "update.pdf").write_bytes(b"%PDF-1.7 the released PDF")
+    return edition
+
+
+def files_of(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file()}
+
+
 @pytest.mark.build
 def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp_path):
+    """Also (issue 33, item 4) the preview leaves the edition a full build published, PDF and all: it republished
+    it website-only, deleting pdf/update.pdf, at its start and at every save. And (item 5) nothing it starts listens
+    beyond this machine."""
     from browser.harness import CHROMIUM_ARGS, find_chromium
     from playwright.sync_api import sync_playwright
 
@@ -264,6 +282,8 @@ def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp
     for shared in ("raw", "reference"):
         (data / shared).symlink_to(DATA / shared)
     narrative = data / "forces" / "essex" / PUBLICATION / "narrative" / QUARTER / f"{STRAND}.md"
+    released = released_edition(tmp_path / "out")
+    as_released = files_of(released)
     port, token = free_port(), uuid.uuid4().hex
     log = tmp_path / "preview.log"
     with open(log, "w") as output:
@@ -273,6 +293,7 @@ def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp
                                    env={**os.environ, PROCESS_TOKEN: token})
     try:
         wait_for(lambda: version(port).get("build") == 1, FIRST_BUILD_SECONDS, process, log)
+        listening = listening_addresses(processes_of(token))
         sentence = f"A sentence added while the preview was open ({uuid.uuid4().hex[:8]})."
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
@@ -309,7 +330,22 @@ def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp
     assert output.strip().splitlines()[-1] == "Preview stopped.", output
     assert "Traceback" not in output, output
     assert not left, [" ".join(p.cmdline()) for p in left]
+    assert files_of(released) == as_released  # the released edition, its PDF included, as it was
+    assert ("127.0.0.1", port) in listening and {ip for ip, _ in listening} == {"127.0.0.1"}, listening
     print(f"the edit showed in the page {shown_after:.0f} s after it was saved")
+
+
+def listening_addresses(processes) -> set[tuple[str, int]]:
+    import psutil
+
+    found = set()
+    for process in processes:
+        try:
+            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
+                      if c.status == psutil.CONN_LISTEN}
+        except psutil.Error:
+            continue
+    return found
 
 
 def version(port: int) -> dict:

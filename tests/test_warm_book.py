@@ -70,3 +70,49 @@ def test_close_stops_a_helper_that_does_not_answer(tmp_path):
     started = time.monotonic()
     warm.close()
     assert warm.process.poll() is not None and time.monotonic() - started < 30
+
+
+def test_a_build_under_way_stops_with_its_killed_owner_and_says_nothing(tmp_path):
+    """Issue 33 (14): a Dask worker killed while its warm book built an edition left the build running (beside the
+    rerun of the same book on another worker, in the same folder) and its helper printed a BrokenPipeError
+    traceback when it had finished. The helper stops the build under way, and itself, once its owner is gone."""
+    book = small_book(tmp_path / "book", "Text.")
+    (book / "slow.py").write_text("import time\n\ndef setup(app):\n    time.sleep(4)\n")  # a longer build
+    with open(book / "_config.yml", "a") as config:
+        config.write("sphinx:\n  local_extensions:\n    slow: ./\n")
+    stderr = tmp_path / "owner-stderr.txt"
+    with open(stderr, "w") as err:
+        owner = subprocess.Popen([sys.executable, "-c", (
+            "import sys\nfrom pathlib import Path\nfrom strategy_update.build.warm_book import WarmBook\n"
+            "book = WarmBook()\nprint(book.process.pid, flush=True)\n"
+            f"book.build([{str(book)!r}, '--builder', 'html', '-q'], Path({str(tmp_path / 'build.log')!r}))\n")],
+            stdout=subprocess.PIPE, stderr=err, text=True)  # the helper writes where its owner does
+    helper = psutil.Process(int(owner.stdout.readline()))
+    group = os.getpgid(helper.pid)
+    try:
+        deadline = time.monotonic() + 60
+        while not helper.children() and time.monotonic() < deadline:  # the build, forked from the helper
+            time.sleep(0.1)
+        building = helper.children()
+        assert building, "no build started"
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait()
+        left = building + [helper]
+        deadline = time.monotonic() + 20  # the build would have ended by then, and its helper answered nobody
+        while (left := [p for p in left if running(p)]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        try:
+            os.killpg(group, signal.SIGKILL)  # whatever a failed test left
+        except ProcessLookupError:
+            pass
+    assert not left, "still running after the owner was killed: " + ", ".join(str(p.pid) for p in left)
+    assert "Traceback" not in stderr.read_text(), stderr.read_text()
+    assert not (book / "_build" / "html" / "intro.html").exists()
+
+
+def running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

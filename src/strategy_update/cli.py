@@ -13,6 +13,7 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 EXIT_BUILD_FAILED = 3
 NOTHING_PUBLISHED = "Nothing was published; the previous edition, if any, is unchanged."
+NOTHING_PUBLISHED_ALL = "Nothing was published; the previous editions, if any, are unchanged."
 
 
 def _edition_options(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="run on this Dask cluster (its workers need this project installed and the same "
                            "data and output folders); default: a cluster on this machine")
     build_all.add_argument("--workers", type=int, help="workers of the cluster on this machine (default: one per core)")
+    build_all.add_argument("--dashboard", metavar="HOST:PORT", default="127.0.0.1:8787",
+                           help="address of the Dask dashboard of the cluster on this machine (default: "
+                           "127.0.0.1:8787, this computer only)")
     build_all.add_argument("--rerun", action="store_true", help="build every edition even if nothing changed")
     build_all.add_argument("--strict", action="store_true",
                            help="fail an edition if any section's narrative or delivery data is missing")
@@ -104,12 +108,35 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from strategy_update.build.interrupt import Interrupted, raise_on_signals
-    from strategy_update.core.errors import BuildError, InputError, ValidationFailed
-    from strategy_update.core.periods import QuarterError
+    from strategy_update.build.interrupt import ignore_signals, raise_on_signals
 
     raise_on_signals()  # SIGTERM, like Ctrl-C, stops the build cleanly (its processes too) instead of killing it
     args = _parser().parse_args(argv)
+    try:
+        code = _run(args)
+        if argv is None:
+            # The command itself (not a call from Python): it has said how it went, and what is left is the
+            # interpreter's exit, a second or so after a build. A stop then changes nothing, and must not turn a
+            # published edition into a silent exit 143, as Python's own handling of the signals there would.
+            ignore_signals()
+        return code
+    except KeyboardInterrupt as exc:  # also a stop while a failure was being reported, or just after the command
+        return _interrupted(exc, args.command)
+
+
+def _interrupted(exc: KeyboardInterrupt, command: str) -> int:
+    """Ctrl-C or SIGTERM: the build has stopped its processes; one line (what was published), no traceback."""
+    from strategy_update.build.interrupt import Interrupted
+
+    stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
+    print(stopped.message() if command in ("build", "build-all") else "Interrupted.", file=sys.stderr)
+    return stopped.exit_code
+
+
+def _run(args) -> int:
+    from strategy_update.core.errors import BuildError, InputError, ValidationFailed, machine_error
+    from strategy_update.core.periods import QuarterError
+
     try:
         if args.command == "build":
             from strategy_update.build.pipeline import build
@@ -123,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             outcome = build_all(args.publication, args.quarter, args.forces, data_dir=args.data,
                                 publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf,
                                 scheduler=args.scheduler, workers=args.workers, strict=args.strict,
-                                rerun=args.rerun, reviewer=args.reviewer)
+                                rerun=args.rerun, reviewer=args.reviewer, dashboard=args.dashboard)
             if outcome.failed:
                 print(f"build failed for {len(outcome.failed)} of {len(outcome.editions)} editions: "
                       + "; ".join(f"{r.spec.force} ({r.message})" for r in outcome.failed), file=sys.stderr)
@@ -167,17 +194,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         print(NOTHING_PUBLISHED, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: the build has stopped its processes; one line, no traceback
-        stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-        print(stopped.message() if args.command == "build" else "Interrupted: the editions finished before the stop "
-              "are published; the others are unchanged." if args.command == "build-all" else "Interrupted.",
-              file=sys.stderr)
-        return stopped.exit_code
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, args.command)
     except BuildError as exc:  # a failed step: say which, keep the last good edition
-        print(f"build failed: {exc}", file=sys.stderr)
-        print(NOTHING_PUBLISHED, file=sys.stderr)
-        return EXIT_BUILD_FAILED
+        return _build_failed(exc, args.command)
+    except OSError as exc:  # a full disk, a folder it may not write: said as a failed step is; anything else is a bug
+        problem = machine_error(exc, "the build stopped")
+        if problem is None:
+            raise
+        return _build_failed(problem, args.command)
     return 0
+
+
+def _build_failed(exc: Exception, command: str) -> int:
+    from strategy_update.build.interrupt import published_editions
+
+    print(f"build failed: {exc}", file=sys.stderr)
+    editions = published_editions() if command == "build-all" else None
+    print(f"Published before the failure: {', '.join(editions)}; the other editions, if any, are unchanged."
+          if editions else NOTHING_PUBLISHED_ALL if command == "build-all" else NOTHING_PUBLISHED, file=sys.stderr)
+    return EXIT_BUILD_FAILED
 
 
 def _folders(args) -> tuple[Path, Path]:

@@ -3,6 +3,7 @@ website and PDF built in the edition's work folder."""
 
 from __future__ import annotations
 
+import errno
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from strategy_update.build.interrupt import stop_process_group
-from strategy_update.core.errors import BuildError
+from strategy_update.core.errors import BuildError, OperationalError, machine_error, machine_error_in_text
 from strategy_update.core.formatting import and_list
 from strategy_update.core.markup import UnknownLabel, fill_labels
 from strategy_update.inputs.definition import display_path
@@ -164,15 +165,39 @@ def copy_static(root: Path, work: Path) -> None:
         _write_if_changed(work / "_static" / asset.name, asset.read_bytes())
 
 
-def _jupyter_book(args: list[str], log_file: Path, warm=None) -> None:
-    """``jupyter-book build ARGS``, its output in ``log_file``; in a ``warm_book.WarmBook`` when one is given."""
+def _jupyter_book(args: list[str], log_file: Path, warm=None, output: Path | None = None,
+                  doing: str = "building the book") -> None:
+    """``jupyter-book build ARGS``, its output in ``log_file``; in a ``warm_book.WarmBook`` when one is given. A
+    build that failed for want of disk space or permission (its log says so) is an OperationalError naming it, and
+    its half-written ``output`` folder is removed."""
     if warm is not None:
         returncode = warm.build(args, log_file)
     else:
         returncode = _jupyter_book_process(args, log_file)
     if returncode != 0:
-        tail = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]
+        try:
+            log = log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            log = ""
+        problem = machine_error_in_text(log, doing) or _disk_full(log_file.parent, doing)
+        if problem is not None:
+            if output is not None:
+                shutil.rmtree(output, ignore_errors=True)
+            raise problem from None
+        tail = log.splitlines()[-15:]
         raise BuildError("jupyter-book failed:\n" + "\n".join(tail) + f"\n(full log: {log_file})")
+
+
+FULL_DISK_BYTES = 1 << 20  # a disk with less free space than this is full, for a build (one page is more)
+
+
+def _disk_full(folder: Path, doing: str) -> OperationalError | None:
+    """A disk too full to hold even the log of the build that failed on it."""
+    try:
+        full = shutil.disk_usage(folder).free < FULL_DISK_BYTES
+    except OSError:
+        return None
+    return machine_error(OSError(errno.ENOSPC, "No space left on device", str(folder)), doing) if full else None
 
 
 def _jupyter_book_process(args: list[str], log_file: Path) -> int:
@@ -180,7 +205,10 @@ def _jupyter_book_process(args: list[str], log_file: Path) -> int:
     with open(log_file, "w", encoding="utf-8") as log:
         # A session of its own: on Ctrl-C or SIGTERM (or a failure here) the build stops jupyter-book together with
         # the latexmk and xelatex it runs (subprocess.run alone would kill jupyter-book and orphan them).
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        except FileNotFoundError:
+            raise OperationalError(f"jupyter-book is missing ({command[0]}): run `make setup`") from None
         try:
             return process.wait()
         except BaseException:
@@ -192,7 +220,8 @@ def build_book(work: Path, pdf: bool, log=print, warm=None) -> tuple[Path, Path 
     """Jupyter Book in the work folder; Sphinx rereads only pages whose source changed. ``warm``: a
     ``warm_book.WarmBook`` to build in (the preview keeps one)."""
     log("Building the website (Jupyter Book)...")
-    _jupyter_book([str(work), "--builder", "html", "-q"], work / "html.log", warm)
+    _jupyter_book([str(work), "--builder", "html", "-q"], work / "html.log", warm, work / "_build",
+                  "building the website")
     html = work / "_build" / "html"
     pdf_file = None
     if pdf:
@@ -204,7 +233,8 @@ def build_book(work: Path, pdf: bool, log=print, warm=None) -> tuple[Path, Path 
         for stale in (out / "_build" / "latex").glob("*.idx"):
             stale.unlink()
         _jupyter_book([str(work), "--builder", "pdflatex", "--config", str(work / "_config_pdf.yml"),
-                       "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log", warm)
+                       "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log", warm,
+                      out, "building the PDF")
         pdfs = sorted((out / "_build" / "latex").glob("*.pdf"))
         if not pdfs:
             raise BuildError(f"the PDF was not produced (see {work / 'pdf.log'})")

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from strategy_update.build import interrupt
 from strategy_update.build.incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run,
                                                package_versions, save_keys)
-from strategy_update.core.errors import BuildError
+from strategy_update.core.errors import BuildError, machine_error
 
 # --- notebooks -------------------------------------------------------------------------------------
 KERNEL_LOG = "kernel-{pid}.log"  # in the work folder: a worker's kernel start-up output, named by the worker
@@ -56,6 +56,7 @@ def _worker_kernel(log_path: Path):
         # Kernels write start-up chatter to stderr; keep it in a log beside the outputs, not on the console.
         log = open(log_path, "w", encoding="utf-8")
         os.dup2(log.fileno(), 2)
+        _worker["log"] = log_path
         _worker["kernel"] = AsyncKernelManager(kernel_name="python3")
         util.Finalize(None, stop_worker_kernel, exitpriority=10)
     return _worker["kernel"]
@@ -103,22 +104,62 @@ def _start_kernel(kernel) -> None:
 def _worker_client(kernel):
     """This worker's client of its kernel, connected once and kept: a new client waits about 0.2 s for its channels
     to be ready (jupyter_client's ``wait_for_ready``), a quarter of a typical page's run. A client made in another
-    thread (its event loop) or for an earlier kernel process is replaced."""
-    from jupyter_core.utils import run_sync
-
+    thread (its event loop) or for an earlier kernel process is replaced. A kernel that dies before it answers
+    (about one start in 40 on a loaded machine) is started once more; a second death is a BuildError."""
     if not kernel.has_kernel:
         _start_kernel(kernel)
     held = _worker["client"]
-    owner = (threading.get_ident(), getattr(getattr(kernel.provisioner, "process", None), "pid", None))
-    if held is not None and held[1] == owner:
+    if held is not None and held[1] == _client_owner(kernel):
         return held[0]
     _forget_client()
+    try:
+        client = _connected_client(kernel)
+    except RuntimeError:  # jupyter_client: "Kernel died before replying to kernel_info"
+        if _kernel_alive(kernel):
+            raise
+        _restart_dead_kernel(kernel)
+        try:
+            client = _connected_client(kernel)
+        except RuntimeError:
+            if _kernel_alive(kernel):
+                raise
+            raise BuildError("the Jupyter kernel died as it started, twice; its start-up output is in "
+                             f"{_worker.get('log', 'the kernel log of the work folder')}") from None
+    _worker["client"] = (client, _client_owner(kernel))
+    return client
+
+
+def _client_owner(kernel) -> tuple:
+    return threading.get_ident(), getattr(getattr(kernel.provisioner, "process", None), "pid", None)
+
+
+def _connected_client(kernel):
+    """A client of ``kernel`` whose kernel has answered (RuntimeError when the kernel died first)."""
+    from jupyter_core.utils import run_sync
+
     client = kernel.client()
     client.start_channels()
-    run_sync(client.wait_for_ready)(timeout=60)
+    try:
+        run_sync(client.wait_for_ready)(timeout=60)
+    except BaseException:
+        client.stop_channels()
+        raise
     client.allow_stdin = False
-    _worker["client"] = (client, owner)
     return client
+
+
+def _kernel_alive(kernel) -> bool:
+    from jupyter_core.utils import run_sync
+
+    return bool(run_sync(kernel.is_alive)())
+
+
+def _restart_dead_kernel(kernel) -> None:
+    """Clean up after a kernel that died, and start a new one with the build's arguments, on new ports. (A restart:
+    shutting the manager down for good would close what its next kernel needs.)"""
+    from jupyter_core.utils import run_sync
+
+    run_sync(kernel.restart_kernel)(now=True, newports=True)
 
 
 def _forget_client() -> None:
@@ -315,7 +356,8 @@ def _execute_plan(plan: NotebookPlan, work: Path, pool: ProcessPoolExecutor, tim
             try:
                 _, seconds = future.result()
             except Exception as exc:  # papermill raises PapermillExecutionError with the cell's error
-                raise BuildError(f"notebook for '{job.name}' failed: {last_line(exc)}") from None
+                raise (machine_error(exc, f"running the notebook for '{job.name}'")
+                       or BuildError(f"notebook for '{job.name}' failed: {last_line(exc)}")) from None
             plan.done(job)
             timings[job.name] = seconds
             ran = {k: v for k, v in timings.items() if v is not None}

@@ -25,17 +25,19 @@ import psutil
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 NOTHING_PUBLISHED = "nothing was published; the previous edition, if any, is unchanged."
+NOTHING_PUBLISHED_ALL = "nothing was published; the previous editions, if any, are unchanged."
 GRACE_SECONDS = 1.0  # after SIGTERM, before SIGKILL: a stopped build's processes hold nothing worth waiting for
 
 
 class Interrupted(KeyboardInterrupt):
     """The build was asked to stop (SIGINT or SIGTERM). A KeyboardInterrupt, so code that already cleans up after
-    Ctrl-C does so for SIGTERM too. ``published``: the signal came while the edition was being moved into place, so
-    that finished first."""
+    Ctrl-C does so for SIGTERM too. ``published``: the edition was in place before the stop took effect (the signal
+    came while it was moved into place, or after). ``editions``: for build-all, the forces whose editions were
+    published by this run before the stop (None: not build-all)."""
 
-    def __init__(self, signum: int, published: bool = False):
+    def __init__(self, signum: int, published: bool = False, editions: list[str] | None = None):
         super().__init__(signal.Signals(signum).name)
-        self.signum, self.published = signum, published
+        self.signum, self.published, self.editions = signum, published, editions
 
     @property
     def exit_code(self) -> int:
@@ -43,9 +45,31 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
     def message(self) -> str:
+        if self.editions is not None:
+            if not self.editions:
+                return f"Interrupted: {NOTHING_PUBLISHED_ALL}"
+            return (f"Interrupted: published before the stop: {', '.join(self.editions)}; the other editions, if "
+                    "any, are unchanged.")
         if self.published:
             return "Interrupted: the new edition had already been published in full."
         return f"Interrupted: {NOTHING_PUBLISHED}"
+
+
+# What this process has published so far, for the message of a stop that comes after it (``published_so_far``).
+_published: dict = {}
+
+
+def published_so_far(published: bool = False, editions: list[str] | None = None) -> None:
+    """Record what the command has published (nothing, at its start): a stop from now on says so. ``published``
+    for one edition, ``editions`` for build-all's forces. In the main thread, where signals are handled."""
+    if threading.current_thread() is threading.main_thread():
+        _published.clear()
+        _published.update(published=published, editions=editions)
+
+
+def published_editions() -> list[str]:
+    """build-all's forces published so far (``published_so_far``)."""
+    return list(_published.get("editions") or [])
 
 
 def raise_interrupted(signum: int, frame=None) -> None:
@@ -53,9 +77,14 @@ def raise_interrupted(signum: int, frame=None) -> None:
     (``signals_held``) calls once it is done. In the main thread."""
     # One request to stop is enough: what follows (stopping the build's processes) is bounded by GRACE_SECONDS, and a
     # second Ctrl-C in the middle of it would only leave processes behind and print a traceback.
+    ignore_signals()
+    raise Interrupted(signum, **_published)
+
+
+def ignore_signals() -> None:
+    """From now on SIGINT and SIGTERM change nothing: the command has stopped, or has finished and said so."""
     for each in SIGNALS:
         signal.signal(each, signal.SIG_IGN)
-    raise Interrupted(signum)
 
 
 def raise_on_signals() -> None:

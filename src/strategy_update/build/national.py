@@ -6,7 +6,9 @@ The run, from the driver (this process):
 1. which editions: every force asked for; an edition already published from the same inputs, code and settings is
    up to date and is not built again (the same key as ``build``);
 2. check the inputs: Great Expectations, as tasks on the workers; a force whose inputs break a critical rule fails
-   alone. Meanwhile this process reads the open data, which is used only once it has passed;
+   alone. Meanwhile this process reads the open data, which is used only once it has passed. The checks and the
+   reading use one copy of the inputs, taken before the checks (``snapshot_inputs``): a file saved meanwhile cannot
+   be read unchecked, nor stop the run; a force whose inputs cannot be read fails alone;
 3. compute once: the results of every force that needs them are computed together
    (``compute_editions``; the forecasts, the slow part, as one task per force) and each edition's table is written
    to its work folder, where its notebooks read it;
@@ -20,6 +22,8 @@ The run, from the driver (this process):
 A task that fails fails its edition only: the others go on, the national index lists it with the reason, and the
 exit code says so. A worker that dies has its tasks run again on another (Dask's ``allowed-failures``). A rerun
 rebuilds only what failed or changed (edition keys, the results' input keys and the notebooks' content keys).
+Stopped (Ctrl-C, SIGTERM), the run closes its publishing gate (``publish.PublishGate``): a book task still running
+publishes nothing, and the stop names the editions published before it.
 
 The work runs on a ``LocalCluster`` sized to the machine, or on any Dask cluster (``--scheduler tcp://HOST:PORT``)
 whose workers have this project installed and see the same data and output folders (a shared file system). The local
@@ -30,24 +34,29 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from strategy_update.build.executor import NotebookPlan, execute_job, last_line, plan_notebooks, stop_worker_kernel
 from strategy_update.build.incremental import Job, edition_key
-from strategy_update.build.interrupt import children_ignore_ctrl_c, raise_interrupted, signals_held
+from strategy_update.build.interrupt import (Interrupted, children_ignore_ctrl_c, published_so_far, raise_interrupted,
+                                             signals_held)
 from strategy_update.build.pipeline import (STAMP, EditionSpec, _edition_key, edition_settings, finish_edition,
                                             forecast_cache, prepare_pages, project_root, resolve_edition, results_current,
                                             up_to_date, write_results_of)
+from strategy_update.build.publish import PublishGate
+from strategy_update.build.snapshot import snapshot_inputs
 from strategy_update.core.errors import BuildError, InputError
 
 NATIONAL = "national"  # <out>/<publication>/national/<quarter>/: the national index (no force has this slug)
+RUN_FOLDER = ".build-all"  # <out>/.work/<publication>/.build-all/<quarter>/: a run's copy of its inputs and its gate
 # The statuses of an edition in a run, as the national index shows them.
 PUBLISHED, UP_TO_DATE, FAILED = "published", "up to date", "failed"
 
@@ -112,10 +121,15 @@ def start_worker_forkserver() -> None:
         forkserver.ensure_running()
 
 
+LOCAL_HOST = "127.0.0.1"  # the local cluster's scheduler and workers: this machine only
+DEFAULT_DASHBOARD = f"{LOCAL_HOST}:8787"  # its dashboard, unless --dashboard names another address
+
+
 @contextmanager
-def dask_client(scheduler: str | None, workers: int | None, log=print):
+def dask_client(scheduler: str | None, workers: int | None, log=print, dashboard: str = DEFAULT_DASHBOARD):
     """A Dask client: on the cluster at ``scheduler``, or on a LocalCluster of ``workers`` single-threaded worker
-    processes (default: one per core). Notebooks need a kernel each, so a worker runs one task at a time."""
+    processes (default: one per core) listening on this machine only, its dashboard at ``dashboard`` (Dask's own
+    default is every interface). Notebooks need a kernel each, so a worker runs one task at a time."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -131,7 +145,7 @@ def dask_client(scheduler: str | None, workers: int | None, log=print):
         # the seconds it takes to start, and then closes it. The workers take the settings they start with.
         with signals_held() as arrived, dask.config.set(LOCAL_CLUSTER_CONFIG):
             cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                                   silence_logs=logging.ERROR)
+                                   host=LOCAL_HOST, dashboard_address=dashboard, silence_logs=logging.ERROR)
             client = Client(cluster)
     try:
         if arrived:
@@ -201,6 +215,12 @@ class EditionRun:
     inputs: object = None  # its own inputs (readers.ForceInputs), read once after they were checked
     plan: NotebookPlan | None = None
     running: set[str] = field(default_factory=set)  # notebooks still running
+    snapshot: object = None  # the InputPaths of the copy of its inputs this run checks and reads (snapshot_inputs)
+
+    @property
+    def read_from(self) -> EditionSpec:
+        """The edition, its inputs taken from this run's copy of them: what is checked is what is read."""
+        return replace(self.spec, paths=self.snapshot) if self.snapshot is not None else self.spec
 
     def fail(self, why: str) -> None:
         self.status, self.message = FAILED, why
@@ -249,7 +269,7 @@ def validate_forces(paths: list, forces: list[str], quarter: str, strict: bool) 
 def _check_inputs(client, runs: list[EditionRun], strict: bool, log) -> None:
     workers = max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
     chunks = [runs[i::workers] for i in range(workers)]
-    futures = [client.submit(validate_forces, [r.spec.paths for r in chunk], [r.spec.force for r in chunk],
+    futures = [client.submit(validate_forces, [r.read_from.paths for r in chunk], [r.spec.force for r in chunk],
                              chunk[0].spec.quarter.id, strict, pure=False) for chunk in chunks if chunk]
     for chunk, future in zip([c for c in chunks if c], futures):
         try:
@@ -302,11 +322,11 @@ def _compute(client, stale: list[EditionRun], open_data, out_dir: Path, log) -> 
 
 
 def finish_task(root: Path, work: Path, spec: EditionSpec, report, keys: dict, notebooks: list[Job], target: Path,
-                key: str, pdf: bool, reviewer: bool) -> float:
-    """Task: an edition's book (website, PDF) built and published. Returns its seconds."""
+                key: str, pdf: bool, reviewer: bool, gate: PublishGate | None = None) -> float:
+    """Task: an edition's book (website, PDF) built and published (while ``gate`` is open). Returns its seconds."""
     started = time.perf_counter()
     finish_edition(root, work, spec, report, keys, notebooks, target, key, pdf=pdf, reviewer=reviewer,
-                   warm_book=_worker_book.get("book"), log=lambda *_: None)
+                   warm_book=_worker_book.get("book"), gate=gate, log=lambda *_: None)
     return time.perf_counter() - started
 
 
@@ -351,7 +371,8 @@ def task_key(kind: str, *names: str) -> tuple:
     return (kind, *names, time.time_ns())
 
 
-def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: bool, rerun: bool, log) -> None:
+def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: bool, rerun: bool, log,
+           gate: PublishGate | None = None) -> None:
     """Every edition's notebooks, then its book, as tasks; an edition ends published or failed."""
     from distributed import as_completed
 
@@ -367,8 +388,8 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
     submitted: list = []
 
     def submit_book(run: EditionRun) -> None:
-        future = client.submit(finish_task, root, run.work, run.spec, run.report, run.plan.keys, run.plan.jobs,
-                               run.target, run.key, pdf, reviewer, priority=1,  # before further notebooks:
+        future = client.submit(finish_task, root, run.work, run.read_from, run.report, run.plan.keys, run.plan.jobs,
+                               run.target, run.key, pdf, reviewer, gate, priority=1,  # before further notebooks:
                                key=task_key("book", run.spec.paths.force_slug))  # editions finish as they go
         owner[future.key] = (run, None)
         submitted.append(future)
@@ -391,6 +412,7 @@ def _pages(client, root: Path, runs: list[EditionRun], *, pdf: bool, reviewer: b
             if job is None:  # the edition's book
                 if error is None:
                     run.status = PUBLISHED
+                    published_so_far(editions=[r.spec.force for r in runs if r.status == PUBLISHED])
                 else:
                     run.fail(f"book build failed: {last_line(error)}")
                 progress.edition(run)
@@ -480,13 +502,13 @@ class NationalRun:
 def build_all(publication: str | None, quarter: str | None, forces: str | None = "all", *,
               data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
               pdf: bool = True, scheduler: str | None = None, workers: int | None = None, strict: bool = False,
-              rerun: bool = False, reviewer: bool = False, log=print) -> NationalRun:
+              rerun: bool = False, reviewer: bool = False, dashboard: str = DEFAULT_DASHBOARD,
+              log=print) -> NationalRun:
     """Build the publication's edition for every force asked for, and the national index (module docstring)."""
-    from strategy_update.build.interrupt import processes_stopped_on_exit
     from strategy_update.build.pipeline import known_forces
     from strategy_update.inputs.paths import InputPaths
-    from strategy_update.inputs.readers import read_force_inputs, read_open_data
 
+    published_so_far(editions=[])  # a stop from now on names what was published: nothing yet
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
     publications_dir = (publications_dir or root / "publications").resolve()
@@ -508,31 +530,85 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     todo = [r for r in runs if not r.status]
     log(f"  {len(runs) - len(todo)} up to date, {len(todo)} to build")
     if todo:
-        with processes_stopped_on_exit(), ExitStack() as cluster:
-            stale = [r for r in todo if rerun or not results_current(r.spec, r.work)]
-            # This process reads the open data while the workers start and check it (it is used only once they
-            # pass it).
-            reader = cluster.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-open-data"))
-            open_data = reader.submit(read_open_data, stale[0].spec.paths, spec.publication) if stale else None
-            client = cluster.enter_context(dask_client(scheduler, workers, log))
-            _check_inputs(client, todo, strict, log)
-            ready = [r for r in todo if not r.status]
-            for run in ready:
-                run.inputs = read_force_inputs(run.spec.paths, run.spec.publication, run.spec.force, run.spec.quarter)
-            if ready:
-                _compute(client, [r for r in stale if not r.status], open_data, out_dir, log)
-                _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log)
-            # The workers shut their kernels and books down (a few seconds) while this process builds the index.
-            closing = _closing(cluster.pop_all(), log)
-            try:
-                index = build_national_index(root, runs, out_dir, log=log)
-            finally:
-                closing.join()
+        index = _build_editions(root, runs, todo, data_dir, out_dir, pdf=pdf, scheduler=scheduler, workers=workers,
+                                strict=strict, rerun=rerun, reviewer=reviewer, dashboard=dashboard, log=log)
     else:
         index = build_national_index(root, runs, out_dir, log=log)
     outcome = NationalRun(runs, index)
+    published_so_far(editions=[r.spec.force for r in runs if r.status == PUBLISHED])
     done = len(runs) - len(outcome.failed)
     log(f"National edition: {done} of {len(runs)} editions published or up to date"
         + (f", {len(outcome.failed)} failed ({', '.join(r.spec.force for r in outcome.failed)})"
            if outcome.failed else "") + f", in {time.perf_counter() - started:.0f} s; index {index}")
     return outcome
+
+
+def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], data_dir: Path, out_dir: Path, *,
+                    pdf: bool, scheduler: str | None, workers: int | None, strict: bool, rerun: bool,
+                    reviewer: bool, dashboard: str, log) -> Path:
+    """The stages on the cluster for the editions ``todo``, then the national index. Stopped (Ctrl-C, SIGTERM), it
+    lets no worker publish any more and raises Interrupted naming the editions published before the stop."""
+    from strategy_update.build.interrupt import processes_stopped_on_exit
+    from strategy_update.inputs.readers import read_open_data
+
+    spec = runs[0].spec
+    # The run's own files (its copy of the inputs, its publishing gate): not in the national index's work folder,
+    # which Jupyter Book reads whole.
+    run_folder = out_dir / ".work" / spec.publication.id / RUN_FOLDER / spec.quarter.id
+    gate = PublishGate.opened(run_folder / "publish-gate")
+    try:
+        with processes_stopped_on_exit(), ExitStack() as cluster:
+            try:
+                snapshot = snapshot_inputs([r.spec.paths for r in todo], data_dir, run_folder / "inputs")
+                for run in todo:
+                    run.snapshot = replace(run.spec.paths, data=snapshot)
+                stale = [r for r in todo if rerun or not results_current(r.spec, r.work)]
+                # This process reads the open data while the workers start and check it (it is used only once they
+                # pass it).
+                reader = cluster.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-open-data"))
+                open_data = reader.submit(read_open_data, stale[0].snapshot, spec.publication) if stale else None
+                client = cluster.enter_context(dask_client(scheduler, workers, log, dashboard))
+                _check_inputs(client, todo, strict, log)
+                ready = _read_force_inputs([r for r in todo if not r.status], log)
+                if ready:
+                    _compute(client, [r for r in stale if not r.status], open_data, out_dir, log)
+                    _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log, gate=gate)
+                # The workers shut their kernels and books down (a few seconds) while this process builds the index.
+                closing = _closing(cluster.pop_all(), log)
+                try:
+                    return build_national_index(root, runs, out_dir, log=log)
+                finally:
+                    closing.join()
+            except KeyboardInterrupt as stop:
+                raise _stopped(stop, gate, todo, pdf) from None
+    finally:
+        gate.remove()
+        shutil.rmtree(run_folder / "inputs", ignore_errors=True)
+
+
+def _read_force_inputs(runs: list[EditionRun], log) -> list[EditionRun]:
+    """Each force's own inputs, read once from the run's copy; a force whose inputs cannot be read fails alone."""
+    from strategy_update.inputs.readers import read_force_inputs
+
+    ready = []
+    for run in runs:
+        spec = run.read_from
+        try:
+            run.inputs = read_force_inputs(spec.paths, spec.publication, spec.force, spec.quarter)
+        except InputError as exc:
+            run.fail(f"its inputs could not be read: {exc}")
+            log(f"  {run.spec.force}: {FAILED}: {run.message}")
+            continue
+        ready.append(run)
+    return ready
+
+
+def _stopped(stop: KeyboardInterrupt, gate: PublishGate, todo: list[EditionRun], pdf: bool) -> Interrupted:
+    """The run was stopped: no worker publishes from now on (the publishing under way finishes first), and the
+    stop names the editions this run published."""
+    import signal
+
+    gate.close()
+    published = [r.spec.force for r in todo
+                 if r.status == PUBLISHED or up_to_date(r.target, r.work, r.key, pdf)]
+    return Interrupted(stop.signum if isinstance(stop, Interrupted) else signal.SIGINT, editions=published)

@@ -5,7 +5,6 @@ atomically to ``<out>/<publication>/national/<quarter>/html``."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pandas as pd
 import yaml
 
 from strategy_update.build.book import _write_if_changed, build_book, copy_static
+from strategy_update.build.publish import publish_folder
 from strategy_update.core.periods import Quarter
 from strategy_update.model.publication import Publication
 from strategy_update.render.downloads import integers_as_integers
@@ -70,19 +70,7 @@ def write_national_sources(root: Path, work: Path, publication: Publication, qua
 
 def publish_site(html: Path, target: Path) -> None:
     """``html`` to ``target``/html, swapped into place whole: a failed build never leaves half a site."""
-    target.mkdir(parents=True, exist_ok=True)
-    ready = Path(tempfile.mkdtemp(prefix="html-", dir=target))
-    try:
-        ready.chmod(0o755)
-        shutil.copytree(html, ready / "html")
-        old = target / "html.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if (target / "html").exists():
-            (target / "html").rename(old)
-        (ready / "html").rename(target / "html")
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(ready, ignore_errors=True)
+    publish_folder(target / "html", lambda ready: shutil.copytree(html, ready, dirs_exist_ok=True))
 
 
 def build_national_book(root: Path, work: Path, publication: Publication, quarter: Quarter, results: pd.DataFrame,

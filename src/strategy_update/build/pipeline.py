@@ -29,6 +29,10 @@ from strategy_update.model.publication import Publication, period_labels
 
 DEFAULT_PUBLICATION = "crime-prevention-2021-25"
 STAMP = "published-key.txt"  # in the work folder: the key of the edition last published from it
+# The preview publishes its website-only drafts under <out>/.preview/, never over the edition a full build
+# published (whose PDF would go, and whose website would no longer match it); the key of the last draft is kept
+# apart from the published edition's.
+PREVIEW_FOLDER, PREVIEW_STAMP = ".preview", "preview-key.txt"
 
 
 def project_root() -> Path:
@@ -124,9 +128,9 @@ def _compute_key(spec: EditionSpec) -> str:
     return edition_key(sources, {"edition": spec.folder.as_posix(), "force": spec.force})
 
 
-def up_to_date(target: Path, work: Path, key: str, pdf: bool) -> bool:
+def up_to_date(target: Path, work: Path, key: str, pdf: bool, stamp_name: str = STAMP) -> bool:
     """The edition in ``target`` was published from these inputs, code and settings (its key), whole."""
-    stamp = work / STAMP
+    stamp = work / stamp_name
     published = (target / "html" / "index.html").exists() and (not pdf or (target / "pdf" / "update.pdf").exists())
     return published and stamp.exists() and stamp.read_text(encoding="utf-8") == key
 
@@ -266,11 +270,12 @@ def prepare_pages(root: Path, work: Path, spec: EditionSpec, narratives: dict, b
 
 def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str], notebooks: list[Job],
                    target: Path, key: str, *, pdf: bool, reviewer: bool, figures_reused: bool = False,
-                   warm_book=None, log=print) -> list[int]:
+                   warm_book=None, gate=None, stamp_name: str = STAMP, log=print) -> list[int]:
     """After the notebooks: the written appendices, the book (website, and PDF with ``pdf``), and publishing into
     ``target`` with the edition's key stamped. Returns the signals that arrived while publishing (held till done).
     ``figures_reused``: the results table is the one the work folder's pages were written from. ``warm_book``: a
-    ``warm_book.WarmBook`` to build the book in."""
+    ``warm_book.WarmBook`` to build the book in. ``gate``: build-all's ``publish.PublishGate``, closed when the run
+    is stopped (the edition is then not published)."""
     from strategy_update.build import interrupt
     from strategy_update.build.book import build_book
     from strategy_update.build.publish import publish
@@ -278,9 +283,12 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
     write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
     html, pdf_file = build_book(work, pdf, log=log, warm=warm_book)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
-    with interrupt.signals_held() as arrived:
+    with interrupt.signals_held() as arrived, (gate.passing() if gate else contextlib.nullcontext(True)) as open_:
+        if not open_:
+            raise BuildError("not published: the run was stopped")
         publish(work, html, pdf_file, notebooks, target)
-        (work / STAMP).write_text(key, encoding="utf-8")
+        (work / stamp_name).write_text(key, encoding="utf-8")
+        interrupt.published_so_far(published=True)  # a stop from now on says it is published
     return arrived
 
 
@@ -288,10 +296,15 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
 def build(publication: str | None = None, force: str | None = None, quarter: str | None = None, *,
           data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
           pdf: bool = True, jobs: int | None = None, strict: bool = False, rerun: bool = False,
-          reviewer: bool = False, notebook_pool=None, warm_book=None, log=print) -> Path:
+          reviewer: bool = False, notebook_pool=None, warm_book=None, preview: bool = False, log=print) -> Path:
     """``reviewer``: the reviewer's edition, with code toggles and notebook downloads (the public one has none).
     ``notebook_pool``: warm notebook workers to use (``executor.notebook_workers``; the preview keeps one), and
-    ``warm_book`` a warm Jupyter Book (``warm_book.WarmBook``; the preview keeps one too)."""
+    ``warm_book`` a warm Jupyter Book (``warm_book.WarmBook``; the preview keeps one too). ``preview``: a draft,
+    published under ``<out>/.preview/`` (PREVIEW_FOLDER) and never over the published edition. Returns the
+    folder it published."""
+    from strategy_update.build import interrupt
+
+    interrupt.published_so_far()  # nothing yet
     root = project_root()
     data_dir = (data_dir or root / "data").resolve()
     publications_dir = (publications_dir or root / "publications").resolve()
@@ -299,13 +312,14 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     started = time.perf_counter()
     light = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir,
                             check_force=False)
-    target, work = out_dir / light.folder, out_dir / ".work" / light.folder
+    published_under = out_dir / PREVIEW_FOLDER if preview else out_dir
+    stamp_name = PREVIEW_STAMP if preview else STAMP
+    target, work = published_under / light.folder, out_dir / ".work" / light.folder
     key = _edition_key(root, light, edition_settings(pdf, strict, reviewer))
-    stamp = work / STAMP
-    if not rerun and up_to_date(target, work, key, pdf):
+    stamp = work / stamp_name
+    if not rerun and up_to_date(target, work, key, pdf, stamp_name):
         log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)")
         return target
-    from strategy_update.build import interrupt
     from strategy_update.build.executor import notebook_workers, run_notebooks, warm_workers
     from strategy_update.compute.stage import compute_edition, measure_by_measure
     from strategy_update.inputs.readers import read_edition_inputs, read_page_inputs
@@ -313,8 +327,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
 
     spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
     if spec.folder != light.folder:  # e.g. "devon & cornwall" resolved to "Devon and Cornwall"
-        target, work = out_dir / spec.folder, out_dir / ".work" / spec.folder
-        key, stamp = _edition_key(root, spec, edition_settings(pdf, strict, reviewer)), work / STAMP
+        target, work = published_under / spec.folder, out_dir / ".work" / spec.folder
+        key, stamp = _edition_key(root, spec, edition_settings(pdf, strict, reviewer)), work / stamp_name
     workers = jobs or os.cpu_count() or 1
     with contextlib.ExitStack() as stack:
         pool = notebook_pool or stack.enter_context(notebook_workers(workers))
@@ -350,9 +364,9 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
         notebook_list = prepare_pages(root, work, spec, narratives, board, reviewer, pdf)
         _, keys = run_notebooks(notebook_list, work, workers, force=rerun, log=log, pool=pool)
     arrived = finish_edition(root, work, spec, report, keys, notebook_list, target, key, pdf=pdf, reviewer=reviewer,
-                             figures_reused=figures_reused, warm_book=warm_book, log=log)
-    log(f"Published {target}/html/index.html" + (f" and {target}/pdf/update.pdf" if pdf else "")
-        + f" in {time.perf_counter() - started:.0f} s")
+                             figures_reused=figures_reused, warm_book=warm_book, stamp_name=stamp_name, log=log)
+    log(f"{'Preview built' if preview else 'Published'} {target}/html/index.html"
+        + (f" and {target}/pdf/update.pdf" if pdf else "") + f" in {time.perf_counter() - started:.0f} s")
     if arrived:
         raise interrupt.Interrupted(arrived[0], published=True)
     return target

@@ -1,6 +1,7 @@
 """Preview an edition while its inputs are being written: ``strategy-update preview`` builds the website, serves it
 on 127.0.0.1, builds it again (incrementally, website only) whenever an input changes, and makes the open page
-reload itself when the new edition is published.
+reload itself when the new draft is ready. The drafts go to ``<out>/.preview/<publication>/<force>/<quarter>/``: the
+edition a full build published (website and PDF, which say the same) is never touched by a preview.
 
 The pieces: ``InputFilter`` (which file events count: not editors' lock and swap files), ``InputWatcher`` (watchfiles
 in a thread, changes grouped until the files settle), ``PreviewState`` (the number of good builds and the last
@@ -340,7 +341,7 @@ class PreviewOptions:
 
 def preview(options: PreviewOptions, log=print) -> int:
     """Build, serve and rebuild on every change until Ctrl-C or SIGTERM; returns the exit code (130 / 143 then)."""
-    from strategy_update.build.pipeline import build, project_root, resolve_edition
+    from strategy_update.build.pipeline import PREVIEW_FOLDER, build, project_root, resolve_edition
 
     interrupt.raise_on_signals()
     if hasattr(sys.stdout, "reconfigure"):
@@ -353,12 +354,12 @@ def preview(options: PreviewOptions, log=print) -> int:
                            publications_dir=publications_dir)
     run_build = functools.partial(build, options.publication, options.force, options.quarter, data_dir=data_dir,
                                   publications_dir=publications_dir, out_dir=out_dir, pdf=False, jobs=options.jobs,
-                                  log=log)
+                                  preview=True, log=log)
     folders = watched_folders(root, spec.paths)
     watcher = InputWatcher(folders, InputFilter(spec.paths.force_inputs.parent, spec.paths.force_inputs))
     state = PreviewState()
     try:
-        server = start_server(out_dir / spec.folder / "html", state, options.host, options.port)
+        server = start_server(out_dir / PREVIEW_FOLDER / spec.folder / "html", state, options.host, options.port)
     except OSError as exc:
         print(f"error: cannot serve on {options.host}:{options.port} ({exc.strerror}); choose another port with "
               "--port", file=sys.stderr)

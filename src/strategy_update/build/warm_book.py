@@ -5,18 +5,20 @@ that imports them all again (about a third of a one-page rebuild).
 The helper reads one request a line on its stdin (the ``jupyter-book build`` arguments and the log file, as JSON),
 forks, runs the build in the child with its output in the log file, and answers with the child's exit code. It is
 the leader of a process group of its own, so stopping the group stops a build under way with it; it exits when its
-stdin closes (the preview ended, however it ended)."""
+stdin closes (the preview ended, however it ended), and stops its group at once when its owner is killed."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from strategy_update.build import interrupt
 from strategy_update.build.interrupt import stop_process_group
 
 # Imported once by the helper: what every build of the book imports (Sphinx loads the rest from these).
@@ -97,14 +99,27 @@ def _run_in_child(args: list[str], log_file: str) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+def _stop_with_owner() -> None:
+    """Once the owner (a preview, or a Dask worker) is gone, killed outright, the helper stops the build under way
+    with itself (its whole process group): nobody would read the result, and a rerun of the same book elsewhere
+    would be building beside it in the same folder."""
+    if os.getpgrp() == os.getpid():  # leads a group of its own (WarmBook starts it so): never its owner's
+        interrupt.exit_when_orphaned(lambda: os.killpg(os.getpgrp(), signal.SIGKILL))
+
+
 def serve() -> None:
     import importlib
 
+    _stop_with_owner()
     for module in WARM_MODULES:
         importlib.import_module(module)
     for line in sys.stdin:
         request = json.loads(line)
-        print(json.dumps({"returncode": _run_in_child(request["args"], request["log"])}), flush=True)
+        answer = json.dumps({"returncode": _run_in_child(request["args"], request["log"])})
+        try:
+            print(answer, flush=True)
+        except BrokenPipeError:  # the owner has gone: there is no one to answer, and nothing to say about it
+            os._exit(1)
 
 
 if __name__ == "__main__":
