@@ -411,6 +411,30 @@ def test_another_force_s_about_pages_speak_of_it_not_of_the_plan_s_owner(nationa
 
 
 @pytest.mark.build
+def test_another_force_s_edition_names_none_of_the_owner_s_places_areas_or_partnerships(national_run):
+    """Every page of Kent's and Surrey's editions (issue 28, item 7): the owner's proper nouns, listed with the
+    definition, appear only where a page says whose the plan is ("Essex's ...", its title)."""
+    from strategy_update.build.pipeline import resolve_edition
+    from strategy_update.build.repeats import prose
+
+    plan = resolve_edition(PUBLICATION, "Kent", QUARTER, data_dir=ROOT / "data",
+                           publications_dir=ROOT / "publications").publication
+    found = {}
+    for slug in ("kent", "surrey"):
+        site = _edition(national_run["out"], slug) / "html"
+        for page in site.rglob("*.html"):
+            if {"_static", "_sources"} & set(page.parts) or page.name in ("search.html", "genindex.html"):
+                continue
+            shown, notes = prose(page.read_text(encoding="utf-8"))
+            terms = plan.owner_mentions(" ".join(shown + [b for note in notes for b in note]))
+            if terms:
+                found[f"{slug}/{page.relative_to(site)}"] = terms
+    assert found == {}
+    essex = _edition(national_run["out"], "essex") / "html" / "priorities" / "road-safety.html"
+    assert "Essex" in essex.read_text(encoding="utf-8")  # the owner's own edition keeps its places
+
+
+@pytest.mark.build
 def test_the_national_index_links_every_edition_and_the_site_index_lists_them(national_run):
     out = national_run["out"]
     index = out / PUBLICATION / "national" / QUARTER / "html" / "index.html"

@@ -272,7 +272,7 @@ def _new_quarter(args) -> int:
 
     spec = _spec(args)
     result = scaffold_quarter(spec.paths, spec.publication, spec.force, spec.quarter, args.format)
-    print(summary_text(result, spec.publication, spec.quarter, _shown))
+    print(summary_text(result, spec.publication, spec.quarter, _shown, spec.force))
     return 0
 
 

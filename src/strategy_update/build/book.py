@@ -85,7 +85,8 @@ def pdf_toc_for(publication: Publication) -> dict:
     return {"format": "jb-book", "root": "index", "chapters": chapters + _appendices(publication, paper=True)}
 
 
-def group_page(publication: Publication, group: Section, leaves: list[Section], whose: str = "") -> str:
+def group_page(publication: Publication, group: Section, leaves: list[Section], whose: str = "",
+               labels: dict[str, str] | None = None) -> str:
     """A PDF chapter's opening: the group's name and what it holds (its aim when the definition gives one; in
     another force's edition labelled with ``whose`` it is: ``Publication.whose_aims``)."""
     names = [leaf.name for leaf in leaves]
@@ -93,7 +94,7 @@ def group_page(publication: Publication, group: Section, leaves: list[Section], 
     level = publication.leaf_level
     text = f"# {group.name}\n\n"
     if group.aim:
-        text += f"**Aim{f' ({whose})' if whose else ''}:** {group.aim}\n\n"
+        text += f"**Aim{f' ({whose})' if whose else ''}:** {group.aim.format(**(labels or {}))}\n\n"
     return text + (f"This {publication.levels[0].name.lower()} has {len(names)} "
                    f"{level.name.lower() if len(names) == 1 else level.plural.lower()}: {listed}.\n")
 
@@ -123,7 +124,7 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
     sources = {page: root / "book" / f"{page}.md" for page in publication.shared_pages}
     sources |= {page: page_source(publication, page, not whose) for page in publication.pages_before}
     for page, source in sources.items():
-        _write_if_changed(work / "book" / f"{page}.md", _page_text(source, labels).encode())
+        _write_if_changed(work / "book" / f"{page}.md", _page_text(source, labels, not whose).encode())
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["title"], config["author"] = title, author
     config.setdefault("sphinx", {}).setdefault("config", {})["strategy_update_reviewer"] = reviewer
@@ -132,7 +133,7 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
     for group, leaves in publication.groups:
         if group is not None:
             _write_if_changed(work / GROUP_FOLDER / f"{group.id}.md", group_page(publication, group, leaves,
-                                                                                whose).encode())
+                                                                                whose, labels).encode())
     _write_if_changed(work / "_toc_pdf.yml", yaml.safe_dump(pdf_toc_for(publication), sort_keys=False).encode())
     pdf_config = dict(config)
     pdf_config["sphinx"] = {**config.get("sphinx", {}),
@@ -145,12 +146,35 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
     copy_static(root, work)
 
 
-def _page_text(source: Path, labels: dict[str, str]) -> str:
-    """A hand-written page with the edition's labels filled in (``{{ twelve_months }}``, ``{{ force }}``:
-    model.period_labels), so that its examples follow the quarter and force built."""
+OWNER_ONLY, END_OWNER_ONLY = "% owner only", "% end owner only"  # lines around what only the owner's edition says
+
+
+def owners_lines(text: str, owners_edition: bool) -> str:
+    """A shared page's lines between ``% owner only`` and ``% end owner only`` (the owner's areas, partnerships,
+    sources) kept in the owner's edition and left out of every other force's; the marker lines go either way."""
+    out, inside = [], False
+    for number, line in enumerate(text.split("\n"), start=1):
+        marker = line.strip()
+        if marker in (OWNER_ONLY, END_OWNER_ONLY):
+            if inside == (marker == OWNER_ONLY):
+                raise ValueError(f"line {number}: '{marker}' " + ("inside another owner-only block" if inside
+                                                                 else "with no '% owner only' before it"))
+            inside = marker == OWNER_ONLY
+            continue
+        if owners_edition or not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"'{OWNER_ONLY}' is never closed by '{END_OWNER_ONLY}'")
+    return "\n".join(out)
+
+
+def _page_text(source: Path, labels: dict[str, str], owners_edition: bool = True) -> str:
+    """A hand-written page for the edition: its owner-only lines kept or left out (``owners_lines``), and its
+    labels filled in (``{{ twelve_months }}``, ``{{ force }}``: model.period_labels), so that its examples follow
+    the quarter and force built."""
     try:
-        return fill_labels(source.read_text(encoding="utf-8"), labels)
-    except UnknownLabel as exc:
+        return fill_labels(owners_lines(source.read_text(encoding="utf-8"), owners_edition), labels)
+    except (UnknownLabel, ValueError) as exc:
         raise BuildError(f"{display_path(source)}: {exc}") from None
 
 

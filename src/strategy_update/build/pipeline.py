@@ -178,8 +178,9 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec, pdf: bool = True) -
     templates = root / "notebooks"
     summary = write_expanded(templates / "summary.ipynb", publication, work / "templates")
     # A section without narrative gets a page that says so once instead of under every narrative heading.
-    section = {supplied: write_expanded(templates / "section.ipynb", publication, work / "templates", supplied)
-               for supplied in (True, False)}
+    parts = len(publication.narrative_parts(spec.force))  # another force's edition: not the owner's areas' parts
+    section = {supplied: write_expanded(templates / "section.ipynb", publication, work / "templates", supplied,
+                                        parts) for supplied in (True, False)}
     # The front page also reads the force's board paper parts as the build wrote them, so an edit reruns it.
     jobs = [Job("index", summary, "index.ipynb", ".", base, common + (work / BOARD,))]
     folder = publication.section_folder

@@ -22,7 +22,10 @@ REPEATED, DELIVERY, PEERS = "narrative-part", "delivery", "peer-table"
 BOARD = "board"  # kept only when the definition has a ``board:`` key (the board paper's sections)
 
 
-def expand(template: Path, publication: Publication, narrative: bool = True) -> nbformat.NotebookNode:
+def expand(template: Path, publication: Publication, narrative: bool = True,
+           parts: int | None = None) -> nbformat.NotebookNode:
+    """``parts``: how many narrative headings the edition has (``Publication.narrative_parts``; all by default)."""
+    parts = len(publication.narrative) if parts is None else parts
     notebook = nbformat.read(template, as_version=4)
     cells = []
     block = [c for c in notebook.cells if REPEATED in c.metadata.get("tags", [])]
@@ -34,7 +37,7 @@ def expand(template: Path, publication: Publication, narrative: bool = True) -> 
             continue
         if REPEATED in tags:
             if cell is block[0]:  # the whole block, once per heading after the first
-                for number in range(1, len(publication.narrative) if narrative else 1):
+                for number in range(1, parts if narrative else 1):
                     for part in block:
                         repeated = copy.deepcopy(part)
                         repeated["id"] = f"{part.get('id', 'part')}-{number}"  # cell ids must stay unique
@@ -47,10 +50,11 @@ def expand(template: Path, publication: Publication, narrative: bool = True) -> 
     return notebook
 
 
-def write_expanded(template: Path, publication: Publication, folder: Path, narrative: bool = True) -> Path:
+def write_expanded(template: Path, publication: Publication, folder: Path, narrative: bool = True,
+                   parts: int | None = None) -> Path:
     """The expanded template in the work folder, rewritten only when it changes (its digest keys the notebooks)."""
     path = folder / (template.name if narrative else f"{template.stem}-without-narrative{template.suffix}")
-    text = nbformat.writes(expand(template, publication, narrative))
+    text = nbformat.writes(expand(template, publication, narrative, parts))
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         folder.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

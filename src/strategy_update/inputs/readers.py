@@ -22,6 +22,7 @@ from strategy_update.inputs.definition import display_path
 from strategy_update.core.periods import (Quarter, QuarterError, month_number, parse_period, parse_quarter,
                                           quarter_from_home_office)
 from strategy_update.inputs.paths import InputPaths
+from strategy_update.model.forces import force_slug
 from strategy_update.model.publication import FORCE_EXTRACT, Publication
 
 CRIME_COLUMNS = [
@@ -406,7 +407,8 @@ def read_page_inputs(paths: InputPaths, publication: Publication, quarter: Quart
     from strategy_update.inputs.narrative import read_narrative
 
     narratives = {}
-    headings = [part.heading for part in publication.narrative]
+    owner = paths.force_slug == force_slug(publication.owner_force)
+    headings = [part.heading for part in publication.narrative_parts(publication.owner_force if owner else "")]
     for section in publication.leaves:
         files = paths.narrative_files(quarter, section.id, section.name)
         if len(files) > 1:

@@ -177,7 +177,7 @@ def readiness(report, paths: InputPaths, publication: Publication, force: str, q
     for s in sections.values():
         s.tracker_in = None if not publication.delivery else s.tracker_row is not None or (
             tracker_supplied and not lines)  # a tracker that cannot be read: its finding says why
-    required = {part.heading for part in publication.narrative}
+    required = {part.heading for part in publication.narrative_parts(force)}
     empty_headings: dict[str, list[ErrorRecord]] = {}
     other, open_critical, open_warnings = [], [], 0
     for finding in report.findings:

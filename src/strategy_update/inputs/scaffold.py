@@ -54,7 +54,7 @@ def tracker_quarter_text(quarter: Quarter) -> str:
 
 def heading_guide(publication: Publication, quarter: Quarter, force: str) -> list[tuple[str, str]]:
     """(heading the lead keeps, heading the page shows) for each required narrative heading."""
-    return [(part.heading, part.title_for(quarter, force)) for part in publication.narrative]
+    return [(part.heading, part.title_for(quarter, force)) for part in publication.narrative_parts(force)]
 
 
 def guidance(publication: Publication, section: Section, quarter: Quarter, force: str) -> list[str]:
@@ -232,7 +232,7 @@ def scaffold_quarter(paths: InputPaths, publication: Publication, force: str, qu
     return Scaffold(tuple(outcomes), source)
 
 
-def summary_text(result: Scaffold, publication: Publication, quarter: Quarter, shown) -> str:
+def summary_text(result: Scaffold, publication: Publication, quarter: Quarter, shown, force: str = "") -> str:
     """What was created and where, what was left alone, and what the leads must fill in. ``shown``: a path as
     the person should read it (relative to the project)."""
     out = [f"New quarter {quarter.label}, {publication.short_title}:"]
@@ -244,7 +244,7 @@ def summary_text(result: Scaffold, publication: Publication, quarter: Quarter, s
     if result.skipped:
         out.append(f"  left {len(result.skipped)} existing file(s) unchanged:")
         out += [f"    = {shown(o.path)} ({o.note})" for o in result.skipped]
-    headings = ", ".join(f"'{part.heading}'" for part in publication.narrative)
+    headings = ", ".join(f"'{part.heading}'" for part in publication.narrative_parts(force or publication.owner_force))
     out.append("")
     out.append(f"Next: each lead writes their {publication.leaf_level.name.lower()} narrative under "
                f"the headings {headings} (keep the headings; the note above them is not published).")

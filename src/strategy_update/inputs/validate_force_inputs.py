@@ -108,7 +108,7 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
     ids = [s.id for s in strategy.leaves]
     titles = {s.id: s.name for s in strategy.leaves}
     key = strategy.leaf_level.id
-    headings = [part.heading for part in strategy.narrative]
+    headings = [part.heading for part in strategy.narrative_parts(v.force)]
     entries = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "~$"))) if folder.is_dir() else []
     narratives = [p for p in entries if p.is_file() and p.suffix.lower() in NARRATIVE_SUFFIXES]
     for other in entries:

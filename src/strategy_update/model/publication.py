@@ -8,6 +8,7 @@ here is a bug or a file that skipped validation; it still becomes an InputError 
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +102,13 @@ class Section:
             return (self.measures,) if self.measures else ()
         by_id = {m.id: m for m in self.measures}
         return tuple(tuple(by_id[i] for i in choice) for choice in self.headline_choices)
+
+    def aim_for(self, quarter: Quarter, force: str) -> str:
+        """The aim in words for the edition: ``{force}`` names the edition's force (the aim applied to it)."""
+        return self.aim.format(**period_labels(quarter, force))
+
+    def commitments_for(self, quarter: Quarter, force: str) -> tuple[str, ...]:
+        return tuple(c.format(**period_labels(quarter, force)) for c in self.commitments)
 
     def lead(self, named: bool = True) -> str:
         """``name, role``, or whichever of the two the definition gives (``named=False``: the role alone)."""
@@ -203,6 +211,7 @@ class Publication:
     # The financial years (their starting years) a computed comparison group is chosen on: a stated baseline
     # outside disturbed periods, the same for every edition, so that ranks compare from quarter to quarter.
     peer_baseline: tuple[int, ...] = ()
+    owner_terms: tuple[str, ...] = ()  # the owner's proper nouns, which another force's edition never uses
     board: Board | None = None  # board-paper sections (purpose, implications, links to other plans), if any
     spc_baseline_quarters: int = 12  # control charts' limits come from the first this many quarters of a chart
     # Quarters whose figures are not a guide to demand (e.g. Covid restrictions): (from, to, reason), inclusive;
@@ -261,6 +270,21 @@ class Publication:
         """The owner's edition carries the title; another force's edition says whose framework it applies."""
         return self.title if force == self.owner_force else f"{self.title}: measures for {display_name(force)}"
 
+    def narrative_parts(self, force: str) -> tuple[NarrativeSection, ...]:
+        """The narrative headings of an edition: all of them in the owner's; in another force's, not those written
+        for the owner's own areas (its Local Policing Areas are not that force's)."""
+        if force == self.owner_force:
+            return self.narrative
+        return tuple(part for part in self.narrative if part.heading not in self.areas)
+
+    def owner_mentions(self, text: str) -> list[str]:
+        """The owner's proper nouns in ``text`` (another force's edition should have none), leaving out where the
+        text says whose the publication is: its title, "<owner>'s ..." and "<organisation>'s ..."."""
+        whose = [f"{name}{mark}s" for name in (display_name(self.owner_force), self.organisation) for mark in "'\u2019"]
+        for allowed in sorted({self.title, self.short_title, *whose}, key=len, reverse=True):
+            text = text.replace(allowed, " ")
+        return [term for term in self.owner_terms if re.search(rf"\b{re.escape(term)}\b", text)]
+
     def whose_aims(self, force: str) -> str:
         """'' in the owner's edition; in another force's, whose the aims and commitments are ("Essex's Police and
         Crime Plan"): they are the owner's words, which that edition measures another force against, and say so."""
@@ -299,19 +323,24 @@ def _quarter(value, file: str, key: str) -> Quarter | None:
         raise InputError(str(exc), file=file, column=key, rule="valid quarter id") from None
 
 
-def _narrative_section(raw: dict, file: str) -> NarrativeSection:
-    """A narrative heading; its title may use only the labels ``period_labels`` gives."""
-    title = str(raw.get("title", raw["heading"]))
+def _template(text: str, file: str, key: str) -> str:
+    """A definition text that may use the labels ``period_labels`` gives ({force}, {quarter}, ...), and no other."""
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(title) if name is not None}
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError as exc:
-        raise InputError(f"the title \"{title}\" is not a valid template: {exc}", file=file,
-                         column="narrative.title", value=title, rule="title template") from None
+        raise InputError(f"the text \"{text}\" is not a valid template: {exc}", file=file, column=key, value=text,
+                         rule="title template") from None
     unknown = sorted(names - set(LABEL_NAMES))
     if unknown:
-        raise InputError(f"the title \"{title}\" uses {{{unknown[0]}}}, which is not a label; the labels are "
-                         + ", ".join(f"{{{n}}}" for n in LABEL_NAMES), file=file, column="narrative.title",
-                         value=title, rule="title template")
+        raise InputError(f"the text \"{text}\" uses {{{unknown[0]}}}, which is not a label; the labels are "
+                         + ", ".join(f"{{{n}}}" for n in LABEL_NAMES), file=file, column=key, value=text,
+                         rule="title template")
+    return text
+
+
+def _narrative_section(raw: dict, file: str) -> NarrativeSection:
+    """A narrative heading; its title may use only the labels ``period_labels`` gives."""
+    title = _template(str(raw.get("title", raw["heading"])), file, "narrative.title")
     return NarrativeSection(str(raw["heading"]), title)
 
 
@@ -383,10 +412,11 @@ def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent
         id=str(raw["id"]), name=str(raw["name"]), level=levels[depth].id,
         parent_id=str(parent["id"]) if parent else "", parent_name=str(parent["name"]) if parent else "",
         lead_role=_text(raw.get("lead_role", "")), lead_name=_text(raw.get("lead_name", "")),
-        aim=_text(raw.get("aim", "")),
+        aim=_template(_text(raw.get("aim", "")), file, "aim"),
         measures=tuple(_measure(m, file) for m in raw.get("measures") or []),
         no_open_data=_text(raw.get("no_open_data", "")), tracker_name=str(raw.get("tracker_name", raw["name"])),
-        commitments=tuple(_text(c) for c in raw.get("commitments") or []), children=kids,
+        commitments=tuple(_template(_text(c), file, "commitments") for c in raw.get("commitments") or []),
+        children=kids,
         headline_choices=_headline_choices(raw, file),
     )
 
@@ -511,7 +541,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             areas=tuple(str(a) for a in raw.get("areas") or ()),
             peer_group_label=str((raw.get("peer_group") or {}).get("label", "")),
             peer_group_not_available=tuple(_text(m) for m in (raw.get("peer_group") or {}).get("not_available") or ()),
-            peer_baseline=_peer_baseline(raw, file),
+            peer_baseline=_peer_baseline(raw, file), owner_terms=tuple(_text(t) for t in raw.get("owner_terms") or ()),
             board=_board(raw.get("board")), spc_baseline_quarters=_baseline_quarters(raw),
             disturbed_periods=_disturbed_periods(raw.get("disturbed_periods"), file),
             folder=Path(folder), source_file=file,

@@ -287,10 +287,10 @@ def narrative_text(view: EditionView, narrative: dict | None, number: int) -> st
     """The lead's text under the publication's narrative heading ``number``. With no narrative, the first
     heading says so once, naming every heading (the build drops the others); later headings stay empty."""
     if narrative is not None:
-        return lead_markdown(narrative[view.publication.narrative[number].heading])
+        return lead_markdown(narrative[view.publication.narrative_parts(view.force)[number].heading])
     if number:
         return ""
-    titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative]
+    titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative_parts(view.force)]
     named = and_list(titles)
     return (f"*No narrative was supplied for this quarter, so this page has no lead's text ({named}). "
             "The figures are unaffected.*")
@@ -328,7 +328,8 @@ def header(view: EditionView, section: Section) -> str:
     if lead:
         parts.append(f"**{view.publication.leaf_level.lead}{label}:** {lead}.")
     parts.append(f"**Edition:** {view.quarter.label}.")
-    text = " ".join(parts) + (f"\n\n**Aim{label}:** {section.aim}" if section.aim else "")
-    if section.commitments:
-        text += f"\n\n**Commitments{label}:**\n\n" + "\n".join(f"- {literal(c)}" for c in section.commitments)
+    aim, commitments = section.aim_for(view.quarter, view.force), section.commitments_for(view.quarter, view.force)
+    text = " ".join(parts) + (f"\n\n**Aim{label}:** {aim}" if aim else "")
+    if commitments:
+        text += f"\n\n**Commitments{label}:**\n\n" + "\n".join(f"- {literal(c)}" for c in commitments)
     return text

@@ -127,7 +127,7 @@ def purpose(view: EditionView) -> str:
     first = p.leaves[0]
     figures = next((f for f in view.figures(first) if f.available), None)
     period = figures.headline.current_label if figures else q.twelve_months_label()
-    narrative = ", ".join(f"\"{part.title_for(q, view.force)}\"" for part in p.narrative)
+    narrative = ", ".join(f"\"{part.title_for(q, view.force)}\"" for part in p.narrative_parts(view.force))
     # A force that supplied no narrative (another force's edition from the open data, say) is not promised one,
     # nor the owner's headings (its local policing areas), which its pages do not show.
     shows = [f"what the data says about the {period}"] + (
