@@ -21,8 +21,8 @@ from strategy_update.compute.observations import (INPUT_ROW_COLUMNS, observation
                                                   observations_from_extracts, observations_from_workforce)
 from strategy_update.compute.peer_table import peer_results, shared_peer_inputs
 from strategy_update.compute.results import COLUMNS as RESULT_COLUMNS
-from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots, read_results,
-                                             write_results)
+from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots,
+                                             quarterly_history, read_results, write_results)
 from strategy_update.core.periods import Quarter
 from strategy_update.model.forces import force_slug
 from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publication
@@ -81,19 +81,23 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
         for force in forces]
     observations = pd.concat([o for o in (crime_obs, *(obs for obs, _ in extract_parts)) if not o.empty],
                              ignore_index=True)
-    results = compute_results(observations, _input_rows(crime_rows, extract_parts), population,
+    input_rows = _input_rows(crime_rows, extract_parts)
+    not_summed = frozenset(m.id for _, m in publication.measures if not m.summable)
+    results = compute_results(observations, input_rows, population,
                               publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                               history_quarters=publication.history_quarters, forces=forces,
-                              not_summed=frozenset(m.id for _, m in publication.measures if not m.summable),
-                              **spc_settings(publication))
+                              not_summed=not_summed, **spc_settings(publication))
     # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
     # percentages or outcomes.
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
     figures = _by_force(results, forces)
-    profiles = start_demand_profiles(publication, figures, map_series, profile_cache)
+    # The demand profiles are forecast from each measure's whole quarterly history, not only its charts' quarters.
+    history = quarterly_history(observations, input_rows, publication_id=publication.id, quarter=quarter,
+                                forces=forces, not_summed=not_summed)
+    profiles = start_demand_profiles(publication, _by_force(history, forces), map_series, profile_cache)
     snapshot_results = snapshot_rows = None
     if publication.has_workforce:
         snapshot_results, snapshot_rows = workforce_results(publication, forces[0], quarter, workforce, population,
@@ -156,11 +160,13 @@ def _by_force(frame: pd.DataFrame, forces: list[str]) -> dict[str, pd.DataFrame]
 def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], map_series: Callable = map,
                     cache: Path | None = None) -> list[pd.DataFrame]:
     """Each force's demand-profile rows (``_forecast_results``), one force per ``map_series`` call, in the
-    order of ``figures``; only the quarterly series go to the workers.
+    order of ``figures`` (each force's ``series`` rows: its measures' whole quarterly histories,
+    ``quarterly_history``); only the quarterly series go to the workers.
 
     With a ``cache`` folder, a force whose series, disturbed quarters, compute code and packages are those of an
     earlier run gets that run's rows back without fitting again (a force's new tracker or narrative leaves its
-    series as they were; only a changed series costs its ~15 s of fits)."""
+    series as they were; only a changed series costs its seconds of fits). The code is every module of
+    ``compute/`` and ``core/``, so a change to the models, the back test or the calibration fits again."""
     return start_demand_profiles(publication, figures, map_series, cache)()
 
 

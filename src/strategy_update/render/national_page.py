@@ -440,12 +440,48 @@ def chart_html(fig, alt: str) -> str:
             '</div>\n```')
 
 
+def forecast_record_markdown(publication: Publication, per_measure: pd.DataFrame, overall: pd.DataFrame,
+                             area: str) -> str:
+    """The forecasts' track record pooled over every force, per measure (``compute/track_record.py``'s tables: the
+    figures are computed in the national run; this only writes them)."""
+    from strategy_update.compute.forecast_backtest import TIE
+    from strategy_update.compute.forecast_models import CANDIDATES
+    from strategy_update.render.forecast_chart import MODEL_NAMES, format_mase, format_share
+
+    names = {m.id: m.name for _, m in publication.measures}
+
+    def cells(r) -> list[str]:
+        chose = "; ".join(f"{MODEL_NAMES[name]} {int(r[f'chose_{name}'])}" for name in CANDIDATES
+                          if r[f"chose_{name}"])
+        return [f"{int(r['forecasts']):,}", f"{int(r['points']):,}",
+                f"{int(r['inside_80']):,} ({format_share(r['coverage_80'])})",
+                f"{int(r['inside_95']):,} ({format_share(r['coverage_95'])})", format_mase(r["mase"]),
+                format_mase(r["naive_mase"]), f"{int(r['beats_naive']):,} of {int(r['forecasts']):,}", chose]
+    rows = [[literal(names.get(r["measure"], r["measure"]))] + cells(r) for _, r in per_measure.iterrows()]
+    rows += [["**All measures**"] + cells(r) for _, r in overall.iterrows()]
+    text = ["## Forecast track record",
+            f"Each edition forecasts every measure with a quarterly series, with the model its back test supports (the "
+            f"simplest of the seasonal naive, the seasonal average and exponential smoothing within {round(TIE * 100)}%"
+            " of the lowest MASE) and intervals set from that model's own past errors. Here the back tests of "
+            f"{area} are pooled per measure: how many past forecasts fell inside their 80% and 95% intervals "
+            "(each scored against intervals set only from errors known when it was made), the MASE of the "
+            "published models and of the seasonal naive over the same forecasts (each force weighted by its "
+            "past forecasts), how many forces' published model beat the seasonal naive, and which models were "
+            "chosen.",
+            _table(f"Forecast track record per measure, {area}",
+                   ["Measure", "Forecasts", "Past forecasts", "Inside 80% interval", "Inside 95% interval", "MASE",
+                    "Seasonal naive's MASE", "Beat the seasonal naive", "Models chosen"], rows)]
+    return "\n\n".join(text)
+
+
 def summary_markdown(publication: Publication, results: pd.DataFrame, editions: list[EditionEntry],
                      quarter_label: str, built_at: datetime, all_forces: int | None = None,
-                     chart_csv: str = "downloads/national-tile-grid.csv") -> tuple[str, pd.DataFrame]:
+                     chart_csv: str = "downloads/national-tile-grid.csv",
+                     forecast_record: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> tuple[str, pd.DataFrame]:
     """The national summary page and its chart's data (written by the caller to ``chart_csv``, beside the page).
     ``all_forces``: how many forces England and Wales has (the population table's), so that totals over fewer
-    forces are not called national."""
+    forces are not called national. ``forecast_record``: the forecasts' track record per measure and over every
+    measure (``compute/track_record.py``), when any force has a forecast."""
     figures = force_figures(publication, results)
     forces = sorted({e.force for e in editions if e.built} & set(figures["force"]))
     if not forces:
@@ -479,4 +515,6 @@ def summary_markdown(publication: Publication, results: pd.DataFrame, editions: 
                  ranking_markdown(figures, rankable, forces)]
     if any(t.reason for t in totals):
         text += ["## Measures not added up", not_added_markdown(totals)]
+    if forecast_record is not None and not forecast_record[0].empty:
+        text.append(forecast_record_markdown(publication, *forecast_record, area))
     return "\n\n".join(text) + "\n", data
