@@ -77,7 +77,7 @@ def test_the_owner_s_front_page_foot_says_status_pillars_contact_and_next_update
     assert ("**Contact.** Essex Police's performance analysis team: telephone 101, the police non-emergency number; "
             "website <https://www.essex.police.uk>.") in text
     assert "**Next update.** The next update, for Q1 2022/23 (April-June 2022), is due in August 2022" in text
-    assert "[Download every figure of this edition as a spreadsheet (XLSX)](data/edition.xlsx)." in text
+    assert "[Download every figure of this edition as a spreadsheet (XLSX)](data/edition.xlsx)" in text
 
 
 @pytest.mark.parametrize("publication_id", PUBLICATIONS)

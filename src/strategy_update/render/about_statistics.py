@@ -8,6 +8,7 @@ Another force's edition names that force's team as its contact, never the owner'
 
 from __future__ import annotations
 
+from strategy_update.core.formatting import and_list, count_phrase
 from strategy_update.core.markup import literal
 from strategy_update.core.periods import Quarter
 from strategy_update.model.publication import Publication
@@ -65,7 +66,7 @@ def about_statistics(publication: Publication, force: str, quarter: Quarter, spr
                  "\n".join(pillars)]
         text.append(f"**Contact.** {contact_sentence(publication, force)}")
     text.append(f"**Next update.** {next_update_sentence(publication, quarter)}")
-    text.append(f"[{DOWNLOAD_ALL}]({spreadsheet}).")
+    text.append(f"[{DOWNLOAD_ALL}]({spreadsheet})")  # no full stop: the PDF turns the link into a sentence
     return "\n\n".join(text)
 
 
@@ -98,8 +99,8 @@ def _figure(row, publication: Publication) -> str:
 
 
 def _named_figures(changes, publication: Publication) -> list[str]:
-    """The figures that moved most worth naming: each measure's headline figure first, then its rate, then the
-    rest, in the results table's order."""
+    """The figures that moved most worth naming (at most FIGURES_NAMED, then how many more): each measure's
+    headline figure first, then its rate, then the rest, in the results table's order."""
     moved = changes[changes["change"] == "changed"]
     # A current figure is the same in every comparison it is part of: named once.
     repeated = moved.duplicated(["section", "measure", "area", "statistic", "period", "value_old", "value_new"])
@@ -108,14 +109,16 @@ def _named_figures(changes, publication: Publication) -> list[str]:
     rank = moved["statistic"].map({"current": 0, "rate_per_1000": 1}).fillna(2)
     rank = rank.where(~((moved["statistic"] == "current") & (moved["comparison"] != headline)), 2)
     ordered = moved.assign(rank=rank).sort_values("rank", kind="stable")
-    return [_figure(row, publication) for row in ordered.head(FIGURES_NAMED).itertuples()]
+    named = [_figure(row, publication) for row in ordered.head(FIGURES_NAMED).itertuples()]
+    more = len(ordered) - len(named)
+    return named + ([f"and {count_phrase(more, 'other figure')}: every one is in the list of changes"]
+                    if more > 0 else [])
 
 
 def revision_note(version, changes, publication: Publication, replaced) -> str:
     """One revision (Markdown): its date and reason, what moved against the version before, the figures most
     worth naming, the kept version (``replaced``: the Version it corrects) and the list of every change."""
     from strategy_update.build.revisions import archived_link
-    from strategy_update.core.formatting import and_list, count_phrase
 
     counts = [count_phrase(n, f"figure {what}", f"figures {what}") for n, what in
               ((version.changed, "changed"), (version.removed, "removed"), (version.added, "added")) if n]
@@ -129,7 +132,7 @@ def revision_note(version, changes, publication: Publication, replaced) -> str:
     text.append(f'<a href="{archived_link(replaced.number)}">Version {replaced.number}</a>, as published on '
                 f"{replaced.published_label}, is kept unchanged beside this one. "
                 f"[Download every change of version {version.number}, with the old and new values (CSV)]"
-                f"(data/{version.changes_file}).")
+                f"(data/{version.changes_file})")  # no full stop: the PDF turns the link into a sentence
     return "\n\n".join(text)
 
 

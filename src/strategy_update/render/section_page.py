@@ -69,9 +69,10 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
-    else:  # each chart's data is a CSV under it; every figure of the edition is in one spreadsheet
+    else:  # each chart's data is a CSV under it; every figure of the edition is in one spreadsheet (the PDF says
+        # so once, at the foot of its front page)
         link = spreadsheet_link(view.publication.id, view.force, view.quarter.id, depth=1)
-        parts.append(f"[{DOWNLOAD_ALL}]({link}).")
+        parts.append(f"```{{only}} html\n[{DOWNLOAD_ALL}]({link})\n```")
     return "\n\n".join(parts)
 
 

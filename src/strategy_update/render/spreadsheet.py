@@ -208,14 +208,17 @@ def delivery_frames(rows: pd.DataFrame, publication: Publication) -> list[tuple[
     sections, _ = _names(publication)
     spec = publication.delivery
     columns = {"delivery_total": spec.total.label, **{f"delivery_{c.column}": c.label for c in spec.parts}}
+    rows = rows[rows["value"].notna()]  # a quarter whose tracker was not supplied has no delivery sheet
     per = rows[rows["section"] != ""]
     table = Table("Delivery", f"The delivery plan: {spec.unit} per {publication.leaf_level.name.lower()}",
                   columns, ("section",), {"period_label": "Quarter"})
     frames = []
     if not per.empty:
-        wide = per.pivot_table(index="section", columns="statistic", values="value", aggfunc="first", sort=False)
+        wide = per.pivot_table(index="section", columns="statistic", values="value", aggfunc="first", sort=False,
+                               dropna=False)  # a section whose tracker row gave no counts keeps its row
+        quarters = per.groupby("section", sort=False)["period_label"].first().reindex(wide.index)
         frame = pd.DataFrame({publication.leaf_level.name: [sections.get(s, s) for s in wide.index],
-                              "Quarter": per.groupby("section", sort=False)["period_label"].first().to_numpy()})
+                              "Quarter": [q or NO_FIGURE for q in quarters]})
         for statistic, heading in columns.items():
             if statistic in wide:
                 frame[heading] = wide[statistic].to_numpy()
