@@ -143,9 +143,7 @@ def _frame(table: Table, rows: pd.DataFrame, publication: Publication, with_area
     """The sheet's table: identifying columns in words, the labels, then one column per statistic."""
     sections, measures = _names(publication)
     keys = [k for k in table.keys if k != "area" or with_areas]
-    rows = rows.assign(order=range(len(rows)))
-    firsts = rows.groupby(keys, sort=False, dropna=False)
-    out = firsts[["order"]].min().reset_index()
+    out = rows.groupby(keys, sort=False, dropna=False).size().reset_index()  # one row per key, in the table's order
     words = {}
     if "section" in keys:
         words["Section"] = out["section"].map(lambda s: sections.get(s, s) or "All sections")
