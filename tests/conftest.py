@@ -104,9 +104,10 @@ BUILD_FIXTURES = {"default_edition", "other_edition", "national_run"}
 # build editions of their own. Every other test is a work unit of its own, taken by whichever worker is free.
 BUILD_GROUPS = {
     "shared-editions": ["test_browser", "test_build", "test_front_page", "test_incremental", "test_page_labels",
-                        "test_pdf", "test_provenance", "test_public_edition", "test_preview", "test_interrupt"],
+                        "test_pdf", "test_provenance", "test_public_edition", "test_preview", "test_interrupt",
+                        "test_spreadsheet"],
     "own-editions": ["test_police_and_crime_plan", "test_publications", "test_workflow", "test_national",
-                     "test_national_pages", "test_hostile_inputs"],
+                     "test_national_pages", "test_hostile_inputs", "test_corrections"],
 }
 GROUP_OF_MODULE = {f"tests/{module}.py": group for group, modules in BUILD_GROUPS.items() for module in modules}
 

@@ -448,13 +448,15 @@ def _national_results(runs: list[EditionRun]):
 
 
 def _entries(runs: list[EditionRun], out_dir: Path) -> list:
+    from strategy_update.build.revisions import read_history
     from strategy_update.render.national_page import EditionEntry
 
     def link(run: EditionRun) -> str | None:  # a failed edition's last good one is still there: link it
         page = run.target / "html" / "index.html"
         return page.relative_to(out_dir).as_posix() if page.exists() else None
 
-    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, link(r), r.message) for r in runs]
+    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, link(r), r.message,
+                         tuple(read_history(r.target / "data")[1:])) for r in runs]
 
 
 def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=print) -> Path:
@@ -470,7 +472,8 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
     entries = _entries(runs, out_dir)
     key = edition_key([r.target / "data" / RESULTS for r in runs if r.status in (PUBLISHED, UP_TO_DATE)]
                       + [root / "_config.yml", root / "_static", Path(__file__).resolve().parents[1]],
-                      {"entries": [(e.force, e.link, e.built, e.message) for e in entries]})
+                      {"entries": [(e.force, e.link, e.built, e.message, [v.number for v in e.revisions])
+                                   for e in entries]})
     stamp = work / STAMP
     index = target / "html" / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
@@ -503,7 +506,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
               data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
               pdf: bool = True, scheduler: str | None = None, workers: int | None = None, strict: bool = False,
               rerun: bool = False, reviewer: bool = False, dashboard: str = DEFAULT_DASHBOARD,
-              log=print) -> NationalRun:
+              correction: str | None = None, log=print) -> NationalRun:
     """Build the publication's edition for every force asked for, and the national index (module docstring)."""
     from strategy_update.build.pipeline import known_forces
     from strategy_update.inputs.paths import InputPaths
@@ -531,7 +534,8 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     log(f"  {len(runs) - len(todo)} up to date, {len(todo)} to build")
     if todo:
         index = _build_editions(root, runs, todo, data_dir, out_dir, pdf=pdf, scheduler=scheduler, workers=workers,
-                                strict=strict, rerun=rerun, reviewer=reviewer, dashboard=dashboard, log=log)
+                                strict=strict, rerun=rerun, reviewer=reviewer, dashboard=dashboard,
+                                correction=correction, log=log)
     else:
         index = build_national_index(root, runs, out_dir, log=log)
     outcome = NationalRun(runs, index)
@@ -545,7 +549,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
 
 def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], data_dir: Path, out_dir: Path, *,
                     pdf: bool, scheduler: str | None, workers: int | None, strict: bool, rerun: bool,
-                    reviewer: bool, dashboard: str, log) -> Path:
+                    reviewer: bool, dashboard: str, correction: str | None = None, log) -> Path:
     """The stages on the cluster for the editions ``todo``, then the national index. Stopped (Ctrl-C, SIGTERM), it
     lets no worker publish any more and raises Interrupted naming the editions published before the stop."""
     from strategy_update.build.interrupt import processes_stopped_on_exit
@@ -572,6 +576,7 @@ def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], 
                 ready = _read_force_inputs([r for r in todo if not r.status], log)
                 if ready:
                     _compute(client, [r for r in stale if not r.status], open_data, out_dir, log)
+                    _versions(runs, correction, log)  # figures that moved need a correction's reason
                     _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log, gate=gate)
                 # The workers shut their kernels and books down (a few seconds) while this process builds the index.
                 closing = _closing(cluster.pop_all(), log)
@@ -584,6 +589,21 @@ def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], 
     finally:
         gate.remove()
         shutil.rmtree(run_folder / "inputs", ignore_errors=True)
+
+
+def _versions(runs: list[EditionRun], correction: str | None, log) -> None:
+    """Each edition's versions (build/revisions.py); an edition whose published figures moved without a correction
+    fails alone."""
+    from datetime import date
+
+    from strategy_update.build.revisions import prepare
+
+    for run in [r for r in runs if not r.status]:
+        try:
+            prepare(run.work, run.target, correction, date.today())
+        except InputError as exc:
+            run.fail(f"not published: {exc}")
+            log(f"  {run.spec.force}: {FAILED}: {run.message}")
 
 
 def _read_force_inputs(runs: list[EditionRun], log) -> list[EditionRun]:

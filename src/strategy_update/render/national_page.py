@@ -37,6 +37,7 @@ class EditionEntry:
     status: str  # "published" | "up to date" | "failed" | "not built"
     link: str | None  # the edition's front page relative to the output folder
     message: str = ""  # why it failed, in words
+    revisions: tuple = ()  # its corrections (build/revisions.Version), oldest first
 
     @property
     def built(self) -> bool:
@@ -163,15 +164,37 @@ def _status(entry: EditionEntry) -> str:
         return ("Failed" + (f": {literal(entry.message)}" if entry.message else "")
                 + ("; the link is to its last good edition" if entry.link else ""))
     # Built in this run or in an earlier one, with the same inputs: the same edition, for a reader.
-    return {PUBLISHED: "Built", UP_TO_DATE: "Built", NOT_BUILT: "Not built"}.get(
-        entry.status, literal(entry.status))
+    shown = {PUBLISHED: "Built", UP_TO_DATE: "Built", NOT_BUILT: "Not built"}.get(entry.status, literal(entry.status))
+    if entry.revisions:
+        latest = entry.revisions[-1]
+        shown += f"; corrected on {latest.published_label} (version {latest.number})"
+    return shown
 
 
-def _headline_cell(row: pd.Series | None, measure: Measure) -> str:
+def _headline_cell(row: pd.Series | None, measure: Measure, icon: str = "") -> str:
     if row is None or pd.isna(row["current"]):
         return "no figure"
     change = "" if pd.isna(row["pct_change"]) else f" ({format_pct(row['pct_change'])})"
-    return f"{format_value(row['current'], measure.unit)}{change}"
+    return f"{format_value(row['current'], measure.unit)}{change}" + (f" <br>{icon}" if icon else "")
+
+
+def variation_icons(results: pd.DataFrame, measures: list[Measure]) -> dict[tuple[str, str], str]:
+    """(force, measure id) -> Making Data Count's icon and words for the latest quarter of the force-wide control
+    chart, and its assurance where the measure has a target (render/mdc_icons.py)."""
+    from strategy_update.compute.results import chart_from_results
+    from strategy_update.render import mdc_icons
+
+    wanted = {m.id: m for m in measures}
+    spc_rows = results[results["statistic"].str.startswith("spc_") & (results["area"] == "")
+                       & results["measure"].isin(list(wanted))]
+    out = {}
+    for (force, measure_id), rows in spc_rows.groupby(["force", "measure"], sort=False):
+        chart, _ = chart_from_results(rows)
+        m = wanted[measure_id]
+        icons = [mdc_icons.variation(chart, m.lower_is_better),
+                 mdc_icons.assurance(chart, m.target, m.lower_is_better)]
+        out[force, measure_id] = " <br>".join(mdc_icons.labelled(i) for i in icons if i is not None)
+    return out
 
 
 def _table(caption: str, header: list[str], rows: list[list[str]]) -> str:
@@ -214,14 +237,23 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
         period = (f"the {first.period_label}, with the change {_on(first.base_period_label)} in brackets"
                   if first is not None else "the latest period")
         text.append(f"## Headline figures\n\nEach {publication.leaf_level.name.lower()}'s headline measure for "
-                    f"{period}. Counts are the force's own totals, not rates: compare forces on the "
+                    f"{period}, and Making Data Count's icon for the variation of its latest quarter on the force's "
+                    "control chart. Counts are the force's own totals, not rates: compare forces on the "
                     f"[national summary]({SUMMARY_PAGE}.md)'s rates per 1,000 residents.")
     else:
         text.append("## Editions\n\nNo figures were computed for this quarter.")
     header = ["Force", "Edition"] + [literal(m.name) for _, m in headlines]
-    rows = [[force_cell(e), _status(e)] + [_headline_cell(row_of(e.force, m), m) for _, m in headlines]
-            for e in entries]
+    icons = variation_icons(results, [m for _, m in headlines]) if headlines else {}
+    rows = [[force_cell(e), _status(e)] + [_headline_cell(row_of(e.force, m), m, icons.get((e.force, m.id), ""))
+                                           for _, m in headlines] for e in entries]
     text.append(_table(f"{'Headline figures' if headlines else 'Editions'} per force, {quarter_label}", header, rows))
+    corrected = [e for e in entries if e.revisions]
+    if corrected:
+        text.append("## Revisions\n\nThese editions were corrected after they were first published. Each edition's "
+                    "front page says which figures moved, and keeps the version it replaced.\n\n" + "\n".join(
+                        f"- {force_cell(e)}: " + "; ".join(f"version {v.number}, {v.published_label}: "
+                                                          f"{literal(v.reason)}" for v in e.revisions)
+                        for e in corrected))
     peers = peer_measures(publication, figures)
     if peers:
         label = literal(publication.peer_group_label)

@@ -9,12 +9,14 @@ from strategy_update.core.formatting import (and_list, format_count, format_diff
                                              format_value, sentences_of)
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
+from strategy_update.render.about_statistics import DOWNLOAD_ALL
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.forecast_chart import demand_section
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.notes import CalculationNote
+from strategy_update.render.spreadsheet import spreadsheet_link
 from strategy_update.core.markup import lead_markdown, literal
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
@@ -67,6 +69,10 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
+    else:  # each chart's data is a CSV under it; every figure of the edition is in one spreadsheet (the PDF says
+        # so once, at the foot of its front page)
+        link = spreadsheet_link(view.publication.id, view.force, view.quarter.id, depth=1)
+        parts.append(f"```{{only}} html\n[{DOWNLOAD_ALL}]({link})\n```")
     return "\n\n".join(parts)
 
 
