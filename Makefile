@@ -32,7 +32,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-system: ## install the Debian packages for the PDF and chart images (TeX Live, chromium, poppler)
+system: ## install the Debian packages for the chart images and the PDF's fonts (chromium, fonts-freefont-otf, poppler)
 	@scripts/install-system-packages.sh
 
 setup: $(VENV)/.installed node_modules/.installed system ## create .venv with pinned packages, npm packages (axe-core) and system packages

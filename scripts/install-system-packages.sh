@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Debian packages the build needs beyond Python: TeX Live for the PDF, Chromium for chart images (kaleido)
-# and browser tests, poppler for PDF checks. Installs only what is missing.
+# Debian packages the build needs beyond Python: Chromium for chart images (kaleido) and browser tests, the PDF's
+# fonts (FreeSerif, FreeSans), poppler for looking at PDF pages. Installs only what is missing. (The PDF is typeset
+# by Typst, a Python package: no TeX Live.)
 set -euo pipefail
-packages=(texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex latexmk
-          fonts-freefont-otf tex-gyre chromium poppler-utils)
+packages=(fonts-freefont-otf chromium poppler-utils)
 need=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
