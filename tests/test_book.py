@@ -139,7 +139,7 @@ def test_measures_page_lists_every_measure_with_the_definition_codes():
     """The measures appendix must not drift from the publication definition (it is generated from it)."""
     from strategy_update.render.measures_page import render_markdown
 
-    methods = shown(render_markdown(PUBLICATION))
+    methods = shown(render_markdown(PUBLICATION)).split("## Which way is better")[0]
     rows = {line.split("|")[2].strip().removesuffix(" (proxy)"): line for line in methods.splitlines()
             if line.startswith("|") and line.count("|") >= 5}
     for strand in PUBLICATION.leaves:
@@ -448,3 +448,14 @@ def test_a_website_only_build_draws_no_chart_pictures_and_keys_its_pages_apart(t
     sections = [(w, p) for w, p in zip(website, paper) if "section_id" in w.parameters]
     assert sections and all(w.parameters["print_charts"] is False and p.parameters["print_charts"] is True
                             for w, p in sections)  # a PDF build after a website-only one runs the pages again
+
+
+def test_the_measures_page_says_which_way_is_better_for_every_measure_and_why_for_neither():
+    from strategy_update.render.measures_page import render_markdown
+
+    table = shown(render_markdown(PUBLICATION)).split("## Which way is better")[1]
+    for _, measure in PUBLICATION.measures:
+        row = next(line for line in table.splitlines() if line.startswith(f"| ") and f"| {measure.name} |" in line)
+        assert f"| {measure.direction} |" in row
+        if measure.direction == "neither":
+            assert measure.direction_reason and measure.direction_reason in row

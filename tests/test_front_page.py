@@ -94,51 +94,77 @@ def test_no_chart_has_no_side():
     assert summary.signal_side(None) == "none"
 
 
-# --- highlights -------------------------------------------------------------------------------------------------
-def _row(name: str, pct: float | None, *, proxy=False, source=HOME_OFFICE, aim="Cut harm."):
-    comparison = SimpleNamespace(name="rolling-12-vs-previous-12", current=110.0, base=100.0, change=10.0,
-                                 pct_change=pct, current_label="12 months ending March 2022",
-                                 base_label="12 months ending March 2021")
-    measure = Measure(id=name.lower(), name=f"{name} offences", source=source, proxy=proxy)
-    figures = SimpleNamespace(measure=measure, comparison=lambda n: comparison if n == comparison.name else None)
-    return SimpleNamespace(name=name, aim=aim), figures
+def test_a_count_driven_by_police_activity_is_unusual_never_better_or_worse():
+    for side in ("high", "low"):
+        text = summary.status(-30.0, -2.4, "crimes", BASE, side, None)
+        assert f"unusually {side}" in text and "neither direction is better" in text
+        assert "improvement" not in text and "concern" not in text
+
+
+# --- what stands out: material changes ----------------------------------------------------------------------------
+TWELVE = {"current_period": "2021-04/2022-03", "current_label": "12 months ending March 2022",
+          "base_label": "12 months ending March 2021"}
+
+
+def _chart_with(mean_moving_range: float, last: dict | None = None) -> XmR:
+    return XmR((100.0, 110.0), 105.0, mean_moving_range, 105 + 2.66 * mean_moving_range,
+               105 - 2.66 * mean_moving_range, ({}, last or {}))
+
+
+def _headline(name: str, current: float, base: float, mean_moving_range: float = 10.0, last: dict | None = None,
+              **measure):
+    comparison = SimpleNamespace(name="rolling-12-vs-previous-12", current=current, base=base, change=current - base,
+                                 pct_change=(current - base) / base * 100 if base else None, **TWELVE)
+    measure = Measure(id=name.lower(), name=f"{name} offences", source=measure.pop("source", HOME_OFFICE), **measure)
+    figures = SimpleNamespace(measure=measure, comparison=lambda n: comparison if n == comparison.name else None,
+                              chart=_chart_with(mean_moving_range, last))
+    return summary.Headline(SimpleNamespace(name=name, aim="Cut harm."), figures)
 
 
 def _view(force: str = "Essex"):
-    publication = SimpleNamespace(comparisons=("rolling-12-vs-previous-12",),
+    publication = SimpleNamespace(comparisons=("rolling-12-vs-previous-12",), shared_pages=(),
                                   whose_aims=lambda f: "" if f == "Essex" else "Essex's Police and Crime Plan")
     return SimpleNamespace(publication=publication, force=force)
 
 
-def test_highlights_name_the_largest_moves_both_ways_with_figures_and_aims():
-    rows = [_row("Alpha", 5.0), _row("Beta", 40.0, proxy=True), _row("Gamma", -22.9), _row("Delta", -1.0),
-            _row("Epsilon", 12.0, source=FORCE_EXTRACT), _row("Zeta", None), (SimpleNamespace(name="Eta"), None)]
-    text = summary.highlights(_view(), rows, per_side=2)
+def test_what_stands_out_is_a_change_beyond_the_usual_variation_or_an_unusual_quarter():
+    """A quarter's sd is 10 / 1.128 = 8.87; two 12-month totals differ by chance with sd 8.87 x sqrt(8) = 25.1, so
+    3 sd is 75: a change of 100 stands out, one of 60 does not unless the latest quarter is unusual."""
+    rows = [_headline("Alpha", 1100, 1000), _headline("Beta", 1060, 1000),
+            _headline("Gamma", 940, 1000, last={"outside": "low"}), _headline("Delta", 30, 10, proxy=True),
+            _headline("Epsilon", 700, 1000, mean_moving_range=5.0)]
+    changes = summary.material_changes(_view(), rows)
+    assert [c.headline.section.name for c in changes] == ["Epsilon", "Alpha", "Gamma"]  # largest first
+    assert changes[1].sigmas == pytest.approx(100 / (10 / 1.128 * 8 ** 0.5))
+    text = summary.highlights(_view(), rows)
     lines = [line for line in text.splitlines() if line.startswith("- ")]
-    assert [line.split("**")[1] for line in lines] == ["Beta", "Epsilon", "Gamma", "Delta"]
-    assert "rose 40.0% to 110" in lines[0] and "(a proxy measure)" in lines[0]
-    assert "(the force's own figure)" in lines[1]
-    assert "fell 22.9%" in lines[2]
-    assert all("Why it matters: the aim is to cut harm." in line for line in lines)
-    assert "Alpha" not in text and "Zeta" not in text
+    assert "rose 10.0% to 1,100" in lines[1] and lines[1].endswith("(beyond its usual variation).")
+    assert "fell 6.0%" in lines[2] and lines[2].endswith("(latest quarter unusually low, special cause).")
+    assert "Beta" not in text  # 60 is within the usual variation, and its latest quarter is common cause
+    assert "Delta" not in text  # 10 to 30 is +200%, but a count of a handful never stands out
+    assert "Why it matters" not in text
 
 
-def test_another_forces_highlights_say_whose_publication_the_aims_are_from():
-    text = summary.highlights(_view("Kent"), [_row("Beta", 40.0)])
-    assert "Why it matters: Essex's Police and Crime Plan aims to cut harm." in text and "the aim is" not in text
+def test_when_nothing_stands_out_the_page_says_so_in_one_sentence():
+    text = summary.highlights(_view(), [_headline("Beta", 1060, 1000)])
+    assert text.startswith("**What stands out:** no headline figure changed") and "- " not in text
 
 
-def test_no_moves_no_highlights():
-    assert summary.highlights(_view(), [_row("Zeta", None)]) == ""
+def test_at_most_four_changes_are_listed():
+    rows = [_headline(f"S{i}", 1000 + 100 * i, 1000) for i in range(1, 8)]
+    assert len(summary.material_changes(_view(), rows)) == summary.MOST_CHANGES == 4
 
 
 def test_a_figure_wider_than_the_forces_own_says_so_next_to_it(publication):
-    burglary = next(m for s, m in publication.measures if m.id == "residential-burglary")
-    knife = next(m for s, m in publication.measures if m.id == "blade-possession")
-    rape = next(m for s, m in publication.measures if m.id == "rape-offences")
-    assert "sheds and garages" in summary.figure_note(burglary)
-    assert summary.figure_note(knife).startswith("A proxy")
-    assert summary.figure_note(rape) == ""
+    def note(measure_id: str, passed_over=()) -> str:
+        section, measure = next((s, m) for s, m in publication.measures if m.id == measure_id)
+        return summary.figure_note(summary.Headline(section, SimpleNamespace(measure=measure), passed_over))
+    assert "sheds and garages" in note("residential-burglary")
+    assert note("blade-possession").startswith("A proxy")
+    assert note("rape-offences") == ""
+    nte = next(m for _, m in publication.measures if m.id == "nte-crimes")
+    assert note("blade-possession", (nte,)) == ("Shown as a proxy: the force's own figure (crimes linked to the "
+                                                 "night-time economy) was not supplied for this quarter.")
 
 
 # --- the board file ---------------------------------------------------------------------------------------------
@@ -243,9 +269,28 @@ def test_the_board_parts_reach_the_page_as_the_build_wrote_them(publication, tmp
 
 
 # --- the built front page ---------------------------------------------------------------------------------------
-def test_a_section_covering_two_things_marks_both_measures_for_the_front_page(publication):
+def test_a_section_covering_two_things_has_two_headline_figures(publication):
     section = next(s for s in publication.leaves if s.id == "burglary-and-robbery")
-    assert [m.id for m in section.measures if m.headline] == ["residential-burglary", "personal-robbery"]
+    assert [[m.id for m in slot] for slot in section.headline_slots] == [["residential-burglary"], ["personal-robbery"]]
+
+
+def test_the_force_s_own_figure_is_the_headline_where_supplied_else_its_proxy_labelled():
+    plan = load_publication(InputPaths(ROOT / "data", ROOT / "publications", "police-and-crime-plan", "essex"))
+    road = plan.section("road-safety")
+    own, proxy = road.headline_slots[0][:2]
+    assert (own.id, proxy.id) == ("killed-or-seriously-injured", "death-or-serious-injury-unlawful-driving")
+
+    def figures(measure, current):
+        comparison = SimpleNamespace(current=current)
+        return SimpleNamespace(measure=measure, available=True, comparisons=[comparison])
+    for supplied in (True, False):
+        shown = {own.id: figures(own, 155.0 if supplied else None), proxy.id: figures(proxy, 15.0)}
+        view = SimpleNamespace(publication=SimpleNamespace(leaves=[road]),
+                               figures=lambda section, shown=shown: [shown[m.id] for m in section.measures
+                                                                     if m.id in shown])
+        [headline] = summary.headlines(view)
+        assert headline.figures.measure == (own if supplied else proxy)
+        assert headline.passed_over == (() if supplied else (own,))
 
 
 @pytest.mark.build

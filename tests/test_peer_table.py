@@ -80,7 +80,11 @@ def test_rank_and_quartile_agree_with_the_groups_rates(essex, publication):
         average = stat(essex, "peer_average", m.id)["value"]
         assert min(ordered) <= average <= max(ordered)
         to_average = stat(essex, "peer_change_to_average", m.id)["value"]
-        assert math.isnan(to_average) == ((mine <= average) if m.lower_is_better else (mine >= average))
+        if m.lower_is_better is None:  # neither direction is better: nothing to reach, no aspiration judged
+            assert math.isnan(to_average) and math.isnan(stat(essex, "peer_aspiration_met", m.id)["value"])
+        else:
+            assert math.isnan(to_average) == ((mine <= average) if m.lower_is_better else (mine >= average))
+    assert any(m.lower_is_better is None for _, m in publication.measures if m.peer_table)  # drug trafficking
 
 
 def test_the_sparkline_has_the_last_12_quarters(essex):

@@ -504,7 +504,7 @@ def test_a_declared_step_reaches_the_chart_through_the_results_table(tmp_path):
            "default_quarter": "2021-22-Q4", "history_quarters": 12, "comparisons": ["quarter-vs-previous-quarter"],
            "spc_baseline_quarters": 4, "levels": [{"id": "priority", "name": "Priority", "plural": "Priorities"}],
            "sections": [{"id": "safety", "name": "Safety", "measures": [
-               {"id": "helped", "name": "People helped", "source": "force_extract", "unit": "people",
+               {"id": "helped", "name": "People helped", "source": "force_extract", "unit": "people", "direction": "lower",
                 "spc_steps": [{"quarter": quarters[6].id, "reason": "New recording rules"}]}]}]}
     publication = publication_from_mapping(raw, Path("."), "publication.yml")
     path = tmp_path / "helped.csv"
@@ -553,7 +553,7 @@ def test_a_malformed_step_is_a_clear_input_error(step, message):
            "default_quarter": "2021-22-Q4", "comparisons": ["quarter-vs-previous-quarter"],
            "levels": [{"id": "priority", "name": "Priority", "plural": "Priorities"}],
            "sections": [{"id": "safety", "name": "Safety", "measures": [
-               {"id": "helped", "name": "People helped", "spc_steps": [step]}]}]}
+               {"id": "helped", "name": "People helped", "direction": "lower", "spc_steps": [step]}]}]}
     with pytest.raises(InputError, match=message):
         publication_from_mapping(raw, Path("."), "publication.yml")
 
@@ -566,7 +566,7 @@ def test_the_default_baseline_is_12_quarters_and_a_definition_may_change_it():
     raw = {"id": "spc-test", "title": "SPC test", "organisation": "Test", "owner_force": "Essex",
            "default_quarter": "2021-22-Q4", "comparisons": ["quarter-vs-previous-quarter"],
            "levels": [{"id": "priority", "name": "Priority", "plural": "Priorities"}],
-           "sections": [{"id": "safety", "name": "Safety", "measures": [{"id": "helped", "name": "People helped"}]}]}
+           "sections": [{"id": "safety", "name": "Safety", "measures": [{"id": "helped", "name": "People helped", "direction": "lower"}]}]}
     assert publication_from_mapping(raw, Path("."), "p.yml").spc_baseline_quarters == 12
     assert publication_from_mapping({**raw, "spc_baseline_quarters": 8}, Path("."), "p.yml").spc_baseline_quarters == 8
 

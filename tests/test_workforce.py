@@ -172,7 +172,7 @@ def test_definition_rejects_a_workforce_measure_without_a_count():
     with pytest.raises(InputError, match="fte or headcount"):
         publication([{**OFFICERS, "count": "people"}])
     assert publication([OFFICERS]).measures[0][1] == Measure(
-        "officers", "Police officers", "workforce", unit="officers (FTE)", lower_is_better=False,
+        "officers", "Police officers", "workforce", unit="officers (FTE)", direction="higher",
         worker_type="Police Officer", count="fte")
 
 

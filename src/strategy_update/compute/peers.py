@@ -36,7 +36,7 @@ QUARTILE_RULE = ("The top quartile is the best quarter of the group, rounded up:
                  "the top quartile when its rank is ceil(n/4) or better.")
 PERCENT = 100.0  # per == 100: the measure is a percentage and its change is in percentage points
 ASPIRATION_FORMS = "'upper quartile', 'better than average' or 'rank N' (for example 'rank 4' = 4th or better)"
-MOVEMENTS = ("improved", "deteriorated", "unchanged", "not comparable")
+MOVEMENTS = ("improved", "deteriorated", "moved", "unchanged", "not comparable")  # moved: a measure with no better direction
 POPULATION_FEATURE = "log10 population"
 
 
@@ -105,20 +105,20 @@ class Position:
 
     force: str
     rate: float
-    rank: int  # 1 = best; shared by forces with the same rate
+    rank: int  # 1 = best (for a measure with no better direction: the highest rate); shared by equal rates
     of: int  # forces ranked
     tied_with: tuple[str, ...]
     group_average: float  # total count / total base * per
     quartile_size: int  # ceil(of / 4)
     quartile_boundary: float  # rate of the force ranked quartile_size-th
-    better_than_average: bool  # at or better than the group average
-    in_top_quartile: bool
+    better_than_average: bool | None  # at or better than the group average (None: no better direction)
+    in_top_quartile: bool | None
     change_to_average: float | None  # None when already at or better than the average
     change_to_top_quartile: float | None  # None when already within the top quartile
     change_unit: str  # "offences" (the count's unit) or "percentage points"
-    lower_is_better: bool
+    lower_is_better: bool | None  # None: neither direction is better (a count driven by police activity)
     per: float
-    rates: tuple[tuple[str, float], ...]  # the group's rates, best first (ties by name)
+    rates: tuple[tuple[str, float], ...]  # the group's rates, best first (highest first for neither; ties by name)
     missing: tuple[str, ...]  # comparison forces left out: no figures or a base of zero
 
 
@@ -143,16 +143,18 @@ def _change(target: float, rate: float, denominator: float, per: float) -> float
     return (target - rate) * denominator / per
 
 
-def group_position(values: pd.DataFrame, force: str, members: list[str], *, lower_is_better: bool,
+def group_position(values: pd.DataFrame, force: str, members: list[str], *, lower_is_better: bool | None,
                    per: float) -> Position:
     """The force's rate, rank, group average, top quartile and the change required to reach each, by the
-    rules in the module docstring. ``values`` has columns force, numerator, denominator."""
+    rules in the module docstring. ``values`` has columns force, numerator, denominator. A measure with no better
+    direction (``lower_is_better`` None) is ranked highest rate first, and nothing is better or worse: no change
+    is required of it and it has no top quartile to reach."""
     rows, missing = _group_rates(values, force, members)
     rate_of = rows["numerator"] / rows["denominator"] * per
     better_first = sorted(rate_of.items(), key=lambda item: (item[1] if lower_is_better else -item[1], item[0]))
     rate = float(rate_of[force])
 
-    def at_least_as_good(a: float, b: float) -> bool:
+    def at_least_as_good(a: float, b: float) -> bool:  # for neither: at least as high, for the order only
         return a <= b if lower_is_better else a >= b
 
     rank = 1 + sum(1 for _, r in better_first if not at_least_as_good(rate, r))  # 1 + forces strictly better
@@ -160,16 +162,17 @@ def group_position(values: pd.DataFrame, force: str, members: list[str], *, lowe
     average = float(rows["numerator"].sum() / rows["denominator"].sum() * per)
     quartile_size = math.ceil(of / 4)
     boundary = float(better_first[quartile_size - 1][1])
-    better = at_least_as_good(rate, average)
-    in_quartile = rank <= quartile_size
+    judged = lower_is_better is not None
+    better = at_least_as_good(rate, average) if judged else None
+    in_quartile = rank <= quartile_size if judged else None
     base = float(rows.loc[force, "denominator"])
     return Position(
         force=force, rate=rate, rank=rank, of=of,
         tied_with=tuple(name for name, r in better_first if r == rate and name != force),
         group_average=average, quartile_size=quartile_size, quartile_boundary=boundary,
         better_than_average=better, in_top_quartile=in_quartile,
-        change_to_average=None if better else _change(average, rate, base, per),
-        change_to_top_quartile=None if in_quartile else _change(boundary, rate, base, per),
+        change_to_average=None if better is not False else _change(average, rate, base, per),
+        change_to_top_quartile=None if in_quartile is not False else _change(boundary, rate, base, per),
         change_unit="percentage points" if per == PERCENT else "offences",
         lower_is_better=lower_is_better, per=per,
         rates=tuple((str(name), float(r)) for name, r in better_first), missing=tuple(missing))
@@ -181,7 +184,7 @@ def aspiration_met(position: Position, aspiration: str | None) -> bool | None:
     (within the top quartile), 'better than average' (at or better than the group average) or 'rank N'
     (rank N or better). No aspiration (empty) -> None."""
     text = " ".join((aspiration or "").lower().split())
-    if not text:
+    if not text or position.lower_is_better is None:  # no aspiration, or no better direction to judge it by
         return None
     if text == "upper quartile":
         return position.in_top_quartile
@@ -197,6 +200,8 @@ def movement(current: Position | None, previous: Position | None) -> str:
     """How the rank moved since the previous quarterly edition (a smaller rank is an improvement)."""
     if current is None or previous is None or current.of != previous.of:
         return "not comparable"
+    if current.lower_is_better is None:  # a place in the order of rates, neither better nor worse
+        return "unchanged" if current.rank == previous.rank else "moved"
     if current.rank < previous.rank:
         return "improved"
     if current.rank > previous.rank:
@@ -235,12 +240,13 @@ def statements(force: str, group_label: str, rows: list[tuple[str, str | None, b
     if not_meeting:
         sentences.append(f"{force} is not meeting {whose} aspiration in {_areas(not_meeting)}.")
     if unjudged:
-        sentences.append(f"Whether the aspiration is met cannot be judged for: {_listed(unjudged)}.")
+        sentences.append(f"Whether the aspiration is met is not judged for {_listed(unjudged)}: neither a higher "
+                         "nor a lower rate is better for a count driven by police activity.")
     if no_aspiration:
         sentences.append(f"No aspiration is set for: {_listed(no_aspiration)}.")
     moved = [(verb, [name for name, _, _, m in rows if m == kind])
              for verb, kind in (("improved", "improved"), ("deteriorated", "deteriorated"),
-                                ("not changed", "unchanged"))]
+                                ("moved (neither direction is better)", "moved"), ("not changed", "unchanged"))]
     clauses = [f"has {verb} in {_areas(names)}" for verb, names in moved if names]
     if clauses:
         sentences.append(f"Since the last quarterly update, {force}'s position in its {group_label} "

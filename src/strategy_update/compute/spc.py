@@ -17,6 +17,8 @@ Special cause rules, most important first (a point's marker and reading come fro
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -213,6 +215,23 @@ def latest_signal_short(chart: XmR) -> str:
     """For summary tables: ``Special cause, higher`` or ``Common cause``."""
     last = chart.signals[-1]
     return f"Special cause, {_way(last)}" if last else "Common cause"
+
+
+# --- how large a change is against the usual variation -------------------------------------------------------
+D2 = 1.128  # the mean moving range of two points is d2 = 1.128 standard deviations (XmR's 2.66 = 3 / 1.128)
+
+
+def change_in_sigmas(change: float, chart: XmR, quarters: int, summed: bool = True) -> float | None:
+    """A change between two periods of ``quarters`` quarters each, in standard deviations of the difference the
+    measure's usual quarter-to-quarter variation would give by chance: one quarter's standard deviation is
+    estimated as the latest limits' mean moving range / 1.128; two totals of n quarters then differ by chance with
+    standard deviation sd * sqrt(2n), two averages of n quarters (a share, a time) with sd * sqrt(2 / n). None when
+    the chart has no variation to judge by."""
+    sd = chart.mean_moving_range / D2
+    if not sd or quarters < 1:
+        return None
+    spread = sd * math.sqrt(2 * quarters) if summed else sd * math.sqrt(2 / quarters)
+    return change / spread
 
 
 # --- improvement or concern: the measure's polarity ---------------------------------------------------------------

@@ -73,7 +73,9 @@ def _walk(v: _Validation, name: str, nodes, levels: int, depth: int, parent, str
             listed = listed if isinstance(listed, list) else [listed]
             measures.append({"line": m.line, "strand": sid, "measure": _text(m.get("id")), "kind": kind,
                              "source": source, "open_data_codes": len(listed) if source == "home_office" else 1,
-                             "direction": _text(m.get("direction", "lower")), "aspiration": _text(m.get("aspiration")),
+                             "direction": _text(m.get("direction")),
+                             "direction_reason_given": "yes" if _text(m.get("direction")) != "neither"
+                             or _text(m.get("direction_reason")) else "no", "aspiration": _text(m.get("aspiration")),
                              "workforce_count": _text(m.get("count")) if workforce else "not a workforce measure",
                              "workforce_worker_type": _text(m.get("worker_type")) if workforce else "-"})
             item_lines = m.item_lines.get("offence_codes", [])
@@ -117,7 +119,8 @@ def _strategy(v: _Validation, path: Path):
     v.run_batch(suite, "strands", pd.DataFrame(strands, columns=["line", "id", "name", "theme", "lead_role", "aim",
                                                                  "tracker_name", "measure_or_statement"]), name)
     measures = pd.DataFrame(measures, columns=["line", "strand", "measure", "kind", "source", "open_data_codes",
-                                               "direction", "aspiration", "workforce_count", "workforce_worker_type"])
+                                               "direction", "direction_reason_given", "aspiration", "workforce_count",
+                                               "workforce_worker_type"])
     v.run_batch(suite, "measures", measures, name)
     v.raw_workforce = measures[measures["kind"] == "workforce_measures"].rename(
         columns={"workforce_worker_type": "worker_type"})[["line", "measure", "worker_type"]].assign(file=name)

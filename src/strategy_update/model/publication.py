@@ -17,6 +17,8 @@ from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, q
 from strategy_update.model.forces import display_name
 
 HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workforce"
+DIRECTIONS = ("lower", "higher", "neither")
+NEITHER = "neither"
 # How a workforce measure counts people: full-time equivalent, or heads (special constables are volunteers).
 WORKFORCE_COUNTS = ("fte", "headcount")
 DECIMAL_UNITS = {"percent", "rate"}
@@ -32,16 +34,27 @@ class Measure:
     proxy: bool = False
     definition_note: str = ""
     short_note: str = ""  # optional: one line beside the headline figure on the front page (e.g. how it differs)
-    headline: bool = False  # shown on the front page; when no measure of a section is, its first with a figure is
     series_start: Quarter | None = None
     unit: str = "crimes"
-    lower_is_better: bool = True  # ``direction: lower`` (crime) or ``higher`` (e.g. a solved rate)
+    # Which way is better: ``lower`` (crime), ``higher`` (a solved rate) or ``neither`` (a count driven by police
+    # activity, such as arrests or drug trafficking found by searches: a signal reads "unusually high/low").
+    direction: str = "lower"
+    direction_reason: str = ""  # why: required for ``neither``, optional otherwise
     aspiration: str = ""  # ``upper quartile``, ``better than average``, ``rank N``, or none
     peer_table: bool = False  # listed in the comparison-group position table
     worker_type: str = ""  # WORKFORCE: the Home Office ``worker_type`` counted, e.g. "Police Officer"
     count: str = ""  # WORKFORCE: "fte" or "headcount"
     # Control chart step changes: (quarter, reason) pairs; the limits are worked out afresh from each quarter on.
     spc_steps: tuple[tuple[Quarter, str], ...] = ()
+
+    @property
+    def lower_is_better(self) -> bool | None:
+        """True for ``lower``, False for ``higher``, None for ``neither`` (compute/spc.py reads None as neither)."""
+        return {"lower": True, "higher": False}.get(self.direction)
+
+    @property
+    def has_better_direction(self) -> bool:
+        return self.direction != NEITHER
 
     @property
     def snapshot(self) -> bool:
@@ -76,6 +89,18 @@ class Section:
     tracker_name: str = ""
     commitments: tuple[str, ...] = ()  # what the plan promised for this section, in the definition's words
     children: tuple["Section", ...] = ()
+    # The definition's ``headline``: one tuple of measure ids per headline figure, in order of preference (the
+    # measure that answers the commitment, then its fallbacks, e.g. the force's own count, then an open-data proxy)
+    headline_choices: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def headline_slots(self) -> tuple[tuple[Measure, ...], ...]:
+        """The section's headline figures, each as its candidates in order of preference; without a ``headline``
+        key in the definition, one figure: the first of its measures (in the definition's order) with a figure."""
+        if not self.headline_choices:
+            return (self.measures,) if self.measures else ()
+        by_id = {m.id: m for m in self.measures}
+        return tuple(tuple(by_id[i] for i in choice) for choice in self.headline_choices)
 
     def lead(self, named: bool = True) -> str:
         """``name, role``, or whichever of the two the definition gives (``named=False``: the role alone)."""
@@ -296,9 +321,10 @@ def _measure(raw: dict, file: str) -> Measure:
         id=str(raw["id"]), name=str(raw["name"]), source=str(raw.get("source", HOME_OFFICE)),
         offence_codes=tuple(str(c) for c in raw.get("offence_codes") or []),
         proxy=bool(raw.get("proxy", False)), definition_note=_text(raw.get("definition_note", "")),
-        short_note=_text(raw.get("short_note", "")), headline=bool(raw.get("headline", False)),
+        short_note=_text(raw.get("short_note", "")),
         series_start=_quarter(raw.get("series_start"), file, "series_start"), unit=str(raw.get("unit", "crimes")),
-        lower_is_better=_direction(raw.get("direction", "lower")), aspiration=_text(raw.get("aspiration", "")),
+        direction=_direction(raw, file), direction_reason=_text(raw.get("direction_reason", "")),
+        aspiration=_text(raw.get("aspiration", "")),
         peer_table=bool(raw.get("peer_table", False)),
         worker_type=_text(raw.get("worker_type", "")), count=_workforce_count(raw),
         spc_steps=_spc_steps(raw.get("spc_steps"), file),
@@ -327,10 +353,21 @@ def _workforce_count(raw: dict) -> str:
     return count
 
 
-def _direction(text) -> bool:
-    if str(text) not in ("lower", "higher"):
-        raise ValueError(f"direction '{text}' is not 'lower' or 'higher'")
-    return str(text) == "lower"
+def _direction(raw: dict, file: str) -> str:
+    """A measure's direction, which every measure states, in the words of the definition's check
+    (expectations/strategy_definition.json), whichever reads the definition first."""
+    text, line = _text(raw.get("direction")), getattr(raw, "line", None)
+    if text not in DIRECTIONS:
+        raise InputError(f"measure '{raw.get('id')}' has direction '{text}': write lower (lower is better, as for "
+                         "crime), higher (e.g. a solved rate) or neither (a count driven by police activity, such as "
+                         "arrests)", file=file, line=line, column="direction", value=text,
+                         rule="a measure's direction is lower, higher or neither (which is better)")
+    if text == NEITHER and not _text(raw.get("direction_reason")):
+        raise InputError(f"measure '{raw.get('id')}' has direction neither but no direction_reason: say in a "
+                         "sentence why neither a rise nor a fall is better (e.g. arrests rise with police activity as "
+                         "well as with offending)", file=file, line=line, column="direction_reason",
+                         rule="a measure whose direction is neither says why (direction_reason)")
+    return text
 
 
 def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent: dict | None) -> Section:
@@ -347,7 +384,29 @@ def _section(raw: dict, depth: int, levels: tuple[Level, ...], file: str, parent
         measures=tuple(_measure(m, file) for m in raw.get("measures") or []),
         no_open_data=_text(raw.get("no_open_data", "")), tracker_name=str(raw.get("tracker_name", raw["name"])),
         commitments=tuple(_text(c) for c in raw.get("commitments") or []), children=kids,
+        headline_choices=_headline_choices(raw, file),
     )
+
+
+def _headline_choices(raw: dict, file: str) -> tuple[tuple[str, ...], ...]:
+    """A section's ``headline`` key: a list, each item a measure id or ``{measure: id, fallback: id or [ids]}``;
+    every id one of the section's measures."""
+    known = {str(m.get("id")) for m in raw.get("measures") or [] if isinstance(m, dict)}
+    choices = []
+    for item in raw.get("headline") or []:
+        if isinstance(item, dict):
+            fallback = item.get("fallback") or []
+            ids = [str(item.get("measure"))] + [str(f) for f in (fallback if isinstance(fallback, list) else [fallback])]
+        else:
+            ids = [str(item)]
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise InputError(f"section '{raw.get('id')}' names headline measure '{unknown[0]}', which is not one of "
+                             f"its measures ({', '.join(sorted(known)) or 'none'})", file=file,
+                             line=getattr(raw, "lines", {}).get("headline"), column="headline", value=unknown[0],
+                             rule="a section's headline names its own measures")
+        choices.append(tuple(ids))
+    return tuple(choices)
 
 
 def _delivery(raw: dict | None) -> Delivery | None:

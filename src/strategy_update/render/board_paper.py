@@ -41,18 +41,21 @@ def board_part(view: EditionView, heading: str) -> str:
     return f"*Supplied by {display_name(view.force)} for {view.quarter.short_label}.*\n\n{lead_markdown(text)}"
 
 
-def concerns(view: EditionView, rows_of: list[tuple] | None = None) -> list[str]:
-    """Sections whose latest quarter is unusually high or low in the unwanted direction (special cause, concern)."""
+def concerns(view: EditionView, rows_of: list | None = None) -> list[str]:
+    """Sections whose latest quarter is unusually high or low in the unwanted direction (special cause, concern);
+    a measure with no better direction is never a concern."""
     rows_of = rows_of or headlines(view)
     out = []
-    for section, figures in rows_of:
+    for h in rows_of:
+        figures = h.figures
         side = signal_side(figures.chart) if figures else "none"
-        if side in ("high", "low") and (side == "low") != figures.measure.lower_is_better:
-            out.append(f"{section.name} ({figures.measure.name.lower()}: {where(side, signal_rule(figures.chart))})")
+        better = figures.measure.lower_is_better if figures else None
+        if side in ("high", "low") and better is not None and (side == "low") != better:
+            out.append(f"{h.section.name} ({figures.measure.name.lower()}: {where(side, signal_rule(figures.chart))})")
     return out
 
 
-def exceptions(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+def exceptions(view: EditionView, rows_of: list | None = None) -> str:
     """The force's issues by exception, then what the data and the delivery plan flag, generated."""
     heading = view.publication.board.quarterly_headings[1] if view.publication.board else "Issues by exception"
     flagged = concerns(view, rows_of)

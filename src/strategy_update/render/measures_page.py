@@ -49,4 +49,12 @@ def render_markdown(publication: Publication) -> str:
     out += [markdown_table([level.name, "Measure id", "Measure", "Unit", "What it counts"],
                            [[literal(s.name), code(m.id), literal(m.name), literal(m.unit), literal(m.definition_note)]
                             for s, m in extracts])] if extracts else ["This publication has no force-extract measure."]
+    out += ["", "## Which way is better", "",
+            "Each measure states which way is better, and the pages read its control chart and its change by it: "
+            "**lower** (as for crime), **higher** (as for a solved rate) or **neither**. A count driven by police "
+            "activity (arrests, searches that find drugs or weapons, referrals) is **neither**: an unusual quarter is "
+            "called unusually high or low, never an improvement or a concern.", "",
+            markdown_table([level.name, "Measure", "Better", "Why"],
+                           [[literal(s.name), literal(m.name), m.direction, literal(m.direction_reason)]
+                            for s, m in publication.measures])]
     return "\n".join(out) + "\n"

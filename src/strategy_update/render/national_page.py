@@ -66,19 +66,17 @@ def force_figures(publication: Publication, results: pd.DataFrame) -> pd.DataFra
 
 
 def headline_measures(publication: Publication, figures: pd.DataFrame) -> list[tuple[Section, Measure]]:
-    """Per section, the measure the front page would lead with, judged over every force: those the definition
-    marks ``headline``, else the first with a current figure for the most forces (open data, which every force
-    has, rather than a force's own extract)."""
+    """Per headline slot of each section (``Section.headline_slots``), the measure to compare forces by: of the
+    slot's candidates, the one with a current figure for the most forces (open data, which every force has, rather
+    than a force's own extract), the definition's order breaking ties."""
     counted = figures[figures["current"].notna()].groupby("measure")["force"].nunique()
     out = []
     for section in publication.leaves:
-        found = [m for m in section.measures if counted.get(m.id, 0) > 0]
-        marked = [m for m in found if m.headline]
-        if marked:
-            out += [(section, m) for m in marked]
-        elif found:
-            best = max(counted[m.id] for m in found)
-            out.append((section, next(m for m in found if counted[m.id] == best)))
+        for slot in section.headline_slots:
+            found = [m for m in slot if counted.get(m.id, 0) > 0]
+            if found:
+                best = max(counted[m.id] for m in found)
+                out.append((section, next(m for m in found if counted[m.id] == best)))
     return out
 
 
@@ -138,9 +136,10 @@ def national_totals(publication: Publication, figures: pd.DataFrame, forces: lis
 
 
 def ranked(figures: pd.DataFrame, measure: Measure) -> pd.DataFrame:
-    """The forces with a rate per 1,000 for ``measure``, best first (lowest, for crime); equal rates share a rank."""
+    """The forces with a rate per 1,000 for ``measure``, best first (lowest, for crime; highest first for a measure
+    with no better direction); equal rates share a rank."""
     mine = figures[(figures["measure"] == measure.id) & figures["rate_per_1000"].notna()].copy()
-    mine["rank"] = mine["rate_per_1000"].rank(method="min", ascending=measure.lower_is_better)
+    mine["rank"] = mine["rate_per_1000"].rank(method="min", ascending=bool(measure.lower_is_better))
     return mine.sort_values(["rank", "force"]).reset_index(drop=True)
 
 
@@ -314,9 +313,10 @@ def ranking_markdown(figures: pd.DataFrame, measures: list[Measure], forces: lis
         period = str(table["period_label"].iloc[0])
         rows = [[format_ordinal(r["rank"]), literal(r["force"]), _rate(r["rate_per_1000"]),
                  format_value(r["current"], m.unit)] for _, r in table.iterrows()]
-        order = "lowest" if m.lower_is_better else "highest"
+        order = ("the lowest rate" if m.lower_is_better else "the highest rate" if m.has_better_direction else
+                 "the highest rate (neither a higher nor a lower rate is better for this measure)")
         text += [f":::{{dropdown}} {literal(m.name)}: forces ranked",
-                 f"Rate per 1,000 residents, {literal(period)}; rank 1 is the {order} rate, and equal rates share a "
+                 f"Rate per 1,000 residents, {literal(period)}; rank 1 is {order}, and equal rates share a "
                  "rank.", "", _table(f"{literal(m.name)}: forces ranked by rate per 1,000 residents",
                                      ["Rank", "Force", "Rate per 1,000", literal(m.unit.capitalize())], rows), ":::",
                  ""]
@@ -385,13 +385,17 @@ def tile_chart(data: pd.DataFrame, area: str):
             if r is None or pd.isna(r.difference_pct):
                 worse[-1].append(None), text[-1].append(""), hover[-1].append(f"{force}, {measure}: no figure")
                 continue
-            worse[-1].append(r.difference_pct if r.lower_is_better else -r.difference_pct)
+            # a measure with no better direction is left white: its number is a difference, not a verdict
+            worse[-1].append(0.0 if r.lower_is_better is None or pd.isna(r.lower_is_better)
+                             else r.difference_pct if r.lower_is_better else -r.difference_pct)
             text[-1].append(format_pct(r.difference_pct, 0))
             hover[-1].append(f"{force}, {measure}: {_rate(r.rate_per_1000)} per 1,000 "
                              f"({format_pct(r.difference_pct, 0)} on {area}'s {_rate(r.all_forces_rate_per_1000)})")
     known = [abs(v) for row in worse for v in row if v is not None]
     limit = max(known) if known else 1
-    fig = charts.figure(f"Rate per 1,000 residents: each force against {area} (blue: better; pink: worse)", "")
+    neither = "; white: neither direction is better" if data["lower_is_better"].isna().any() else ""
+    fig = charts.figure(f"Rate per 1,000 residents: each force against {area} (blue: better; pink: worse{neither})",
+                        "")
     fig.add_heatmap(
         z=worse, x=["<br>".join(textwrap.wrap(m, 12)) for m in measures], y=forces, text=text,
         texttemplate="%{text}", customdata=hover, hovertemplate="%{customdata}<extra></extra>", xgap=2, ygap=2,
@@ -412,7 +416,8 @@ def tile_alt(data: pd.DataFrame, area: str) -> str:
     forces, measures = data["force"].nunique(), list(dict.fromkeys(data["measure"]))
     text = (f"Tile grid of {count_phrase(forces, 'force')} by {count_phrase(len(measures), 'measure')} "
             f"({', '.join(measures)}): each tile gives how far the force's rate per 1,000 residents is above (+) or "
-            f"below (-) the rate of {area} together, blue where better and pink where worse.")
+            f"below (-) the rate of {area} together, blue where better and pink where worse"
+            + (", white for a measure that has no better direction." if data["lower_is_better"].isna().any() else "."))
     known = data.dropna(subset=["difference_pct"])
     if not known.empty:
         high = known.loc[known["difference_pct"].idxmax()]

@@ -30,20 +30,31 @@ def sparkline(values: list[float]) -> str:
     return "".join(" " if math.isnan(v) else BLOCKS[round((v - low) * scale)] for v in values)
 
 
-def _change(value: float, unit_word: str, already: str) -> str:
+def _change(value: float, unit_word: str, already: str, judged: bool = True) -> str:
+    if not judged:
+        return "N/A: neither direction is better"
     if value is None or math.isnan(value):
         return f"N/A: already {already}"
     return f"{'+' if value > 0 else ''}{format_count(round(value))} {unit_word}"
 
 
-def _moved(movement: str, previous: float) -> str:
+def _moved(movement: str, previous: float, measure: Measure) -> str:
     """', 6th last quarter: deteriorated' under the rank; nothing when there is no previous position."""
-    return "" if math.isnan(previous) else f" ({format_ordinal(previous)}: {movement})"
+    if math.isnan(previous):
+        return ""
+    return f" ({format_ordinal(previous)}{'' if measure.has_better_direction else ' highest'}: {movement})"
+
+
+def _rank(rank: float, of: float, measure: Measure) -> str:
+    """``3rd of 8`` (1 = best); ``3rd highest of 8`` for a measure with no better direction."""
+    return format_rank(rank, of) if measure.has_better_direction else f"{format_ordinal(rank)} highest of {int(of)}"
 
 
 def _aspiration(value: float, aspiration: str) -> str:
     if not aspiration:
         return "none set"
+    if math.isnan(value):
+        return f"{aspiration}: not judged (neither direction is better)"
     return f"{aspiration}: {'met' if value == 1 else 'not met'}"
 
 
@@ -103,9 +114,11 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         spark = mine[(mine["measure"] == m.id) & (mine["statistic"] == "peer_spark")]
         period = str(_value(mine, m.id, "peer_rate")["period_label"])
         rows.append([literal(m.name), _rate(value["peer_rate"]),
-                     format_rank(value["peer_rank"], value["peer_of"]) + _moved(moved, value["peer_rank_previous"]),
-                     _change(value["peer_change_to_average"], "offences", "better than average"),
-                     _change(value["peer_change_to_top_quartile"], "offences", "within top quartile"),
+                     _rank(value["peer_rank"], value["peer_of"], m) + _moved(moved, value["peer_rank_previous"], m),
+                     _change(value["peer_change_to_average"], "offences", "better than average",
+                             m.has_better_direction),
+                     _change(value["peer_change_to_top_quartile"], "offences", "within top quartile",
+                             m.has_better_direction),
                      f"{sparkline(list(spark['value']))} ({format_count(spark['value'].min())} to "
                      f"{format_count(spark['value'].max())})",
                      literal(_aspiration(value["peer_aspiration_met"], m.aspiration))])
@@ -115,7 +128,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
         previous = ("" if math.isnan(last_rank)
                     else f" Last quarter's edition ranked {named} {format_rank(last_rank, value['peer_of'])}.")
         notes += [f":::{{dropdown}} How this was calculated: {literal(m.name)}",
-                  f"**Rates per 1,000 population, {period}, best first:** {ranked}.", "",
+                  f"**Rates per 1,000 population, {period}, "
+                  f"{'best' if m.has_better_direction else 'highest'} first:** {ranked}.", "",
                   f"**Group average:** the group's offences divided by its population, x 1,000 = "
                   f"{_rate(value['peer_average'])}. **Top-quartile boundary:** "
                   f"{_rate(value['peer_quartile_boundary'])}. {peers.QUARTILE_RULE}", "",

@@ -162,7 +162,8 @@ def measure_section(view: EditionView, figures: MeasureFigures) -> list:
         return []
     m = figures.measure
     kind = "Proxy measure" if m.proxy else "Measure"
-    text = [f"### {m.name}", "", f"*{kind}.* {m.definition_note}" if m.definition_note else f"*{kind}.*", ""]
+    about = " ".join(filter(None, [f"*{kind}.*", m.definition_note, m.direction_reason]))
+    text = [f"### {m.name}", "", about, ""]
     if _single_figure(figures):  # e.g. a force's count for the quarter alone: nothing to compare or chart
         shown = dict.fromkeys((c.current_label, c.current) for c in figures.comparisons if c.current is not None)
         text += [" ".join(f"**{label}:** {format_value(value, m.unit)} {m.unit}." for label, value in shown)

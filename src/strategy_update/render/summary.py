@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
 from strategy_update.core.formatting import (and_list, count_phrase, format_count, format_difference, format_pct,
                                              format_rank, format_value, sentence_case)
 from strategy_update.model.forces import display_name
-from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure
+from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure, Section
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.peer_page import sparkline
 from strategy_update.render.tables import list_table, markdown_table
@@ -24,16 +25,38 @@ BASE_PHRASE = {"rolling-12-vs-previous-12": "the previous 12 months", "quarter-v
                "rolling-12-vs-baseline": "the baseline"}
 
 
-def headlines(view: EditionView) -> list[tuple]:
-    """(section, headline figures or None) for every section, in the definition's order: one pair per measure
-    the definition marks ``headline``, or the section's first measure with a figure when none is marked."""
+@dataclass(frozen=True)
+class Headline:
+    """A section's headline figure: the measure chosen (None: the section has no figures), and the measures the
+    definition prefers to it that the force did not supply for the quarter, so that the page can say what it stands
+    in for."""
+
+    section: Section
+    figures: MeasureFigures | None
+    passed_over: tuple[Measure, ...] = ()
+
+
+def _current(figures: MeasureFigures | None) -> bool:
+    """Whether the measure has a figure for the edition's own periods (not only history)."""
+    return figures is not None and figures.available and any(c.current is not None for c in figures.comparisons)
+
+
+def headlines(view: EditionView) -> list[Headline]:
+    """The headline figures of every section, in the definition's order: for each of the section's headline slots
+    (``Section.headline_slots``), the first candidate with a figure for the quarter, else the first with history;
+    one Headline with no figures for a section that has none."""
     out = []
     for section in view.publication.leaves:
-        available = [f for f in view.figures(section) if f.available]
-        marked = [f for f in available if f.measure.headline]
-        # The first measure with a current headline figure; a measure with history only comes after.
-        available.sort(key=lambda f: f.headline.current is None)
-        out.extend((section, f) for f in (marked or available[:1] or [None]))
+        figures = {f.measure.id: f for f in view.figures(section)}
+        chosen = []
+        for slot in section.headline_slots:
+            candidates = [figures.get(m.id) for m in slot]
+            found = next((f for f in candidates if _current(f)), None) or next(
+                (f for f in candidates if f is not None and f.available), None)
+            if found is not None:
+                preferred = slot[:slot.index(found.measure)] if section.headline_choices else ()
+                chosen.append(Headline(section, found, tuple(preferred)))
+        out.extend(chosen or [Headline(section, None)])
     return out
 
 
@@ -128,14 +151,17 @@ def position_section(view: EditionView) -> str:
     if ranks.empty:
         return "No measure of this publication is compared with other forces."
     names = {m.id: m.name for _, m in view.publication.measures}
+    judged = {m.id for _, m in view.publication.measures if m.has_better_direction}
+    ranks = ranks[ranks["measure"].isin(judged)]  # a place in the order of rates is not better or worse
 
     def placed(rank: float) -> str:
         rows = ranks[ranks["value"] == rank]
         return "; ".join(f"{names[r.measure]} ({format_rank(r.value, r.value_of)})"
                          for r in rows.itertuples())
-    best, worst = ranks["value"].min(), ranks["value"].max()
     lines = [f"- {s}" for s in position_statements(view.publication, view.results, view.force)]
-    lines.append(f"- Best placed: {placed(best)}." + ("" if best == worst else f" Furthest behind: {placed(worst)}."))
+    if not ranks.empty:
+        best, worst = ranks["value"].min(), ranks["value"].max()
+        lines.append(f"- Best placed: {placed(best)}." + ("" if best == worst else f" Furthest behind: {placed(worst)}."))
     return ("\n".join(lines) + f"\n\nThe [position table](computed/{PEER_PAGE}.md) gives each measure's rate per 1,000 "
             "population, its rank and the change needed to reach the group average and the top quartile.")
 
@@ -195,7 +221,7 @@ def where(side: str, rule: str) -> str:
     return f"unusually {side}"  # outside a process limit, or 2 of 3 close to one
 
 
-def status(change: float | None, pct: float | None, unit: str, base: str, side: str, lower_is_better: bool,
+def status(change: float | None, pct: float | None, unit: str, base: str, side: str, lower_is_better: bool | None,
            rule: str = "outside", special: str = "special cause", common: str = "common cause") -> str:
     """The change on the year and the latest quarter's control-chart signal in one sentence that cannot
     contradict itself: each part says what it is about, and "but" joins them when they point different ways.
@@ -206,17 +232,22 @@ def status(change: float | None, pct: float | None, unit: str, base: str, side: 
         return f"{moved}; no control chart for this figure."
     if side == "common":
         return f"{moved}; the latest quarter is within normal variation ({common})."
-    kind = spc.side_reading(side == "high", lower_is_better)
-    reading = f"{special}: {'an improvement' if kind == spc.IMPROVEMENT else 'a concern'}, as " \
-              f"{'lower' if lower_is_better else 'higher'} is better"
+    if lower_is_better is None:  # a count driven by police activity: unusual, never better or worse
+        reading = f"{special}; neither direction is better for this measure"
+    else:
+        kind = spc.side_reading(side == "high", lower_is_better)
+        reading = f"{special}: {'an improvement' if kind == spc.IMPROVEMENT else 'a concern'}, as " \
+                  f"{'lower' if lower_is_better else 'higher'} is better"
     against = change is not None and change != 0 and (change > 0) != (side == "high")
     return f"{moved}{', but' if against else ';'} the latest quarter is {where(side, rule)} ({reading})."
 
 
 def shown_comparison(figures: MeasureFigures) -> ComparisonFigures:
-    """The headline comparison, or when it has no current figure (e.g. a force's quarterly count, which has no
-    12-month total) the first of the definition's comparisons that has one."""
-    return next((c for c in figures.comparisons if c.current is not None), figures.headline)
+    """The headline comparison, or when it has no current figure or nothing to compare it with (e.g. a force's
+    quarterly count, which has no 12-month total) the first of the definition's comparisons that has both, else the
+    first with a current figure."""
+    return next((c for c in figures.comparisons if c.current is not None and c.base is not None),
+                next((c for c in figures.comparisons if c.current is not None), figures.headline))
 
 
 def figures_status(view: EditionView, figures: MeasureFigures) -> str:
@@ -244,9 +275,15 @@ def first_sentence(text: str) -> str:
     return " ".join(sentences[:2]) if len(sentences[0].split()) < 4 else sentences[0]
 
 
-def figure_note(measure: Measure) -> str:
-    """A short note beside a headline figure that is not what the force itself counts: a proxy, a wider
-    definition, or the force's own published figure. The full note is on the section's page."""
+def figure_note(headline: Headline) -> str:
+    """A short note beside a headline figure that is not what the force itself counts: a proxy standing in for the
+    force's own figure, a wider definition, or the force's own published figure. The full note is on the section's
+    page."""
+    measure = headline.figures.measure
+    if headline.passed_over:
+        missing = and_list([m.name[0].lower() + m.name[1:] for m in headline.passed_over])
+        kind = "a proxy" if measure.proxy else "the nearest measure"
+        return f"Shown as {kind}: the force's own figure ({missing}) was not supplied for this quarter."
     if measure.short_note:
         return measure.short_note
     if measure.source == FORCE_EXTRACT:
@@ -256,14 +293,14 @@ def figure_note(measure: Measure) -> str:
     return ""
 
 
-def strand_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+def strand_table(view: EditionView, rows_of: list[Headline] | None = None) -> str:
     """Per group (theme), one row per section: its trend, headline figure and status; notes next to figures."""
     rows_of = rows_of or headlines(view)
     folder, level = view.publication.section_folder, view.publication.leaf_level
-    by_id: dict[str, list] = {}
-    for s, f in rows_of:
-        by_id.setdefault(s.id, []).append(f)
-    labels = [shown_comparison(f).current_label for _, f in rows_of if f is not None]
+    by_id: dict[str, list[Headline]] = {}
+    for h in rows_of:
+        by_id.setdefault(h.section.id, []).append(h)
+    labels = [shown_comparison(h.figures).current_label for h in rows_of if h.figures is not None]
     # The most common period goes in the heading; a figure for another period says its own in the cell.
     period = max(labels, key=labels.count) if labels else ""
     others = " unless stated" if len(set(labels)) > 1 else ""
@@ -274,20 +311,21 @@ def strand_table(view: EditionView, rows_of: list[tuple] | None = None) -> str:
         rows = []
         for section in leaves:
             link = f"[{section.name}]({folder}/{section.id}.ipynb)"
-            for figures in by_id[section.id]:
-                rows.append(_glance_row(view, link, figures, period))
+            for h in by_id[section.id]:
+                rows.append(_glance_row(view, link, h, period))
         table = list_table(header, rows, GLANCE_WIDTHS)
         blocks.append(f"### {group.name}\n\n{table}" if group else table)
     return "\n\n".join(blocks)
 
 
-def _glance_row(view: EditionView, link: str, figures: MeasureFigures | None, period: str) -> list[str]:
+def _glance_row(view: EditionView, link: str, headline: Headline, period: str) -> list[str]:
     """One row of the at-a-glance table: the section and measure, trend, headline figure (with its period when
     not the table's, and its note) and status."""
+    figures = headline.figures
     if figures is None:
         return [link, "n/a", "No figures", "Reported through the lead's narrative"
                 + (" and the delivery plan" if view.publication.delivery else "") + "."]
-    note = figure_note(figures.measure)
+    note = figure_note(headline)
     shown = shown_comparison(figures)
     value = (f"**{format_value(shown.current, figures.measure.unit)}**"
              + ("" if shown.current_label == period else f" <br>{shown.current_label}")
@@ -295,15 +333,49 @@ def _glance_row(view: EditionView, link: str, figures: MeasureFigures | None, pe
     return [f"{link}: <br>{figures.measure.name}", trend(figures), value, figures_status(view, figures)]
 
 
-def _rising(view: EditionView, rows_of: list[tuple]) -> list[tuple]:
-    """(pct change, section, figures) on the first comparison, for every section with one, largest first."""
+# --- the changes that stand out ---------------------------------------------------------------------------------
+MATERIAL_SIGMAS = 3.0  # a change this many standard deviations of the usual variation or more is material
+MIN_COUNT = 20  # a count below this in either period is never called a large change (a handful moves a lot)
+MOST_CHANGES = 4  # the front page lists at most this many
+
+
+@dataclass(frozen=True)
+class Change:
+    """A headline figure whose change on the first comparison stands out, and why it was chosen."""
+
+    headline: Headline
+    comparison: ComparisonFigures
+    sigmas: float  # the change in standard deviations of the usual variation (0 when it cannot be judged)
+    special: bool  # the latest quarter is a special cause on the control chart
+    beyond: bool  # the change is beyond the usual variation
+
+
+def _quarters(comparison: ComparisonFigures) -> int:
+    from strategy_update.compute.comparisons import parse_span
+
+    return max(1, round(parse_span(comparison.current_period).months / 3)) if comparison.current_period else 1
+
+
+def material_changes(view: EditionView, rows_of: list[Headline] | None = None) -> list[Change]:
+    """The headline figures whose change on the first comparison is material: the latest quarter is a special
+    cause on its control chart, or the change is beyond the measure's usual variation (``MATERIAL_SIGMAS``,
+    ``spc.change_in_sigmas``); never a count below ``MIN_COUNT``. Largest first, at most ``MOST_CHANGES``."""
+    rows_of = rows_of or headlines(view)
     first = view.publication.comparisons[0]
-    moved = []
-    for section, figures in rows_of:
-        c = figures.comparison(first) if figures else None
-        if c is not None and c.pct_change is not None and not math.isnan(c.pct_change):
-            moved.append((c.pct_change, section, figures))
-    return sorted(moved, key=lambda t: -t[0])
+    found = []
+    for h in rows_of:
+        c = h.figures.comparison(first) if h.figures is not None else None
+        if c is None or c.current is None or c.base is None or not c.change or h.figures.chart is None:
+            continue
+        if h.figures.measure.summable and min(c.current, c.base) < MIN_COUNT:
+            continue
+        sigmas = spc.change_in_sigmas(c.change, h.figures.chart, _quarters(c), h.figures.measure.summable) or 0.0
+        special = signal_side(h.figures.chart) in ("high", "low")
+        beyond = abs(sigmas) >= MATERIAL_SIGMAS
+        if special or beyond:
+            found.append(Change(h, c, sigmas, special, beyond))
+    found.sort(key=lambda change: -abs(change.sigmas))
+    return found[:MOST_CHANGES]
 
 
 def _the(label: str) -> str:
@@ -311,39 +383,54 @@ def _the(label: str) -> str:
     return f"the {label}" if label[:1].isdigit() else label
 
 
-def highlights(view: EditionView, rows_of: list[tuple] | None = None, per_side: int = 2) -> str:
-    """The sections whose headline moved most each way on the first comparison, with their figures and why
-    each matters (the section's aim)."""
-    rows_of = rows_of or headlines(view)
+def _why_chosen(view: EditionView, change: Change) -> str:
+    """Why a change was chosen, in a few words (the intro says what each reason means)."""
+    chart = change.headline.figures.chart
+    reasons = ["beyond its usual variation"] if change.beyond else []
+    if change.special:
+        reasons.append(f"latest quarter {where(signal_side(chart), signal_rule(chart))}, "
+                       f"{glossary_link(view, 'special cause')}")
+    return "; ".join(reasons)
+
+
+def highlights(view: EditionView, rows_of: list[Headline] | None = None) -> str:
+    """The headline figures whose change stands out (``material_changes``), each with its figures and the reason
+    it was chosen; or one sentence saying that none does."""
     first = view.publication.comparisons[0]
-    moved = _rising(view, rows_of)
-    rises = [t for t in moved if t[0] > 0][:per_side]
-    falls = [t for t in reversed(moved) if t[0] < 0][:per_side]
-    if not rises and not falls:
-        return ""
+    base = BASE_PHRASE.get(first, first)
+    changes = material_changes(view, rows_of)
+    if not changes:
+        return (f"**What stands out:** no headline figure changed on {base} by more than its usual variation, "
+                "and no latest quarter is unusual on its control chart.")
     lines = []
-    whose = view.publication.whose_aims(view.force)  # another force's edition: the aims are the owner's
-    for pct, section, figures in rises + falls:
-        c = figures.comparison(first)
-        note = (" (a proxy measure)" if figures.measure.proxy else
-                " (the force's own figure)" if figures.measure.source == FORCE_EXTRACT else "")
-        aim = f"{section.aim[0].lower()}{section.aim[1:]}" if section.aim else ""
-        why = f" Why it matters: {f'{whose} aims' if whose else 'the aim is'} to {aim}" if aim else ""
-        lines.append(f"- **{section.name}**: {figures.measure.name.lower()}{note} "
-                     f"{'rose' if pct > 0 else 'fell'} {format_pct(abs(pct)).lstrip('+')} to "
-                     f"{format_value(c.current, figures.measure.unit)} in {_the(c.current_label)}, from "
-                     f"{format_value(c.base, figures.measure.unit)} in {_the(c.base_label)}.{why}")
-    intro = (f"The largest changes on {BASE_PHRASE.get(first, first)}, "
-             f"{len(rises)} up and {len(falls)} down:")
+    for change in changes:
+        h, c = change.headline, change.comparison
+        m = h.figures.measure
+        note = (" (a proxy measure)" if m.proxy else " (the force's own figure)" if m.source == FORCE_EXTRACT else "")
+        lines.append(f"- **{h.section.name}**: {m.name[0].lower()}{m.name[1:]}{note} "
+                     f"{'rose' if c.change > 0 else 'fell'} {_size(c, m.unit)} to "
+                     f"{format_value(c.current, m.unit)} in {_the(c.current_label)}, from "
+                     f"{format_value(c.base, m.unit)} in {_the(c.base_label)} ({_why_chosen(view, change)}).")
+    intro = (f"**What stands out** on {base}, largest first: the headline figures whose change is beyond their usual "
+             f"variation (larger than their quarter-to-quarter ups and downs would give by chance) or whose latest "
+             f"quarter is unusual on its {glossary_link(view, 'control chart')}; a count below {MIN_COUNT} is never "
+             "listed.")
     return intro + "\n\n" + "\n".join(lines)
 
 
-def overview(view: EditionView, rows_of: list[tuple] | None = None) -> str:
+def _size(c: ComparisonFigures, unit: str) -> str:
+    """A change's size: a percentage for counts, a difference in the unit for shares, rates and times."""
+    if unit in NOT_SUMMED_UNITS or c.pct_change is None:
+        return format_difference(abs(c.change), unit).lstrip("+")
+    return format_pct(abs(c.pct_change)).lstrip("+")
+
+
+def overview(view: EditionView, rows_of: list[Headline] | None = None) -> str:
     """One line on coverage: how many sections have figures this edition, and how the rest are reported."""
     rows_of = rows_of or headlines(view)
     leaf = view.publication.leaf_level
     words = (leaf.name.lower(), leaf.plural.lower())
-    with_figures = {s.id: f is not None for s, f in rows_of}  # a section may have two headline measures
+    with_figures = {h.section.id: h.figures is not None for h in rows_of}  # a section may have two headline figures
     n, m = len(with_figures), sum(with_figures.values())
     if m == n:
         return f"All {count_phrase(n, *words)} have figures this edition."
