@@ -471,3 +471,75 @@ def test_every_table_has_header_cells(tags):
     assert tables
     headless = [k for k, table in enumerate(tables, 1) if not any(e.kind == "TH" for e in table.walk())]
     assert not headless, f"tables without header cells (TH), by their order in the PDF: {headless}"
+
+
+# --- the fidelity gate and the print layout rules (every build runs them: build/book.check_pdf) -------------------
+def work_folder(edition: Path) -> Path:
+    """The work folder an edition was built in: <out>/.work/<publication>/<force>/<quarter>."""
+    return edition.parents[2] / ".work" / edition.relative_to(edition.parents[2])
+
+
+def test_the_pdf_carries_every_word_of_the_website_in_order_and_keeps_the_print_rules(pdf, default_edition):
+    from strategy_update.build.book import check_pdf
+    from strategy_update.build.fidelity import pdf_pages
+
+    work = work_folder(default_edition)
+    check_pdf(work, default_edition / "html", pdf)  # the build ran it too: this says what it checked
+    assert {f"strands/{strand.id}" for strand in STRANDS} <= set(pdf_pages(work))
+
+
+# The rule the LaTeX PDF had and the County Lines page lost its words to: a paragraph before a table whose every
+# figure (four or more) the table has was left out as a repeat.
+OLD_RULE = '''
+import re
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+NUMBER = re.compile(r"\\d+(?:[.,]\\d+)*")
+
+
+class DropSentencesTheTablesRepeat(SphinxPostTransform):
+    default_priority = 2
+    builders = ("typst",)
+
+    def run(self, **kwargs):
+        for table in list(self.document.findall(nodes.table)):
+            parent = table.parent
+            before = parent[parent.index(table) - 1] if parent.index(table) else None
+            if isinstance(before, nodes.paragraph):
+                figures = NUMBER.findall(before.astext())
+                if len(figures) >= 4 and set(figures) <= set(NUMBER.findall(table.astext())):
+                    parent.remove(before)
+
+
+def setup(app):
+    app.add_post_transform(DropSentencesTheTablesRepeat)
+'''
+
+
+def test_the_gate_fails_a_pdf_that_drops_a_paragraph_naming_the_page_and_its_first_words(default_edition, tmp_path):
+    import os
+    import sys
+
+    import yaml
+
+    from strategy_update.build.book import check_pdf
+    from strategy_update.core.errors import BuildError
+
+    work = work_folder(default_edition)
+    (tmp_path / "old_paper_rule.py").write_text(OLD_RULE, encoding="utf-8")
+    config = yaml.safe_load((work / "_config_pdf.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["extra_extensions"].append("old_paper_rule")
+    (tmp_path / "_config_pdf.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    out = tmp_path / "pdf"
+    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(work), "--builder", "custom",
+                    "--custom-builder", "typst", "--config", str(tmp_path / "_config_pdf.yml"), "--toc",
+                    str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    with pytest.raises(BuildError) as failed:
+        check_pdf(work, default_edition / "html", out / "_build" / "typst" / "update.pdf")
+    message = str(failed.value)
+    assert message.startswith("the PDF's checks failed, so the edition was not published:\n"
+                              "the PDF leaves out words the website shows:\n"), message
+    assert ("  strands/county-lines: lost from 'In the 12 months ending March 2022 there were 1,294 crimes, 32 "
+            "(2.4%) fewer than in the ...'") in message.splitlines(), message

@@ -197,3 +197,20 @@ def build_book(work: Path, pdf: bool, log=print, warm=None) -> tuple[Path, Path 
             raise BuildError(f"the PDF was not produced (see {work / 'pdf.log'})")
     return html, pdf_file
 
+
+
+def check_pdf(work: Path, html: Path, pdf_file: Path) -> None:
+    """The built PDF against the website (build/fidelity.py: every word of the web pages it contains, in order) and
+    the print layout rules (build/print_layout.py). BuildError listing every problem: the edition is not
+    published."""
+    from strategy_update.build.fidelity import fidelity_problems
+    from strategy_update.build.pdf_reading import printed
+    from strategy_update.build.print_layout import layout_problems
+    from strategy_update.build.typst_book import text_area
+
+    pdf = printed(pdf_file)
+    lost, layout = fidelity_problems(work, html, pdf, text_area()), layout_problems(pdf, text_area())
+    lines = ((["the PDF leaves out words the website shows:"] + [f"  {line}" for line in lost] if lost else [])
+             + (["the PDF breaks the print layout rules:"] + [f"  {line}" for line in layout] if layout else []))
+    if lines:
+        raise BuildError("the PDF's checks failed, so the edition was not published:\n" + "\n".join(lines))

@@ -272,11 +272,13 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
     ``figures_reused``: the results table is the one the work folder's pages were written from. ``warm_book``: a
     ``warm_book.WarmBook`` to build the book in."""
     from strategy_update.build import interrupt
-    from strategy_update.build.book import build_book
+    from strategy_update.build.book import build_book, check_pdf
     from strategy_update.build.publish import publish
 
     write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
     html, pdf_file = build_book(work, pdf, log=log, warm=warm_book)
+    if pdf_file is not None:  # the PDF must say what the website says, laid out by the print rules
+        check_pdf(work, html, pdf_file)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
     with interrupt.signals_held() as arrived:
         publish(work, html, pdf_file, notebooks, target)

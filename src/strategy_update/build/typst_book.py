@@ -27,6 +27,7 @@ from sphinx.builders import Builder
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.nodes import inline_all_toctrees
 
+from strategy_update.build.pdf_reading import Margins
 from strategy_update.build.typst_writer import (CHART_ROW, CHART_TEXT, GLOSSARY, SMALL_TABLE, TypstTranslator,
                                                 label_name)
 from strategy_update.render.web_only import html_root_classes, is_web_only
@@ -37,6 +38,13 @@ PER_ROW = 2  # charts side by side
 BESIDE = 900  # characters of text set beside a chart that has a row to itself
 REFERENCE_PAGES = ("appendix/calculations", "appendix/demand-profile")  # reference tables, not reading: smaller
 TARGET = "update"
+MARGINS_CM = {"x": 2.0, "top": 2.2, "bottom": 2.2}  # the page's; the running header and the footer are drawn in them
+POINTS_PER_CM = 72 / 2.54
+
+
+def text_area() -> Margins:
+    """Where the text area ends, top and bottom, as the PDF's checks measure it (in points)."""
+    return Margins(top=MARGINS_CM["top"] * POINTS_PER_CM, bottom=MARGINS_CM["bottom"] * POINTS_PER_CM)
 
 
 def _mime(bundle: nodes.Element, mime_type: str) -> nodes.Element | None:
@@ -204,9 +212,10 @@ class TypstBuilder(Builder):
         title = self.config.html_title or self.config.project  # Jupyter Book's title
         author = self.config.author.partition(";")[0].strip()
         today = self.config.today or date.today().strftime(self.config.today_fmt or "%-d %B %Y")
+        margin = ", ".join(f"{side}: {size}cm" for side, size in MARGINS_CM.items())
         return (f'#import "{PAPER.name}": *\n'
                 f"#show: paper.with(title: {string(title)}, author: {string(author)}, date: {string(today)}, "
-                f"short-title: {string(title)})\n{body}\n")
+                f"short-title: {string(title)}, margin: ({margin}))\n{body}\n")
 
     def finish(self) -> None:
         import typst

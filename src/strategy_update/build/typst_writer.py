@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 from docutils import nodes
 from sphinx import addnodes
+from sphinx.locale import admonitionlabels
 
 from strategy_update.core.formatting import sentence_case
 from strategy_update.render.web_only import is_web_only
@@ -235,6 +236,8 @@ class TypstTranslator(nodes.NodeVisitor):
 
     def visit_admonition(self, node: nodes.Element) -> None:
         self.body.append("\n#block(inset: 6pt, stroke: 0.5pt + gray, width: 100%)[")
+        if node.tagname in admonitionlabels:  # a warning, a note...: its label, as the website heads it
+            self.body.append(f"#strong[#{string(str(admonitionlabels[node.tagname]))}]\n\n")
 
     def depart_admonition(self, node: nodes.Element) -> None:
         self.body.append("]\n")

@@ -9,7 +9,9 @@ The PDF says what the website says (build/fidelity.py checks it), except:
 - a link to a file (Sphinx's class ``DOWNLOAD``): on paper it is said in words ("... is a download on the
   website"), as a link to a file beside a web page goes nowhere on paper;
 - the audit appendices of ``WEB_ONLY_PAGES``, whole pages that the PDF's contents leave out (the annex names
-  them), so that a board paper stays about 35 pages.
+  them), so that a board paper stays about 35 pages;
+- the front page's own title (``COVER_TITLE_PAGE``'s first heading): on paper the cover gives the document's
+  title instead.
 The PDF's writer (build/typst_writer.py) leaves these out; the fidelity gate does not look for them in the PDF.
 """
 
@@ -28,6 +30,8 @@ WEB_ONLY_PAGES = {"methods": "the methods (sources, periods, rates and control c
                   "backtest": "the back test against the last hand-made report",
                   "demand-profile": "the demand profile (each measure's trend, forecast and its track record)",
                   "provenance": "the provenance of the build (inputs, code version, content keys)"}
+
+COVER_TITLE_PAGE = "index"  # the book's root: its title is the cover's on paper
 
 
 def is_web_only(classes, component: str | None = None) -> bool:
