@@ -542,4 +542,4 @@ def test_the_gate_fails_a_pdf_that_drops_a_paragraph_naming_the_page_and_its_fir
     assert message.startswith("the PDF's checks failed, so the edition was not published:\n"
                               "the PDF leaves out words the website shows:\n"), message
     assert ("  strands/county-lines: lost from 'In the 12 months ending March 2022 there were 1,294 crimes, 32 "
-            "(2.4%) fewer than in the ...'") in message.splitlines(), message
+            "...' (and 1 more on this page)") in message.splitlines(), message

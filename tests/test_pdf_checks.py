@@ -124,7 +124,7 @@ def test_content_in_the_margins_is_caught(tmp_path):
 
 
 def test_a_cover_less_than_half_full_is_caught(tmp_path):
-    assert cover_problems(typeset(tmp_path, "".join(f"= Part {k}\n\n{FILLER}" for k in range(20))),
+    assert cover_problems(typeset(tmp_path, "".join(f"= Part {k}\n\n{FILLER}" for k in range(40))),
                           text_area()) == []
     problems = cover_problems(typeset(tmp_path, "= Only part\n\n" + FILLER), text_area())
     assert len(problems) == 1 and problems[0].startswith("PDF page 1 is ") and problems[0].endswith(

@@ -27,6 +27,9 @@ NOT_TEXT = {"script", "style", "svg", "template"}
 THEME_CHROME = {"headerlink"}  # the website's "#" beside each heading, a link to itself
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SHOWN_WORDS = 12  # of a lost block, in the message
+# A block cut short keeps at least its first KEPT_WORDS where it belongs: within SLACK characters (a bullet, a
+# heading's number, a sentence the PDF alone says) of where the last block found ends.
+KEPT_WORDS, SLACK = 3, 60
 TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                             "\u2014": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u00d7": "x"})
 
@@ -146,15 +149,18 @@ class Miss:
 
 
 def _first_words_lost(block: str, text: str, start: int) -> str:
-    """The words of ``block`` from the first one the PDF's text (from ``start``) does not continue with."""
+    """The words of ``block`` from the first one the PDF does not go on with where the block belongs (just after
+    ``start``, where the last block found ends); from its first word when fewer than ``KEPT_WORDS`` begin there."""
     words = block.split()
-    found, beyond = 0, len(words)  # the longest prefix found has at least ``found`` words, fewer than ``beyond``
+    where = text[start:start + len(comparable(block)) + SLACK]
+    found, beyond = 0, len(words)  # the longest prefix there has at least ``found`` words, fewer than ``beyond``
     while beyond - found > 1:  # a prefix found is found with fewer words too: halve the range
         k = (found + beyond) // 2
-        if text.find(comparable(" ".join(words[:k])), start) >= 0:
+        if 0 <= where.find(comparable(" ".join(words[:k]))) <= SLACK:
             found = k
         else:
             beyond = k
+    found = found if found >= KEPT_WORDS else 0  # a word or two of it may be anywhere
     return " ".join(words[found:found + SHOWN_WORDS]) + (" ..." if len(words) > found + SHOWN_WORDS else "")
 
 
