@@ -106,7 +106,6 @@ def test_another_forces_edition_gives_the_aims_and_commitments_as_the_owners_pla
         assert "Aim (Essex's Police and Crime Plan):" in theirs, priority.id
         assert "Commitments (Essex's Police and Crime Plan):" in theirs, priority.id
         assert "Aim:" in own and "(Essex's Police and Crime Plan)" not in own, priority.id
-    assert "Why it matters: Essex's Police and Crime Plan aims to" in text_of(kent, "index")
 
 
 def test_the_purpose_promises_a_narrative_only_where_the_force_supplied_one(kent, essex):
