@@ -61,6 +61,13 @@ def test_a_block_the_pdf_prints_out_of_the_website_s_order_is_a_miss():
     assert [(m.block, m.elsewhere) for m in misses] == [("Second paragraph here.", True)]
 
 
+def test_a_short_block_lost_does_not_take_the_gate_past_what_follows_it():
+    """A lost "Warning" label whose word the PDF uses again pages later: the blocks after it are still found."""
+    pages = [("strands/cybercrime-and-fraud", ["Delivery plan", "Warning", "Data quality: the parts add up to 35."])]
+    text = comparable("Delivery plan Data quality: the parts add up to 35. " + "Later pages. " * 400 + "Warning")
+    assert [(m.block, m.words_lost) for m in compare(pages, text)] == [("Warning", "Warning")]
+
+
 # --- the print layout rules, on PDFs made to break them --------------------------------------------------------
 FILLER = "#lorem(40)\n\n"
 

@@ -30,6 +30,10 @@ SHOWN_WORDS = 12  # of a lost block, in the message
 # A block cut short keeps at least its first KEPT_WORDS where it belongs: within SLACK characters (a bullet, a
 # heading's number, a sentence the PDF alone says) of where the last block found ends.
 KEPT_WORDS, SLACK = 3, 60
+# A short block ("Warning", a table cell's "0") is looked for within AHEAD characters (about a page) of the last block
+# found: found anywhere further on it would only be the same word used again, and the blocks after it would all
+# look out of order.
+SHORT_BLOCK, AHEAD = 40, 4000
 TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-",
                             "\u2014": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "\u00d7": "x"})
 
@@ -165,7 +169,8 @@ def _first_words_lost(block: str, text: str, start: int) -> str:
 
 
 def compare(pages: list[tuple[str, list[str]]], text: str) -> list[Miss]:
-    """Each page's blocks looked for in ``text`` in order, from where the last one found ends."""
+    """Each page's blocks looked for in ``text`` in order, from where the last one found ends (a short one only
+    within ``AHEAD`` of it)."""
     misses, cursor = [], 0
     for page, blocks in pages:
         for block in blocks:
@@ -173,7 +178,7 @@ def compare(pages: list[tuple[str, list[str]]], text: str) -> list[Miss]:
             if not wanted:
                 continue
             at = text.find(wanted, cursor)
-            if at >= 0:
+            if at >= 0 and (len(wanted) >= SHORT_BLOCK or at - cursor <= AHEAD):
                 cursor = at + len(wanted)
                 continue
             misses.append(Miss(page, block, _first_words_lost(block, text, cursor), wanted in text))
