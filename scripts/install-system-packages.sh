@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the build needs beyond Python: TeX Live for the PDF, Chromium for chart images (kaleido)
-# and browser tests, poppler for PDF checks, and LibreOffice's spreadsheet without its windows (the tests open the
-# edition's spreadsheet in it; its recommended packages are not needed). Installs only what is missing.
+# Debian packages the build needs beyond Python: Chromium for chart images (kaleido) and browser tests, the PDF's
+# fonts (FreeSerif, FreeSans), poppler for looking at PDF pages, and LibreOffice's spreadsheet without its windows
+# (the tests open the edition's spreadsheet in it; its recommended packages are not needed). Installs only what is
+# missing. (The PDF is typeset by Typst, a Python package: no TeX Live.)
 set -euo pipefail
-packages=(texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended texlive-xetex latexmk
-          fonts-freefont-otf tex-gyre chromium poppler-utils)
+packages=(fonts-freefont-otf chromium poppler-utils)
 lean=(libreoffice-calc-nogui)  # installed without recommended packages: about 60 s, 88 MB of archives
 need=()
 lean_need=()

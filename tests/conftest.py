@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,15 +33,9 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([CLI, *args], cwd=cwd, capture_output=True, text=True)
 
 
-def has_tex() -> bool:
-    return bool(shutil.which("xelatex") and shutil.which("latexmk"))
-
-
 @pytest.fixture(scope="session")
 def default_edition(tmp_path_factory) -> Path:
     """The default edition (Essex, Q4 2021/22) built through the CLI, website and PDF, into a temporary folder."""
-    if not has_tex():
-        pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
     out = tmp_path_factory.mktemp("build")
     result = run_cli("build", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -89,8 +82,6 @@ def page_text(folder: Path, page: str) -> str:
 def built_edition(tmp_path_factory, name: str, quarter: str, publication: str, *options: str,
                   force: str = FORCE, pdf: bool = True) -> Path:
     """An edition built by the command line into a temporary folder (module fixtures share it)."""
-    if pdf and not has_tex():
-        pytest.fail("TeX Live is not installed: run `make setup` (CI installs it)")
     out = tmp_path_factory.mktemp(name)
     result = run_cli("build", "--publication", publication, *options, "--out", str(out),
                      *([] if pdf else ["--no-pdf"]))

@@ -311,7 +311,7 @@ def test_a_signal_while_the_edition_is_moved_into_place_waits_for_it():
 
 
 def test_stopping_a_process_group_stops_the_children_its_leader_left():
-    """jupyter-book's way: its latexmk may outlive it; the whole group is stopped, not only the leader."""
+    """A child may outlive jupyter-book (the group's leader): the whole group is stopped, not only the leader."""
     leader = subprocess.Popen(["sh", "-c", "sleep 300 & sleep 300 & wait"], start_new_session=True)
     time.sleep(0.5)
     orphaned = subprocess.Popen(["sh", "-c", "sleep 300 &"], start_new_session=True)  # exits, its sleep stays

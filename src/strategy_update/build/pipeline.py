@@ -285,11 +285,13 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
     is stopped (the edition is then not published). ``draft``: the preview's, never a published edition's
     version (``build/revisions.py``)."""
     from strategy_update.build import interrupt
-    from strategy_update.build.book import build_book
+    from strategy_update.build.book import build_book, check_pdf
     from strategy_update.build.publish import publish
 
     write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
     html, pdf_file = build_book(work, pdf, log=log, warm=warm_book)
+    if pdf_file is not None:  # the PDF must say what the website says, laid out by the print rules
+        check_pdf(work, html, pdf_file)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
     with interrupt.signals_held() as arrived, (gate.passing() if gate else contextlib.nullcontext(True)) as open_:
         if not open_:

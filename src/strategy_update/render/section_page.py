@@ -11,6 +11,7 @@ from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFO
 from strategy_update.render import derivations
 from strategy_update.render.about_statistics import DOWNLOAD_ALL
 from strategy_update.render.chart_images import Bundle, figure_bundle
+from strategy_update.render.web_only import web_only_markdown
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.forecast_chart import demand_section
 from strategy_update.render.input_names import input_label
@@ -263,10 +264,11 @@ def measure_section(view: EditionView, figures: MeasureFigures, said: dict | Non
              if not (m.snapshot and c.current is None and c.base is None)]
     text += _negative_note(figures)
     out = _displays(text)
-    for fig, alt, path in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
-                                         f"{figures.section_id}-{m.id}"):
-        out.append(Bundle(figure_bundle(fig, alt, view.print_charts)))
-        out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
+    for chart in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
+                                f"{figures.section_id}-{m.id}"):
+        out.append(Bundle(figure_bundle(chart.figure, chart.alt, view.print_charts, chart.web_only)))
+        description = f"*Chart description:* {chart.alt} [Download the chart data (CSV)]({chart.path})"
+        out.append(Markdown(web_only_markdown(description) if chart.web_only else description))
     out += demand_section(view, figures)  # trend, forecast fan and track record (render/forecast_chart.py)
     return out
 
