@@ -70,6 +70,27 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
+def prose_problems(html_folder: Path, exempt: tuple[str, ...] = ()) -> dict[str, list]:
+    """Page -> what its reader would trip over: a sentence said twice (build/repeats.py) or an escape's backslash
+    shown before punctuation (Markdown escaping that reached a place where Markdown is not read)."""
+    import re
+
+    from bs4 import BeautifulSoup
+
+    from strategy_update.build.repeats import repeats_in_site
+
+    problems: dict[str, list] = {page: list(found) for page, found in repeats_in_site(html_folder, exempt).items()}
+    for page in sorted(html_folder.rglob("*.html")):
+        if {"_static", "_sources"} & set(page.relative_to(html_folder).parts):
+            continue
+        article = BeautifulSoup(page.read_text(encoding="utf-8"), "lxml").find("article")
+        shown = article.get_text(" ") if article else ""
+        escapes = re.findall(r".{0,30}\\[!-/:-@\[-`{-~].{0,30}", shown)
+        if escapes:
+            problems.setdefault(page.relative_to(html_folder).as_posix(), []).extend(escapes)
+    return problems
+
+
 def page_text(folder: Path, page: str) -> str:
     """A published page's words: tags and scripts removed, white space collapsed, common entities and Sphinx's
     curly apostrophes made plain."""

@@ -153,3 +153,13 @@ def test_bad_quarter_is_refused_and_the_previous_edition_kept(tmp_path, quarter,
         (previous / "index.html").relative_to(tmp_path)]
     assert not (tmp_path / ".work").exists()
     assert {p.name for p in previous.parents[1].iterdir()} <= {"2021-22-Q4", ".staging"}
+
+
+def test_no_page_says_a_sentence_twice_or_shows_an_escape(default_edition, other_edition):
+    """Read as a reader reads: every page of two quarters' editions says each sentence once (a forecast's method
+    and disturbed quarters had been said under every measure; two warnings' 'Figure affected' line twice), and no
+    escape's backslash shows (a section's name with a slash had shown as 'Child Abuse \\/ Child Sexual ...')."""
+    from conftest import prose_problems
+
+    for edition in (default_edition, other_edition):
+        assert prose_problems(edition / "html") == {}, edition

@@ -116,3 +116,11 @@ def test_the_purpose_promises_a_narrative_only_where_the_force_supplied_one(kent
     assert "Kent has supplied no narrative for this edition." in theirs
     assert "the lead's narrative" not in theirs and "Local Policing Area" not in theirs
     assert "the lead's narrative (" in own and "has supplied no narrative" not in own
+
+
+def test_no_page_of_the_plan_says_a_sentence_twice_or_shows_an_escape(essex, kent):
+    """The owner's and another force's editions of the plan, read page by page (build/repeats.py)."""
+    from conftest import prose_problems
+
+    for edition in (essex, kent):
+        assert prose_problems(edition / "html") == {}, edition

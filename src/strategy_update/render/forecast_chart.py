@@ -219,26 +219,50 @@ def track_record_sentence(demand: DemandFigures) -> str:
             f"({format_share(demand.coverage_95)}).")
 
 
-def forecast_sentences(demand: DemandFigures, unit: str, disturbed: list[str]) -> str:
+def forecast_sentences(demand: DemandFigures, unit: str) -> str:
+    """The trend, then one paragraph: where the forecast goes and what it expects (one sentence, so two measures
+    going the same way do not print the same sentence), the model and why, and how such intervals held."""
     first, last = demand.forecast.iloc[0], demand.forecast.iloc[-1]
+    going = f"**Forecast:** {demand.forecast_trend or 'not rated'} over the next year"
     if demand.point_forecast:
-        expects = (f"It expects {format_value(first['forecast'], unit)} {unit} in {first['label']} (80% interval "
-                   f"{format_value(first['lower_80'], unit)} to {format_value(first['upper_80'], unit)}; 95% "
-                   f"{format_value(first['lower_95'], unit)} to {format_value(first['upper_95'], unit)}) and "
+        expects = (f"{going}, with {format_value(first['forecast'], unit)} {unit} expected in {first['label']} (80% "
+                   f"interval {format_value(first['lower_80'], unit)} to {format_value(first['upper_80'], unit)}; "
+                   f"95% {format_value(first['lower_95'], unit)} to {format_value(first['upper_95'], unit)}) and "
                    f"{format_value(last['forecast'], unit)} in {last['label']} (80% "
                    f"{format_value(last['lower_80'], unit)} to {format_value(last['upper_80'], unit)}).")
     else:
-        expects = (f"With fewer than {SMALL_COUNT} {unit} a quarter, chance moves the figure by about as much as "
-                   f"its size, so no single number is forecast, only the range: {_expected(first, unit, False)} "
-                   f"{unit} in {first['label']} (80% interval; 95% {format_value(first['lower_95'], unit)} to "
-                   f"{format_value(first['upper_95'], unit)}) and {_expected(last, unit, False)} in "
-                   f"{last['label']} (80%).")
-    text = [f"**Forecast:** {demand.forecast_trend or 'not rated'} over the next year.", model_sentence(demand),
-            expects, track_record_sentence(demand)]
+        expects = (f"{going}. With fewer than {SMALL_COUNT} {unit} a quarter, chance moves the figure by about as "
+                   f"much as its size, so no single number is forecast, only the range: "
+                   f"{_expected(first, unit, False)} {unit} in {first['label']} (80% interval; 95% "
+                   f"{format_value(first['lower_95'], unit)} to {format_value(first['upper_95'], unit)}) and "
+                   f"{_expected(last, unit, False)} in {last['label']} (80%).")
+    # The track record ends the model's sentence: two measures' records can be alike, their models' less so.
+    model, record = model_sentence(demand), track_record_sentence(demand)
+    if record:
+        model = f"{model.removesuffix('.')}; {record[0].lower()}{record[1:]}"
+    return "\n".join([trend_sentence(demand), "", f"{expects} {model}"])
+
+
+def forecasts_note(view, all_figures) -> str:
+    """What the section's forecasts share, said once above its measures: where the method is described, and the
+    disturbed quarters left out ('' when no measure has a forecast)."""
+    forecast = [f for f in all_figures if _has_forecast(view, f)]
+    if not forecast:
+        return ""
+    disturbed = list(dict.fromkeys(label for f in forecast
+                                   for label in disturbed_labels(view.publication, f.series)))
+    note = ("Each trend and forecast below is worked out as the Methods page describes, with intervals set from "
+            "the model's past errors.")
     if disturbed:
-        text.append(f"The disturbed quarters ({disturbed[0]} to {disturbed[-1]}) are left out of the trend and the "
-                    "models as if missing, so they do not move the forecast.")
-    return "\n".join([trend_sentence(demand), "", " ".join(t for t in text if t)])
+        note += (f" The disturbed quarters ({disturbed[0]} to {disturbed[-1]}) are left out of the trends and the "
+                 "models as if missing, so they do not move the forecasts.")
+    return note
+
+
+def _has_forecast(view, figures) -> bool:
+    m = figures.measure
+    return (not m.snapshot and len(figures.series) > 0 and figures.series["value"].notna().any()
+            and demand_figures(view.results, view.force, figures.section_id, m.id) is not None)
 
 
 def format_share(value: float) -> str:
@@ -262,14 +286,12 @@ def demand_section(view, figures) -> list:
     from strategy_update.render.chart_images import Bundle, figure_bundle
 
     m = figures.measure
-    demand = demand_figures(view.results, view.force, figures.section_id, m.id)
-    if demand is None or m.snapshot or not figures.series["value"].notna().any():
+    if not _has_forecast(view, figures):
         return []
-    disturbed = disturbed_labels(view.publication, figures.series)
+    demand = demand_figures(view.results, view.force, figures.section_id, m.id)
     fig, alt, path = demand_chart(figures.series, demand, view.publication, m, view.force,
                                   f"{figures.section_id}-{m.id}")
     return [Markdown("\n".join([f"#### {m.name}: trend and forecast", "",
-                                forecast_sentences(demand, m.unit, disturbed), ""])),
+                                forecast_sentences(demand, m.unit), ""])),
             Bundle(figure_bundle(fig, alt, view.print_charts)),
-            Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path}) How the trend, forecast "
-                     "and intervals are worked out: see the Methods page.")]
+            Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})")]

@@ -13,7 +13,7 @@ from strategy_update.render.about_statistics import DOWNLOAD_ALL
 from strategy_update.render.chart_images import Bundle, figure_bundle
 from strategy_update.render.web_only import web_only_markdown
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
-from strategy_update.render.forecast_chart import demand_section
+from strategy_update.render.forecast_chart import demand_section, forecasts_note
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.notes import CalculationNote
@@ -67,6 +67,7 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     for sentence, names in shared_notes(figures).items():
         together.setdefault(tuple(names), []).append(sentence)
     parts += [f"**{and_list(list(names))}:** {' '.join(sentences)}" for names, sentences in together.items()]
+    parts += [note for note in [forecasts_note(view, figures)] if note]
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
