@@ -241,6 +241,7 @@ def _checks_while_reading(monkeypatch, tmp_path, *, critical: bool, read):
     monkeypatch.setattr(national, "validate_forces", checking)
     monkeypatch.setattr(national, "_compute", lambda client, stale, open_data, out, log: seen.update(
         computed=([r.spec.force for r in stale], open_data.result())))
+    monkeypatch.setattr(national, "_versions", lambda *_: None)  # nothing was computed: no versions to record
     monkeypatch.setattr(national, "_pages", lambda *_, **__: None)
     monkeypatch.setattr(national, "build_national_index", lambda root, runs, out, log: tmp_path / "index.html")
     outcome = national.build_all(PUBLICATION, QUARTER, "Kent,Essex", out_dir=tmp_path, pdf=False, log=lambda *_: None)
@@ -310,6 +311,7 @@ def _run_with_real_checks(monkeypatch, tmp_path, after_checking=lambda data: Non
     monkeypatch.setattr(national, "dask_client", _AtOnce)
     monkeypatch.setattr(national, "validate_forces", checking)
     monkeypatch.setattr(national, "_compute", computing)
+    monkeypatch.setattr(national, "_versions", lambda *_: None)  # nothing was computed: no versions to record
     monkeypatch.setattr(national, "_pages", lambda *_, **__: None)
     monkeypatch.setattr(national, "build_national_index", lambda root, runs, out, log: tmp_path / "index.html")
     outcome = national.build_all(PUBLICATION, QUARTER, "Essex,Kent", data_dir=data, out_dir=tmp_path / "out",

@@ -152,7 +152,7 @@ def test_an_edition_whose_pdf_fails_its_checks_is_not_published(tmp_path, monkey
         checked.append(pdf_file)
         raise BuildError("the PDF's checks failed, so the edition was not published: ...")
     monkeypatch.setattr(book, "check_pdf", failing_check)
-    monkeypatch.setattr(publish, "publish", lambda *args: published.append(args))
+    monkeypatch.setattr(publish, "publish", lambda *args, **kwargs: published.append(args))
     work, target = tmp_path / "work", tmp_path / "edition"
     work.mkdir()
     with pytest.raises(BuildError):

@@ -259,6 +259,26 @@ def forecasts_note(view, all_figures) -> str:
     return note
 
 
+def no_forecast_sentence(view, figures) -> str:
+    """Why a measure with a quarterly series has no trend or forecast ('' when it has one, or no quarterly
+    series): a reader of a page whose other measures have forecasts should not have to guess."""
+    from strategy_update.compute.forecast import TREND_MIN_POINTS
+    from strategy_update.compute.forecast_backtest import MIN_TRAIN
+
+    m, series = figures.measure, figures.series
+    if m.snapshot or not len(series) or _has_forecast(view, figures):
+        return ""
+    quarterly = series[series["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}-Q[1-4]")]
+    if quarterly.empty or not quarterly["value"].notna().any():
+        return ""
+    disturbed = set(disturbed_labels(view.publication, quarterly))
+    known = int((quarterly["value"].notna() & ~quarterly["period_label"].isin(disturbed)).sum())
+    trend = "" if known >= TREND_MIN_POINTS else f" (a trend needs {TREND_MIN_POINTS})"
+    return (f"**No forecast for {m.name}:** it has {known} quarters with a figure outside the disturbed "
+            f"quarters{trend}, and a forecast is published only once its models can be tested on past quarters, "
+            f"which needs more than {MIN_TRAIN}.")
+
+
 def _has_forecast(view, figures) -> bool:
     m = figures.measure
     return (not m.snapshot and len(figures.series) > 0 and figures.series["value"].notna().any()
@@ -287,7 +307,8 @@ def demand_section(view, figures) -> list:
 
     m = figures.measure
     if not _has_forecast(view, figures):
-        return []
+        reason = no_forecast_sentence(view, figures)
+        return [Markdown(reason)] if reason else []
     demand = demand_figures(view.results, view.force, figures.section_id, m.id)
     fig, alt, path = demand_chart(figures.series, demand, view.publication, m, view.force,
                                   f"{figures.section_id}-{m.id}")
