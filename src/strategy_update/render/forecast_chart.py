@@ -274,9 +274,9 @@ def no_forecast_sentence(view, figures) -> str:
     disturbed = set(disturbed_labels(view.publication, quarterly))
     known = int((quarterly["value"].notna() & ~quarterly["period_label"].isin(disturbed)).sum())
     trend = "" if known >= TREND_MIN_POINTS else f" (a trend needs {TREND_MIN_POINTS})"
-    return (f"**No forecast for {m.name}:** it has {known} quarters with a figure outside the disturbed "
-            f"quarters{trend}, and a forecast is published only once its models can be tested on past quarters, "
-            f"which needs more than {MIN_TRAIN}.")
+    outside = " outside the disturbed quarters" if disturbed else ""
+    return (f"**No forecast for {m.name}:** it has {known} quarters with a figure{outside}{trend}, and a forecast "
+            f"is published only once its models can be tested on past quarters, which needs more than {MIN_TRAIN}.")
 
 
 def _has_forecast(view, figures) -> bool:
