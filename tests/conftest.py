@@ -106,7 +106,7 @@ BUILD_GROUPS = {
     "shared-editions": ["test_browser", "test_build", "test_front_page", "test_incremental", "test_page_labels",
                         "test_pdf", "test_provenance", "test_public_edition", "test_preview", "test_interrupt"],
     "own-editions": ["test_police_and_crime_plan", "test_publications", "test_workflow", "test_national",
-                     "test_national_pages", "test_hostile_inputs"],
+                     "test_national_pages", "test_hostile_inputs", "test_sweep"],
 }
 GROUP_OF_MODULE = {f"tests/{module}.py": group for group, modules in BUILD_GROUPS.items() for module in modules}
 
