@@ -32,7 +32,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-system: ## install the Debian packages for the PDF and chart images (TeX Live, chromium, poppler)
+system: ## install the Debian packages for the chart images, the PDF's fonts and the spreadsheet checks (chromium, fonts-freefont-otf, poppler, LibreOffice Calc)
 	@scripts/install-system-packages.sh
 
 setup: $(VENV)/.installed node_modules/.installed system ## create .venv with pinned packages, npm packages (axe-core) and system packages

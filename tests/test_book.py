@@ -213,7 +213,7 @@ def test_group_page_names_the_theme_and_its_strands():
 
 
 def test_paper_download_links_say_where_the_file_is():
-    from strategy_update.build.latex import download_sentence
+    from strategy_update.build.typst_writer import download_sentence
 
     assert download_sentence("Download the chart data (CSV)") == "The chart data (CSV) is a download on the website."
 
@@ -223,57 +223,60 @@ def test_paper_table_columns_follow_their_content():
     import docutils.nodes as nodes
     from docutils.core import publish_doctree
 
-    from strategy_update.build.latex import MAX_WIDTH, MIN_WIDTH, _cell_widths
+    from strategy_update.build.typst_writer import MAX_WIDTH, MIN_WIDTH, cell_widths
 
     doctree = publish_doctree("\n".join([
         ".. list-table::", "   :header-rows: 1", "",
         "   * - Strand", "     - N", "     - A very long header heading",
         "   * - Dwelling Burglary and Street Robbery", "     - 83", f"     - {'a long note ' * 20}"]))
-    widths = _cell_widths(next(iter(doctree.findall(nodes.table))))
+    widths = cell_widths(next(iter(doctree.findall(nodes.table))))
     assert widths == [len("Dwelling Burglary and Street Robbery") + 2, MIN_WIDTH, MAX_WIDTH]
 
 
-def test_paper_leaves_an_empty_cell_blank():
-    """An empty cell's empty paragraph would print as a blank line and double its row's height on paper."""
-    import docutils.nodes as nodes
-    from docutils.core import publish_doctree
-
-    from strategy_update.build.latex import _blank_empty_cells
-
-    from myst_parser.parsers.docutils_ import Parser
-
-    # As our pages write tables: Markdown, where an empty cell holds an empty paragraph
-    doctree = publish_doctree("| Strand | Note |\n|---|---|\n| Rape | |\n| Places | Parts add up |\n"
-                              "| Prevent | ![bar](bar.png) |\n", parser=Parser())
-    _blank_empty_cells(doctree)
-    cells = [[len(cell.children) for cell in row.findall(nodes.entry)] for row in doctree.findall(nodes.row)]
-    assert cells == [[1, 1], [1, 0], [1, 1], [1, 1]]  # only the empty note is emptied; text and a picture are kept
-
-
-def test_paper_tables_never_leave_one_row_alone_on_a_page():
-    """A table may break across pages only where at least two body rows fall on each side."""
-    import docutils.nodes as nodes
+def _typst(markdown: str) -> str:
+    """Markdown (MyST) as the PDF's writer writes it."""
     from docutils.core import publish_doctree
     from myst_parser.parsers.docutils_ import Parser
 
-    from strategy_update.build.latex import keeps_with_next
+    from strategy_update.build.typst_writer import TypstTranslator
 
-    def kept(body_rows: int) -> list[bool]:
-        doctree = publish_doctree("| A |\n|---|\n" + "| x |\n" * body_rows, parser=Parser())
-        return [keeps_with_next(row) for row in doctree.findall(nodes.row)]
+    doctree = publish_doctree(markdown, parser=Parser())
+    writer = TypstTranslator(doctree, {}, set())
+    doctree.walkabout(writer)
+    return writer.astext()
 
-    assert kept(1) == [False, False]  # the header row is longtable's own; one row cannot be split
-    assert kept(3) == [False, True, True, False]  # three rows never break
-    assert kept(5) == [False, True, False, False, True, False]  # 2 + 3 or 3 + 2
+
+def test_paper_keeps_a_short_table_whole_and_lets_a_long_one_break_with_its_header():
+    from strategy_update.build.typst_writer import SHORT_ROWS
+
+    def table(body_rows: int) -> str:
+        return _typst("| Period | Count |\n|---|---|\n" + "| Q4 2021/22 | 326 |\n" * body_rows)
+
+    assert table(SHORT_ROWS - 1).lstrip().startswith("#kept(table(")  # header + 7 rows: one unbreakable block
+    assert table(SHORT_ROWS).lstrip().startswith("#(table(")  # longer: breaks, its header repeated (Typst's own)
+    assert "table.header([" in table(3)  # header cells, tagged as such in the PDF
+
+
+def test_paper_text_is_never_read_as_typst_markup():
+    """A lead's text may hold any character: it reaches the PDF as Typst strings, never as markup or code."""
+    import io
+
+    import typst
+    from pypdf import PdfReader
+
+    hostile = 'Costs #set text(red) = $5 * "quoted" and ] [ @ref // not a comment'
+    source = "#set text(font: \"DejaVu Sans\")\n" + _typst(hostile)
+    text = PdfReader(io.BytesIO(typst.compile(source.encode(), format="pdf"))).pages[0].extract_text()
+    assert " ".join(text.split()) == hostile  # every character printed as written: nothing opened code or markup
 
 
 def test_paper_tables_too_wide_for_the_line_shrink_their_widest_columns_first():
-    from strategy_update.build.latex import LINE, _fit
+    from strategy_update.build.typst_writer import LINE, fit
 
-    fitted = _fit([17, 60, 8, 8, 50])
+    fitted = fit([17, 60, 8, 8, 50])
     assert sum(fitted) <= LINE and fitted[0] == 17 and fitted[2:4] == [8, 8]  # narrow columns are kept whole
     assert fitted[1] == fitted[4] < 50
-    assert _fit([10, 10]) == [10, 10]
+    assert fit([10, 10]) == [10, 10]
 
 
 def test_annex_gives_each_measure_its_source_periods_and_arithmetic():
@@ -286,7 +289,7 @@ def test_annex_gives_each_measure_its_source_periods_and_arithmetic():
 
     view = load_view("", DEFAULT, "Essex", "2021-22-Q4", DATA, PUBLICATIONS)
     annex = render_markdown(view, ["the back test"])
-    assert annex.startswith(f"# {TITLE}\n") and "```{only} latex" in annex and "the back test" in annex
+    assert annex.startswith(f"# {TITLE}\n") and "```{only} not html" in annex and "the back test" in annex
     rows = {line.split("|")[1].strip(): line for line in annex.splitlines() if line.startswith("| ")}
     for strand in STRANDS:
         for figures in view.figures(strand):
@@ -314,9 +317,20 @@ def test_annex_gives_each_measure_its_source_periods_and_arithmetic():
         "Q4 2021/22 vs Q3 2021/22", "Q4 2021/22 vs Q4 2020/21"]
 
 
-# --- the PDF's shaping of charts and tables (build/latex.py, render/charts.for_print) -----------------------------
+# --- the PDF's shaping of charts (build/typst_book.py, render/charts.for_print) -----------------------------
+def _bundle(**representations):
+    """A notebook output as myst-nb gives it to the builder: one container per representation."""
+    import docutils.nodes as nodes
+
+    bundle = nodes.container(nb_element="mime_bundle")
+    for mime_type, node in representations.items():
+        bundle += nodes.container("", node, mime_type=mime_type.replace("_", "/").replace("svg", "svg+xml"))
+    return bundle
+
+
 def _chart_page():
-    """A measure's output as the PDF receives it: its summary, then two charts, each with its description."""
+    """A measure's output as the PDF receives it: its summary, then two charts, each with its description, then
+    the seasonal chart (the website's only)."""
     import docutils.nodes as nodes
     from sphinx import addnodes
 
@@ -324,69 +338,84 @@ def _chart_page():
         link = addnodes.download_reference("", "Download the chart data (CSV)")
         return nodes.paragraph("", "", nodes.emphasis(text="Chart description:"), nodes.Text(f" {text} "), link)
 
+    def chart(name, alt, web_only=False):
+        marked = ' class="web-only"' if web_only else ""
+        return _bundle(text_html=nodes.raw("", f'<div role="figure"{marked} aria-label="{alt}"></div>',
+                                           format="html"),
+                       image_svg=nodes.image(uri=name), text_plain=nodes.literal_block(text=alt))
+
     summary = "Limits from the baseline 2017/18 Q1 to 2019/20 Q4: mean 214; lower is better for this measure."
-    return nodes.container("", nodes.paragraph(text=f"Control chart: {summary}"),
-                           nodes.image(uri="bar.png"), description("Bar chart of knives per quarter; the 12 months are "
-                                                                   "highlighted and total 582."),
-                           nodes.image(uri="spc.png"), description(f"Control (XmR) chart of knives per quarter, "
-                                                                   f"2017/18 Q1 to 2021/22 Q4: {summary}"))
+    return nodes.container(
+        "", nodes.paragraph(text=f"Control chart: {summary}"),
+        chart("bar.svg", "Bar chart of knives"), description("Bar chart of knives; the 12 months total 582."),
+        chart("spc.svg", "Control chart of knives"), description(f"Control (XmR) chart of knives: {summary}"),
+        chart("seasonal.svg", "Seasons of knives", web_only=True),
+        nodes.container("", description("Line chart of knives, one line a year."), classes=["web-only"]))
 
 
-def test_paper_sets_a_measures_charts_side_by_side_with_short_captions():
+def _paper(document):
+    from strategy_update.build.typst_book import PaperDocument
+
+    transform = PaperDocument(document)
+    transform.run()
+    return document
+
+
+def test_paper_sets_a_measures_charts_side_by_side_with_their_descriptions_and_alt_text():
     import docutils.nodes as nodes
     from docutils.utils import new_document
 
-    from strategy_update.build.latex import CHART_CELL, CHART_CELL_AFTER, CHART_ROW, _charts_for_paper
+    from strategy_update.build.typst_writer import CHART_ROW
 
     document = new_document("test")
     document += _chart_page()
-    _charts_for_paper(document)
+    _paper(document)
     rows = [n for n in document.findall(nodes.container) if CHART_ROW in n["classes"]]
     assert len(rows) == 1, "the two charts of a measure make one row"
-    cells = [c for c in rows[0].children if isinstance(c, nodes.container)]
-    assert [c["classes"] for c in cells] == [[CHART_CELL], [CHART_CELL_AFTER]]
+    cells = rows[0].children
+    assert [c.children[0]["uri"] for c in cells] == ["bar.svg", "spc.svg"]  # the seasonal chart is the website's
+    assert [c.children[0]["alt"] for c in cells] == ["Bar chart of knives", "Control chart of knives"]
     captions = [" ".join(c.children[1].astext().split()) for c in cells]
-    assert captions[0] == "Chart description: Bar chart of knives per quarter."  # the picture shows the rest
-    # the control chart's summary is printed just above: its caption names the chart only
-    assert captions[1] == "Chart description: Control (XmR) chart of knives per quarter, 2017/18 Q1 to 2021/22 Q4."
-    assert not any("Download" in c for c in captions)
+    assert captions == ["Chart description: Bar chart of knives; the 12 months total 582.",
+                        "Chart description: Control (XmR) chart of knives: Limits from the baseline 2017/18 Q1 to "
+                        "2019/20 Q4: mean 214; lower is better for this measure."]  # as on the website, less the link
+    assert "one line a year" not in document.astext() and "Seasons" not in document.astext()
 
 
 def test_paper_sets_a_chart_on_its_own_beside_the_text_before_it():
     import docutils.nodes as nodes
     from docutils.utils import new_document
 
-    from strategy_update.build.latex import BESIDE, CHART_CELL_AFTER, CHART_ROW, CHART_TEXT, _charts_for_paper
+    from strategy_update.build.typst_book import BESIDE
+    from strategy_update.build.typst_writer import CHART_ROW, CHART_TEXT
 
     forecast = nodes.paragraph(text="Forecast: 159 crimes in 2022/23 Q4.")
     document = new_document("test")
     document += nodes.container("", nodes.rubric(text="Trend and forecast"),
                                 nodes.paragraph(text="long " * BESIDE),  # too long to go beside the chart
-                                forecast, nodes.image(uri="fan.png"),
+                                forecast, _bundle(image_svg=nodes.image(uri="fan.svg"),
+                                                  text_plain=nodes.literal_block(text="Fan chart")),
                                 nodes.paragraph(text="Chart description: Line chart of knives with the forecast."))
-    _charts_for_paper(document)
+    _paper(document)
     row = next(n for n in document.findall(nodes.container) if CHART_ROW in n["classes"])
-    assert [c["classes"] for c in row.children] == [[CHART_TEXT], [CHART_CELL_AFTER]]
-    assert row.children[0].astext() == forecast.astext()
+    assert row.children[0]["classes"] == [CHART_TEXT] and row.children[0].astext() == forecast.astext()
+    assert row.children[1].children[0]["alt"] == "Fan chart"
 
 
-def test_paper_leaves_out_a_sentence_that_only_repeats_the_table_below_it():
+def test_paper_leaves_out_a_calculation_note_by_its_class():
     import docutils.nodes as nodes
-    from docutils.core import publish_doctree
 
-    from strategy_update.build.latex import _drop_sentences_the_tables_repeat
+    from strategy_update.build.typst_book import print_form
+    from strategy_update.render.notes import NOTE_TITLE, CalculationNote
 
-    table = ["| Period | Count | Compared with | Count | Change | % change |", "|---|---|---|---|---|---|",
-             "| 12 months ending March 2022 | 582 | 12 months ending March 2021 | 536 | +46 | +8.6% |"]
-    repeats = ("In the 12 months ending March 2022 there were 582 crimes, 46 (8.6%) more than in the 12 months "
-               "ending March 2021 (536).")
-    says_more = "In the 12 months ending March 2022 there were 582 crimes, 46 more, 20 of them in Basildon."
-    for text, kept in ((repeats, False), (says_more, True)):
-        doctree = publish_doctree("\n".join([text, "", ".. csv-table::", "   :header-rows: 1", ""]
-                                            + ["   " + ",".join(f'"{c.strip()}"' for c in row.strip("|").split("|"))
-                                               for row in table if "---" not in row]))
-        _drop_sentences_the_tables_repeat(doctree)
-        assert any(p.astext() == text for p in doctree.findall(nodes.paragraph)) is kept, text
+    note = CalculationNote(f"{NOTE_TITLE}: rate", "**Formula:** rate = 1 / 2")
+    bundle = note._repr_mimebundle_()
+    printed = print_form(_bundle(text_html=nodes.raw("", bundle["text/html"], format="html"),
+                                 text_plain=nodes.literal_block(text=bundle["text/plain"])))
+    assert printed == []
+    kept = print_form(_bundle(text_markdown=nodes.paragraph(text="Rate: 0.69"),
+                              text_plain=nodes.literal_block(text="<Markdown>")))
+    assert [n.astext() for n in kept] == ["Rate: 0.69"]
 
 
 def test_print_charts_are_drawn_for_half_a_page_and_the_website_chart_is_unchanged():
@@ -411,6 +440,9 @@ def test_a_website_only_build_draws_no_chart_pictures_and_keys_its_pages_apart(t
 
     fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
     assert set(figure_bundle(fig, "Two bars", printed=False)) == {"text/html", "text/plain"}
+    # A chart the PDF leaves out (render/web_only.py) is drawn for the website only, and says so by its class.
+    web_only = figure_bundle(fig, "Two bars", printed=True, web_only=True)
+    assert set(web_only) == {"text/html", "text/plain"} and 'class="web-only"' in web_only["text/html"]
     spec = resolve_edition(None, None, None, data_dir=PATHS.data, publications_dir=PATHS.publications)
     website, paper = (notebook_jobs(ROOT, tmp_path, spec, pdf) for pdf in (False, True))
     sections = [(w, p) for w, p in zip(website, paper) if "section_id" in w.parameters]

@@ -1,7 +1,7 @@
 """The compute stage over many forces at once (the national edition): ``compute_editions`` gives each force exactly
 the tables ``compute_edition`` gives it alone, and the shared open data is read once.
 
-The demand-profile forecasts (statsmodels fits, ~15 s a force) are a pure function of the one force's quarterly
+The demand-profile forecasts (statsmodels fits, a few seconds a force) are a pure function of the one force's quarterly
 series that ``compute_editions`` hands to ``map_series``; so the equality tests record those series and answer with
 a cheap stand-in that depends on every row it is given, and one test checks that the series each force's forecasts
 see are the same whichever forces are computed together. test_forecast.py tests the forecasts themselves.
@@ -136,6 +136,26 @@ def test_forecasts_go_through_map_series_once_per_force(inputs, quick_forecasts)
         alone.append(quick_forecasts[0])
     for together, by_itself in zip(frames, alone):
         pd.testing.assert_frame_equal(together, by_itself)
+
+
+def test_the_forecasts_see_each_measure_s_whole_history_up_to_the_edition(inputs, quick_forecasts):
+    """The charts show the latest ``history_quarters``; the forecasts, whose intervals are calibrated on years of
+    past forecasts, get every quarter from the measure's first (its ``series_start``) to the edition's, the same
+    figures as the chart's where they overlap."""
+    results, _ = all_at_once(inputs, PCP, ["Essex"])
+    (history,) = quick_forecasts
+    publication = inputs[PCP][0]
+    starts = {m.id: m.series_start.id if m.series_start else "2012-13-Q1" for _, m in publication.measures}
+    crime = history[history["measure"].isin([m.id for _, m in publication.measures if m.source == "home_office"])]
+    for measure, group in crime.groupby("measure"):
+        assert group["period"].iloc[0] == starts[measure] and group["period"].iloc[-1] == Q4.id
+        assert list(group["period"]) == sorted(group["period"]) and group["period"].is_unique
+    chart = results[(results["statistic"] == "series") & (results["area"] == "")
+                    & results["measure"].isin(history["measure"])]  # not the workforce's counts at 31 March
+    assert len(chart) < len(history)
+    both = chart.merge(history, on=["measure", "period"], suffixes=("", "_history"))
+    assert len(both) == len(chart)  # every chart quarter is in the history, with the same figure and lines
+    assert both["value"].equals(both["value_history"]) and both["lines"].equals(both["lines_history"])
 
 
 def test_the_forecasts_are_waited_for_after_the_other_figures(inputs, quick_forecasts, monkeypatch):

@@ -4,12 +4,11 @@ makes the same estimates, and the fit really takes the shortcut."""
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 from statsmodels.tsa.statespace import exponential_smoothing as statsmodels_ets
 
 from strategy_update.compute import ets_likelihood
-from strategy_update.compute import forecast as fc
+from strategy_update.compute import forecast_models as fc
 
 OPTIMISER = {"transformed": False, "includes_fixed": False, "score_method": "approx", "approx_complex_step": True}
 MODELS = {fc.DAMPED_SEASONAL: {"trend": True, "damped_trend": True, "seasonal": 4},
@@ -89,13 +88,14 @@ def test_the_demand_profile_uses_the_cheaper_model(monkeypatch):
     concentrated = ets_likelihood.ExponentialSmoothing._concentrated_loglike
     monkeypatch.setattr(ets_likelihood.ExponentialSmoothing, "_concentrated_loglike",
                         lambda self: shortcuts.append(1) or concentrated(self))
-    made = fc.forecast(pd.Series(values, index=[fc.parse_quarter("2017-18-Q1").shift(k).id for k in range(20)]))
+    point, sd, fit = fc.smoothing(values, 4)
     reference = quietly(lambda: statsmodels_ets.ExponentialSmoothing(values, **MODELS[fc.DAMPED_SEASONAL])
                         .fit(disp=False, method="powell"))
-    assert made.model == fc.DAMPED_SEASONAL
-    assert np.array_equal(made.params, reference.params)
-    # Filtered with the estimates, not smoothed as statsmodels' fit does: the same forecasts and intervals.
-    assert np.array_equal(made.table["forecast"].to_numpy(), reference.get_forecast(4).predicted_mean)
-    bounds = reference.get_forecast(4).conf_int(alpha=0.2)
-    assert np.array_equal(made.table[["lower_80", "upper_80"]].to_numpy(), bounds)
+    assert fit.model == fc.DAMPED_SEASONAL
+    assert np.array_equal(fit.params, reference.params)
+    # Filtered with the estimates over the figures and four missing quarters after them, not smoothed and then
+    # forecast as statsmodels' fit does: the same forecasts and standard errors.
+    expected = reference.get_forecast(4)
+    np.testing.assert_allclose(point, expected.predicted_mean, rtol=1e-12)
+    np.testing.assert_allclose(sd, np.sqrt(expected.var_pred_mean), rtol=1e-12)
     assert len(shortcuts) > 100

@@ -319,7 +319,8 @@ def check_front_page(folder: Path) -> None:
     glance = text[start:text.find("Delivery plan progress", start)]
     assert "Residential burglary" in glance and "Robbery of personal property" in glance
     # Highlights with figures, and what the data flags by exception.
-    assert "The largest changes on the previous 12 months" in text and "Why it matters" in text
+    assert "What stands out on the previous 12 months" in text and "Why it matters" not in text
+    assert "(beyond its usual variation" in text  # each change says why it was chosen
     assert "From the data:" in text and "across its parts, not its total" in text  # the tracker's gap
     assert "Rob Kirby, Detective Superintendent" in text
     # No counting sentence in place of a summary.

@@ -43,6 +43,16 @@ def contents(folder: Path) -> dict[str, tuple[bytes, int]]:
             if p.is_file()}
 
 
+def _cmdline(process) -> list[str]:
+    """A process's command line, or nothing when it has just ended (a short-lived helper, under load)."""
+    import psutil
+
+    try:
+        return process.cmdline()
+    except psutil.Error:
+        return []
+
+
 class Build:
     """A default-edition build into ``out``, over an edition published there before. With its PDF: the PDF's chart
     pictures are what start Chromium (a website-only build starts none), and Chromium must be stopped too."""
@@ -82,7 +92,7 @@ class Build:
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"the build ended before it started {command}:\n" + self.output()
-            if any(command in " ".join(process.cmdline()) for process in processes_of(self.token)):
+            if any(command in " ".join(_cmdline(process)) for process in processes_of(self.token)):
                 return
             time.sleep(0.1)
         pytest.fail(f"no {command} started within the time allowed:\n" + self.output())
@@ -301,7 +311,7 @@ def test_a_signal_while_the_edition_is_moved_into_place_waits_for_it():
 
 
 def test_stopping_a_process_group_stops_the_children_its_leader_left():
-    """jupyter-book's way: its latexmk may outlive it; the whole group is stopped, not only the leader."""
+    """A child may outlive jupyter-book (the group's leader): the whole group is stopped, not only the leader."""
     leader = subprocess.Popen(["sh", "-c", "sleep 300 & sleep 300 & wait"], start_new_session=True)
     time.sleep(0.5)
     orphaned = subprocess.Popen(["sh", "-c", "sleep 300 &"], start_new_session=True)  # exits, its sleep stays

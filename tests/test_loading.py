@@ -580,6 +580,38 @@ def test_text_value_in_extract_rejected(extract_project):
     assert finding.message == "the value 'n/a' for 2021-04 is not a number"
 
 
+@pytest.mark.parametrize("value", ["180,26", "18,5", "1,23,456", "1,,234"])
+def test_a_comma_that_is_not_a_thousands_separator_is_refused_naming_line_column_and_what_is_accepted(
+        extract_project, value):
+    """"180,26" was read as 18,026 without a word, and a decimal comma "18,5" as 185."""
+    findings = extract_findings(extract_project, {"nte-crimes": extract_text([("2021-04", "1"),
+                                                                              ("2021-05", f'"{value}"')])})
+    [finding] = only(findings, "is not a number")
+    assert (finding.file.endswith("force-extracts/nte-crimes.csv"), finding.line, finding.column, finding.value) == \
+        (True, 3, "value", value)
+    assert finding.message == (f"the value '{value}' for 2021-05 is not a number; a comma is accepted only between "
+                               "groups of three digits, as in 18,026 or 1,234,567 (a decimal is written with a "
+                               "point: 18.5)")
+
+
+def test_well_formed_thousands_separators_are_read(tmp_path):
+    path = extract(tmp_path, [("2021-04", '"18,026"'), ("2021-05", '"1,234,567"'), ("2021-06", '"1,234.5"'),
+                              ("2021-07", "18026"), ("2021-08", "18.5")])
+    assert read_force_extract(path)["number"].tolist() == [18026, 1234567, 1234.5, 18026, 18.5]
+    assert read_force_extract(extract(tmp_path, [("2021-04", '"180,26"')]))["number"].isna().all()
+
+
+@pytest.mark.parametrize("count, read", [('"18,026"', 18026), ('"180,26"', None), ('"18,5"', None)])
+def test_the_loaders_read_commas_as_the_extracts_do(tmp_path, count, read):
+    path = write(tmp_path / "crime.csv", f"{HEADER}\n{crime_row(count=count)}\n")
+    if read is not None:
+        assert load_crime(path)["count"].tolist() == [read]
+        return
+    message = raises_input_error(load_crime, path)
+    assert "line 2, column 'Number of Offences': expected a whole number; a comma is accepted only between groups " \
+           "of three digits" in message
+
+
 def test_percent_value_is_accepted_for_a_percent_measure_and_rejected_for_a_count(extract_project):
     text = extract_text([("2021-04", "46.43"), ("2021-05", "47")])
     # mh-incidents counts incidents: a value with decimals is not a count

@@ -241,7 +241,8 @@ def test_narrative_frames_have_the_documented_columns_and_facts(tmp_path):
                                                     "named_quarter", "quarter_line", "yaml_error", "yaml_error_line"]
     assert list(frames["tokens"].columns) == ["file", "line", "type", "value", "scheme"]
     assert list(frames["sections"].columns) == ["file", "heading", "line", "empty"]
-    assert list(frames["file"].columns) == ["file", "utf8", "bad_line", "empty"]
+    assert list(frames["file"].columns) == ["file", "utf8", "bad_line", "empty", "too_large"]
+    assert frames["file"].iloc[0]["too_large"] == ""
     front = frames["front_matter"].iloc[0]
     assert (front["has_front_matter"], front["named_section"], front["section_line"]) == ("yes", "knife-crime", 2)
     assert (front["named_quarter"], front["quarter_line"], front["yaml_error"]) == ("2021-22-Q4", 3, "")

@@ -421,12 +421,20 @@ def test_another_force_s_edition_names_none_of_the_owner_s_places_areas_or_partn
                            publications_dir=ROOT / "publications").publication
     found = {}
     for slug in ("kent", "surrey"):
-        site = _edition(national_run["out"], slug) / "html"
+        edition = _edition(national_run["out"], slug)
+        site = edition / "html"
+        # The owner may be one of the force's similar forces: there its name is data, a force among forces.
+        results = pd.read_parquet(edition / "data" / "results.parquet")
+        peers = results[results["statistic"].str.startswith("peer_")]
+        compared = set(peers["text"].dropna()) | set(peers.loc[peers["statistic"] == "peer_member_rate", "force"])
         for page in site.rglob("*.html"):
             if {"_static", "_sources"} & set(page.parts) or page.name in ("search.html", "genindex.html"):
                 continue
             shown, notes = prose(page.read_text(encoding="utf-8"))
-            terms = plan.owner_mentions(" ".join(shown + [b for note in notes for b in note]))
+            text = " ".join(shown + [b for note in notes for b in note])
+            if plan.owner_force in compared and page.name == "peer-table.html":
+                text = text.replace(plan.owner_force, "a similar force")
+            terms = plan.owner_mentions(text)
             if terms:
                 found[f"{slug}/{page.relative_to(site)}"] = terms
     assert found == {}

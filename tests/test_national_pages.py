@@ -227,3 +227,43 @@ def test_a_force_with_few_residents_is_flagged_beside_its_rates(results):
     assert ("City of London has 8,600 residents, under a tenth of the median force's 1,800,000" in markdown)
     ordinary, _ = national.summary_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT)
     assert "Read with care" not in ordinary
+
+
+# --- the forecasts' track record ----------------------------------------------------------------------------------
+def _record_rows(force: str, measure: str, section: str, points: int, inside_80: int, inside_95: int, mase: float,
+                 naive: float, model: str) -> list[dict]:
+    common = {"publication": PUBLICATION.id, "force": force, "section": section, "measure": measure, "area": "",
+              "comparison": "", "period": QUARTER, "period_label": "Q4 2021/22", "base_period": QUARTER,
+              "base_period_label": "Q4 2021/22", "source_file": "", "lines": []}
+    figures = {"backtest_points": points, "backtest_inside_80": inside_80, "backtest_inside_95": inside_95,
+               "backtest_mase": mase}
+    rows = [dict(common, statistic=s, value=float(v), text="") for s, v in figures.items()]
+    return rows + [dict(common, statistic="candidate_mase", value=naive, text="seasonal naive"),
+                   dict(common, statistic="forecast_model", value=float("nan"), text=model)]
+
+
+def test_the_forecast_track_record_is_pooled_over_every_force_per_measure(results):
+    """Worked by hand: Kent 20 past forecasts, 15 inside its 80% intervals, MASE 0.8 (the seasonal naive's 1.0);
+    Essex 60, 51 inside, MASE 1.2 (the seasonal naive's: the same, it was published). Pooled: 66 of 80 (83%);
+    MASE (20 x 0.8 + 60 x 1.2) / 80 = 1.10, the seasonal naive's (20 x 1.0 + 60 x 1.2) / 80 = 1.15."""
+    from strategy_update.build.national_book import forecast_record
+    from strategy_update.compute.track_record import track_record
+
+    homicide = next(s.id for s, m in PUBLICATION.measures if m.id == "homicide")
+    rows = pd.DataFrame(_record_rows("Kent", "homicide", homicide, 20, 15, 19, 0.8, 1.0, "exponential smoothing")
+                        + _record_rows("Essex", "homicide", homicide, 60, 51, 57, 1.2, 1.2, "seasonal naive")
+                        + _record_rows("Surrey", "homicide", homicide, 40, 0, 0, 9.0, 1.0, "seasonal naive"))
+    pooled = track_record(rows[rows["force"] != "Surrey"], ["section", "measure"]).iloc[0]
+    assert (pooled["forecasts"], pooled["points"], pooled["inside_80"], pooled["inside_95"]) == (2, 80, 66, 76)
+    assert pooled["coverage_80"] == pytest.approx(66 / 80) and pooled["mase"] == pytest.approx(1.10)
+    assert pooled["naive_mase"] == pytest.approx(1.15) and pooled["beats_naive"] == 1
+    assert (pooled["chose_seasonal naive"], pooled["chose_exponential smoothing"]) == (1, 1)
+    # In the national run: only the built editions (Surrey's failed), per measure and over every measure.
+    per_measure, overall = forecast_record(pd.concat([results, rows], ignore_index=True), EDITIONS)
+    assert per_measure[["forecasts", "points", "inside_80"]].values.tolist() == [[2, 80, 66]]
+    markdown, _ = national.summary_markdown(PUBLICATION, results, EDITIONS, "Q4 2021/22", BUILT_AT,
+                                            forecast_record=(per_measure, overall))
+    assert "## Forecast track record" in markdown
+    assert "| Homicide | 2 | 80 | 66 (83%) | 76 (95%) | 1.10 | 1.15 | 1 of 2 | the seasonal naive 1; exponential " \
+           "smoothing 1 |" in markdown
+    assert "| **All measures** | 2 | 80 | 66 (83%) |" in markdown

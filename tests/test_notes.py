@@ -14,7 +14,8 @@ NOTE = CalculationNote(f"{NOTE_TITLE}: Q4 2021/22 vs Q3 2021/22",
 
 def test_a_note_is_a_closed_sphinx_design_dropdown():
     html = NOTE.html()
-    assert html.startswith('<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3">')
+    # marked the website's only (render/web_only.py): the PDF leaves it out by its class
+    assert html.startswith('<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3 web-only">')
     assert html.rstrip().endswith("</details>")
     assert " open" not in html.split(">", 1)[0]  # closed until the reader opens it
     summary = re.search(r"<summary[^>]*>(.*?)</summary>", html, re.S).group(1)
@@ -43,6 +44,6 @@ def test_markup_in_a_note_is_shown_as_text_never_run():
 def test_a_note_is_for_the_website_only():
     bundle = NOTE._repr_mimebundle_()
     assert sorted(bundle) == ["text/html", "text/plain"]
-    # The PDF takes the plain text, by whose title build/latex.py leaves it out (the annex gives the arithmetic).
+    # The PDF leaves the note out by its class (render/web_only.py); the annex gives the arithmetic.
     assert bundle["text/plain"].startswith(NOTE_TITLE)
     assert NOTE.markdown.startswith(":::{dropdown} How this was calculated") and NOTE.markdown.endswith(":::")

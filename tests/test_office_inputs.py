@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
+from docx.oxml.ns import nsdecls, qn
 
 from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS
 from strategy_update.core.errors import CRITICAL, WARNING, InputError
@@ -208,6 +208,71 @@ def test_comments_are_dropped_with_a_warning(tmp_path):
     assert "1 comment(s)" in warnings[0].message
 
 
+def test_what_word_hides_is_never_read_and_each_paragraph_with_hidden_text_is_named(tmp_path):
+    """Text formatted as hidden directly, by a character style, by a paragraph style (or the style it is based on),
+    web-hidden text and a field's code are not read; the visible text beside them is, and a warning names each
+    paragraph that lost hidden text."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = simple_document(GOOD)
+    paragraph = document.add_paragraph("Visible start. ")
+    paragraph.add_run("SECRET-DIRECT").font.hidden = True
+    paragraph.add_run("Visible end.")
+    document.styles.add_style("Secret", WD_STYLE_TYPE.CHARACTER).font.hidden = True
+    document.add_paragraph("Styled run. ").add_run("SECRET-CHARACTER-STYLE", style="Secret")
+    base = document.styles.add_style("Hidden base", WD_STYLE_TYPE.PARAGRAPH)
+    base.font.hidden = True
+    document.styles.add_style("Hidden note", WD_STYLE_TYPE.PARAGRAPH).base_style = base
+    document.add_paragraph("SECRET-PARAGRAPH-STYLE", style="Hidden note")
+    document.add_paragraph("Web page. ").add_run("SECRET-WEB-HIDDEN").font.web_hidden = True
+    shown = document.add_paragraph(style="Hidden note")  # a run may show itself in a hidden style
+    shown.add_run("Unhidden in a hidden style.").font.hidden = False
+    field = document.add_paragraph("A field: ")
+    for xml in ['<w:fldChar w:fldCharType="begin"/>', '<w:instrText> HYPERLINK "SECRET-FIELD-CODE" </w:instrText>',
+                '<w:fldChar w:fldCharType="separate"/>', "<w:t>its result</w:t>", '<w:fldChar w:fldCharType="end"/>']:
+        field._p.append(parse_xml(f'<w:r {nsdecls("w")}>{xml}</w:r>'))
+    path = save(document, tmp_path)
+    narrative, errors = read(path)
+    assert errors == []
+    text = narrative.sections["Delivery scheduled"]
+    assert "SECRET" not in str(narrative.sections)
+    for visible in ["Visible start. Visible end.", "Styled run.", "Web page.", "Unhidden in a hidden style.",
+                    "A field: its result"]:
+        assert visible in text
+    hidden = [p for p in convert(path).problems if p.rule == word.HIDDEN_RULE]
+    assert [(p.severity, p.where) for p in hidden] == [
+        (WARNING, "in the paragraph starting \"Visible start. Visible end.\" under the heading 'Delivery scheduled'"),
+        (WARNING, "in the paragraph starting \"Styled run.\" under the heading 'Delivery scheduled'"),
+        (WARNING, "in a paragraph under the heading 'Delivery scheduled'"),
+        (WARNING, "in the paragraph starting \"Web page.\" under the heading 'Delivery scheduled'")]
+    assert "text formatted as hidden in Word was left out" in hidden[0].message
+    assert not any("SECRET" in str(p) for p in convert(path).problems)  # the warning never repeats hidden text
+
+
+def test_a_hidden_heading_is_a_missing_heading_and_hidden_text_in_tables_is_not_read(tmp_path):
+    document = simple_document(GOOD)
+    document.paragraphs[0].runs[0].font.hidden = True  # the heading "Insights"
+    table = document.add_table(rows=2, cols=2)
+    for cell, text in zip(table._cells, ["Partner", "Actions", "EPUT", "3"]):
+        cell.text = text
+    table.cell(1, 1).paragraphs[0].add_run(" SECRET-CELL").font.hidden = True
+    path = save(document, tmp_path)
+    narrative, errors = read(path)
+    assert [e.message for e in errors] == ["the heading 'Insights' is missing"]
+    assert "SECRET" not in convert(path).markdown
+    assert [p.where for p in convert(path).problems] == [
+        "in a paragraph", "in the table under the heading 'Delivery scheduled' starting \"Partner | Actions\""]
+
+
+def test_a_document_whose_text_is_hidden_by_default_has_nothing_to_publish(tmp_path):
+    document = simple_document(GOOD)
+    defaults = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    defaults.append(parse_xml(f'<w:vanish {nsdecls("w")}/>'))
+    narrative, errors = read(save(document, tmp_path))
+    assert narrative is None
+    assert [e.message for e in errors] == [f"the heading '{h}' is missing" for h in HEADINGS]
+
+
 def test_tracked_changes_are_refused(tmp_path):
     document = simple_document(GOOD)
     paragraph = document.add_paragraph("Agreed text ")
@@ -324,6 +389,52 @@ def test_a_missing_sheet_or_column_is_named(tmp_path):
     path = workbook_from_csv(TRACKER_CSV, tmp_path / "2021-22-Q4.xlsx", sheet="2021-22 Q4",
                              edit=lambda ws: ws.parent.create_sheet("Notes"))
     assert len(load_delivery(path, PUBLICATION)) == 14
+
+
+def test_the_tracker_is_the_sheet_excel_shows_never_a_hidden_one(tmp_path):
+    """A hidden sheet is never read: a visible 'Tracker' beside a hidden 'Old figures' is the tracker; a hidden (or
+    very hidden) sheet named after the quarter, which would be taken for the tracker, is refused, named."""
+    def hidden_sheet(name: str, state: str):
+        def edit(ws):
+            ws.title = "Tracker"
+            other = ws.parent.copy_worksheet(ws)
+            other.title, other.sheet_state = name, state
+            other["D3"] = 100  # figures no one sees
+        return edit
+
+    path = workbook_from_csv(TRACKER_CSV, tmp_path / "2021-22-Q4.xlsx", edit=hidden_sheet("Old figures", "hidden"))
+    frame = load_delivery(path, PUBLICATION)
+    assert frame.loc[frame["strand"] == "Rape", "complete"].tolist() == [78]
+    for state, said in [("hidden", "is hidden"), ("veryHidden", "is very hidden (Excel's Unhide does not list it)")]:
+        path = workbook_from_csv(TRACKER_CSV, tmp_path / "2021-22-Q4.xlsx", edit=hidden_sheet("Q4", state))
+        error = tracker_error(path)
+        assert f"2021-22-Q4.xlsx: sheet Q4 {said}; a tracker is read from the sheets Excel shows" in str(error)
+        assert error.record.rule == "hidden sheets are never read"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda ws: setattr(ws.row_dimensions[7], "hidden", True), "sheet Q4, row 7 is hidden, and a hidden row is "
+     "never read; unhide it (select the rows around it, right-click > Unhide) or delete it"),
+    (lambda ws: setattr(ws.row_dimensions[16], "hidden", True) or ws.append(["2021-22 Q4", "Knife Crime", 1, 1, 0,
+                                                                             0]),
+     "sheet Q4, row 16 is hidden"),  # a hidden row below the table: read as one more section
+    (lambda ws: setattr(ws.column_dimensions["F"], "hidden", True), "sheet Q4, column F ('at_risk') is hidden, and "
+     "a hidden column is never read"),
+    (lambda ws: ws.column_dimensions.group("C", "D", hidden=True), "sheet Q4, column C ('total_actions') is hidden"),
+    (lambda ws: setattr(ws["D3"], "number_format", ";;;"), "sheet Q4, cell D3: its number format (;;;) hides its "
+     "value, and a hidden value is never read; give it a format that shows it (Home > Number > General)")])
+def test_hidden_rows_columns_and_values_in_the_table_are_refused_naming_them(tmp_path, edit, message):
+    path = workbook_from_csv(TRACKER_CSV, tmp_path / "2021-22-Q4.xlsx", edit=edit)
+    assert message in str(tracker_error(path))
+
+
+def test_hidden_rows_and_columns_outside_the_table_are_let_be(tmp_path):
+    def edit(ws):
+        ws.column_dimensions["H"].hidden = True
+        ws.row_dimensions[30].hidden = True
+
+    assert len(load_delivery(workbook_from_csv(TRACKER_CSV, tmp_path / "2021-22-Q4.xlsx", edit=edit),
+                             PUBLICATION)) == 14
 
 
 def test_a_formula_without_a_saved_result_is_named(tmp_path):

@@ -1,4 +1,5 @@
-"""The PDF of the built default edition, read as text (pdftotext) and looked at as pictures (pdfimages, pdftoppm).
+"""The PDF of the built default edition, read as text (pdftotext), as tags (its structure tree, with pypdf) and
+looked at as pictures (pdftoppm).
 
 Pages are mapped to strands from the text of each page (``pdftotext -layout``, one page per form feed): a strand
 starts on the page whose heading line is its name. The outline (bookmarks, read with pypdf) must agree.
@@ -59,14 +60,19 @@ def pages(pdf) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def images(pdf) -> Counter:
-    """How many images (not soft masks) each page holds, from ``pdfimages -list``."""
-    counts: Counter = Counter()
-    for line in run("pdfimages", "-list", str(pdf)).splitlines()[2:]:
-        cells = line.split()
-        if len(cells) > 2 and cells[2] == "image":
-            counts[int(cells[0])] += 1
-    return counts
+def tags(pdf):
+    from strategy_update.build.pdf_reading import read, structure
+
+    tree = structure(read(pdf))
+    assert tree is not None, "the PDF has no structure tree (it is not tagged)"
+    return tree
+
+
+@pytest.fixture(scope="module")
+def images(tags) -> Counter:
+    """How many figures (charts, tagged as Figure) each page holds, pages counted from 1."""
+    return Counter((element.all_mcids() or [(element.page, 0)])[0][0] + 1 for element in tags.walk()
+                   if element.kind == "Figure")
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +90,9 @@ def outline(pdf) -> list[tuple[str, int, int]]:
             if isinstance(item, list):
                 walk(item, depth + 1)
             else:
-                out.append((item.title, depth, reader.get_destination_page_number(item) + 1))
+                # Typst's bookmarks carry the heading's number ("9.1 Knife Crime"): the title is what follows
+                title = re.sub(r"^\d+(?:\.\d+)*\s+", "", item.title.strip())
+                out.append((title, depth, reader.get_destination_page_number(item) + 1))
     walk(reader.outline, 0)
     return out
 
@@ -203,7 +211,8 @@ def test_contents_bookmarks_and_page_numbers(pages, outline, strand_pages):
     assert contents < min(r[0] for r in strand_pages.values()), (
         f"no page headed 'Contents' before the first strand (the first page headings: "
         f"{[lines_of(p)[:1] for p in pages[:4]]})")
-    listed = "\n".join(pages[contents - 1:min(r[0] for r in strand_pages.values()) - 1])
+    # Typst keeps a page number with its dots by a word joiner (U+2060), which text extraction keeps
+    listed = "\n".join(pages[contents - 1:min(r[0] for r in strand_pages.values()) - 1]).replace("\u2060", "")
     roman = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"]
     first_arabic = next(n for n in range(contents, len(pages) + 1) if footer_shows(pages[n - 1], "1"))
     problems = []
@@ -278,6 +287,7 @@ def pixels_near(rgb: bytes, colours: list[tuple[int, int, int]], tolerance: int 
 
 
 def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, strand_pages):
+    """Charts are figures (vector graphics: pdfimages finds none), two per measure on paper."""
     problems = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for strand in STRANDS:
@@ -290,16 +300,21 @@ def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, str
             problems.append(f"{strand.name} (PDF pages {span[0]}-{span[-1]}): {sum(found.values())} chart images, "
                             f"expected 2 per open-data measure ({len(strand.open_data_measures)})")
             continue
-        # The first chart is the bar chart: drawn in dark blue with the current 12 months in orange.
-        page = min(found)
-        ppm = subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), str(pdf)],
-                             capture_output=True, check=True).stdout
-        width, height, rgb = read_ppm(ppm)
-        write_png(ARTIFACTS / f"{strand.id}-page-{page}.png", width, height, rgb)
-        blue, orange = pixels_near(rgb, [DARK_BLUE, ORANGE])
-        if blue < 200 or orange < 50:
-            problems.append(f"{strand.name}, PDF page {page}: the bar chart does not show ({blue} dark blue and "
-                            f"{orange} orange pixels at 40 dpi)")
+        # The strand's first chart is the bar chart: drawn in dark blue with the current 12 months in orange. Its
+        # first page may be the previous strand's last (strands run on), with that strand's last chart on it: the
+        # bar chart is on the first of the strand's pages that shows one.
+        seen = []
+        for page in sorted(found):
+            ppm = subprocess.run(["pdftoppm", "-r", "40", "-f", str(page), "-l", str(page), str(pdf)],
+                                 capture_output=True, check=True).stdout
+            width, height, rgb = read_ppm(ppm)
+            write_png(ARTIFACTS / f"{strand.id}-page-{page}.png", width, height, rgb)
+            blue, orange = pixels_near(rgb, [DARK_BLUE, ORANGE])
+            seen.append(f"page {page}: {blue} dark blue and {orange} orange pixels")
+            if blue >= 200 and orange >= 50:
+                break
+        else:
+            problems.append(f"{strand.name}: the bar chart does not show at 40 dpi ({'; '.join(seen)})")
     if problems:
         pytest.fail("charts missing from the PDF:\n" + "\n".join(problems), pytrace=False)
 
@@ -309,9 +324,12 @@ def test_every_strand_with_open_data_has_its_charts_as_pictures(pdf, images, str
 # notes inline, 44 with them in the annex; with charts side by side, a board paper's spacing and a two-column glossary
 # 34 for the issue's content, and 37 once the demand profiles came (a forecast chart per measure). With the contents
 # on the cover, the annex's periods given once by letter, empty cells no longer doubling rows, and tables of four
-# rows or more free to break across pages (never leaving a row alone) it prints 35: the cover, then 34 numbered pages.
-# Audit detail or a page-wasting layout coming back fails here.
-MAX_PAGES = 35
+# rows or more free to break across pages (never leaving a row alone) it printed 35: the cover, then 34 numbered pages.
+# Typeset by Typst and saying all the website says (each chart's full description, the sentence before a table), with
+# "What stands out" giving the reason for each change and the statistics' status, the Code of Practice's pillars,
+# contact, next update and revisions at the foot of the front page (issue 31): MAX_PAGES. Audit detail or a
+# page-wasting layout coming back fails here.
+MAX_PAGES = 40
 MIN_TEXT = 400  # characters: a page with less and no picture is near-blank (e.g. one stray line)
 UK_DATE = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                      r"December) \d{4}\b")
@@ -402,3 +420,133 @@ def test_calculations_are_in_the_annex_not_inline(pdf, pages):
     assert not inline, f"'How this was calculated' notes printed inline on PDF pages {inline}"
     dead = [n for n, text in enumerate(pages, 1) if "Download the chart data" in text]
     assert not dead, f"download links printed as dead text on PDF pages {dead}"
+
+
+# --- tags: the PDF as a screen reader reads it (PDF/UA-1) ------------------------------------------------------
+class _Labels(__import__("html.parser").parser.HTMLParser):
+    """The text alternative of every chart a web page shows (its role="figure" label), less the website's own."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("role") == "figure" and "aria-label" in attrs and "web-only" not in (attrs.get("class") or ""):
+            self.labels.append(attrs["aria-label"])
+
+
+def test_the_pdf_is_tagged_in_british_english_with_its_title(pdf, tags):
+    from pypdf import PdfReader
+
+    from strategy_update.build.pdf_reading import page_mcids
+
+    reader = PdfReader(pdf)
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"] == True and catalog["/Lang"] == "en-GB"  # noqa: E712 (a PDF boolean)
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712  # a viewer shows the title, not the file name
+    assert reader.metadata.title == f"{PUBLICATION.edition_title('Essex')}: Q4 2021/22 update"
+    assert "pdfuaid:part" in catalog["/Metadata"].get_object().get_data().decode()  # it claims PDF/UA-1
+    # Complete: everything a page draws (but page furniture, marked as artifacts) belongs to the tree.
+    tagged = {mcid for mcid in tags.all_mcids()}
+    drawn = {(page, mcid) for page, ids in page_mcids(reader).items() for mcid in ids}
+    assert drawn and drawn <= tagged, f"content outside the structure tree: {sorted(drawn - tagged)[:10]}"
+    kinds = Counter(element.kind for element in tags.walk())
+    assert kinds["H1"] >= len([g for g, _ in PUBLICATION.groups if g]) and kinds["H2"] >= len(STRANDS)
+    assert kinds["L"] and kinds["LI"] and kinds["Link"] and kinds["TOC"], kinds
+
+
+def test_every_chart_has_the_websites_text_alternative(tags, default_edition):
+    from strategy_update.render.web_only import WEB_ONLY_PAGES
+
+    figures = [element for element in tags.walk() if element.kind == "Figure"]
+    assert figures and all(element.alt for element in figures), "a figure without alternative text"
+    web: Counter = Counter()
+    for page in sorted((default_edition / "html").rglob("*.html")):
+        if page.stem in WEB_ONLY_PAGES or "_static" in page.parts:
+            continue
+        parser = _Labels()
+        parser.feed(page.read_text(encoding="utf-8"))
+        web.update(parser.labels)
+    paper = Counter(str(element.alt) for element in figures)
+    assert paper == web, (f"charts whose text alternative differs from the website's: only in the PDF "
+                          f"{list((paper - web))[:3]}, only on the website {list((web - paper))[:3]}")
+
+
+def test_every_table_has_header_cells(tags):
+    tables = [element for element in tags.walk() if element.kind == "Table"]
+    assert tables
+    headless = [k for k, table in enumerate(tables, 1) if not any(e.kind == "TH" for e in table.walk())]
+    assert not headless, f"tables without header cells (TH), by their order in the PDF: {headless}"
+
+
+# --- the fidelity gate and the print layout rules (every build runs them: build/book.check_pdf) -------------------
+def work_folder(edition: Path) -> Path:
+    """The work folder an edition was built in: <out>/.work/<publication>/<force>/<quarter>."""
+    return edition.parents[2] / ".work" / edition.relative_to(edition.parents[2])
+
+
+def test_the_pdf_carries_every_word_of_the_website_in_order_and_keeps_the_print_rules(pdf, default_edition):
+    from strategy_update.build.book import check_pdf
+    from strategy_update.build.fidelity import pdf_pages
+
+    work = work_folder(default_edition)
+    check_pdf(work, default_edition / "html", pdf)  # the build ran it too: this says what it checked
+    assert {f"strands/{strand.id}" for strand in STRANDS} <= set(pdf_pages(work))
+
+
+# The rule the LaTeX PDF had and the County Lines page lost its words to: a paragraph before a table whose every
+# figure (four or more) the table has was left out as a repeat.
+OLD_RULE = '''
+import re
+from docutils import nodes
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+NUMBER = re.compile(r"\\d+(?:[.,]\\d+)*")
+
+
+class DropSentencesTheTablesRepeat(SphinxPostTransform):
+    default_priority = 2
+    builders = ("typst",)
+
+    def run(self, **kwargs):
+        for table in list(self.document.findall(nodes.table)):
+            parent = table.parent
+            before = parent[parent.index(table) - 1] if parent.index(table) else None
+            if isinstance(before, nodes.paragraph):
+                figures = NUMBER.findall(before.astext())
+                if len(figures) >= 4 and set(figures) <= set(NUMBER.findall(table.astext())):
+                    parent.remove(before)
+
+
+def setup(app):
+    app.add_post_transform(DropSentencesTheTablesRepeat)
+'''
+
+
+def test_the_gate_fails_a_pdf_that_drops_a_paragraph_naming_the_page_and_its_first_words(default_edition, tmp_path):
+    import os
+    import sys
+
+    import yaml
+
+    from strategy_update.build.book import check_pdf
+    from strategy_update.core.errors import BuildError
+
+    work = work_folder(default_edition)
+    (tmp_path / "old_paper_rule.py").write_text(OLD_RULE, encoding="utf-8")
+    config = yaml.safe_load((work / "_config_pdf.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["extra_extensions"].append("old_paper_rule")
+    (tmp_path / "_config_pdf.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    out = tmp_path / "pdf"
+    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(work), "--builder", "custom",
+                    "--custom-builder", "typst", "--config", str(tmp_path / "_config_pdf.yml"), "--toc",
+                    str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    with pytest.raises(BuildError) as failed:
+        check_pdf(work, default_edition / "html", out / "_build" / "typst" / "update.pdf")
+    message = str(failed.value)
+    assert message.startswith("the PDF's checks failed, so the edition was not published:\n"
+                              "the PDF leaves out words the website shows:\n"), message
+    assert ("  strands/county-lines: lost from 'In the 12 months ending March 2022 there were 1,294 crimes, 32 "
+            "...' (and 1 more on this page)") in message.splitlines(), message

@@ -83,3 +83,9 @@ def test_another_force_gets_its_own_edition_from_the_open_data(tmp_path):
     # Kent supplied no narrative or delivery tracker: its pages say so rather than borrowing Essex's.
     assert "No narrative was supplied" in rape
     assert "No delivery plan data was supplied" in front
+
+
+def test_no_page_of_the_2018_21_update_says_a_sentence_twice_or_shows_an_escape(old_edition):
+    from conftest import prose_problems
+
+    assert prose_problems(old_edition / "html") == {}

@@ -87,6 +87,12 @@ def _edit_columns(lines: list[str], op: str, arg) -> list[str]:
     raise ValueError(op)
 
 
+def _append_lines(lines: list[str], arg: dict) -> list[str]:
+    """``count`` copies of ``line`` at the end of the file (before its final line break)."""
+    end = [""] if lines and lines[-1] == "" else []
+    return (lines[:-1] if end else lines) + [str(arg["line"])] * int(arg["count"]) + end
+
+
 def apply_edits(path: Path, edits: list[dict]) -> None:
     """Change a copied input the way case.yml says (gzip files are decompressed, edited and compressed again)."""
     raw = path.read_bytes()
@@ -104,6 +110,8 @@ def apply_edits(path: Path, edits: list[dict]) -> None:
             lines = _edit_rows(lines, op, arg)
         elif op in ("drop_column", "rename_column", "delimiter"):
             lines = _edit_columns(lines, op, arg)
+        elif op == "append_lines":
+            lines = _append_lines(lines, arg)
         elif op == "encode":
             encoding = arg
         elif op == "truncate_bytes":

@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--reviewer", action="store_true",
                        help="the reviewer's edition: code toggles and notebook downloads on the website (the public "
                        "edition has none); use --out to keep both")
+    build.add_argument("--correction", metavar="REASON",
+                       help="publish changed figures of a published edition as a correction, saying why; the version "
+                       "it replaces is kept and linked (without it, a republish whose figures moved is refused)")
 
     build_all = commands.add_parser("build-all", help="build one edition per force, on Dask distributed, and a "
                                     "national index of them (_build/<publication>/national/<quarter>/)")
@@ -66,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     build_all.add_argument("--strict", action="store_true",
                            help="fail an edition if any section's narrative or delivery data is missing")
     build_all.add_argument("--reviewer", action="store_true", help="the reviewer's editions (code toggles)")
+    build_all.add_argument("--correction", metavar="REASON",
+                           help="publish changed figures of published editions as corrections, saying why (without "
+                           "it, an edition whose published figures moved is refused and the others are published)")
 
     sweep = commands.add_parser("sweep", help="build every edition of a matrix (publications x quarters x forces) "
                                 "on one Dask cluster, websites only unless --pdf, and write a report of what built, "
@@ -168,14 +174,15 @@ def _run(args) -> int:
 
             build(args.publication, args.police_force, args.quarter, data_dir=args.data,
                   publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf, jobs=args.jobs,
-                  strict=args.strict, rerun=args.rerun, reviewer=args.reviewer)
+                  strict=args.strict, rerun=args.rerun, reviewer=args.reviewer, correction=args.correction)
         elif args.command == "build-all":
             from strategy_update.build.national import build_all
 
             outcome = build_all(args.publication, args.quarter, args.forces, data_dir=args.data,
                                 publications_dir=args.publications, out_dir=args.out, pdf=not args.no_pdf,
                                 scheduler=args.scheduler, workers=args.workers, strict=args.strict,
-                                rerun=args.rerun, reviewer=args.reviewer, dashboard=args.dashboard)
+                                rerun=args.rerun, reviewer=args.reviewer, dashboard=args.dashboard,
+                                correction=args.correction)
             if outcome.failed:
                 print(f"build failed for {len(outcome.failed)} of {len(outcome.editions)} editions: "
                       + "; ".join(f"{r.spec.force} ({r.message})" for r in outcome.failed), file=sys.stderr)

@@ -17,19 +17,14 @@ from strategy_update.core.formatting import and_list
 from strategy_update.core.markup import UnknownLabel, fill_labels
 from strategy_update.inputs.definition import display_path
 from strategy_update.model.publication import Publication, Section
+from strategy_update.render.web_only import WEB_ONLY_PAGES
 
 PEER_PAGE = "peer-table"  # written by the build when the publication has a comparison-group table
 ANNEX_PAGE = "calculations"  # written by the build: each figure's arithmetic, printed in place of the notes
 GROUP_FOLDER = "groups"  # the PDF's chapter openings, one per top-level section (e.g. a theme)
 OTHER_FORCES_PAGES = "other-forces"  # pages/other-forces/: a publication's pages as another force's edition has them
-# Audit appendices the PDF leaves to the website (a board paper stays around 35 pages); the annex names them.
-WEB_ONLY_APPENDICES = {"methods": "the methods (sources, periods, rates and control charts in full)",
-                       "caveats": "the log of assumptions and caveats",
-                       "measures": "the definition of every measure (offence codes, sources)",
-                       "data-quality": "the data quality report on this edition's inputs",
-                       "backtest": "the back test against the last hand-made report",
-                       "demand-profile": "the demand profile (each measure's trend, forecast and its track record)",
-                       "provenance": "the provenance of the build (inputs, code version, content keys)"}
+# Audit appendices the PDF leaves to the website (declared in render/web_only.py); the annex names them.
+WEB_ONLY_APPENDICES = WEB_ONLY_PAGES
 
 # --- the book ----------------------------------------------------------------------------------------
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -136,12 +131,9 @@ def sync_sources(root: Path, work: Path, publication: Publication, title: str, a
                                                                                 whose, labels).encode())
     _write_if_changed(work / "_toc_pdf.yml", yaml.safe_dump(pdf_toc_for(publication), sort_keys=False).encode())
     pdf_config = dict(config)
+    # The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper).
     pdf_config["sphinx"] = {**config.get("sphinx", {}),
                             "config": {**config.get("sphinx", {}).get("config", {}), "nb_remove_code_source": True}}
-    # The title page names the organisation alone; how the update was made is said inside.
-    pdf_config["latex"] = {**config.get("latex", {}), "latex_documents": {
-        **config.get("latex", {}).get("latex_documents", {}), "author": author.partition(";")[0].strip()}}
-    # The PDF has no code: hidden inputs stay hidden (the HTML toggle does not exist on paper).
     _write_if_changed(work / "_config_pdf.yml", yaml.safe_dump(pdf_config, sort_keys=False).encode())
     copy_static(root, work)
 
@@ -228,7 +220,7 @@ def _jupyter_book_process(args: list[str], log_file: Path) -> int:
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", *args]
     with open(log_file, "w", encoding="utf-8") as log:
         # A session of its own: on Ctrl-C or SIGTERM (or a failure here) the build stops jupyter-book together with
-        # the latexmk and xelatex it runs (subprocess.run alone would kill jupyter-book and orphan them).
+        # anything it runs (subprocess.run alone would kill jupyter-book and orphan its children).
         try:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         except FileNotFoundError:
@@ -249,19 +241,30 @@ def build_book(work: Path, pdf: bool, log=print, warm=None) -> tuple[Path, Path 
     html = work / "_build" / "html"
     pdf_file = None
     if pdf:
-        if not shutil.which("xelatex") or not shutil.which("latexmk"):
-            raise BuildError("the PDF needs TeX Live (xelatex, latexmk): run `make setup` or build with --no-pdf")
-        log("Building the PDF (Jupyter Book + LaTeX)...")
+        log("Building the PDF (Jupyter Book + Typst)...")
         out = work / "_pdf"
-        # The PDF has no index (no makeindex/xindy): an index file left by an older build would make latexmk run it.
-        for stale in (out / "_build" / "latex").glob("*.idx"):
-            stale.unlink()
-        _jupyter_book([str(work), "--builder", "pdflatex", "--config", str(work / "_config_pdf.yml"),
-                       "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out), "-q"], work / "pdf.log", warm,
-                      out, "building the PDF")
-        pdfs = sorted((out / "_build" / "latex").glob("*.pdf"))
-        if not pdfs:
+        _jupyter_book([str(work), "--builder", "custom", "--custom-builder", "typst", "--config",
+                       str(work / "_config_pdf.yml"), "--toc", str(work / "_toc_pdf.yml"), "--path-output", str(out),
+                       "-q"], work / "pdf.log", warm, out, "building the PDF")
+        pdf_file = out / "_build" / "typst" / "update.pdf"
+        if not pdf_file.exists():
             raise BuildError(f"the PDF was not produced (see {work / 'pdf.log'})")
-        pdf_file = pdfs[0]
     return html, pdf_file
 
+
+
+def check_pdf(work: Path, html: Path, pdf_file: Path) -> None:
+    """The built PDF against the website (build/fidelity.py: every word of the web pages it contains, in order) and
+    the print layout rules (build/print_layout.py). BuildError listing every problem: the edition is not
+    published."""
+    from strategy_update.build.fidelity import fidelity_problems
+    from strategy_update.build.pdf_reading import printed
+    from strategy_update.build.print_layout import layout_problems
+    from strategy_update.build.typst_book import text_area
+
+    pdf = printed(pdf_file)
+    lost, layout = fidelity_problems(work, html, pdf, text_area()), layout_problems(pdf, text_area())
+    lines = ((["the PDF leaves out words the website shows:"] + [f"  {line}" for line in lost] if lost else [])
+             + (["the PDF breaks the print layout rules:"] + [f"  {line}" for line in layout] if layout else []))
+    if lines:
+        raise BuildError("the PDF's checks failed, so the edition was not published:\n" + "\n".join(lines))

@@ -2,13 +2,14 @@
 never land in the middle of moving a finished edition into place.
 
 A build is a tree of processes: notebook workers (forked), one Jupyter kernel per worker, one headless Chromium per
-kernel (kaleido, for the chart images), and jupyter-book / LaTeX. Kernels and Chromium each start a session of their
-own, so a signal to the build's process group does not reach them: the build stops them itself (``stop_processes``).
-If the build is killed outright (SIGKILL: no code of its own runs), each level notices that its parent is gone:
-workers poll their parent (``exit_when_orphaned``), kernels poll theirs (ipykernel's parent poller, told the worker's
-pid by jupyter_client) and Chromium exits when its kernel's pipe closes. (jupyter-book runs in a process group of
-its own, stopped whole with its LaTeX: ``stop_process_group``; a build killed outright leaves it to finish its step in
-the work folder, which publishes nothing.)
+kernel (kaleido, for the chart images), and jupyter-book (which typesets the PDF with Typst in its own process).
+Kernels and Chromium each start a session of their own, so a signal to the build's process group does not reach
+them: the build stops them itself (``stop_processes``). If the build is killed outright (SIGKILL: no code of its own
+runs), each level notices that its parent is gone: workers poll their parent (``exit_when_orphaned``), kernels poll
+theirs (ipykernel's parent poller, told the worker's pid by jupyter_client) and Chromium exits when its kernel's
+pipe closes. (jupyter-book runs in a process group of its own, stopped whole with anything it started:
+``stop_process_group``; a build killed outright leaves it to finish its step in the work folder, which publishes
+nothing.)
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def stop_processes(processes: list[psutil.Process], grace: float = GRACE_SECONDS
 def stop_process_group(leader: subprocess.Popen, grace: float = GRACE_SECONDS) -> None:
     """SIGTERM to the process group ``leader`` leads (started with ``start_new_session``), SIGKILL after ``grace``
     seconds to what is left; returns when none of it is running. A group, not the leader's children: a process
-    whose parent already exited (latexmk when jupyter-book has) is still in it."""
+    whose parent already exited (a child jupyter-book left behind) is still in it."""
     def members() -> list[psutil.Process]:
         leader.poll()  # reap the leader
         return [p for p in psutil.process_iter() if _group_of(p) == leader.pid]

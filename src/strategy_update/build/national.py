@@ -452,13 +452,15 @@ def _national_results(runs: list[EditionRun]):
 
 
 def _entries(runs: list[EditionRun], out_dir: Path) -> list:
+    from strategy_update.build.revisions import read_history
     from strategy_update.render.national_page import EditionEntry
 
     def link(run: EditionRun) -> str | None:  # a failed edition's last good one is still there: link it
         page = run.target / "html" / "index.html"
         return page.relative_to(out_dir).as_posix() if page.exists() else None
 
-    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, link(r), r.message) for r in runs]
+    return [EditionEntry(r.spec.force, r.spec.paths.force_slug, r.status, link(r), r.message,
+                         tuple(read_history(r.target / "data")[1:])) for r in runs]
 
 
 def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=print) -> Path:
@@ -475,7 +477,8 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
     sweep = (out_dir / SWEEP_FOLDER / REPORT_HTML).exists()  # a sweep's report, linked when there is one
     key = edition_key([r.target / "data" / RESULTS for r in runs if r.status in (PUBLISHED, UP_TO_DATE)]
                       + [root / "_config.yml", root / "_static", Path(__file__).resolve().parents[1]],
-                      {"entries": [(e.force, e.link, e.built, e.message) for e in entries], "sweep": sweep})
+                      {"entries": [(e.force, e.link, e.built, e.message, [v.number for v in e.revisions])
+                                   for e in entries], "sweep": sweep})
     stamp = work / STAMP
     index = target / "html" / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
@@ -508,7 +511,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | list[s
               data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
               pdf: bool = True, scheduler: str | None = None, workers: int | None = None, strict: bool = False,
               rerun: bool = False, reviewer: bool = False, dashboard: str = DEFAULT_DASHBOARD,
-              log=print, client=None) -> NationalRun:
+              correction: str | None = None, log=print, client=None) -> NationalRun:
     """Build the publication's edition for every force asked for, and the national index (module docstring).
     ``client``: a Dask client to run on, kept open afterwards (the sweep's, shared by its runs); without one the run
     starts its own cluster and closes it."""
@@ -538,8 +541,8 @@ def build_all(publication: str | None, quarter: str | None, forces: str | list[s
     log(f"  {len(runs) - len(todo)} up to date, {len(todo)} to build")
     if todo:
         index = _build_editions(root, runs, todo, data_dir, out_dir, pdf=pdf, scheduler=scheduler, workers=workers,
-                                strict=strict, rerun=rerun, reviewer=reviewer, dashboard=dashboard, log=log,
-                                client=client)
+                                strict=strict, rerun=rerun, reviewer=reviewer, dashboard=dashboard,
+                                correction=correction, log=log, client=client)
     else:
         index = build_national_index(root, runs, out_dir, log=log)
     outcome = NationalRun(runs, index)
@@ -553,7 +556,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | list[s
 
 def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], data_dir: Path, out_dir: Path, *,
                     pdf: bool, scheduler: str | None, workers: int | None, strict: bool, rerun: bool,
-                    reviewer: bool, dashboard: str, log, client=None) -> Path:
+                    reviewer: bool, dashboard: str, correction: str | None = None, log, client=None) -> Path:
     """The stages on the cluster for the editions ``todo``, then the national index. Stopped (Ctrl-C, SIGTERM), it
     lets no worker publish any more and raises Interrupted naming the editions published before the stop."""
     from strategy_update.build.interrupt import processes_stopped_on_exit
@@ -582,6 +585,7 @@ def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], 
                 ready = _read_force_inputs([r for r in todo if not r.status], log)
                 if ready:
                     _compute(client, [r for r in stale if not r.status], open_data, out_dir, log)
+                    _versions(runs, correction, log)  # figures that moved need a correction's reason
                     _pages(client, root, runs, pdf=pdf, reviewer=reviewer, rerun=rerun, log=log, gate=gate)
                 # The workers shut their kernels and books down (a few seconds) while this process builds the index.
                 closing = _closing(cluster.pop_all(), log)
@@ -594,6 +598,21 @@ def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], 
     finally:
         gate.remove()
         shutil.rmtree(run_folder / "inputs", ignore_errors=True)
+
+
+def _versions(runs: list[EditionRun], correction: str | None, log) -> None:
+    """Each edition's versions (build/revisions.py); an edition whose published figures moved without a correction
+    fails alone."""
+    from datetime import date
+
+    from strategy_update.build.revisions import prepare
+
+    for run in [r for r in runs if not r.status]:
+        try:
+            prepare(run.work, run.target, correction, date.today())
+        except InputError as exc:
+            run.fail(f"not published: {exc}")
+            log(f"  {run.spec.force}: {FAILED}: {run.message}")
 
 
 def _read_force_inputs(runs: list[EditionRun], log) -> list[EditionRun]:

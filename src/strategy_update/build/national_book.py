@@ -62,12 +62,23 @@ def write_national_sources(root: Path, work: Path, publication: Publication, qua
                       index_markdown(publication, results, editions, quarter.short_label, built_at,
                                      sweep_report).encode())
     summary, chart_data = summary_markdown(publication, results, editions, quarter.short_label, built_at,
-                                           all_forces, CHART_CSV)
+                                           all_forces, CHART_CSV, forecast_record(results, editions))
     _write_if_changed(work / f"{SUMMARY_PAGE}.md", summary.encode())
     _write_if_changed(work / CHART_CSV,
                       integers_as_integers(chart_data).to_csv(index=False, lineterminator="\n").encode())
     copy_static(root, work)  # plotly.js once (the edition's html_js_files names it), the stylesheet and icon
     _write_if_changed(work / "_static" / STYLESHEET, NATIONAL_CSS.encode())
+
+
+def forecast_record(results: pd.DataFrame, editions: list[EditionEntry]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forecasts' track record of the built editions, per measure and over every measure, computed here in the
+    national run (``compute/track_record.py``) for the summary page to write."""
+    from strategy_update.compute.track_record import COLUMNS, track_record
+
+    if results.empty:
+        return pd.DataFrame(columns=["section", "measure", *COLUMNS]), pd.DataFrame(columns=COLUMNS)
+    built = results[results["force"].isin({e.force for e in editions if e.built})]
+    return track_record(built, ["section", "measure"]), track_record(built)
 
 
 def publish_site(html: Path, target: Path) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -168,6 +169,7 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec, pdf: bool = True) -
     """Every notebook of the edition with the files it reads (for its content hash). Pages read the results
     table and the narrative the build wrote, so a narrative edit runs only that section's page again. ``pdf``: the
     section pages also draw each chart as a picture for print (slow: Chromium); a website-only build skips it."""
+    from strategy_update.build.revisions import HISTORY
     from strategy_update.build.templates import write_expanded
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
     from strategy_update.render.view import BOARD, NARRATIVES
@@ -184,7 +186,8 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec, pdf: bool = True) -
     section = {supplied: write_expanded(templates / "section.ipynb", publication, work / "templates", supplied,
                                         parts) for supplied in (True, False)}
     # The front page also reads the force's board paper parts as the build wrote them, so an edit reruns it.
-    jobs = [Job("index", summary, "index.ipynb", ".", base, common + (work / BOARD,))]
+    # ... and the edition's versions (a correction's note is on the front page).
+    jobs = [Job("index", summary, "index.ipynb", ".", base, common + (work / BOARD, results / HISTORY))]
     folder = publication.section_folder
     for leaf in publication.leaves:
         narrative = work / NARRATIVES / f"{leaf.id}.json"
@@ -203,6 +206,7 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     ``figures_reused``: the pages drawn from the definition and the results table alone are kept as written."""
     from strategy_update.build.book import ANNEX_PAGE, PEER_PAGE, READINESS_PAGE, WEB_ONLY_APPENDICES
     from strategy_update.build.provenance import render_markdown as provenance_page
+    from strategy_update.build.revisions import read_history
     from strategy_update.compute.stage import INPUT_ROWS, RESULTS
     from strategy_update.render.annex import render_markdown as annex_page
     from strategy_update.render.backtest_page import render_markdown as backtest_page
@@ -212,6 +216,7 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     from strategy_update.render.measures_page import render_markdown as measures_page
     from strategy_update.render.peer_page import render_markdown as peer_page
     from strategy_update.render.readiness import page as readiness_page
+    from strategy_update.render.spreadsheet import write_spreadsheet
     from strategy_update.render.view import EditionView, read_page_tables
 
     publication = spec.publication
@@ -243,6 +248,7 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
     for path, write in pages.items():
         if path not in kept:
             _write_if_changed(path, write().encode())
+    write_spreadsheet(work, publication, spec.force, spec.quarter, results, read_history(work / "data"))
     readiness = appendix / f"{READINESS_PAGE}.md"
     if reviewer:  # the quarter's inputs section by section, as `strategy-update check` reports them
         _write_if_changed(readiness, readiness_page(report, spec).encode())
@@ -291,23 +297,26 @@ def prepare_pages(root: Path, work: Path, spec: EditionSpec, narratives: dict, b
 
 def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict[str, str], notebooks: list[Job],
                    target: Path, key: str, *, pdf: bool, reviewer: bool, figures_reused: bool = False,
-                   warm_book=None, gate=None, stamp_name: str = STAMP, log=print) -> list[int]:
+                   warm_book=None, gate=None, stamp_name: str = STAMP, draft: bool = False, log=print) -> list[int]:
     """After the notebooks: the written appendices, the book (website, and PDF with ``pdf``), and publishing into
     ``target`` with the edition's key stamped. Returns the signals that arrived while publishing (held till done).
     ``figures_reused``: the results table is the one the work folder's pages were written from. ``warm_book``: a
     ``warm_book.WarmBook`` to build the book in. ``gate``: build-all's ``publish.PublishGate``, closed when the run
-    is stopped (the edition is then not published)."""
+    is stopped (the edition is then not published). ``draft``: the preview's, never a published edition's
+    version (``build/revisions.py``)."""
     from strategy_update.build import interrupt
-    from strategy_update.build.book import build_book
+    from strategy_update.build.book import build_book, check_pdf
     from strategy_update.build.publish import publish
 
     write_written_appendices(root, work, spec, report, keys, reviewer, figures_reused)
     html, pdf_file = build_book(work, pdf, log=log, warm=warm_book)
+    if pdf_file is not None:  # the PDF must say what the website says, laid out by the print rules
+        check_pdf(work, html, pdf_file)
     # Ctrl-C or SIGTERM while the edition is moved into place wait until it is there whole (and stamped).
     with interrupt.signals_held() as arrived, (gate.passing() if gate else contextlib.nullcontext(True)) as open_:
         if not open_:
             raise BuildError("not published: the run was stopped")
-        publish(work, html, pdf_file, notebooks, target)
+        publish(work, html, pdf_file, notebooks, target, draft=draft)
         (work / stamp_name).write_text(key, encoding="utf-8")
         interrupt.published_so_far(published=True)  # a stop from now on says it is published
     return arrived
@@ -317,12 +326,14 @@ def finish_edition(root: Path, work: Path, spec: EditionSpec, report, keys: dict
 def build(publication: str | None = None, force: str | None = None, quarter: str | None = None, *,
           data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
           pdf: bool = True, jobs: int | None = None, strict: bool = False, rerun: bool = False,
-          reviewer: bool = False, notebook_pool=None, warm_book=None, preview: bool = False, log=print) -> Path:
+          reviewer: bool = False, notebook_pool=None, warm_book=None, preview: bool = False,
+          correction: str | None = None, log=print) -> Path:
     """``reviewer``: the reviewer's edition, with code toggles and notebook downloads (the public one has none).
     ``notebook_pool``: warm notebook workers to use (``executor.notebook_workers``; the preview keeps one), and
     ``warm_book`` a warm Jupyter Book (``warm_book.WarmBook``; the preview keeps one too). ``preview``: a draft,
     published under ``<out>/.preview/`` (PREVIEW_FOLDER) and never over the published edition. Returns the
-    folder it published."""
+    folder it published. ``correction``: why the published edition's figures change (``build/revisions.py``: a
+    republish whose figures moved is refused without one)."""
     from strategy_update.build import interrupt
 
     interrupt.published_so_far()  # nothing yet
@@ -339,9 +350,11 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     key = _edition_key(root, light, edition_settings(pdf, strict, reviewer))
     stamp = work / stamp_name
     if not rerun and up_to_date(target, work, key, pdf, stamp_name):
-        log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)")
+        log(f"Up to date: {target} (inputs, templates, code and packages unchanged since it was published)"
+            + ("; nothing changed, so no correction was published" if correction is not None else ""))
         return target
     from strategy_update.build.executor import notebook_workers, run_notebooks, warm_workers
+    from strategy_update.build.revisions import prepare as prepare_revisions
     from strategy_update.compute.stage import compute_edition, measure_by_measure
     from strategy_update.inputs.readers import read_edition_inputs, read_page_inputs
     from strategy_update.inputs.readiness import NOT_YET_WRITTEN_RULE
@@ -386,10 +399,13 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
             for page in figure_page_files(work):
                 page.unlink(missing_ok=True)
             narratives, board = inputs.narratives, inputs.board
+        # The edition's versions: a republish whose figures moved is refused here without a correction's reason.
+        prepare_revisions(work, out_dir / spec.folder, correction, date.today(), draft=preview)
         notebook_list = prepare_pages(root, work, spec, narratives, board, reviewer, pdf)
         _, keys = run_notebooks(notebook_list, work, workers, force=rerun, log=log, pool=pool)
     arrived = finish_edition(root, work, spec, report, keys, notebook_list, target, key, pdf=pdf, reviewer=reviewer,
-                             figures_reused=figures_reused, warm_book=warm_book, stamp_name=stamp_name, log=log)
+                             figures_reused=figures_reused, warm_book=warm_book, stamp_name=stamp_name,
+                             draft=preview, log=log)
     log(f"{'Preview built' if preview else 'Published'} {target}/html/index.html"
         + (f" and {target}/pdf/update.pdf" if pdf else "") + f" in {time.perf_counter() - started:.0f} s")
     if arrived:

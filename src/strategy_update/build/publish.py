@@ -25,9 +25,14 @@ STAGING = ".staging"
 ASIDE = ".old"  # an edition moved aside while its replacement moves in
 
 
-def publish(work: Path, html: Path, pdf_file: Path | None, jobs: list[Job], target: Path) -> None:
-    """The finished edition (website, PDF, data and executed notebooks) swapped into ``target`` whole."""
+def publish(work: Path, html: Path, pdf_file: Path | None, jobs: list[Job], target: Path, draft: bool = False) -> None:
+    """The finished edition (website, PDF, data and executed notebooks) swapped into ``target`` whole, with the
+    versions it keeps (``build/revisions.py``: a correction keeps the version it replaces; figures that moved with
+    no correction are refused, under the lock). ``draft``: the preview's, with no versions."""
+    from strategy_update.build import revisions
+
     def fill(ready: Path) -> None:
+        replaced = None if draft else revisions.replaced_version(work, target)
         shutil.copytree(html, ready / "html")
         if pdf_file is not None:
             (ready / "pdf").mkdir()
@@ -36,6 +41,8 @@ def publish(work: Path, html: Path, pdf_file: Path | None, jobs: list[Job], targ
         for job in jobs:  # the executed notebooks, for reviewers to download
             (ready / "notebooks" / job.output).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(work / job.output, ready / "notebooks" / job.output)
+        if not draft:
+            revisions.keep_versions(target, ready, replaced)
 
     publish_folder(target, fill)
 

@@ -24,7 +24,7 @@ from strategy_update.build.interrupt import stop_process_group
 # Imported once by the helper: what every build of the book imports (Sphinx loads the rest from these).
 WARM_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.builders.html", "myst_nb.sphinx_ext",
                 "sphinx_book_theme", "pydata_sphinx_theme", "sphinx_design", "strategy_update.build.sphinx_fixes",
-                "strategy_update.build.latex")
+                "strategy_update.build.typst_book")
 
 
 class WarmBook:

@@ -11,52 +11,30 @@ trend. The trend is ``increasing`` (``decreasing``) when the 95% confidence inte
 (below) zero, and ``stable`` otherwise; the slope is also given per year, as a percentage of the window's mean.
 Fewer than 8 such quarters give no rating.
 
-**Forecast model.** Exponential smoothing in state-space form (``statsmodels.tsa.statespace.exponential_smoothing.
-ExponentialSmoothing``), fitted by maximum likelihood: additive level, additive *damped* trend and, with at least
-three years of figures, an additive seasonal pattern of period 4. Why: the series are short (12-20 quarters), so
-a model with few parameters that adapts to recent levels suits them better than ARIMA order selection; a damped
-trend keeps a recent rise or fall from being projected on without limit (damped trends forecast short series
-better on average than straight ones); the Kalman filter treats missing (disturbed) quarters exactly, by skipping
-their update, so no quarter has to be invented; and it gives prediction intervals from the model's own
-variance. Counts cannot be negative, so a lower bound below zero is shown as zero when every figure is
-non-negative. When the fit fails (or gives no finite forecast) the fallback is the level-only model (simple
-exponential smoothing), and the forecast says which model it used.
-
-**Back test.** Rolling origin: from each past quarter with at least ``min_train`` figures before it, the model
-forecasts ``horizon`` quarters from the figures up to then only, and each forecast is compared with what happened
-(quarters with a figure that are not disturbed). Coverage is the share of actual values inside the 80% (95%)
-interval; MASE is the mean absolute error divided by the in-sample mean absolute error of the seasonal-naive
-forecast (same quarter a year earlier, lag 4) on the data up to the origin, so below 1 means better than
-seasonal-naive. The parameters (smoothing weights, damping, starting states) used from an origin are estimated
-from the data before it only: afresh at the first origin and then once every four origins, the filter running on
-with the latest estimate in between (re-estimating at every origin would take four times as long for little
-change). So the track record is out of sample. An earlier version held the whole series' parameters in the back
-test (``refit=0``, kept for comparison): about ten times faster, but those parameters have seen the quarters being
-forecast, and in the default edition that made intervals that were too narrow look right.
+**Forecast.** The candidate models (``compute/forecast_models.py``: seasonal naive, seasonal average, exponential
+smoothing), their back test, the intervals calibrated on their out-of-sample errors, the model the back test
+supports and its track record: ``compute/forecast_backtest.py``. The forecast is made from the measure's whole
+quarterly history up to the edition's quarter (``compute_editions`` hands it over), not only the quarters its
+charts show: the calibration needs the errors of years of past forecasts.
 """
 
 from __future__ import annotations
 
 import functools
-import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from strategy_update.compute.forecast_backtest import HORIZON, LEVELS, Published, publish
+from strategy_update.compute.forecast_models import CANDIDATES, SEASON
 from strategy_update.core.periods import Quarter, parse_quarter
 
-SEASON = 4
 TREND_QUARTERS = 12
 TREND_MIN_POINTS = 8  # quarter dummies take 4 parameters and the slope one: fewer points leave too few to judge by
-SEASONAL_MIN_POINTS = 3 * SEASON  # three years, so each quarter's seasonal effect is seen at least three times
-MIN_POINTS = 6  # fewer figures give no forecast
 INCREASING, DECREASING, STABLE = "increasing", "decreasing", "stable"
-INTERVALS = (80, 95)
 FORECAST_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
-DAMPED_SEASONAL, DAMPED, LEVEL = "damped trend, seasonal", "damped trend", "level only"
-REFIT_EVERY = 4  # the back test estimates the model afresh once a year of origins (module docstring)
 
 
 # --- the series --------------------------------------------------------------------------------------------------
@@ -120,78 +98,27 @@ def trend_rating(series: pd.Series, quarters: int = TREND_QUARTERS, disturbed: I
 # --- forecast ----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Forecast:
-    table: pd.DataFrame  # index: the future quarters (Quarter); columns FORECAST_COLUMNS
-    model: str  # which model made it (DAMPED_SEASONAL, DAMPED, LEVEL), with the fallback's reason if any
-    params: np.ndarray | None = None
+    table: pd.DataFrame  # index: the future quarters (Quarter); columns FORECAST_COLUMNS (forecast NaN: a range only)
+    published: Published
 
 
-def model_for(points: int) -> str:
-    return DAMPED_SEASONAL if points >= SEASONAL_MIN_POINTS else DAMPED if points >= MIN_POINTS else LEVEL
-
-
-def _fit(values: np.ndarray, model: str, params: np.ndarray | None = None):
-    """The model fitted by maximum likelihood (Powell's method: no numerical gradients, several times faster than
-    L-BFGS here for the same optimum), or, given ``params``, only filtered with them. The estimates' covariance is
-    not computed, nor the smoothed states: nothing here uses them (a forecast starts from the filter's last
-    state). (``ExponentialSmoothing`` is statsmodels', with cheaper evaluations in the optimiser, to the same bit:
-    ``ets_likelihood``.)"""
-    from strategy_update.compute.ets_likelihood import ExponentialSmoothing
-
-    trend = model != LEVEL
-    spec = ExponentialSmoothing(values, trend=trend, damped_trend=trend,
-                                seasonal=SEASON if model == DAMPED_SEASONAL else None)
-    with warnings.catch_warnings():  # convergence chatter: a poor fit shows in the back test, not the log
-        warnings.simplefilter("ignore")
-        with np.errstate(all="ignore"):
-            if params is None:  # the estimates, then one filter pass: ``fit`` would run the smoother too
-                params = spec.fit(disp=False, method="powell", return_params=True)  # constrained, as ``filter`` takes
-            return spec.filter(params, cov_type="none")
-
-
-def _table(result, horizon: int, start: Quarter, floor: bool) -> pd.DataFrame:
-    prediction = result.get_forecast(horizon)
-    columns = {"forecast": np.asarray(prediction.predicted_mean, dtype=float)}
-    for level in INTERVALS:
-        bounds = np.asarray(prediction.conf_int(alpha=1 - level / 100), dtype=float)
-        columns[f"lower_{level}"], columns[f"upper_{level}"] = bounds[:, 0], bounds[:, 1]
-    values = np.column_stack([columns[name] for name in FORECAST_COLUMNS])
-    if floor:
-        values = np.where(values < 0, 0.0, values)  # as DataFrame.clip(lower=0) would, NaN kept, in numpy: faster
-    return pd.DataFrame(values, index=[start.shift(k) for k in range(horizon)], columns=FORECAST_COLUMNS)
-
-
-def forecast(series: pd.Series, horizon: int = 4, disturbed: Iterable[str] = (),
-             params: np.ndarray | None = None, model: str | None = None) -> Forecast | None:
-    """Point forecasts and 80% and 95% prediction intervals for the ``horizon`` quarters after the series' last
-    quarter (model and fallback: module docstring); None with fewer than MIN_POINTS figures. Given ``model`` and
-    its ``params`` (a ``Forecast``'s), the model is not fitted again, only run over the series."""
+def forecast(series: pd.Series, horizon: int = HORIZON, disturbed: Iterable[str] = ()) -> Forecast | None:
+    """The published forecast of the ``horizon`` quarters after the series' last quarter, with its calibrated 80%
+    and 95% intervals (``forecast_backtest.publish``); None when the series is too short for a back test."""
     y = regular(series, disturbed)
-    points = int(y.notna().sum())
-    if points < MIN_POINTS:
+    if y.empty:
         return None
-    floor = bool((y.dropna() >= 0).all())
+    first = y.index[0].index
+    seasons = np.arange(first, first + len(y) + horizon) % SEASON
+    made = publish(y.to_numpy(), seasons, horizon)
+    if made is None:
+        return None
+    point = np.full(horizon, np.nan) if made.point is None else made.point
+    columns = [point] + [made.lower[level] if side == "lower" else made.upper[level]
+                         for level in LEVELS for side in ("lower", "upper")]
     start = y.index[-1].shift(1)
-    if params is not None and model is not None:
-        return Forecast(_table(_fit(y.to_numpy(), model, params), horizon, start, floor), model, params)
-    model, reason = model_for(points), ""
-    try:
-        result = _fit(y.to_numpy(), model)
-        table = _table(result, horizon, start, floor)
-        if not np.isfinite(table.to_numpy()).all():
-            raise ValueError("the fit gave no finite forecast")
-        return Forecast(table, model, np.asarray(result.params))
-    except (ValueError, np.linalg.LinAlgError) as exc:
-        if model == LEVEL:
-            return None
-        reason = f"{model} failed ({exc})"
-    try:
-        result = _fit(y.to_numpy(), LEVEL)
-        table = _table(result, horizon, start, floor)
-    except (ValueError, np.linalg.LinAlgError):
-        return None  # no forecast rather than a failed build; the page then shows none for this measure
-    if not np.isfinite(table.to_numpy()).all():
-        return None
-    return Forecast(table, f"{LEVEL} (fallback: {reason})", np.asarray(result.params))
+    return Forecast(pd.DataFrame(np.column_stack(columns), index=[start.shift(k) for k in range(horizon)],
+                                 columns=FORECAST_COLUMNS), made)
 
 
 def forecast_trend(series: pd.Series, table: pd.DataFrame, disturbed: Iterable[str] = ()) -> str:
@@ -211,117 +138,27 @@ def forecast_trend(series: pd.Series, table: pd.DataFrame, disturbed: Iterable[s
     return STABLE
 
 
-# --- back test ---------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Backtest:
-    coverage_80: float
-    coverage_95: float
-    mase: float  # NaN when seasonal-naive is exact in every training window (nothing to scale by)
-    points: int  # forecasts compared with what happened
-    origins: int
-
-
-Forecaster = Callable[[pd.Series, int], pd.DataFrame | None]
-
-
-def seasonal_naive(series: pd.Series, horizon: int) -> pd.DataFrame | None:
-    """The benchmark: each quarter forecast by the same quarter a year before the origin (no intervals)."""
-    if series.dropna().empty:
-        return None
-    last = series.index[-1]
-    at = dict(zip(series.index, series.to_numpy()))
-    future = [last.shift(k) for k in range(1, horizon + 1)]
-    point = [at.get(q.shift(-SEASON * ((k - 1) // SEASON + 1)), np.nan) for k, q in enumerate(future, start=1)]
-    table = pd.DataFrame({"forecast": point}, index=future)
-    for column in FORECAST_COLUMNS[1:]:
-        table[column] = np.nan
-    return table
-
-
-def seasonal_naive_scale(values: np.ndarray) -> float:
-    """In-sample mean absolute error of the seasonal-naive forecast (lag 4), over pairs with both figures."""
-    diffs = np.abs(values[SEASON:] - values[:-SEASON])
-    diffs = diffs[np.isfinite(diffs)]
-    return float(diffs.mean()) if len(diffs) else np.nan
-
-
-def backtest(series: pd.Series, horizon: int = 4, min_train: int = 12, disturbed: Iterable[str] = (),
-             forecaster: Forecaster | None = None, refit: int = 0, whole: Forecast | None = None) -> Backtest:
-    """Rolling-origin back test (module docstring). ``forecaster(train, horizon)`` takes a regular series (from
-    ``regular``) and returns a table like ``Forecast.table`` or None; by default this module's model: with
-    ``refit`` k > 0 estimated from the data before the origin, afresh at the first origin and every k quarters
-    after it (the filter runs on with the latest estimate in between); with ``refit`` 0 the parameters of the fit to
-    the whole series (``whole``, fitted here when not given)."""
-    y = regular(series, disturbed)
-    if forecaster is None:
-        if not refit:
-            whole = whole or forecast(series, horizon, disturbed)
-            if whole is None:
-                return Backtest(np.nan, np.nan, np.nan, 0, 0)
-        latest: dict = {} if refit else {"fit": whole, "at": None}
-
-        def forecaster(train: pd.Series, h: int) -> pd.DataFrame | None:
-            at = train.index[-1].index
-            fit = latest.get("fit")
-            if refit and (fit is None or at - latest["at"] >= refit):
-                fit = forecast(train.set_axis([q.id for q in train.index]), h)
-                if fit is None:
-                    return None
-                latest.update(fit=fit, at=at)
-                return fit.table
-            model = fit.model.split(" (")[0]
-            if train.notna().sum() < (SEASONAL_MIN_POINTS if model == DAMPED_SEASONAL else MIN_POINTS):
-                return None
-            made = forecast(train.set_axis([q.id for q in train.index]), h, params=fit.params, model=model)
-            return None if made is None else made.table
-    values = y.to_numpy()
-    errors, scaled, inside = [], [], {level: [] for level in INTERVALS}
-    origins = 0
-    for origin in range(1, len(y)):
-        train, actual = y.iloc[:origin], y.iloc[origin:origin + horizon].dropna()
-        if train.notna().sum() < min_train or actual.empty:
-            continue
-        table = forecaster(train, horizon)
-        if table is None:
-            continue
-        table = table.reindex(actual.index)
-        table, actual = table[table["forecast"].notna()], actual[table["forecast"].notna().to_numpy()]
-        if actual.empty:
-            continue
-        origins += 1
-        error = (actual - table["forecast"]).abs().to_numpy()
-        scale = seasonal_naive_scale(values[:origin])
-        errors.extend(error)
-        scaled.extend(error / scale if scale > 0 else np.full(len(error), np.nan))
-        for level in INTERVALS:
-            lower, upper = table[f"lower_{level}"].to_numpy(), table[f"upper_{level}"].to_numpy()
-            known = np.isfinite(lower) & np.isfinite(upper)
-            inside[level].extend(((actual.to_numpy() >= lower) & (actual.to_numpy() <= upper))[known])
-    scaled_known = np.array(scaled, dtype=float)
-    scaled_known = scaled_known[np.isfinite(scaled_known)]
-
-    def share(flags: list) -> float:
-        return float(np.mean(flags)) if flags else np.nan
-    return Backtest(share(inside[80]), share(inside[95]),
-                    float(scaled_known.mean()) if len(scaled_known) else np.nan, len(errors), origins)
-
-
 # --- rows of the results table -----------------------------------------------------------------------------------
 KEY = ["publication", "force", "section", "measure", "area"]
 
 
-def forecast_results(results: pd.DataFrame, disturbed: Iterable[str] = (), horizon: int = 4,
-                     refit: int = REFIT_EVERY) -> pd.DataFrame:
-    """The demand profile rows of every force-wide quarterly series in ``results`` (``compute_results``' output:
-    its ``series`` rows), for every force at once (a groupby over force, section and measure):
+def forecast_results(results: pd.DataFrame, disturbed: Iterable[str] = (), horizon: int = HORIZON) -> pd.DataFrame:
+    """The demand profile rows of every force-wide quarterly series in ``results`` (``series`` rows: the measure's
+    whole quarterly history up to the edition's quarter), for every force at once (a groupby over force, section
+    and measure):
 
-    - ``trend_rating`` (text: increasing / decreasing / stable), ``trend_slope_pct`` and its 95% interval
-      ``trend_slope_pct_lower`` / ``_upper`` (per year, % of the mean; period: the trend's window);
+    - ``trend_rating`` (text: increasing / decreasing / stable; value: how many quarters the trend was fitted to),
+      ``trend_slope_pct`` and its 95% interval ``trend_slope_pct_lower`` / ``_upper`` (per year, % of the mean;
+      period: the trend's window);
     - per future quarter (period: its id; base_period: the last quarter of the series), ``forecast`` (text: the
-      model), ``forecast_lower_80``, ``forecast_upper_80``, ``forecast_lower_95``, ``forecast_upper_95``;
-    - ``forecast_trend`` (text), and the back test: ``backtest_coverage_80``, ``backtest_coverage_95``,
-      ``backtest_mase`` and ``backtest_points`` (forecasts compared); ``refit``: see ``backtest``.
-    ``trend_rating``'s value is how many quarters the trend was fitted to."""
+      published model; value NaN for a small count, whose range only is published), ``forecast_lower_80``,
+      ``forecast_upper_80``, ``forecast_lower_95``, ``forecast_upper_95`` (calibrated);
+    - ``forecast_trend`` (text), then, for the last quarter of the series: ``forecast_model`` (text: the candidate
+      chosen), ``forecast_calibration_80`` / ``_95`` (the multiple of the model's standard error; text: how it was
+      set) and ``forecast_calibration_errors`` (past errors it was set from); the chosen model's track record in the
+      nested back test: ``backtest_points`` (forecasts scored), ``backtest_inside_80`` / ``_95`` (inside the
+      interval), ``backtest_coverage_80`` / ``_95`` (their shares) and ``backtest_mase``; and ``candidate_mase``
+      per candidate (text: its name), over the same forecasts."""
     from strategy_update.compute.comparisons import quarter_span
     from strategy_update.compute.results import COLUMNS, tidy
 
@@ -333,15 +170,11 @@ def forecast_results(results: pd.DataFrame, disturbed: Iterable[str] = (), horiz
         values = pd.Series(group["value"].to_numpy(dtype=float), index=group["period"].tolist())
         base = {**dict(zip(KEY, key)), "source_file": group["source_file"].iloc[0],
                 "lines": sorted(x for lines in group["lines"] for x in lines)}
-        rows += _measure_rows(values, base, disturbed, horizon, quarter_span, refit)
+        rows += _measure_rows(values, base, disturbed, horizon, lambda q: quarter_span(q).label)
     return tidy(pd.DataFrame(rows, columns=COLUMNS)) if rows else tidy(pd.DataFrame(columns=COLUMNS))
 
 
-def _measure_rows(values: pd.Series, base: dict, disturbed: list[str], horizon: int, quarter_span,
-                  refit: int) -> list[dict]:
-    def label(q: Quarter) -> str:
-        return quarter_span(q).label
-
+def _measure_rows(values: pd.Series, base: dict, disturbed: list[str], horizon: int, label) -> list[dict]:
     rows = []
     last = regular(values, disturbed)
     if last.empty:
@@ -358,11 +191,12 @@ def _measure_rows(values: pd.Series, base: dict, disturbed: list[str], horizon: 
     made = forecast(values, horizon, disturbed)
     if made is None:
         return rows
+    published = made.published
     origin_fields = {"base_period": origin.id, "base_period_label": label(origin)}
     for quarter, row in made.table.iterrows():
         at = {**base, **origin_fields, "period": quarter.id, "period_label": label(quarter)}
-        rows.append({**at, "statistic": "forecast", "value": row["forecast"], "text": made.model})
-        for level in INTERVALS:
+        rows.append({**at, "statistic": "forecast", "value": row["forecast"], "text": published.description})
+        for level in LEVELS:
             for side in ("lower", "upper"):
                 rows.append({**at, "statistic": f"forecast_{side}_{level}", "value": row[f"{side}_{level}"]})
     ahead = made.table.index
@@ -370,9 +204,16 @@ def _measure_rows(values: pd.Series, base: dict, disturbed: list[str], horizon: 
             "period_label": f"{label(ahead[0])} to {label(ahead[-1])}"}
     rows.append({**span, "statistic": "forecast_trend", "text": forecast_trend(values, made.table, disturbed),
                  "value": np.nan})
-    record = backtest(values, horizon, disturbed=disturbed, refit=refit, whole=made)
-    for statistic, value in (("backtest_coverage_80", record.coverage_80), ("backtest_coverage_95", record.coverage_95),
-                             ("backtest_mase", record.mase), ("backtest_points", float(record.points))):
-        rows.append({**base, **origin_fields, "period": origin.id, "period_label": label(origin),
-                     "statistic": statistic, "value": value})
+    at_origin = {**base, **origin_fields, "period": origin.id, "period_label": label(origin)}
+    record = published.record
+    figures = [("forecast_model", np.nan, published.model)]
+    figures += [(f"forecast_calibration_{level}", c.factor, c.method) for level, c in published.calibration.items()]
+    figures += [("forecast_calibration_errors", float(published.calibration[LEVELS[0]].errors), ""),
+                ("backtest_points", float(record.points), "")]
+    figures += [(f"backtest_inside_{level}", float(record.inside[level]), "") for level in LEVELS]
+    figures += [(f"backtest_coverage_{level}", record.coverage(level), "") for level in LEVELS]
+    figures += [("backtest_mase", record.mase, "")]
+    figures += [("candidate_mase", published.records[name].mase, name) for name in CANDIDATES
+                if name in published.records]
+    rows += [{**at_origin, "statistic": statistic, "value": value, "text": text} for statistic, value, text in figures]
     return rows

@@ -73,13 +73,8 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     keys["source_file"] = obs.groupby(FIGURE_KEY, sort=False)["source_file"].first().to_numpy()
     targets = pd.concat([_history_targets(obs, keys, quarter, history_quarters),
                          _comparison_targets(obs, keys, quarter, comparisons, baseline_end)], ignore_index=True)
-    figures = resolve_spans(obs, targets, FIGURE_KEY, exact_only=obs["measure"].isin(not_summed))
-    lines_of: dict[tuple, list[int]] = {}
-    rows = input_rows if "area" in input_rows else input_rows.assign(area="")
-    for key in zip(*(rows[c].tolist() for c in FIGURE_KEY + ["period", "line"])):
-        lines_of.setdefault(key[:-1], []).append(int(key[-1]))
-    figures["lines"] = [sorted(chain.from_iterable(lines_of.get((*key, p), ()) for p in used))
-                        for *key, used in zip(*(figures[c].tolist() for c in FIGURE_KEY + ["used"]))]
+    figures = _with_lines(resolve_spans(obs, targets, FIGURE_KEY, exact_only=obs["measure"].isin(not_summed)),
+                          input_rows)
     series = figures[figures["comparison"] == ""]
     blocks = [series.assign(statistic="series", block=0, sub=series["first_month"]),
               *_comparison_rows(figures[figures["comparison"] != ""]),
@@ -89,6 +84,35 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     results = pd.concat(blocks, ignore_index=True).sort_values(["order", "block", "sub"], kind="stable")
     results["publication"] = publication_id
     return tidy(results)
+
+
+def quarterly_history(observations: pd.DataFrame, input_rows: pd.DataFrame, *, publication_id: str, quarter: Quarter,
+                      forces: list[str], not_summed: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Each force-wide measure's quarterly figures (``series`` rows, as ``compute_results`` writes them) from its
+    first observation up to ``quarter``: the history its demand profile is forecast from, longer than the
+    ``history_quarters`` its charts show."""
+    obs = observations[observations["force"].isin(forces) & (observations["area"] == "")].reset_index(drop=True)
+    keys = obs[FIGURE_KEY].drop_duplicates().reset_index(drop=True)
+    if keys.empty:
+        return tidy(pd.DataFrame(columns=COLUMNS))
+    keys["source_file"] = obs.groupby(FIGURE_KEY, sort=False)["source_file"].first().to_numpy()
+    first = int(obs["first_month"].min()) // 3  # quarters since the first observation's, as quarter indices count
+    history = quarter_span(quarter).last_month // 3 - first + 1
+    targets = _history_targets(obs, keys, quarter, max(history, 1))
+    figures = _with_lines(resolve_spans(obs, targets, FIGURE_KEY, exact_only=obs["measure"].isin(not_summed)),
+                          input_rows)
+    return tidy(figures.assign(statistic="series", publication=publication_id))
+
+
+def _with_lines(figures: pd.DataFrame, input_rows: pd.DataFrame) -> pd.DataFrame:
+    """``resolve_spans``' figures with ``lines``: the input lines behind the periods each one used."""
+    lines_of: dict[tuple, list[int]] = {}
+    rows = input_rows if "area" in input_rows else input_rows.assign(area="")
+    for key in zip(*(rows[c].tolist() for c in FIGURE_KEY + ["period", "line"])):
+        lines_of.setdefault(key[:-1], []).append(int(key[-1]))
+    figures["lines"] = [sorted(chain.from_iterable(lines_of.get((*key, p), ()) for p in used))
+                        for *key, used in zip(*(figures[c].tolist() for c in FIGURE_KEY + ["used"]))]
+    return figures
 
 
 def march_label(span: Span, short: bool = False) -> str:

@@ -21,8 +21,8 @@ from strategy_update.compute.observations import (INPUT_ROW_COLUMNS, observation
                                                   observations_from_extracts, observations_from_workforce)
 from strategy_update.compute.peer_table import peer_results, shared_peer_inputs
 from strategy_update.compute.results import COLUMNS as RESULT_COLUMNS
-from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots, read_results,
-                                             tidy, write_results)
+from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots,
+                                             quarterly_history, read_results, tidy, write_results)
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.model.forces import display_name, force_slug
 from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publication
@@ -90,19 +90,24 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
     changes = _changes_up_to(recording_changes, quarter)
     settings = spc_settings(publication)
     settings["spc_steps"] = {**settings["spc_steps"], **recording_steps(publication, changes, forces)}
-    results = compute_results(observations, _input_rows(crime_rows, extract_parts), population,
+    input_rows = _input_rows(crime_rows, extract_parts)
+    not_summed = frozenset(m.id for _, m in publication.measures if not m.summable)
+    results = compute_results(observations, input_rows, population,
                               publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                               history_quarters=publication.history_quarters, forces=forces,
-                              not_summed=frozenset(m.id for _, m in publication.measures if not m.summable),
-                              **settings)
+                              not_summed=not_summed, **settings)
     # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
     # percentages or outcomes.
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
     figures = _by_force(results, forces)
-    profiles = start_demand_profiles(publication, figures, map_series, profile_cache,
+    # The demand profiles are forecast from each measure's whole quarterly history, not only its charts' quarters
+    # (from a declared change in recording on, for the measures it touches).
+    history = quarterly_history(observations, input_rows, publication_id=publication.id, quarter=quarter,
+                                forces=forces, not_summed=not_summed)
+    profiles = start_demand_profiles(publication, _by_force(history, forces), map_series, profile_cache,
                                      since=recorded_since(publication, changes, forces))
     snapshot_results = snapshot_rows = None
     if publication.has_workforce:
@@ -218,11 +223,13 @@ def _by_force(frame: pd.DataFrame, forces: list[str]) -> dict[str, pd.DataFrame]
 def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], map_series: Callable = map,
                     cache: Path | None = None) -> list[pd.DataFrame]:
     """Each force's demand-profile rows (``_forecast_results``), one force per ``map_series`` call, in the
-    order of ``figures``; only the quarterly series go to the workers.
+    order of ``figures`` (each force's ``series`` rows: its measures' whole quarterly histories,
+    ``quarterly_history``); only the quarterly series go to the workers.
 
     With a ``cache`` folder, a force whose series, disturbed quarters, compute code and packages are those of an
     earlier run gets that run's rows back without fitting again (a force's new tracker or narrative leaves its
-    series as they were; only a changed series costs its ~15 s of fits)."""
+    series as they were; only a changed series costs its seconds of fits). The code is every module of
+    ``compute/`` and ``core/``, so a change to the models, the back test or the calibration fits again."""
     return start_demand_profiles(publication, figures, map_series, cache)()
 
 

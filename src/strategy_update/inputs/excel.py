@@ -4,9 +4,14 @@ only a workbook has (sheets, merged cells, formulas, encryption) is checked here
 rows are said as cells ("sheet Q4, cell C7").
 
 The conventions a tracker workbook follows (``strategy-update new-quarter`` writes them, this module reads them):
-the workbook is ``delivery/<quarter>.xlsx``; its sheet is the only sheet, or the one named after the quarter
-(``SHEET_NAME``: "Q4"; "2021-22 Q4" is accepted too); the first non-empty row is the header, with the same
-column names as the CSV; every row below is one section; merged cells are not allowed below the header.
+the workbook is ``delivery/<quarter>.xlsx``; its sheet is the only visible sheet, or the visible one named after
+the quarter (``sheet_name``: "Q4"; "2021-22 Q4" is accepted too); the first non-empty row is the header, with the
+same column names as the CSV; every row below is one section; merged cells are not allowed below the header.
+
+A workbook is read as a person sees it in Excel: hidden and very hidden sheets are never read (a hidden sheet
+named after the quarter is refused, naming it, as it would be taken for the tracker), and a hidden row or column
+in the table, or a cell whose number format hides its value (``;;;``), is refused, naming it. A workbook with more
+rows or cells than a tracker could need (``limits``) is refused before it is opened.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import pandas as pd
 
 from strategy_update.core.errors import ErrorRecord, InputError
 from strategy_update.core.periods import Quarter
+from strategy_update.inputs.limits import workbook_problem
 from strategy_update.inputs.office import EXCEL, container_problem
 
 SUFFIX = ".xlsx"
@@ -66,7 +72,7 @@ def _error(message: str, name: str, rule: str, **where) -> InputError:
 
 
 def _check_container(path: Path, name: str) -> None:
-    problem = container_problem(path, EXCEL)
+    problem = container_problem(path, EXCEL, workbook_problem)
     if problem:
         rule = "file present" if problem == "the file is missing" else "an Excel workbook (.xlsx) that can be read"
         raise _error(problem, name, rule)
@@ -76,18 +82,75 @@ def _sheet_key(text: str) -> str:
     return re.sub(r"[\s/_-]+", "", text).casefold().removeprefix("fy")
 
 
-def _choose_sheet(names: list[str], quarter: Quarter | None, file: str):
-    if len(names) == 1:
-        return names[0]
+def _choose_sheet(book, quarter: Quarter | None, file: str) -> str:
+    """The tracker's sheet: the only visible sheet, or the visible one named after the quarter. A hidden sheet is
+    never chosen, and one named after the quarter is refused: it would be taken for the tracker, unseen."""
     wanted = {_sheet_key(sheet_name(quarter)), _sheet_key(quarter.id), _sheet_key(f"{quarter.financial_year} "
-                                                                                    f"Q{quarter.number}")} \
+                                                                                  f"Q{quarter.number}")} \
         if quarter else set()
-    for name in names:
+    visible = [name for name in book.sheetnames if book[name].sheet_state == "visible"]
+    for name in book.sheetnames:
+        state = book[name].sheet_state
+        if name not in visible and _sheet_key(name) in wanted:
+            how = "very hidden (Excel's Unhide does not list it)" if state == "veryHidden" else "hidden"
+            raise _error(f"sheet {name} is {how}; a tracker is read from the sheets Excel shows, and a hidden sheet "
+                         "named after the quarter would be taken for it: unhide it (right-click a sheet tab > "
+                         "Unhide) if it is the tracker, or delete it", file, "hidden sheets are never read",
+                         value=name)
+    if not visible:
+        raise _error("the workbook has no visible sheet; unhide the tracker's sheet", file, "the tracker's sheet")
+    if len(visible) == 1:
+        return visible[0]
+    for name in visible:
         if _sheet_key(name) in wanted:
             return name
     expected = f"'{sheet_name(quarter)}'" if quarter else "after the quarter"
-    raise _error(f"the workbook has {len(names)} sheets ({', '.join(names)}) and none is named {expected}; "
-                 f"name the tracker's sheet {expected} (or keep only that sheet)", file, "the tracker's sheet")
+    shown = "sheets" if len(visible) == len(book.sheetnames) else "visible sheets"
+    raise _error(f"the workbook has {len(visible)} {shown} ({', '.join(visible)}) and none is named "
+                 f"{expected}; name the tracker's sheet {expected} (or keep only that sheet)", file,
+                 "the tracker's sheet")
+
+
+def _hidden_columns(sheet, width: int) -> list[int]:
+    """The table's columns (1 to ``width``) that Excel hides."""
+    from openpyxl.utils import column_index_from_string
+
+    hidden = set()
+    for key, dimension in sheet.column_dimensions.items():
+        if dimension.hidden:
+            first = dimension.min or column_index_from_string(key)
+            hidden.update(range(first, min(dimension.max or first, width) + 1))
+    return sorted(hidden)
+
+
+def _hides_value(number_format: str | None) -> bool:
+    """A number format whose every section is empty (";;;"): Excel shows nothing, whatever the value."""
+    return bool(number_format) and ";" in number_format and not number_format.replace(";", "").strip()
+
+
+def _check_visible(sheet, name: str, table_rows: list[int], header: list[str]) -> None:
+    """Refuse what the table holds but Excel does not show: a hidden row or column, a value hidden by its format."""
+    from openpyxl.utils import get_column_letter
+
+    where, width = f"sheet {sheet.title}", len(header)
+    for number in table_rows:
+        dimension = sheet.row_dimensions.get(number)
+        if dimension is not None and dimension.hidden:
+            raise _error(f"{where}, row {number} is hidden, and a hidden row is never read; unhide it (select the "
+                         "rows around it, right-click > Unhide) or delete it", name, "hidden rows are never read",
+                         value=number)
+    for column in _hidden_columns(sheet, width):
+        letter = get_column_letter(column)
+        raise _error(f"{where}, column {letter} ('{header[column - 1]}') is hidden, and a hidden column is never "
+                     "read; unhide it (select the columns around it, right-click > Unhide) or delete it", name,
+                     "hidden columns are never read", value=letter)
+    for number in table_rows:
+        for column in range(1, width + 1):
+            cell = sheet.cell(row=number, column=column)
+            if cell.value not in (None, "") and _hides_value(cell.number_format):
+                raise _error(f"{where}, cell {cell.coordinate}: its number format ({cell.number_format}) hides its "
+                             "value, and a hidden value is never read; give it a format that shows it (Home > "
+                             "Number > General)", name, "hidden values are never read", value=str(cell.value))
 
 
 def _text(value) -> str:
@@ -132,7 +195,7 @@ def _read(path: Path, name: str, quarter: Quarter | None) -> pd.DataFrame:
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook: all mean the same to a person
         raise _error(f"the workbook is damaged and cannot be read ({type(exc).__name__}); open it in Excel and "
                      "save it again", name, "an Excel workbook (.xlsx) that can be read") from None
-    sheet = _choose_sheet(values.sheetnames, quarter, name)
+    sheet = _choose_sheet(values, quarter, name)
     cells, written = values[sheet], formulas[sheet]
     rows = [(number, [_text(v) for v in row]) for number, row in
             enumerate(cells.iter_rows(values_only=True), start=1)]
@@ -153,6 +216,7 @@ def _read(path: Path, name: str, quarter: Quarter | None) -> pd.DataFrame:
     if repeated:
         raise _error(f"{where}: column(s) named more than once: {', '.join(repeated)}", name, "each column once",
                      value=", ".join(repeated))
+    _check_visible(cells, name, [number for number, _ in rows], header)
     for merged in written.merged_cells.ranges:
         if merged.max_row > header_row and merged.min_col <= width:
             raise _error(f"sheet {sheet}, cells {merged.coord} are merged; unmerge them (Home > Merge & Center) and "

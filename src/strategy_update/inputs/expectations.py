@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from strategy_update.inputs.limits import FORCE_TABLE, TableLimit
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.core.errors import CRITICAL, ErrorRecord, InputError
 from strategy_update.inputs.report import SuiteResult
@@ -316,9 +317,11 @@ class _Validation:
                      f"({len(rows)} in all; the first {MAX_ROWS_PER_RULE} are listed above)")
 
     # -- reading, through the inputs' own reader
-    def read_csv(self, suite: str, path: Path, *, missing: tuple[str, str] | None = None) -> _Table | None:
+    def read_csv(self, suite: str, path: Path, *, missing: tuple[str, str] | None = None,
+                 limit: TableLimit = FORCE_TABLE) -> _Table | None:
         """The table as ``readers.read_raw_table`` reads it; a file it cannot read becomes a finding (and None).
-        ``missing`` = (severity, message) when a missing file is allowed (else it is critical)."""
+        ``missing`` = (severity, message) when a missing file is allowed (else it is critical); ``limit``: how
+        large the table may be (a force's own table unless said otherwise)."""
         from strategy_update.inputs.readers import read_raw_table
 
         name = self.rel(path)
@@ -327,7 +330,7 @@ class _Validation:
             self.check(suite, False, severity, name, None, None, "file present", None, message)
             return None
         try:
-            frame = read_raw_table(path)
+            frame = read_raw_table(path, limit)
         except InputError as exc:
             self.unreadable(suite, name, exc, "readable file")
             return None

@@ -8,7 +8,7 @@ checked is what would be rendered. One parse gives facts (``narrative_frames``);
 from __future__ import annotations
 
 import functools
-
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -24,6 +24,7 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from strategy_update.core.errors import CRITICAL, ErrorRecord
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
+from strategy_update.inputs.limits import MAX_TEXT_BYTES, RULE as SIZE_RULE, text_problem
 
 _HTML, _CODE = "raw HTML tags are not allowed in a narrative", "code fences and directives are not allowed"
 # Token type -> why it is refused. The bad-input corpus searches for these phrases: keep them.
@@ -33,7 +34,7 @@ REFUSED = {"html_block": _HTML, "html_inline": _HTML, "fence": _CODE, "colon_fen
            "image": "images are not allowed in a narrative"}
 LINK_SCHEMES = ("http", "https", "mailto")
 COLUMNS = {  # the frames given to Great Expectations
-    "file": ["file", "utf8", "bad_line", "empty"],
+    "file": ["file", "utf8", "bad_line", "empty", "too_large"],
     "front_matter": ["file", "has_front_matter", "named_section", "section_line", "named_quarter", "quarter_line",
                      "yaml_error", "yaml_error_line"],
     "tokens": ["file", "line", "type", "value", "scheme"],
@@ -71,6 +72,19 @@ _MD.validateLink = lambda url: True
 
 
 # --- facts -------------------------------------------------------------------------------------------------
+def _read_markdown(path: Path) -> tuple[bytes, str]:
+    """The file's bytes and, when it is too large to be a narrative (``limits``), why (and no bytes): a file is
+    never read beyond the limit."""
+    with open(path, "rb") as handle:
+        problem = text_problem(os.fstat(handle.fileno()).st_size)
+        raw = b"" if problem else handle.read(MAX_TEXT_BYTES + 1)
+    return raw, problem or text_problem(len(raw)) or ""
+
+
+def _too_large(name: str, problem: str) -> _Facts:
+    return _Facts([{"file": name, "utf8": "yes", "bad_line": None, "empty": "no", "too_large": problem}], [], [], [])
+
+
 def _decode(raw: bytes) -> tuple[str | None, int | None]:
     """The text (BOM dropped, line endings as markdown-it counts them), or None and the line of the bad byte."""
     try:
@@ -172,7 +186,7 @@ def _section_facts(tokens: list[Token], lines: list[str], name: str) -> list[dic
 def _facts(raw: bytes, name: str, key: str) -> _Facts:
     text, bad_line = _decode(raw)
     file_row = [{"file": name, "utf8": "no" if text is None else "yes", "bad_line": bad_line,
-                 "empty": "yes" if not (text or "").strip() else "no"}]
+                 "empty": "yes" if not (text or "").strip() else "no", "too_large": ""}]
     if text is None:  # nothing else can be known about a file that cannot be read as text
         return _Facts(file_row, [], [], [])
     tokens = _MD.parse(text)  # the whole file, front matter too, so token maps are already file lines (0-based)
@@ -196,16 +210,17 @@ def word_narrative(path: Path, *, key: str, section_id: str, quarter: Quarter, h
 
 def narrative_frames(path: Path, *, display_name: str, key: str, section_id: str | None = None,
                      quarter: Quarter | None = None, headings=()) -> dict[str, pd.DataFrame]:
-    """Tidy frames of facts with file and line, no judgement (columns in COLUMNS): 'file' (utf8, bad_line, empty),
-    'front_matter' (one row, none if not UTF-8), 'tokens' (block tokens and inline children), 'sections'.
+    """Tidy frames of facts with file and line, no judgement (columns in COLUMNS): 'file' (utf8, bad_line, empty,
+    too_large: why it is too large to read, or ''), 'front_matter' (one row, none if not UTF-8 or too large),
+    'tokens' (block tokens and inline children), 'sections'.
     A Word file (which needs ``section_id``, ``quarter`` and ``headings``) gives the frames of its Markdown; its
     lines are the Markdown's, which ``WordNarrative.relabel`` turns into places in the document."""
     if is_word(path):
         converted = word_narrative(path, key=key, section_id=section_id, quarter=quarter, headings=headings)
-        raw = (converted.markdown or "").encode()
+        raw, problem = (converted.markdown or "").encode(), ""
     else:
-        raw = Path(path).read_bytes()
-    facts = _facts(raw, display_name, key)._asdict()
+        raw, problem = _read_markdown(Path(path))
+    facts = (_too_large(display_name, problem) if problem else _facts(raw, display_name, key))._asdict()
     return {name: pd.DataFrame(facts[name], columns=columns).astype(  # nullable whole numbers for line columns
                 {c: "Int64" for c in columns if c.endswith("line")}) for name, columns in COLUMNS.items()}
 
@@ -306,10 +321,12 @@ def read_narrative(path: Path, *, display_name: str, key: str, section_id: str, 
                             for error in _errors(facts, key, section_id, quarter, headings)]
         return (None, errors) if errors else (_narrative(facts, section_id, quarter, display_name, headings), [])
     try:
-        raw = Path(path).read_bytes()
+        raw, problem = _read_markdown(Path(path))
     except OSError as exc:
         return None, [ErrorRecord(display_name, None, None, "readable narrative", None,
                                   f"the narrative file cannot be opened ({exc.strerror or exc})")]
+    if problem:
+        return None, [ErrorRecord(display_name, None, None, SIZE_RULE, None, problem)]
     facts = _facts(raw, display_name, key)
     errors = [ErrorRecord(display_name, *error) for error in _errors(facts, key, section_id, quarter, headings)]
     if errors:

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from strategy_update.core.errors import InputError
+from strategy_update.inputs import numbers
 from strategy_update.inputs.definition import display_path
+from strategy_update.inputs.limits import FORCE_TABLE, OPEN_DATA_TABLE, RULE as SIZE_RULE, TableLimit, table_problem
 from strategy_update.core.periods import (Quarter, QuarterError, month_number, parse_period, parse_quarter,
                                           quarter_from_home_office)
 from strategy_update.inputs.paths import InputPaths
@@ -34,15 +36,20 @@ EXTRACT_COLUMNS = ["period", "value"]
 WORKFORCE_COLUMNS = ["as_at_31_march", "geocode", "force_name_raw", "force_name", "worker_type", "headcount", "fte"]
 
 
-def _read_csv_text(path: Path) -> str:
-    """The whole file as text; a file that is not UTF-8 or not gzip (when named .gz) is an InputError."""
+def _read_csv_text(path: Path, limit: TableLimit) -> str:
+    """The whole file as text; a file that is not UTF-8, not gzip (when named .gz) or larger than ``limit`` allows
+    is an InputError. No more than the limit is ever read or inflated."""
     try:
-        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+        with gzip.open(path) if path.suffix == ".gz" else open(path, "rb") as handle:
+            raw = handle.read(limit.bytes + 1)
     except FileNotFoundError:
         raise InputError("the file is missing", file=display_path(path), rule="file present") from None
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"the file cannot be read or decompressed: it is truncated or damaged ({exc})",
                          file=display_path(path), rule="readable file") from None
+    too_large = table_problem(raw, limit)
+    if too_large:
+        raise InputError(too_large, file=display_path(path), rule=SIZE_RULE)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -55,22 +62,23 @@ def _read_csv_text(path: Path) -> str:
 _READ: dict[tuple, pd.DataFrame] = {}  # file identity -> its table: each file is read once per process
 
 
-def read_raw_table(path: Path) -> pd.DataFrame:
+def read_raw_table(path: Path, limit: TableLimit = FORCE_TABLE) -> pd.DataFrame:
     """A CSV exactly as written: every column as text, and a ``line`` column (its line number in the file).
     A file that cannot be read as a table (missing, damaged, not UTF-8, not comma-separated, a row with too few
-    or too many fields, a column named twice) is an InputError naming the file, line and rule.
+    or too many fields, a column named twice, larger than ``limit``: a force's table unless said otherwise) is an
+    InputError naming the file, line and rule.
 
     Validation and the compute stage read the same files in one build: the table is parsed once and each caller
     gets its own copy. A file that changes on disk (new size or modification time) is read again."""
     path = Path(path)
     try:
         stat = path.stat()
-        identity = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        identity = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, limit)
     except OSError:
         identity = None
     if identity in _READ:
         return _READ[identity].copy()
-    frame = _parse_table(path)
+    frame = _parse_table(path, limit)
     if identity is not None:
         while len(_READ) >= 8:  # one build reads a handful of files; keep only the latest few
             _READ.pop(next(iter(_READ)))
@@ -78,7 +86,7 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     return frame.copy()
 
 
-def _parse_table(path: Path) -> pd.DataFrame:
+def _parse_table(path: Path, limit: TableLimit) -> pd.DataFrame:
     if Path(path).suffix.lower() == ".xlsx":  # a tracker kept in Excel: the same table, ``line`` = Excel's row
         from strategy_update.inputs.excel import read_workbook_table
 
@@ -87,7 +95,7 @@ def _parse_table(path: Path) -> pd.DataFrame:
         except QuarterError:
             quarter = None
         return read_workbook_table(Path(path), display_path(path), quarter)
-    text = _read_csv_text(Path(path))
+    text = _read_csv_text(Path(path), limit)
     name = display_path(path)
     lines = text.splitlines()
     if not lines or not lines[0].strip():
@@ -107,10 +115,11 @@ def _parse_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_table(path: Path, expected: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
+def read_table(path: Path, expected: list[str], optional: tuple[str, ...] = (),
+               limit: TableLimit = FORCE_TABLE) -> pd.DataFrame:
     """A CSV as strings, with its header checked and a ``line`` column (line number in the file). ``optional``
     columns are kept when present and are empty strings when not."""
-    frame = read_raw_table(path)
+    frame = read_raw_table(path, limit)
     header, name = [c for c in frame.columns if c != "line"], display_path(path)
     missing = [c for c in expected if c not in header]
     if missing:
@@ -165,31 +174,35 @@ def _careful_frame(lines: list[str], header: list[str], name: str) -> pd.DataFra
 
 
 def _matching(frame: pd.DataFrame, column: str, file: str, pattern: str, message: str, rule: str) -> pd.Series:
-    """The column's text (commas as thousands separators removed) when every value matches ``pattern``; otherwise
-    an InputError naming the first row that does not."""
-    values = frame[column].astype(str).str.strip().str.replace(",", "", regex=False)
+    """The column's text (well-formed thousands separators removed, ``numbers``) when every value matches
+    ``pattern``; otherwise an InputError naming the first row that does not (and, for a misplaced comma, what is
+    accepted)."""
+    values = numbers.without_separators(frame[column])
     bad = ~values.str.fullmatch(pattern)
     if bad.any():
         first = frame[bad].iloc[0]
+        if "," in str(first[column]):
+            message += f"; {numbers.COMMAS}"
         raise InputError(message, file=file, line=int(first["line"]), column=column, value=first[column], rule=rule)
     return values
 
 
 def to_whole_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
     """A column of whole numbers (negatives allowed here; rules about sign live in validation)."""
-    return _matching(frame, column, file, r"-?\d+", "expected a whole number", "counts are whole numbers").astype(int)
+    return _matching(frame, column, file, numbers.WHOLE, "expected a whole number",
+                     "counts are whole numbers").astype(int)
 
 
 def to_numbers(frame: pd.DataFrame, column: str, file: str) -> pd.Series:
     """A column of numbers, decimals allowed (e.g. full-time equivalents)."""
-    return _matching(frame, column, file, r"-?(?:\d+(?:\.\d*)?|\.\d+)", "expected a number",
+    return _matching(frame, column, file, numbers.NUMBER, "expected a number",
                      "headcount and FTE are numbers").astype(float)
 
 
 def load_workforce(path: Path) -> pd.DataFrame:
     """The Home Office police workforce table: one row per force, 31 March year and worker type, with the
     ``headcount`` and ``fte`` as numbers, the year as ``year`` and the line of every row."""
-    frame = read_table(path, WORKFORCE_COLUMNS)
+    frame = read_table(path, WORKFORCE_COLUMNS, limit=OPEN_DATA_TABLE)
     name = display_path(path)
     for column in ["force_name", "worker_type"]:
         frame[column] = frame[column].astype(str).str.strip()
@@ -202,7 +215,7 @@ def load_workforce(path: Path) -> pd.DataFrame:
 
 def load_crime(path: Path, force: str | None = None) -> pd.DataFrame:
     """The Home Office PFA table, optionally for one force, with a ``quarter`` id per row."""
-    frame = read_table(path, CRIME_COLUMNS)
+    frame = read_table(path, CRIME_COLUMNS, limit=OPEN_DATA_TABLE)
     name = display_path(path)
     if force is not None:
         frame = frame[frame["Force Name"] == force].copy()
@@ -225,7 +238,7 @@ def load_crime(path: Path, force: str | None = None) -> pd.DataFrame:
 def load_population(paths: list[Path]) -> pd.DataFrame:
     frames = []
     for path in paths:
-        frame = read_table(path, POPULATION_COLUMNS)
+        frame = read_table(path, POPULATION_COLUMNS, limit=OPEN_DATA_TABLE)
         name = display_path(path)
         frame["mid_year"] = to_whole_numbers(frame, "mid_year", name)
         frame["population"] = to_whole_numbers(frame, "population", name)
@@ -306,7 +319,9 @@ def read_force_extract(path: Path) -> pd.DataFrame:
     extracted = [_extracted_facts(e, f[2]) for e, f in zip(frame["extracted"], facts)]
     frame["extracted_error"] = [e[0] for e in extracted]
     frame["extracted_after_period"] = [e[1] for e in extracted]
-    frame["number"] = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
+    frame["number"] = numbers.to_numbers(frame["value"])  # NaN for what is not a number as written
+    frame["number_note"] = ["" if pd.notna(n) or "," not in v else f"; {numbers.COMMAS}"  # why "180,26" is not one
+                            for v, n in zip(frame["value"], frame["number"])]
     frame["whole"] = ["yes" if pd.notna(n) and float(n).is_integer() else "no" for n in frame["number"]]
     frame["span_key"] = [f"{a}|{f}|{l}" if k else f"{a}|{p}" for a, k, f, l, p in
                          zip(frame["area"], frame["kind"], frame["first_month"], frame["last_month"], frame["period"])]

@@ -107,16 +107,15 @@ def _tracker_lines(path: Path | None, publication: Publication, quarter) -> dict
     """Tracker line (row) -> the tracker name on it, to place a finding; {} when it cannot be read."""
     if path is None or not path.is_file():
         return {}
-    try:
+    try:  # the readers' own reading (a CSV or a workbook, within the size limits), as validation read it
         if path.suffix.lower() == ".xlsx":
             from strategy_update.inputs.excel import read_workbook_table
 
             frame = read_workbook_table(path, path.name, quarter)
         else:
-            import pandas as pd
+            from strategy_update.inputs.readers import read_raw_table
 
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-            frame["line"] = range(2, len(frame) + 2)
+            frame = read_raw_table(path)
         level = publication.leaf_level.id
         return {int(line): str(name).strip() for line, name in zip(frame["line"], frame[level])}
     except Exception:  # an unreadable tracker is already a finding of validation; it just cannot be placed

@@ -101,8 +101,6 @@ def write_docx_template(path: Path, publication: Publication, section: Section, 
 def previous_counts(paths: InputPaths, publication: Publication, quarter: Quarter) -> tuple[Path | None, dict]:
     """The previous quarter's tracker (csv or xlsx) and its counts as text by tracker name, or (None, {}) when it
     is missing, supplied twice or unreadable: a starting point only, so a bad one is simply not used."""
-    import pandas as pd
-
     previous = quarter.shift(-1)
     files = paths.delivery_files(previous)
     if len(files) != 1 or publication.delivery is None:
@@ -113,8 +111,10 @@ def previous_counts(paths: InputPaths, publication: Publication, quarter: Quarte
             from strategy_update.inputs.excel import read_workbook_table
 
             frame = read_workbook_table(path, path.name, previous)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        else:  # the readers' own reading, within the size limits
+            from strategy_update.inputs.readers import read_raw_table
+
+            frame = read_raw_table(path)
     except (InputError, OSError, ValueError):
         return None, {}
     level = publication.leaf_level.id

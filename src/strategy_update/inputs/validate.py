@@ -32,6 +32,7 @@ from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, q
 from strategy_update.inputs.board import check_board
 from strategy_update.inputs.definition import LineLoader, shape_problem
 from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
+from strategy_update.inputs.limits import OPEN_DATA_TABLE
 from strategy_update.inputs.paths import InputPaths, file_stamps
 from strategy_update.inputs.report import CRITICAL, WARNING, ValidationReport
 from strategy_update.inputs.validate_force_inputs import (check_delivery, check_force_extracts, check_narrative,
@@ -160,7 +161,7 @@ def _population(v: _Validation) -> pd.DataFrame | None:
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
     frames = []
     for path in paths:
-        table = v.read_csv(suite, path)
+        table = v.read_csv(suite, path, limit=OPEN_DATA_TABLE)
         if table is None:
             continue
         name = v.rel(path)
@@ -195,7 +196,7 @@ def _workforce(v: _Validation, strategy) -> None:
     if strategy is None or not strategy.has_workforce:
         return
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
-    table = v.read_csv(suite, path)
+    table = v.read_csv(suite, path, limit=OPEN_DATA_TABLE)
     if table is None or not v.header_ok(suite, table, expected, name):
         return
     frame = table.frame
@@ -239,7 +240,7 @@ def _crime_table(v: _Validation) -> pd.DataFrame | None:
     name = v.rel(path)
     v.suites[suite].file = name
     expected = v.specs[suite].get("parameters", {}).get("columns", [])
-    table = v.read_csv(suite, path)
+    table = v.read_csv(suite, path, limit=OPEN_DATA_TABLE)
     if table is None or not v.header_ok(suite, table, expected, name):
         return None
     frame = table.frame

@@ -11,6 +11,7 @@ import pandas as pd
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, tracker_quarter
 from strategy_update.inputs.expectations import _Validation
+from strategy_update.inputs.limits import RULE as SIZE_RULE
 from strategy_update.inputs.paths import NARRATIVE_SUFFIXES, title_file_stem
 from strategy_update.inputs.report import CRITICAL, WARNING
 
@@ -144,6 +145,9 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
         frames = narrative_frames(path, display_name=name, key=key, section_id=sid, quarter=edition,
                                   headings=headings)
         facts = frames["file"].iloc[0]
+        if not v.check(suite, not facts["too_large"], CRITICAL, name, None, None, SIZE_RULE, None,
+                       facts["too_large"]):
+            continue
         if not v.check(suite, facts["utf8"] == "yes", CRITICAL, name, _int(facts["bad_line"]), None, "UTF-8 encoding",
                        None, "the narrative is not saved as UTF-8 text; save it again as UTF-8"):
             continue

@@ -13,8 +13,13 @@ The conventions a .docx template follows (``strategy-update new-quarter`` writes
   are not published;
 - bullet and numbered lists (the "List Bullet"/"List Number" styles or Word's own numbering), bold, italic,
   links (http, https and mailto; others are dropped, their text kept) and simple tables are kept;
-- pictures and tracked changes are refused, comments are dropped with a warning, macros (.docm, or a .docx
-  holding a VBA project) are refused.
+- pictures (and text boxes and shapes, which are drawings) and tracked changes are refused, comments are dropped
+  with a warning, macros (.docm, or a .docx holding a VBA project) are refused;
+- text is read as a person sees it in Word: text formatted as hidden (``w:vanish``, "Font > Hidden", directly or
+  through its character or paragraph style; or ``w:webHidden``) is left out with a warning naming the paragraph,
+  as comments are; field codes and deleted text (``w:instrText``, ``w:delText``) are never read (a field's shown
+  result is), and headers, footers and footnotes are not part of a narrative;
+- a file too large to be a narrative (``limits``) is refused before it is parsed.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from strategy_update.core.errors import CRITICAL, WARNING, ErrorRecord
+from strategy_update.inputs.limits import document_problem, text_problem
 from strategy_update.inputs.office import WORD, container_problem
+from strategy_update.inputs.word_styles import Styles, name as style_name
 
 SUFFIX, MACRO_SUFFIX = ".docx", ".docm"
 SUFFIXES = (SUFFIX, MACRO_SUFFIX)
@@ -93,8 +100,9 @@ def _unreadable(message: str, value: object = None) -> WordNarrative:
 
 
 def _container_problem(path: Path) -> WordNarrative | None:
-    """Files that python-docx cannot or must not open, said in a lead's words."""
-    problem = container_problem(path, WORD)
+    """Files that python-docx cannot or must not open, said in a lead's words: not a .docx, damaged, too large
+    (its size unpacked, or more paragraphs or runs than a narrative has, counted before the XML is parsed)."""
+    problem = container_problem(path, WORD, lambda parts: document_problem(parts[WORD.part]))
     return _unreadable(problem) if problem else None
 
 
@@ -130,23 +138,30 @@ def _emphasis(text: str, bold: bool, italic: bool) -> str:
     return f"{lead}{marker}{core}{marker}{trail}"
 
 
-def _flag(run, attribute: str, style_words: tuple[str, ...]) -> bool:
+HIDDEN_RULE = "hidden text is not published"
+
+
+def _flag(run, style_name: str, attribute: str, style_words: tuple[str, ...]) -> bool:
     if getattr(run, attribute) is True:
         return True
-    style = run.style.name if run.style is not None else ""
-    return any(word in style.lower() for word in style_words)
+    return any(word in style_name.lower() for word in style_words)
 
 
 class _Inline:
-    """A paragraph's runs and links as Markdown text, noting links that were dropped."""
+    """A paragraph's runs and links as Markdown text, noting links that were dropped and counting the runs of
+    hidden text left out."""
 
-    def __init__(self, problems: list[tuple[str, str, object]]):
+    def __init__(self, problems: list[tuple[str, str, object]], styles: Styles):
         self.problems = problems  # (rule, message, value), located by the caller
+        self.styles = styles
+        self.hidden = 0  # runs of hidden text left out
+        self.paragraph_style = None
 
     def paragraph(self, paragraph) -> str:
         from docx.text.hyperlink import Hyperlink
         from docx.text.run import Run
 
+        self.paragraph_style = self.styles.of_paragraph(paragraph)
         pieces: list[str] = []
         runs: list = []  # consecutive runs, written together so that Word's split runs make one **bold** span
         for element in _inline_elements(paragraph._p):
@@ -162,13 +177,19 @@ class _Inline:
     def _runs(self, runs) -> str:
         spans: list[list] = []  # [bold, italic, text] of runs formatted alike, in order
         for run in runs:
-            if not run.text:
+            text = run.text
+            if not text:
                 continue
-            style = (_flag(run, "bold", ("strong", "bold")), _flag(run, "italic", ("emphasis", "italic")))
+            run_style = self.styles.of_run(run)
+            if self.styles.hidden(run, run_style, self.paragraph_style):  # what Word does not show is not read
+                self.hidden += 1
+                continue
+            named = style_name(run_style)
+            style = (_flag(run, named, "bold", ("strong", "bold")), _flag(run, named, "italic", ("emphasis", "italic")))
             if spans and tuple(spans[-1][:2]) == style:
-                spans[-1][2] += run.text
+                spans[-1][2] += text
             else:
-                spans.append([*style, run.text])
+                spans.append([*style, text])
         return "".join(_emphasis(_escape(text), bold, italic) for bold, italic, text in spans)
 
     def _link(self, link) -> str:
@@ -238,9 +259,8 @@ def _numbering_formats(document) -> dict[tuple[str, str], str]:
     return formats
 
 
-def _list_item(paragraph, formats) -> tuple[str, int] | None:
-    """('-' or '1.', nesting level) for a list paragraph, None for any other."""
-    style = paragraph.style.name if paragraph.style is not None else ""
+def _list_item(paragraph, style: str, formats) -> tuple[str, int] | None:
+    """('-' or '1.', nesting level) for a list paragraph (of the style named ``style``), None for any other."""
     match = re.fullmatch(r"(List Bullet|List Number)(?: (\d))?", style)
     if match:
         return ("-" if match.group(1) == BULLET_STYLE else "1."), int(match.group(2) or 1) - 1
@@ -330,11 +350,12 @@ def _convert(path: Path, key: str, section_id: str, quarter_id: str, headings: t
                                 None, comments))
     wanted = {_key(h): h for h in headings}
     formats = _numbering_formats(document)
+    styles = Styles(document)
     writer, found, plain, current = _Writer(), set(), {}, None
     writer.block(["---", f"{key}: {section_id}", f"quarter: {quarter_id}", "---"], "the document's file name")
     for element in _blocks(body):
         dropped: list[tuple[str, str, object]] = []
-        inline = _Inline(dropped)
+        inline = _Inline(dropped, styles)
         under = f" under the heading '{current}'" if current else ""
         if element.tag == f"{_W}tbl":
             lines = _table(Table(element, document), inline)
@@ -344,15 +365,15 @@ def _convert(path: Path, key: str, section_id: str, quarter_id: str, headings: t
         else:
             paragraph = Paragraph(element, document)
             text = inline.paragraph(paragraph)
-            style = paragraph.style.name if paragraph.style is not None else ""
+            style = style_name(styles.of_paragraph(paragraph))
             heading = _HEADING.fullmatch(style.strip())
-            where = f"in the paragraph starting \"{_start(text)}\"{under}"
+            where = f"in the paragraph starting \"{_start(text)}\"{under}" if text else f"in a paragraph{under}"
             if element.findall(f".//{_W}drawing") or element.findall(f".//{_W}pict") or \
                     element.findall(f".//{_W}object"):
                 problems.append(Problem(CRITICAL, "no raw HTML, code or images in a narrative",
                                         "a picture or drawing is in the document; pictures are not allowed in a "
                                         "narrative: remove it, and describe it in words or link to it",
-                                        where if text else f"in a paragraph{under}"))
+                                        where))
             if not text or style == TITLE_STYLE:
                 pass
             elif heading and _key(text) in wanted:
@@ -364,7 +385,7 @@ def _convert(path: Path, key: str, section_id: str, quarter_id: str, headings: t
             else:
                 if _key(text) in wanted:
                     plain.setdefault(wanted[_key(text)], style or "Normal")
-                item = _list_item(paragraph, formats)
+                item = _list_item(paragraph, style, formats)
                 if item:
                     marker, depth = item
                     indent = writer.indent(depth, marker)
@@ -374,8 +395,16 @@ def _convert(path: Path, key: str, section_id: str, quarter_id: str, headings: t
                     writer.block(lines, where.replace("paragraph", "list item", 1), list_item=True)
                 else:
                     writer.block([_escape_start(line) for line in text.split("\n")], where)
+        if inline.hidden:
+            dropped.append((HIDDEN_RULE, "text formatted as hidden in Word was left out: hidden text is never "
+                            "published; delete it, or unhide it (Home > Font > Hidden) if it should be",
+                            inline.hidden))
         problems += [Problem(WARNING, rule, message, where, value) for rule, message, value in dropped]
-    return WordNarrative("\n".join(writer.lines) + "\n", tuple(problems), writer.origins, frozenset(found),
+    markdown = "\n".join(writer.lines) + "\n"
+    too_large = text_problem(len(markdown.encode()))  # the same limit as a narrative written in Markdown
+    if too_large:
+        return _unreadable(too_large)
+    return WordNarrative(markdown, tuple(problems), writer.origins, frozenset(found),
                          {h: s for h, s in plain.items() if h not in found})
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from strategy_update.core.errors import InputError
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter, quarter_from_home_office, quarter_range
 from strategy_update.model.forces import display_name
+from strategy_update.model.release import Release, release_from_mapping
 
 HOME_OFFICE, FORCE_EXTRACT, WORKFORCE = "home_office", "force_extract", "workforce"
 DIRECTIONS = ("lower", "higher", "neither")
@@ -47,6 +48,9 @@ class Measure:
     count: str = ""  # WORKFORCE: "fte" or "headcount"
     # Control chart step changes: (quarter, reason) pairs; the limits are worked out afresh from each quarter on.
     spc_steps: tuple[tuple[Quarter, str], ...] = ()
+    # Optional: the figure a quarter should reach (in the measure's unit, as the control chart plots it); the
+    # front page then shows Making Data Count's assurance icon. Only a measure with a better direction has one.
+    target: float | None = None
 
     @property
     def lower_is_better(self) -> bool | None:
@@ -217,6 +221,7 @@ class Publication:
     # Quarters whose figures are not a guide to demand (e.g. Covid restrictions): (from, to, reason), inclusive;
     # trends, forecasts and their back test treat them as missing (compute/forecast.py).
     disturbed_periods: tuple[tuple[Quarter, Quarter, str], ...] = ()
+    release: Release | None = None  # status, Code of Practice, contact and update schedule (model/release.py)
     folder: Path = field(default=Path("."), compare=False)
     source_file: str = field(default="", compare=False)
 
@@ -284,6 +289,10 @@ class Publication:
         for allowed in sorted({self.title, self.short_title, *whose}, key=len, reverse=True):
             text = text.replace(allowed, " ")
         return [term for term in self.owner_terms if re.search(rf"\b{re.escape(term)}\b", text)]
+
+    def publisher(self, force: str) -> str:
+        """Who publishes the edition: the owner's organisation ("Essex Police"), or another force by its name."""
+        return self.organisation if force == self.owner_force else display_name(force)
 
     def whose_aims(self, force: str) -> str:
         """'' in the owner's edition; in another force's, whose the aims and commitments are ("Essex's Police and
@@ -359,8 +368,26 @@ def _measure(raw: dict, file: str) -> Measure:
         aspiration=_text(raw.get("aspiration", "")),
         peer_table=bool(raw.get("peer_table", False)),
         worker_type=_text(raw.get("worker_type", "")), count=_workforce_count(raw),
-        spc_steps=_spc_steps(raw.get("spc_steps"), file),
+        spc_steps=_spc_steps(raw.get("spc_steps"), file), target=_target(raw, file),
     )
+
+
+def _target(raw: dict, file: str) -> float | None:
+    """A measure's target: a number, for a measure with a better direction (neither: nothing to aim at)."""
+    value = raw.get("target")
+    if value is None:
+        return None
+    rule = "a measure's target is a number, and only a measure whose direction is lower or higher has one"
+    line = getattr(raw, "lines", {}).get("target", getattr(raw, "line", None))
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(f"measure '{raw.get('id')}' has target '{value}', which is not a number: give the figure "
+                         "a quarter should reach, in the measure's unit", file=file, line=line, column="target",
+                         value=value, rule=rule)
+    if _text(raw.get("direction")) == NEITHER:
+        raise InputError(f"measure '{raw.get('id')}' has a target but its direction is neither: a target needs a "
+                         "better direction (lower or higher)", file=file, line=line, column="target", value=value,
+                         rule=rule)
+    return float(value)
 
 
 def _spc_steps(raw, file: str) -> tuple[tuple[Quarter, str], ...]:
@@ -544,6 +571,7 @@ def publication_from_mapping(raw: dict, folder: Path, file: str) -> Publication:
             peer_baseline=_peer_baseline(raw, file), owner_terms=tuple(_text(t) for t in raw.get("owner_terms") or ()),
             board=_board(raw.get("board")), spc_baseline_quarters=_baseline_quarters(raw),
             disturbed_periods=_disturbed_periods(raw.get("disturbed_periods"), file),
+            release=release_from_mapping(raw.get("release"), file),
             folder=Path(folder), source_file=file,
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:

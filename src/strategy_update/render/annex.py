@@ -95,7 +95,7 @@ def render_markdown(view: EditionView, web_only: list[str] = ()) -> str:
     if web_only:
         listed = web_only[0] if len(web_only) == 1 else f"{'; '.join(web_only[:-1])}; and {web_only[-1]}"
         # Said on paper only: the website has these pages in its contents.
-        text += ["```{only} latex", f"The website edition also has appendices that the PDF leaves out: {listed}.",
+        text += ["```{only} not html", f"The website edition also has appendices that the PDF leaves out: {listed}.",
                  "```", ""]
     shown = {section: [f for f in view.figures(section) if f.available] for section in view.publication.leaves}
     key = comparison_key([f for figures in shown.values() for f in figures])

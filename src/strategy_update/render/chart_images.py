@@ -1,6 +1,6 @@
-"""Charts as display bundles: interactive HTML for the website and a PNG for the PDF.
+"""Charts as display bundles: interactive HTML for the website and an SVG (vector graphics) for the PDF.
 
-The PNGs come from one kaleido (headless Chromium) server per process. It starts with the first chart a process
+The SVGs come from one kaleido (headless Chromium) server per process. It starts with the first chart a process
 renders (a page with no charts starts no browser) and stays up for the life of the process, so a kernel that runs
 several notebooks starts Chromium once. Kaleido stops it when the process exits; if the process is killed
 instead (a build stopped by Ctrl-C or SIGTERM, or orphaned), Chromium exits when its pipe to the process closes
@@ -15,32 +15,35 @@ from html import escape
 import kaleido
 
 from strategy_update.render import charts
+from strategy_update.render.web_only import WEB_ONLY
 
-PNG_SIZE = {"width": 900, "height": 420}
 # No chart toolbar (modebar): on phones it is always shown and covers the title, and readers have the chart's data
 # as CSV below it; hovering still shows each point's value.
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "responsive": True}
 _server = {"started": False}
 
 
-def png(fig, **size) -> bytes:
-    """The figure as PNG bytes."""
+def svg(fig, **size) -> str:
+    """The figure as SVG text, drawn once (the PDF embeds it as vector graphics)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if not _server["started"]:
             kaleido.start_sync_server(silence_warnings=True)
             _server["started"] = True
-        return fig.to_image(format="png", **size)
+        return fig.to_image(format="svg", **size).decode("utf-8")
 
 
-def figure_bundle(fig, alt: str, printed: bool = True) -> dict:
-    """HTML (plotly.js is loaded once by the site, not embedded) plus, when ``printed``, a PNG for the PDF."""
+def figure_bundle(fig, alt: str, printed: bool = True, web_only: bool = False) -> dict:
+    """HTML (plotly.js is loaded once by the site, not embedded) plus, when ``printed``, an SVG for the PDF, whose
+    text alternative is the plain text (``alt``, the website's label). ``web_only``: a chart the PDF leaves out
+    (render/web_only.py), drawn for the website only."""
     html = fig.to_html(include_plotlyjs=False, full_html=False, config=CHART_CONFIG)
     # role="figure", not "img": plotly's drawing holds focusable parts, and an image may not (axe:
     # nested-interactive). The label is the alt text; the "Chart description" paragraph below repeats it.
-    bundle = {"text/html": f'<div role="figure" aria-label="{escape(alt)}">{html}</div>', "text/plain": alt}
-    if printed:
-        bundle["image/png"] = png(charts.for_print(fig), **charts.PRINT_SIZE)  # the PDF's: sized for paper
+    marked = f' class="{WEB_ONLY}"' if web_only else ""
+    bundle = {"text/html": f'<div role="figure"{marked} aria-label="{escape(alt)}">{html}</div>', "text/plain": alt}
+    if printed and not web_only:
+        bundle["image/svg+xml"] = svg(charts.for_print(fig), **charts.PRINT_SIZE)  # the PDF's: sized for paper
     return bundle
 
 

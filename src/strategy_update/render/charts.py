@@ -170,6 +170,7 @@ PRINT_TITLE_WIDTH = 56  # characters a line of the title at 14 px across 400 px
 PRINT_TITLE_LINE = 17  # px: a line of the title
 MAX_PRINT_TICKS = 8  # more categories than this and only each year's first quarter is labelled, level
 MAX_LEVEL_TICKS = 4  # up to 4 categories are labelled level, on two lines
+PRINT_FONT = f"FreeSans, {FONT}"  # the PDF's sans serif (Debian's fonts-freefont-otf), which Typst has: Arial is not
 
 
 def for_print(fig: go.Figure) -> go.Figure:
@@ -183,7 +184,7 @@ def for_print(fig: go.Figure) -> go.Figure:
         title={"text": "<br>".join(title), "yanchor": "top",
                "y": 1 - (4 + PRINT_TITLE_LINE * (len(title) - 1) / 2) / PRINT_SIZE["height"],
                "pad": {"t": 0, "b": 0}, "automargin": False, "font": {"size": 14}},
-        font={"size": 12}, margin={"l": 50, "r": 10, "t": PRINT_TITLE_LINE * len(title) + 18, "b": 0},
+        font={"size": 12, "family": PRINT_FONT}, margin={"l": 50, "r": 10, "t": PRINT_TITLE_LINE * len(title) + 18, "b": 0},
         legend={"font": {"size": 11}, "tracegroupgap": 0})
     categories = list(out.layout.xaxis.categoryarray or [])
     if len(categories) > MAX_PRINT_TICKS:

@@ -95,7 +95,9 @@ def _table(items: list[ErrorRecord]) -> list[str]:
 
 
 def _section_link(section_id: str, name: str, folder: str) -> str:
-    return f"{{doc}}`{_md(name)} <../{folder}/{section_id}>`"
+    # A Markdown link, not a {doc} role: a role's title is not Markdown, so the escaped name would show its
+    # backslashes.
+    return f"[{_md(name)}](../{folder}/{section_id}.ipynb)"
 
 
 def render_markdown(report: ValidationReport, figure_lines: FigureLines | None = None,
@@ -129,8 +131,10 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
         pages = ", ".join(_section_link(s, name, section_folder) for s, name in t.sections)
         where = input_label(t.finding.file or "") + (f", line {t.finding.line}" if t.finding.line is not None else "")
         message = t.finding.message.rstrip(".")
-        out += [f"- **{_md(titles.get(t.finding.suite, t.finding.suite))}**: {_md(message)}. "
-                f"Figure affected: {pages}. *Input: {where}; rule: {_md(t.finding.rule or '')}.*"]
+        affected = "figure affected" if len(t.sections) == 1 else "figures affected"
+        # The pages affected lead the finding's own sentence: two findings touching one page say different things.
+        out += [f"- **{_md(titles.get(t.finding.suite, t.finding.suite))}** ({affected}: {pages}): {_md(message)}. "
+                f"*Input: {where}; rule: {_md(t.finding.rule or '')}.*"]
     out += ["", "## Other warnings", ""]
     if not others:
         out += ["None.", ""]

@@ -6,23 +6,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from strategy_update.core.formatting import format_pct, format_value
+from strategy_update.compute.forecast_backtest import TIE
+from strategy_update.compute.forecast_models import CANDIDATES
+from strategy_update.core.formatting import count_phrase, format_pct, format_value
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Publication, disturbed_quarters
-from strategy_update.render.forecast_chart import demand_figures, format_share
+from strategy_update.render.forecast_chart import MODEL_NAMES, format_mase, demand_figures, format_share
 from strategy_update.core.markup import literal
 from strategy_update.render.tables import markdown_table
 
 
 def _context(demand, unit: str, recent: float) -> str:
     """A line of context from the figures: the trend's slope and interval, next year's forecast against the last."""
-    ahead = demand.forecast["forecast"].sum()
     trend = (f"{format_pct(demand.slope_pct)} a year (95% interval {format_pct(demand.slope_lower)} to "
              f"{format_pct(demand.slope_upper)}). " if demand.trend else "")
-    return (f"{trend}Next four quarters: about {format_value(ahead, unit)} {unit}, against "
-            f"{format_value(recent, unit)} in the latest four."
-            + (" The back test found the forecast no better than seasonal-naive." if demand.worse_than_seasonal_naive
-               else ""))
+    if not demand.point_forecast:
+        return (f"{trend}Next four quarters: a range only, too few {unit} a quarter for a single figure; "
+                f"{format_value(recent, unit)} in the latest four.")
+    return (f"{trend}Next four quarters: about {format_value(demand.forecast['forecast'].sum(), unit)} {unit}, "
+            f"against {format_value(recent, unit)} in the latest four.")
 
 
 def _recent_year(results: pd.DataFrame, force: str, section_id: str, measure_id: str, disturbed: set[str]) -> float:
@@ -34,16 +36,23 @@ def _recent_year(results: pd.DataFrame, force: str, section_id: str, measure_id:
     return float(series["value"].dropna().tail(4).sum(min_count=4))
 
 
-def _calibration(profiles) -> str:
-    """How many measures' intervals were too narrow or their forecasts worse than seasonal-naive, in words."""
-    scored = [d for _, _, d in profiles if d.points]
-    narrow = sum(d.intervals_too_narrow for d in scored)
-    worse = sum(d.worse_than_seasonal_naive for d in scored)
-    if not scored:
+def _pooled(results: pd.DataFrame, force: str) -> str:
+    """The edition's track record over every measure, and which models the back test chose, in words."""
+    from strategy_update.compute.track_record import track_record
+
+    pooled = track_record(results[results["force"] == force])
+    if pooled.empty or not pooled["points"].iloc[0]:
         return "No measure has enough history before its latest quarters for a back test yet."
-    return (f"Of the {len(scored)} measures tested, {narrow} had 80% intervals that caught fewer than two in three "
-            f"actual values (too narrow: the real range of outcomes is wider than the bands suggest), and {worse} "
-            "had forecasts no better than seasonal-naive.")
+    row = pooled.iloc[0]
+    chose = [f"{MODEL_NAMES[name]} for {count_phrase(int(row[f'chose_{name}']), 'measure')}"
+             for name in CANDIDATES if row[f"chose_{name}"]]
+    return ("The back test chose " + _series(chose) + f". Together, their intervals held {int(row['inside_80']):,} of "
+            f"{int(row['points']):,} past forecasts at 80% ({format_share(row['coverage_80'])}) and "
+            f"{int(row['inside_95']):,} at 95% ({format_share(row['coverage_95'])}).")
+
+
+def _series(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _name(section, measure) -> str:
@@ -82,17 +91,19 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                              _context(d, m.unit, _recent_year(rows_of[s.id, m.id], force, s.id, m.id, off))]
                             for s, m, d in profiles]),
             "", "## Track record", "",
-            "Each forecast was tested against history: from every past quarter with at least three years of figures "
-            "before it, the model forecast the next four quarters from the figures up to then, and the forecasts "
-            "were compared with what happened (disturbed quarters are not scored). If the intervals are honest, "
-            "about 80% and 95% of actual values fall inside them. MASE compares the forecast's errors with those of "
-            "a seasonal-naive forecast (the same quarter a year earlier): below 1 is better than it, 1 or more is "
-            "worse, and that measure's page says so.", "",
-            _calibration(profiles), "",
-            markdown_table([f"Measure ({level.name.lower()})", "Past forecasts compared", "Inside 80% interval",
-                            "Inside 95% interval", "MASE", "Better than seasonal-naive?"],
-                           [[_name(s, m), str(d.points), format_share(d.coverage_80),
-                             format_share(d.coverage_95), "n/a" if d.mase != d.mase else f"{d.mase:.2f}",
-                             "n/a" if d.mase != d.mase else ("no" if d.worse_than_seasonal_naive else "yes")]
+            "Each measure's forecast comes from one of three models, chosen by a back test: from each of the "
+            "latest quarters with at least three years of figures before it, every model forecast the next four "
+            "quarters from the figures up to then, and the forecasts were compared with what happened (disturbed "
+            "quarters are not scored). MASE compares a model's errors with those of the seasonal naive within "
+            f"the history (lower is better). The simplest model within {round(TIE * 100)}% of the lowest MASE is "
+            "published. Its intervals are set from its own past errors, so that they would have held about 80% "
+            "and 95% of past values; each past forecast is scored against intervals set only from the errors known "
+            "when it was made. The Methods page gives the rules.", "",
+            _pooled(results, force), "",
+            markdown_table([f"Measure ({level.name.lower()})", "Model", "Past forecasts", "Inside 80% interval",
+                            "Inside 95% interval", "MASE", "Seasonal naive's MASE"],
+                           [[_name(s, m), MODEL_NAMES.get(d.chosen, d.chosen), str(d.points),
+                             f"{d.inside_80} ({format_share(d.coverage_80)})",
+                             f"{d.inside_95} ({format_share(d.coverage_95)})", format_mase(d.mase), format_mase(d.naive_mase)]
                             for s, m, d in profiles])]
     return "\n".join(out) + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from strategy_update.compute import spc
@@ -81,9 +83,17 @@ def spc_table(chart: spc.XmR, labels: list[str], unit: str, lower_is_better: boo
         "reading": [spc.point_reading(s, lower_is_better) for s in chart.signals]})
 
 
+class Chart(NamedTuple):
+    figure: object
+    alt: str
+    path: str  # the chart data's download
+    web_only: bool = False  # the PDF leaves it out (render/web_only.py)
+
+
 def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, history: int,
-                   stem: str) -> list[tuple[object, str, str]]:
-    """(figure, alt text, download path) for each chart of one measure; ``stem`` names the CSV files."""
+                   stem: str) -> list[Chart]:
+    """Each chart of one measure; ``stem`` names the CSV files. The seasonal chart is the website's only: on paper
+    the bar chart and the control chart tell the story, and a third chart per measure doubled the board paper."""
     m, unit, out = figures.measure, figures.measure.unit, []
     bars = bar_data(figures, quarter, history)
     if len(bars) and bars["value"].notna().any() and m.snapshot:
@@ -97,7 +107,7 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
                f" at 31 March of each year, {first} to {last}; the count "
                f"{shown.current_label} is highlighted ({format_value(shown.current, unit)} {unit}).")
         data = pd.DataFrame({"at_31_march": bars["label"], unit: bars["value"], "highlighted": bars["current"]})
-        out.append((fig, alt, write_download(data, f"{stem}-yearly")))
+        out.append(Chart(fig, alt, write_download(data, f"{stem}-yearly")))
     elif len(bars) and bars["value"].notna().any():
         granularity = _granularity(list(bars["period"]))
         first, last = bars["label"].iloc[0], bars["label"].iloc[-1]
@@ -110,7 +120,7 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
                + (f"highlighted and total {value}." if m.whole_numbers else f"highlighted ({value})."))
         data = pd.DataFrame({granularity.replace(" ", "_"): bars["label"], unit: bars["value"],
                              "in_current_period": bars["current"]})
-        out.append((fig, alt, write_download(data, f"{stem}-{FILE_SUFFIX[granularity]}")))
+        out.append(Chart(fig, alt, write_download(data, f"{stem}-{FILE_SUFFIX[granularity]}")))
     if figures.chart is not None:
         chart, labels = figures.chart, list(figures.chart_labels)
         fig = charts.spc_chart(labels, chart, f"{m.name}: control chart of {unit} per quarter", unit,
@@ -121,7 +131,7 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
                f"process limits; each point is marked by its reading, and the latest quarter, {labels[-1]}, is "
                f"{LATEST_READING[kind]}.")
         data = spc_table(chart, labels, unit, m.lower_is_better)
-        out.append((fig, alt, write_download(data, f"{stem}-spc")))
+        out.append(Chart(fig, alt, write_download(data, f"{stem}-spc")))
     table, names = seasonal_table(figures, quarter) if not m.snapshot else ({}, [])  # no seasons in one count a year
     if table:
         fig = charts.seasonal_chart(table, names, f"{m.name}: {unit} per quarter in each financial year", unit)
@@ -129,5 +139,5 @@ def measure_charts(figures: MeasureFigures, force: str, quarter: Quarter, histor
                f"({', '.join(table)}), to compare seasons.")
         data = pd.DataFrame({"financial_year": [y for y in table for _ in names],
                              "quarter": names * len(table), unit: [v for y in table for v in table[y]]})
-        out.append((fig, alt, write_download(data, f"{stem}-seasonal")))
+        out.append(Chart(fig, alt, write_download(data, f"{stem}-seasonal"), web_only=True))
     return out

@@ -38,6 +38,7 @@ class EditionEntry:
     status: str  # "published" | "up to date" | "failed" | "not built"
     link: str | None  # the edition's front page relative to the output folder
     message: str = ""  # why it failed, in words
+    revisions: tuple = ()  # its corrections (build/revisions.Version), oldest first
 
     @property
     def built(self) -> bool:
@@ -160,15 +161,37 @@ def _status(entry: EditionEntry) -> str:
         return ("Failed" + (f": {literal(entry.message)}" if entry.message else "")
                 + ("; the link is to its last good edition" if entry.link else ""))
     # Built in this run or in an earlier one, with the same inputs: the same edition, for a reader.
-    return {PUBLISHED: "Built", UP_TO_DATE: "Built", NOT_BUILT: "Not built"}.get(
-        entry.status, literal(entry.status))
+    shown = {PUBLISHED: "Built", UP_TO_DATE: "Built", NOT_BUILT: "Not built"}.get(entry.status, literal(entry.status))
+    if entry.revisions:
+        latest = entry.revisions[-1]
+        shown += f"; corrected on {latest.published_label} (version {latest.number})"
+    return shown
 
 
-def _headline_cell(row: pd.Series | None, measure: Measure) -> str:
+def _headline_cell(row: pd.Series | None, measure: Measure, icon: str = "") -> str:
     if row is None or pd.isna(row["current"]):
         return "no figure"
     change = "" if pd.isna(row["pct_change"]) else f" ({format_pct(row['pct_change'])})"
-    return f"{format_value(row['current'], measure.unit)}{change}"
+    return f"{format_value(row['current'], measure.unit)}{change}" + (f" <br>{icon}" if icon else "")
+
+
+def variation_icons(results: pd.DataFrame, measures: list[Measure]) -> dict[tuple[str, str], str]:
+    """(force, measure id) -> Making Data Count's icon and words for the latest quarter of the force-wide control
+    chart, and its assurance where the measure has a target (render/mdc_icons.py)."""
+    from strategy_update.compute.results import chart_from_results
+    from strategy_update.render import mdc_icons
+
+    wanted = {m.id: m for m in measures}
+    spc_rows = results[results["statistic"].str.startswith("spc_") & (results["area"] == "")
+                       & results["measure"].isin(list(wanted))]
+    out = {}
+    for (force, measure_id), rows in spc_rows.groupby(["force", "measure"], sort=False):
+        chart, _ = chart_from_results(rows)
+        m = wanted[measure_id]
+        icons = [mdc_icons.variation(chart, m.lower_is_better),
+                 mdc_icons.assurance(chart, m.target, m.lower_is_better)]
+        out[force, measure_id] = " <br>".join(mdc_icons.labelled(i) for i in icons if i is not None)
+    return out
 
 
 def _table(caption: str, header: list[str], rows: list[list[str]]) -> str:
@@ -217,14 +240,23 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
         period = (f"the {first.period_label}, with the change {_on(first.base_period_label)} in brackets"
                   if first is not None else "the latest period")
         text.append(f"## Headline figures\n\nEach {publication.leaf_level.name.lower()}'s headline measure for "
-                    f"{period}. Counts are the force's own totals, not rates: compare forces on the "
+                    f"{period}, and Making Data Count's icon for the variation of its latest quarter on the force's "
+                    "control chart. Counts are the force's own totals, not rates: compare forces on the "
                     f"[national summary]({SUMMARY_PAGE}.md)'s rates per 1,000 residents.")
     else:
         text.append("## Editions\n\nNo figures were computed for this quarter.")
     header = ["Force", "Edition"] + [literal(m.name) for _, m in headlines]
-    rows = [[force_cell(e), _status(e)] + [_headline_cell(row_of(e.force, m), m) for _, m in headlines]
-            for e in entries]
+    icons = variation_icons(results, [m for _, m in headlines]) if headlines else {}
+    rows = [[force_cell(e), _status(e)] + [_headline_cell(row_of(e.force, m), m, icons.get((e.force, m.id), ""))
+                                           for _, m in headlines] for e in entries]
     text.append(_table(f"{'Headline figures' if headlines else 'Editions'} per force, {quarter_label}", header, rows))
+    corrected = [e for e in entries if e.revisions]
+    if corrected:
+        text.append("## Revisions\n\nThese editions were corrected after they were first published. Each edition's "
+                    "front page says which figures moved, and keeps the version it replaced.\n\n" + "\n".join(
+                        f"- {force_cell(e)}: " + "; ".join(f"version {v.number}, {v.published_label}: "
+                                                          f"{literal(v.reason)}" for v in e.revisions)
+                        for e in corrected))
     peers = peer_measures(publication, figures)
     if peers:
         label = literal(publication.peer_group_label)
@@ -443,12 +475,48 @@ def chart_html(fig, alt: str) -> str:
             '</div>\n```')
 
 
+def forecast_record_markdown(publication: Publication, per_measure: pd.DataFrame, overall: pd.DataFrame,
+                             area: str) -> str:
+    """The forecasts' track record pooled over every force, per measure (``compute/track_record.py``'s tables: the
+    figures are computed in the national run; this only writes them)."""
+    from strategy_update.compute.forecast_backtest import TIE
+    from strategy_update.compute.forecast_models import CANDIDATES
+    from strategy_update.render.forecast_chart import MODEL_NAMES, format_mase, format_share
+
+    names = {m.id: m.name for _, m in publication.measures}
+
+    def cells(r) -> list[str]:
+        chose = "; ".join(f"{MODEL_NAMES[name]} {int(r[f'chose_{name}'])}" for name in CANDIDATES
+                          if r[f"chose_{name}"])
+        return [f"{int(r['forecasts']):,}", f"{int(r['points']):,}",
+                f"{int(r['inside_80']):,} ({format_share(r['coverage_80'])})",
+                f"{int(r['inside_95']):,} ({format_share(r['coverage_95'])})", format_mase(r["mase"]),
+                format_mase(r["naive_mase"]), f"{int(r['beats_naive']):,} of {int(r['forecasts']):,}", chose]
+    rows = [[literal(names.get(r["measure"], r["measure"]))] + cells(r) for _, r in per_measure.iterrows()]
+    rows += [["**All measures**"] + cells(r) for _, r in overall.iterrows()]
+    text = ["## Forecast track record",
+            f"Each edition forecasts every measure with a quarterly series, with the model its back test supports (the "
+            f"simplest of the seasonal naive, the seasonal average and exponential smoothing within {round(TIE * 100)}%"
+            " of the lowest MASE) and intervals set from that model's own past errors. Here the back tests of "
+            f"{area} are pooled per measure: how many past forecasts fell inside their 80% and 95% intervals "
+            "(each scored against intervals set only from errors known when it was made), the MASE of the "
+            "published models and of the seasonal naive over the same forecasts (each force weighted by its "
+            "past forecasts), how many forces' published model beat the seasonal naive, and which models were "
+            "chosen.",
+            _table(f"Forecast track record per measure, {area}",
+                   ["Measure", "Forecasts", "Past forecasts", "Inside 80% interval", "Inside 95% interval", "MASE",
+                    "Seasonal naive's MASE", "Beat the seasonal naive", "Models chosen"], rows)]
+    return "\n\n".join(text)
+
+
 def summary_markdown(publication: Publication, results: pd.DataFrame, editions: list[EditionEntry],
                      quarter_label: str, built_at: datetime, all_forces: int | None = None,
-                     chart_csv: str = "downloads/national-tile-grid.csv") -> tuple[str, pd.DataFrame]:
+                     chart_csv: str = "downloads/national-tile-grid.csv",
+                     forecast_record: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> tuple[str, pd.DataFrame]:
     """The national summary page and its chart's data (written by the caller to ``chart_csv``, beside the page).
     ``all_forces``: how many forces England and Wales has (the population table's), so that totals over fewer
-    forces are not called national."""
+    forces are not called national. ``forecast_record``: the forecasts' track record per measure and over every
+    measure (``compute/track_record.py``), when any force has a forecast."""
     figures = force_figures(publication, results)
     forces = sorted({e.force for e in editions if e.built} & set(figures["force"]))
     if not forces:
@@ -482,4 +550,6 @@ def summary_markdown(publication: Publication, results: pd.DataFrame, editions: 
                  ranking_markdown(figures, rankable, forces)]
     if any(t.reason for t in totals):
         text += ["## Measures not added up", not_added_markdown(totals)]
+    if forecast_record is not None and not forecast_record[0].empty:
+        text.append(forecast_record_markdown(publication, *forecast_record, area))
     return "\n\n".join(text) + "\n", data

@@ -7,8 +7,8 @@ markdown-it-py (the parser MyST is built on; raw HTML in it is escaped, never pa
 sphinx-design gives a dropdown, with the theme's table classes and Sphinx's typographic quotes and dashes
 (docutils' SmartyPants), so the page looks and works as before, and Sphinx copies it as it is.
 
-The notes are the website's only: the PDF gives the annex "How the figures were calculated" instead, and drops a
-note's plain text (build/latex.py).
+The notes are the website's only (their root element has the class render/web_only.WEB_ONLY): the PDF gives the
+annex "How the figures were calculated" instead.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ from functools import cache
 
 from docutils.utils.smartquotes import smartyPants
 
+from strategy_update.render.web_only import WEB_ONLY
+
 # sphinx-design's dropdown (closed, no icon), with its chevron; the body's paragraphs are card text.
 CHEVRON = ('<svg version="1.1" width="1.5em" height="1.5em" class="sd-octicon sd-octicon-chevron-right" '
            'viewBox="0 0 24 24" aria-hidden="true"><path d="M8.72 18.78a.75.75 0 0 1 0-1.06L14.44 12 8.72 '
            '6.28a.751.751 0 0 1 .018-1.042.751.751 0 0 1 1.042-.018l6.25 6.25a.75.75 0 0 1 0 1.06l-6.25 6.25a.75.75 '
            '0 0 1-1.06 0Z"></path></svg>')
-NOTE_TITLE = "How this was calculated"  # every note's title starts so (the PDF drops such dropdowns)
+NOTE_TITLE = "How this was calculated"  # every note's title starts so
 SMARTQUOTES = "qDe"  # Sphinx's default smartquotes_action: quotes, old-school dashes, ellipses
 
 
@@ -42,15 +44,15 @@ class CalculationNote:
     def html(self) -> str:
         md = _markdown()
         return _typographic(
-            '<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3">\n'
+            f'<details class="sd-sphinx-override sd-dropdown sd-card sd-mb-3 {WEB_ONLY}">\n'
             f'<summary class="sd-summary-title sd-card-header">\n<span class="sd-summary-text">'
             f'{md.renderInline(self.title)}</span><span class="sd-summary-state-marker sd-summary-chevron-right">'
             f'{CHEVRON}</span></summary><div class="sd-summary-content sd-card-body docutils">\n'
             f'{md.render(self.body)}</div>\n</details>')
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        # The PDF takes no HTML: it gets the plain text (which IPython would otherwise make from repr), title first,
-        # by which build/latex.py knows a note and leaves it out.
+        # The plain text is for reading the notebook (IPython would otherwise make it from repr); the PDF leaves the
+        # note out by its class (render/web_only.py).
         return {"text/html": self.html(), "text/plain": f"{self.title}\n\n{self.body}"}
 
 

@@ -11,12 +11,15 @@ from strategy_update.core.periods import parse_quarter
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
+from strategy_update.render.about_statistics import DOWNLOAD_ALL
 from strategy_update.render.chart_images import Bundle, figure_bundle
+from strategy_update.render.web_only import web_only_markdown
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
-from strategy_update.render.forecast_chart import demand_section
+from strategy_update.render.forecast_chart import demand_section, forecasts_note
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.notes import CalculationNote
+from strategy_update.render.spreadsheet import spreadsheet_link
 from strategy_update.core.markup import lead_markdown, literal
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
@@ -68,9 +71,14 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     for sentence, names in shared_notes(figures).items():
         together.setdefault(tuple(names), []).append(sentence)
     parts += [f"**{and_list(list(names))}:** {' '.join(sentences)}" for names, sentences in together.items()]
+    parts += [note for note in [forecasts_note(view, figures)] if note]
     if not open_data and not extracts and not workforce:
         parts.append(f"This {section.level} is reported through its narrative"
                      f"{' and delivery plan' if view.publication.delivery else ''} only.")
+    else:  # each chart's data is a CSV under it; every figure of the edition is in one spreadsheet (the PDF says
+        # so once, at the foot of its front page)
+        link = spreadsheet_link(view.publication.id, view.force, view.quarter.id, depth=1)
+        parts.append(f"```{{only}} html\n[{DOWNLOAD_ALL}]({link})\n```")
     return "\n\n".join(parts)
 
 
@@ -309,10 +317,11 @@ def measure_section(view: EditionView, figures: MeasureFigures, said: dict | Non
              if not (m.snapshot and c.current is None and c.base is None)]
     text += _negative_note(figures)
     out = _displays(text)
-    for fig, alt, path in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
-                                         f"{figures.section_id}-{m.id}"):
-        out.append(Bundle(figure_bundle(fig, alt, view.print_charts)))
-        out.append(Markdown(f"*Chart description:* {alt} [Download the chart data (CSV)]({path})"))
+    for chart in measure_charts(figures, view.force, view.quarter, view.publication.history_quarters,
+                                f"{figures.section_id}-{m.id}"):
+        out.append(Bundle(figure_bundle(chart.figure, chart.alt, view.print_charts, chart.web_only)))
+        description = f"*Chart description:* {chart.alt} [Download the chart data (CSV)]({chart.path})"
+        out.append(Markdown(web_only_markdown(description) if chart.web_only else description))
     out += demand_section(view, figures)  # trend, forecast fan and track record (render/forecast_chart.py)
     return out
 

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from html import escape, unescape
 from pathlib import Path
 
+from strategy_update.build.revisions import read_history
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
 
 NATIONAL = "national"  # the force-slug folder that holds a publication's national index
@@ -24,6 +25,12 @@ class Published:
     title: str  # the edition's site title, as its front page gives it
     link: str  # its front page, relative to the output folder
     built: datetime
+    revisions: tuple = ()  # its corrections (build/revisions.Version), oldest first
+
+    @property
+    def revisions_text(self) -> str:
+        """``None``, or each correction: ``version 2, 8 December 2026: the reason``."""
+        return "; ".join(f"version {v.number}, {v.published_label}: {v.reason}" for v in self.revisions) or "None"
 
     @property
     def national(self) -> bool:
@@ -56,8 +63,12 @@ def published_editions(out_dir: Path) -> list[Published]:
         except QuarterError:
             continue
         built = datetime.fromtimestamp(page.stat().st_mtime, timezone.utc)
+        try:
+            corrections = tuple(read_history(page.parents[1] / "data")[1:])
+        except (OSError, ValueError, TypeError, KeyError):  # a history it cannot read: the edition is still listed
+            corrections = ()
         found.append(Published(publication, slug, quarter, site_title(page) or f"{slug} {quarter.short_label}",
-                               page.relative_to(out_dir).as_posix(), built))
+                               page.relative_to(out_dir).as_posix(), built, corrections))
     return found
 
 
@@ -105,13 +116,15 @@ def _publication_table(publication: str, editions: list[Published], names: dict[
     rows = "\n".join(
         f"<tr><th scope=\"row\">{escape(e.quarter.short_label)}</th><td>{escape(_name(e, names))}</td>"
         f"<td><a href=\"{escape(e.link)}\">{escape(e.title)}</a></td>"
-        f"<td>{e.built.day} {e.built:%B %Y}, {e.built:%H:%M} UTC</td></tr>" for e in ordered)
+        f"<td>{e.built.day} {e.built:%B %Y}, {e.built:%H:%M} UTC</td><td>{escape(e.revisions_text)}</td></tr>"
+        for e in ordered)
     return (f"<section aria-labelledby=\"{escape(publication)}\">\n<h2 id=\"{escape(publication)}\">"
             f"{escape(publication_title(publication))}</h2>\n<div class=\"scroll\" tabindex=\"0\" role=\"region\" "
             f"aria-label=\"Editions of {escape(publication_title(publication))}\">\n<table>\n"
             f"<caption>Editions of {escape(publication_title(publication))}, newest quarter first</caption>\n"
             "<thead><tr><th scope=\"col\">Quarter</th><th scope=\"col\">Force</th><th scope=\"col\">Edition</th>"
-            f"<th scope=\"col\">Built</th></tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>\n</div>\n</section>")
+            f"<th scope=\"col\">Built</th><th scope=\"col\">Corrections</th></tr></thead>\n<tbody>\n{rows}\n"
+            "</tbody>\n</table>\n</div>\n</section>")
 
 
 STYLE = """body { font-family: Arial, Helvetica, sans-serif; color: #0B0C0C; max-width: 60rem; margin: 0 auto;

@@ -14,6 +14,7 @@ from strategy_update.core.formatting import (and_list, count_phrase, format_coun
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure, Section
 from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
+from strategy_update.render import mdc_icons
 from strategy_update.render.peer_page import sparkline
 from strategy_update.render.tables import list_table, markdown_table
 from strategy_update.render.view import EditionView
@@ -304,7 +305,7 @@ def strand_table(view: EditionView, rows_of: list[Headline] | None = None) -> st
     # The most common period goes in the heading; a figure for another period says its own in the cell.
     period = max(labels, key=labels.count) if labels else ""
     others = " unless stated" if len(set(labels)) > 1 else ""
-    header = [f"{level.name} and headline measure", f"Last {TREND_QUARTERS} quarters",
+    header = [f"{level.name} and headline measure", f"Last {TREND_QUARTERS} quarters and variation",
               f"{sentence_case(period)}{others}" if period else "Latest figure", "Status"]
     blocks = []
     for group, leaves in view.publication.groups:
@@ -330,7 +331,16 @@ def _glance_row(view: EditionView, link: str, headline: Headline, period: str) -
     value = (f"**{format_value(shown.current, figures.measure.unit)}**"
              + ("" if shown.current_label == period else f" <br>{shown.current_label}")
              + (f" <br>*{note}*" if note else ""))
-    return [f"{link}: <br>{figures.measure.name}", trend(figures), value, figures_status(view, figures)]
+    return [f"{link}: <br>{figures.measure.name}", trend_and_icons(figures), value, figures_status(view, figures)]
+
+
+def trend_and_icons(figures: MeasureFigures) -> str:
+    """The sparkline, then Making Data Count's icons with their words: the latest quarter's variation and, where
+    the measure has a target, assurance (render/mdc_icons.py)."""
+    measure = figures.measure
+    icons = [mdc_icons.variation(figures.chart, measure.lower_is_better),
+             mdc_icons.assurance(figures.chart, measure.target, measure.lower_is_better)]
+    return " <br>".join([trend(figures), *(mdc_icons.labelled(i) for i in icons if i is not None)])
 
 
 # --- the changes that stand out ---------------------------------------------------------------------------------
@@ -443,8 +453,11 @@ def glance_intro(view: EditionView) -> str:
     leaf = view.publication.leaf_level.name.lower()
     first = view.publication.comparisons[0]
     return (f"Each row gives a {leaf}'s headline measure: its trend over the last {TREND_QUARTERS} quarters (each "
-            f"row's bars run from its own lowest to its highest quarter), its latest figure and its status. The "
+            f"row's bars run from its own lowest to its highest quarter) with Making Data Count's icon for its "
+            f"latest quarter's variation, its latest figure and its status. The "
             f"status says first how the figure compares with "
             f"{BASE_PHRASE.get(first, first)}, then whether the latest quarter is within the normal variation of its "
             f"{glossary_link(view, 'control chart')}. A note in italics says where a figure is not the force's own "
-            f"measure; the {leaf}'s page has the full note.")
+            f"measure; the {leaf}'s page has the full note."
+            + (" A measure with a target also shows whether its process will meet it (assurance)."
+               if any(m.target is not None for _, m in view.publication.measures) else ""))
