@@ -15,7 +15,7 @@ JOBS_ARG     = $(if $(JOBS),--jobs $(JOBS),)
 REVIEWER_ARG = $(if $(REVIEWER),--reviewer,)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system book html national preview list validate backtest bench test test-fast toc clean
+.PHONY: help setup system book html national sweep preview list validate backtest bench test test-fast toc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,17 @@ national: setup ## every force's edition (FORCES=all; PDF=0 for websites only; S
 	$(BIN)/strategy-update build-all --publication $(NATIONAL_PUBLICATION) --forces "$(FORCES)" \
 		$(if $(QUARTER),--quarter $(QUARTER),) $(if $(filter 0,$(PDF)),--no-pdf,) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER),) $(REVIEWER_ARG)
+
+# The sweep: every publication's first, default and last quarter, for its owner and three other forces: the City of
+# London (a name with a comma, and the smallest population), Cumbria (the smallest population after it) and Greater
+# Manchester (a declared change in how it recorded crime). SWEEP_QUARTERS=all builds every quarter.
+SWEEP_PUBLICATIONS ?= all
+SWEEP_QUARTERS     ?= first,default,last
+SWEEP_FORCES       ?= owner,smallest,London, City of,Cumbria,Greater Manchester
+SWEEP_PDF          ?= 0
+sweep: setup ## build a matrix of editions (publications x quarters x forces; websites) and report what built and what failed (_build/sweep/)
+	$(BIN)/strategy-update sweep --publication "$(SWEEP_PUBLICATIONS)" --quarters "$(SWEEP_QUARTERS)" \
+		--forces "$(SWEEP_FORCES)" $(if $(filter 1,$(SWEEP_PDF)),--pdf,) $(if $(SCHEDULER),--scheduler $(SCHEDULER),)
 
 preview: setup ## serve the edition's website on http://127.0.0.1:8000/ and rebuild it when an input is saved
 	$(BIN)/strategy-update preview $(EDITION) $(JOBS_ARG)

@@ -119,7 +119,7 @@ BUILD_GROUPS = {
                         "test_pdf", "test_provenance", "test_public_edition", "test_preview", "test_interrupt",
                         "test_spreadsheet"],
     "own-editions": ["test_police_and_crime_plan", "test_publications", "test_workflow", "test_national",
-                     "test_national_pages", "test_hostile_inputs", "test_corrections"],
+                     "test_national_pages", "test_hostile_inputs", "test_corrections", "test_sweep"],
 }
 GROUP_OF_MODULE = {f"tests/{module}.py": group for group, modules in BUILD_GROUPS.items() for module in modules}
 

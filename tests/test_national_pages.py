@@ -151,7 +151,7 @@ def test_site_index_lists_every_edition_newest_quarter_first(tmp_path):
     assert all((tmp_path / link).is_file() for link in links)
     assert ">Kent Q1 2022/23 update</a>" in html and "work folder" not in html
     assert "<td>Devon and Cornwall</td>" in html  # the force's name, not its slug
-    assert "<h2 id=\"police-and-crime-plan\">Essex Police and Crime Plan 2021-24</h2>" in html
+    assert "<h2 id=\"police-and-crime-plan\">Essex Police and Crime Plan 2016-2021</h2>" in html
 
 
 # --- one build, in a browser ------------------------------------------------------------------------

@@ -82,9 +82,39 @@ def test_word_template_reads_back_with_its_headings_and_is_unfilled(edition):
     assert "April-June 2022" in " ".join(styles)  # the quarter's labels are in the guidance
     narrative, errors = read_narrative(path, display_name=path.name, key="strand", section_id=section.id,
                                        quarter=Q1, headings=_headings(publication))
-    assert narrative is None  # as written, every heading is empty: recognisably not yet written
+    # As written, every heading is empty: recognisably not yet written, which is no error (it counts as missing).
+    assert errors == [] and narrative is not None and not narrative.written and narrative.sections == {}
+
+
+def _word_headings(path: Path) -> list:
+    return [p for p in docx.Document(str(path)).paragraphs if p.style.name == HEADING_STYLE]
+
+
+def test_a_template_partly_written_or_with_a_heading_renamed_is_still_an_error(edition):
+    """Only a template exactly as new-quarter wrote it (every heading there, every one empty) is "not yet
+    written": one heading written and the others left empty, or a heading renamed, is an error as before."""
+    paths, publication = edition
+    scaffold_quarter(paths, publication, "Essex", Q1)
+    section = publication.section("mental-health")
+    path = paths.narrative_docx(Q1, section.name)
+    document = docx.Document(str(path))
+    first, second = [p for p in document.paragraphs if p.style.name == HEADING_STYLE][:2]
+    second.insert_paragraph_before("Partners met monthly.")  # text under the first heading only
+    document.save(str(path))
+    narrative, errors = read_narrative(path, display_name=path.name, key="strand", section_id=section.id,
+                                       quarter=Q1, headings=_headings(publication))
+    assert narrative is None
     assert sorted(e.message for e in errors) == sorted(f"the heading '{h}' has no text under it"
-                                                       for h in _headings(publication))
+                                                       for h in _headings(publication)[1:])
+    scaffold_quarter(paths, publication, "Essex", Q1, fmt="md")  # Markdown for the sections without a file yet
+    other = paths.narrative_docx(Q1, "Rape")
+    document = docx.Document(str(other))
+    [p for p in document.paragraphs if p.style.name == HEADING_STYLE][0].text = "Insight"  # renamed, all empty
+    document.save(str(other))
+    narrative, errors = read_narrative(other, display_name=other.name, key="strand", section_id="rape",
+                                       quarter=Q1, headings=_headings(publication))
+    assert narrative is None and errors
+    assert any("Insights" in e.message for e in errors)
 
 
 def _fill_word(path: Path, words: str) -> None:
@@ -118,7 +148,12 @@ def test_markdown_templates_are_read_by_the_markdown_reader(edition):
     assert text.startswith("---\nstrand: prevent\nquarter: 2022-23-Q1\n---\n")
     narrative, errors = read_narrative(path, display_name=path.name, key="strand", section_id="prevent",
                                        quarter=Q1, headings=_headings(publication))
-    assert narrative is None and len(errors) == 3  # unfilled: three empty headings
+    assert errors == [] and not narrative.written  # unfilled: not yet written
+    emptied = text.replace(f"## {_headings(publication)[0]}\n", f"## {_headings(publication)[0]}\n\nWritten.\n")
+    path.write_text(emptied, encoding="utf-8")  # one heading written, two left empty: an error, as before
+    narrative, errors = read_narrative(path, display_name=path.name, key="strand", section_id="prevent",
+                                       quarter=Q1, headings=_headings(publication))
+    assert narrative is None and len(errors) == 2
     for heading in _headings(publication):
         text = text.replace(f"## {heading}\n", f"## {heading}\n\nReferrals were reviewed.\n")
     path.write_text(text, encoding="utf-8")
@@ -218,20 +253,28 @@ def test_check_places_workbook_and_word_findings_and_spots_unwritten_templates(e
     folder = "data/forces/essex/crime-prevention-2021-25/"
     cell = ErrorRecord(folder + "delivery/2022-23-Q1.xlsx", None, None, "whole", "twelve",
                        "sheet Q1, cell D7: complete 'twelve' is not a whole number", CRITICAL, "delivery_tracker")
-    empty = [ErrorRecord(folder + "narrative/2022-23-Q1/" + paths.narrative_docx(Q1, s.name).name, None, None, "required",
-                         f"## {h}", f"the heading '{h}' has no text under it", CRITICAL, "narrative")
-             for s in publication.leaves if s.id != "rape" for h in _headings(publication)]
-    result = readiness(_report(cell, *empty), paths, publication, "Essex", Q1)
+
+    def unwritten(severity):  # validation's finding for a template nobody has written in
+        return [ErrorRecord(folder + "narrative/2022-23-Q1/" + paths.narrative_docx(Q1, s.name).name, None, "(file)",
+                            "a narrative template is written in before it is published (required with --strict)",
+                            s.id, f"narrative for strand '{s.id}' not yet written: ...", severity, "narrative")
+                for s in publication.leaves if s.id != "rape"]
+    result = readiness(_report(cell, *unwritten(WARNING)), paths, publication, "Essex", Q1)
     by_id = {s.id: s for s in result.sections}
     assert by_id["cybercrime-and-fraud"].problems[0].message.startswith("tracker, sheet Q1, cell D7: complete")
     assert by_id["rape"].state == "ready" and by_id["rape"].tracker_row == 3
     assert by_id["mental-health"].state == "not yet written"
-    assert result.exit_code == ERRORS
+    assert result.exit_code == ERRORS  # the tracker's error
     assert result.summary_line().startswith("1 of 14 strands ready; 13 not yet written: Knife Crime, Night-time")
     text = format_text(result)
-    assert "Mental Health: narrative not yet written (Mental Health.docx: every heading is empty)" in text
-    assert "has no text under it" not in text  # said once per section, not once per heading
+    assert ("Mental Health: narrative not yet written (Mental Health.docx: the template, with nothing under its "
+            "headings; it counts as not supplied)") in text
+    assert "not yet written: ..." not in text  # said once per section, in its state
     assert "  - error: tracker, sheet Q1, cell D7: complete 'twelve' is not a whole number" in text
+    # Without the tracker's error, unwritten templates leave the quarter buildable (1); with --strict they are errors.
+    assert readiness(_report(*unwritten(WARNING)), paths, publication, "Essex", Q1).exit_code == NOT_READY
+    strict = readiness(_report(*unwritten(CRITICAL)), paths, publication, "Essex", Q1)
+    assert strict.exit_code == ERRORS and {s.id: s.state for s in strict.sections}["places"] == "not yet written"
 
 
 # --- check: the command on a copied data folder -----------------------------------------------------------------
@@ -255,6 +298,32 @@ def test_check_command_exit_codes_and_summary(tmp_path, capsys):
     assert "complete 'twelve' for Rape is not a whole non-negative number" in out
 
 
+def test_check_and_validate_count_an_untouched_template_as_not_supplied(tmp_path, capsys):
+    """After new-quarter, a template nobody wrote in is a warning naming the lead's file (not 13 x 3 errors): the
+    quarter can be built, and check lists it as not yet written; with --strict it is an error, as a missing
+    narrative is."""
+    from strategy_update.inputs.validate import validate_inputs
+
+    data = _data_copy(tmp_path)
+    assert main(["new-quarter", "--quarter", Q1.id, "--data", str(data)]) == 0
+    paths = InputPaths(data, PUBLICATIONS, DEFAULT, "essex")
+    for path in paths.narrative_folder(Q1).glob("*.docx"):
+        if path.stem != "Places":
+            _fill_word(path, "Written")
+    capsys.readouterr()
+    report = validate_inputs(paths, "Essex", Q1.id)
+    assert report.critical == [], [str(f) for f in report.critical]
+    places = [f for f in report.warnings if "not yet written" in f.message]
+    assert len(places) == 1 and places[0].file.endswith("narrative/2022-23-Q1/Places.docx")
+    assert places[0].message.startswith("narrative for strand 'places' not yet written: data/forces/essex/")
+    assert main(["check", "--quarter", Q1.id, "--data", str(data)]) == 1
+    out = capsys.readouterr().out
+    assert "strands ready; 1 not yet written: Places;" in out  # (and the tracker's gap warning, from last quarter)
+    assert "Places: narrative not yet written (Places.docx: the template" in out
+    assert main(["check", "--strict", "--quarter", Q1.id, "--data", str(data)]) == 2
+    assert "1 not yet written: Places" in capsys.readouterr().out
+
+
 # --- the whole workflow -----------------------------------------------------------------------------------------
 @pytest.mark.build
 def test_scaffold_fill_check_and_build_a_quarter(tmp_path, capsys):
@@ -263,19 +332,27 @@ def test_scaffold_fill_check_and_build_a_quarter(tmp_path, capsys):
     assert "created 15 file(s)" in capsys.readouterr().out
     paths = InputPaths(data, PUBLICATIONS, DEFAULT, "essex")
     for path in paths.narrative_folder(Q1).glob("*.docx"):
-        _fill_word(path, f"The {path.stem} partnership reviewed its plan")
+        if path.stem != "Places":  # the Places lead has not written yet: the page says so, the build goes on
+            _fill_word(path, f"The {path.stem} partnership reviewed its plan")
     from openpyxl import load_workbook
     workbook = load_workbook(paths.delivery_workbook(Q1))
     sheet = workbook[sheet_name(Q1)]
     for row in sheet.iter_rows(min_row=2):
         row[2].value, row[3].value, row[4].value, row[5].value = 10, 6, 4, 0
     workbook.save(paths.delivery_workbook(Q1))
-    assert main(["check", "--quarter", Q1.id, "--data", str(data)]) == 0
-    assert "14 of 14 strands ready" in capsys.readouterr().out
+    assert main(["check", "--quarter", Q1.id, "--data", str(data)]) == 1
+    assert "13 of 14 strands ready; 1 not yet written: Places" in capsys.readouterr().out
     out = tmp_path / "out"
+    strict = run_cli("build", "--strict", "--quarter", Q1.id, "--data", str(data), "--no-pdf", "--out", str(out))
+    assert strict.returncode == 2 and "Places.docx" in strict.stderr and "not yet written" in strict.stderr
     result = run_cli("build", "--quarter", Q1.id, "--data", str(data), "--no-pdf", "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr
+    assert ("Not yet written (counted as not supplied; its page says so): data/forces/essex/crime-prevention-2021-25/"
+            "narrative/2022-23-Q1/Places.docx") in result.stdout  # the warning names the lead's file
     page = page_text(edition_folder(out, Q1.id), "strands/mental-health")
     assert "The Mental Health partnership reviewed its plan under Insights." in page
     assert "Delivery achieved April-June 2022" in page
     assert "nothing above the first heading is published" not in page  # the template's guidance
+    places = page_text(edition_folder(out, Q1.id), "strands/places")
+    assert "Not yet written: the lead's narrative for this quarter" in places
+    assert "No narrative was supplied" not in places

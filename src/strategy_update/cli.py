@@ -1,4 +1,4 @@
-"""The command line: ``strategy-update build|build-all|list|validate|check|new-quarter|preview|backtest|toc|labels``.
+"""The command line: ``strategy-update build|build-all|sweep|list|validate|check|new-quarter|preview|backtest|toc|labels``.
 
 Bad input gives a message and exit code 2, a failed step exit code 3; never a traceback.
 """
@@ -73,6 +73,31 @@ def _parser() -> argparse.ArgumentParser:
                            help="publish changed figures of published editions as corrections, saying why (without "
                            "it, an edition whose published figures moved is refused and the others are published)")
 
+    sweep = commands.add_parser("sweep", help="build every edition of a matrix (publications x quarters x forces) "
+                                "on one Dask cluster, websites only unless --pdf, and write a report of what built, "
+                                "what failed and why (_build/sweep/index.html and sweep.csv)")
+    sweep.add_argument("--publication", default="all",
+                       help="publication ids separated by commas, or 'all' (the default)")
+    sweep.add_argument("--quarters", default="first,default,last",
+                       help="'first', 'default', 'last' (each publication's own; the default is all three), 'all' "
+                       "(every quarter the publication and the data allow) or quarter ids, separated by commas")
+    sweep.add_argument("--forces", default="owner",
+                       help="'owner' (the publication's force; the default), 'smallest' (the smallest population), "
+                       "'all', or names or slugs, separated by commas (\"London, City of\" is one name)")
+    sweep.add_argument("--pdf", action="store_true", help="websites and PDFs (default: websites only)")
+    sweep.add_argument("--data", type=Path, help="data folder (default: ./data)")
+    sweep.add_argument("--publications", type=Path, help="publications folder (default: ./publications)")
+    sweep.add_argument("--out", type=Path, help="output folder (default: ./_build)")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on this Dask cluster (default: a cluster on this machine)")
+    sweep.add_argument("--workers", type=int, help="workers of the cluster on this machine (default: one per core)")
+    sweep.add_argument("--dashboard", metavar="HOST:PORT", default="127.0.0.1:8787",
+                       help="address of the Dask dashboard of the cluster on this machine (default: 127.0.0.1:8787)")
+    sweep.add_argument("--rerun", action="store_true", help="build every edition even if nothing changed")
+    sweep.add_argument("--strict", action="store_true",
+                       help="fail an edition if any section's narrative or delivery data is missing")
+    sweep.add_argument("--reviewer", action="store_true", help="the reviewer's editions (code toggles)")
+
     listing = commands.add_parser("list", help="list the publications and forces this project knows")
     listing.add_argument("--data", type=Path, help="data folder (default: ./data)")
     listing.add_argument("--publications", type=Path, help="publications folder (default: ./publications)")
@@ -135,7 +160,7 @@ def _interrupted(exc: KeyboardInterrupt, command: str) -> int:
     from strategy_update.build.interrupt import Interrupted
 
     stopped = exc if isinstance(exc, Interrupted) else Interrupted(signal.SIGINT)
-    print(stopped.message() if command in ("build", "build-all") else "Interrupted.", file=sys.stderr)
+    print(stopped.message() if command in ("build", "build-all", "sweep") else "Interrupted.", file=sys.stderr)
     return stopped.exit_code
 
 
@@ -163,6 +188,8 @@ def _run(args) -> int:
                       + "; ".join(f"{r.spec.force} ({r.message})" for r in outcome.failed), file=sys.stderr)
                 print("Their previous editions, if any, are unchanged; the others are published.", file=sys.stderr)
                 return EXIT_BUILD_FAILED
+        elif args.command == "sweep":
+            return _sweep(args)
         elif args.command == "list":
             print(_listing(args))
         elif args.command == "validate":
@@ -213,13 +240,32 @@ def _run(args) -> int:
     return 0
 
 
+def _sweep(args) -> int:
+    from strategy_update.build.pipeline import project_root
+    from strategy_update.build.sweep import run_sweep, sweep_matrix
+
+    data, publications = _folders(args)
+    matrix = sweep_matrix(args.publication, args.quarters, args.forces, data_dir=data, publications_dir=publications)
+    outcome = run_sweep(matrix, data_dir=data, publications_dir=publications,
+                        out_dir=(args.out or project_root() / "_build").resolve(), pdf=args.pdf,
+                        scheduler=args.scheduler, workers=args.workers, strict=args.strict, rerun=args.rerun,
+                        reviewer=args.reviewer, dashboard=args.dashboard)
+    if outcome.failed:
+        print(f"sweep: {len(outcome.failed)} of {len(outcome.rows)} editions failed: "
+              + "; ".join(f"{r.run.publication} {r.run.quarter.id} {r.force} ({r.why})" for r in outcome.failed),
+              file=sys.stderr)
+        return EXIT_BUILD_FAILED
+    return 0
+
+
 def _build_failed(exc: Exception, command: str) -> int:
     from strategy_update.build.interrupt import published_editions
 
     print(f"build failed: {exc}", file=sys.stderr)
-    editions = published_editions() if command == "build-all" else None
+    many = command in ("build-all", "sweep")
+    editions = published_editions() if many else None
     print(f"Published before the failure: {', '.join(editions)}; the other editions, if any, are unchanged."
-          if editions else NOTHING_PUBLISHED_ALL if command == "build-all" else NOTHING_PUBLISHED, file=sys.stderr)
+          if editions else NOTHING_PUBLISHED_ALL if many else NOTHING_PUBLISHED, file=sys.stderr)
     return EXIT_BUILD_FAILED
 
 

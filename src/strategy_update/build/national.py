@@ -38,7 +38,7 @@ import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -53,6 +53,7 @@ from strategy_update.build.pipeline import (STAMP, EditionSpec, _edition_key, ed
                                             up_to_date, write_results_of)
 from strategy_update.build.publish import PublishGate
 from strategy_update.build.snapshot import snapshot_inputs
+from strategy_update.build.sweep import REPORT_HTML, SWEEP_FOLDER
 from strategy_update.core.errors import BuildError, InputError
 
 NATIONAL = "national"  # <out>/<publication>/national/<quarter>/: the national index (no force has this slug)
@@ -237,11 +238,14 @@ def _runs(publication: str | None, forces: list[str], quarter: str | None, setti
     return runs
 
 
-def forces_asked(text: str | None, known: list[str]) -> list[str]:
+def forces_asked(text: str | list[str] | None, known: list[str]) -> list[str]:
     """``all`` (or nothing): every force; else names or slugs separated by commas, each resolved or refused. A name
-    may hold a comma itself ("London, City of"): the longest run of pieces that names a force is taken."""
+    may hold a comma itself ("London, City of"): the longest run of pieces that names a force is taken. A list
+    names one force per item."""
     from strategy_update.model.forces import force_slug, resolve_force
 
+    if isinstance(text, list):
+        return list(dict.fromkeys(resolve_force(name, known) for name in text))
     if not text or text.strip().lower() == "all":
         return list(known)
     pieces = [piece.strip() for piece in text.split(",") if piece.strip()]
@@ -310,7 +314,7 @@ def _compute(client, stale: list[EditionRun], open_data, out_dir: Path, log) -> 
 
     results, rows = compute_editions(
         first.publication, [r.spec.force for r in stale], first.quarter, crime=shared.crime,
-        population=shared.population, workforce=shared.workforce,
+        population=shared.population, workforce=shared.workforce, recording_changes=shared.recording_changes,
         trackers={f: i.tracker for f, i in own.items()}, extracts={f: i.extracts for f, i in own.items()},
         peer_groups={f: i.peer_group for f, i in own.items()}, map_series=dask_map,
         profile_cache=forecast_cache(out_dir))
@@ -470,10 +474,11 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
     folder = Path(spec.publication.id) / NATIONAL / spec.quarter.id
     target, work = out_dir / folder, out_dir / ".work" / folder
     entries = _entries(runs, out_dir)
+    sweep = (out_dir / SWEEP_FOLDER / REPORT_HTML).exists()  # a sweep's report, linked when there is one
     key = edition_key([r.target / "data" / RESULTS for r in runs if r.status in (PUBLISHED, UP_TO_DATE)]
                       + [root / "_config.yml", root / "_static", Path(__file__).resolve().parents[1]],
                       {"entries": [(e.force, e.link, e.built, e.message, [v.number for v in e.revisions])
-                                   for e in entries]})
+                                   for e in entries], "sweep": sweep})
     stamp = work / STAMP
     index = target / "html" / "index.html"
     if index.exists() and stamp.exists() and stamp.read_text(encoding="utf-8") == key:
@@ -483,7 +488,7 @@ def build_national_index(root: Path, runs: list[EditionRun], out_dir: Path, log=
         stamp.unlink(missing_ok=True)
         log("Building the national index (Jupyter Book)...")
         index = build_national_book(root, work, spec.publication, spec.quarter, _national_results(runs), entries,
-                                    target, data_dir=spec.paths.data, log=log)
+                                    target, data_dir=spec.paths.data, log=log, sweep_report=sweep)
         stamp.write_text(key, encoding="utf-8")
     write_site_index(out_dir)
     return index
@@ -502,12 +507,14 @@ class NationalRun:
         return [r for r in self.editions if r.status == FAILED]
 
 
-def build_all(publication: str | None, quarter: str | None, forces: str | None = "all", *,
+def build_all(publication: str | None, quarter: str | None, forces: str | list[str] | None = "all", *,
               data_dir: Path | None = None, publications_dir: Path | None = None, out_dir: Path | None = None,
               pdf: bool = True, scheduler: str | None = None, workers: int | None = None, strict: bool = False,
               rerun: bool = False, reviewer: bool = False, dashboard: str = DEFAULT_DASHBOARD,
-              correction: str | None = None, log=print) -> NationalRun:
-    """Build the publication's edition for every force asked for, and the national index (module docstring)."""
+              correction: str | None = None, log=print, client=None) -> NationalRun:
+    """Build the publication's edition for every force asked for, and the national index (module docstring).
+    ``client``: a Dask client to run on, kept open afterwards (the sweep's, shared by its runs); without one the run
+    starts its own cluster and closes it."""
     from strategy_update.build.pipeline import known_forces
     from strategy_update.inputs.paths import InputPaths
 
@@ -535,7 +542,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
     if todo:
         index = _build_editions(root, runs, todo, data_dir, out_dir, pdf=pdf, scheduler=scheduler, workers=workers,
                                 strict=strict, rerun=rerun, reviewer=reviewer, dashboard=dashboard,
-                                correction=correction, log=log)
+                                correction=correction, log=log, client=client)
     else:
         index = build_national_index(root, runs, out_dir, log=log)
     outcome = NationalRun(runs, index)
@@ -549,7 +556,7 @@ def build_all(publication: str | None, quarter: str | None, forces: str | None =
 
 def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], data_dir: Path, out_dir: Path, *,
                     pdf: bool, scheduler: str | None, workers: int | None, strict: bool, rerun: bool,
-                    reviewer: bool, dashboard: str, correction: str | None = None, log) -> Path:
+                    reviewer: bool, dashboard: str, correction: str | None = None, log, client=None) -> Path:
     """The stages on the cluster for the editions ``todo``, then the national index. Stopped (Ctrl-C, SIGTERM), it
     lets no worker publish any more and raises Interrupted naming the editions published before the stop."""
     from strategy_update.build.interrupt import processes_stopped_on_exit
@@ -561,7 +568,8 @@ def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], 
     run_folder = out_dir / ".work" / spec.publication.id / RUN_FOLDER / spec.quarter.id
     gate = PublishGate.opened(run_folder / "publish-gate")
     try:
-        with processes_stopped_on_exit(), ExitStack() as cluster:
+        # With the caller's cluster, the caller stops the processes (its workers' kernels live on to its next run).
+        with processes_stopped_on_exit() if client is None else nullcontext(), ExitStack() as cluster:
             try:
                 snapshot = snapshot_inputs([r.spec.paths for r in todo], data_dir, run_folder / "inputs")
                 for run in todo:
@@ -571,7 +579,8 @@ def _build_editions(root: Path, runs: list[EditionRun], todo: list[EditionRun], 
                 # pass it).
                 reader = cluster.enter_context(ThreadPoolExecutor(1, thread_name_prefix="read-open-data"))
                 open_data = reader.submit(read_open_data, stale[0].snapshot, spec.publication) if stale else None
-                client = cluster.enter_context(dask_client(scheduler, workers, log, dashboard))
+                if client is None:  # else the caller's cluster, which it closes
+                    client = cluster.enter_context(dask_client(scheduler, workers, log, dashboard))
                 _check_inputs(client, todo, strict, log)
                 ready = _read_force_inputs([r for r in todo if not r.status], log)
                 if ready:

@@ -51,14 +51,16 @@ def england_and_wales_forces(data_dir: Path, publication: Publication) -> int | 
 
 
 def write_national_sources(root: Path, work: Path, publication: Publication, quarter: Quarter, results: pd.DataFrame,
-                           editions: list[EditionEntry], built_at: datetime, all_forces: int | None) -> None:
+                           editions: list[EditionEntry], built_at: datetime, all_forces: int | None,
+                           sweep_report: bool = False) -> None:
     """The pages, their chart data, configuration, contents and static files into ``work`` (unchanged files keep
     their time stamps, so Sphinx rereads only what changed)."""
     title = f"{publication.short_title}: every force, {quarter.short_label}"
     _write_if_changed(work / "_config.yml", yaml.safe_dump(national_config(root, title), sort_keys=False).encode())
     _write_if_changed(work / "_toc.yml", yaml.safe_dump(national_toc(), sort_keys=False).encode())
     _write_if_changed(work / "index.md",
-                      index_markdown(publication, results, editions, quarter.short_label, built_at).encode())
+                      index_markdown(publication, results, editions, quarter.short_label, built_at,
+                                     sweep_report).encode())
     summary, chart_data = summary_markdown(publication, results, editions, quarter.short_label, built_at,
                                            all_forces, CHART_CSV, forecast_record(results, editions))
     _write_if_changed(work / f"{SUMMARY_PAGE}.md", summary.encode())
@@ -86,14 +88,14 @@ def publish_site(html: Path, target: Path) -> None:
 
 def build_national_book(root: Path, work: Path, publication: Publication, quarter: Quarter, results: pd.DataFrame,
                         editions: list[EditionEntry], target: Path, data_dir: Path | None = None,
-                        log=print) -> Path:
+                        log=print, sweep_report: bool = False) -> Path:
     """Write the national index's pages into `work` and build them with Jupyter Book (HTML only); publish the site to
     `target` (= <out>/<publication>/national/<quarter>/, site in target/"html"); return target/"html"/"index.html".
     ``data_dir``: the data folder the editions were built from (default: the project's)."""
     work.mkdir(parents=True, exist_ok=True)
     built_at = datetime.now(timezone.utc)
     write_national_sources(root, work, publication, quarter, results, editions, built_at,
-                           england_and_wales_forces(data_dir or root / "data", publication))
+                           england_and_wales_forces(data_dir or root / "data", publication), sweep_report)
     html, _ = build_book(work, pdf=False, log=log)
     publish_site(html, target)
     log(f"Published the national index: {target / 'html' / 'index.html'}")

@@ -95,7 +95,8 @@ def edition_settings(pdf: bool, strict: bool, reviewer: bool) -> dict:
 
 def _edition_key(root: Path, spec: EditionSpec, settings: dict) -> str:
     paths = spec.paths
-    sources = [paths.data / "raw", paths.publication, paths.force_inputs, root / "notebooks", root / "book",
+    sources = [paths.data / "raw", paths.recording_changes, paths.publication, paths.force_inputs, root / "notebooks",
+               root / "book",
                root / "_static", root / "_config.yml", root / "expectations", Path(__file__).resolve().parents[1]]
     parameters = {"edition": spec.folder.as_posix(), **settings}
     return edition_key(sources, parameters, extra=git_describe(root))
@@ -124,7 +125,8 @@ def _compute_key(spec: EditionSpec) -> str:
     paths = spec.paths
     force_inputs = [p for p in sorted(paths.force_inputs.iterdir()) if p.name not in PAGE_ONLY_INPUTS] \
         if paths.force_inputs.is_dir() else []
-    sources = [paths.data / "raw", paths.data / "reference", paths.publication, paths.peer_group, *force_inputs,
+    sources = [paths.data / "raw", paths.recording_changes, paths.data / "reference", paths.publication,
+               paths.peer_group, *force_inputs,
                Path(__file__).resolve().parents[1]]
     return edition_key(sources, {"edition": spec.folder.as_posix(), "force": spec.force})
 
@@ -189,7 +191,8 @@ def notebook_jobs(root: Path, work: Path, spec: EditionSpec, pdf: bool = True) -
     folder = publication.section_folder
     for leaf in publication.leaves:
         narrative = work / NARRATIVES / f"{leaf.id}.json"
-        jobs.append(Job(leaf.id, section[narrative.exists()], f"{folder}/{leaf.id}.ipynb", folder,
+        written = narrative.exists() and narrative.read_bytes().strip() != b"{}"  # {}: a template not yet written
+        jobs.append(Job(leaf.id, section[written], f"{folder}/{leaf.id}.ipynb", folder,
                         dict(base, section_id=leaf.id, print_charts=pdf), common + (narrative,)))
     return jobs
 
@@ -239,7 +242,8 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
         EditionView(publication, spec.force, spec.quarter, spec.paths, results, rows, {}), web_only)
     if publication.peer_group_label:
         pages[work / "computed" / f"{PEER_PAGE}.md"] = lambda: ("# Position among similar forces\n\n"
-                                                               + peer_page(publication, results, spec.force))
+                                                               + peer_page(publication, results, spec.force,
+                                                                           printed_position_table(spec)))
     kept = {path for path in figure_page_files(work) if figures_reused and path.exists()}
     for path, write in pages.items():
         if path not in kept:
@@ -250,6 +254,22 @@ def write_written_appendices(root: Path, work: Path, spec: EditionSpec, report, 
         _write_if_changed(readiness, readiness_page(report, spec).encode())
     else:
         readiness.unlink(missing_ok=True)
+
+
+def printed_position_table(spec: EditionSpec):
+    """(the position table the owner's hand-made update printed for this edition's quarter, the update's name), or
+    None: another quarter, another force, or no printed table (``reference.peer_table_quarter``)."""
+    from strategy_update.compute.backtest import PEER_POSITION_COLUMNS, PEER_POSITIONS
+    from strategy_update.inputs.readers import read_table
+
+    publication, facts = spec.publication, spec.publication.reference
+    path = spec.paths.reference / PEER_POSITIONS
+    if (str(facts.get("peer_table_quarter", "")) != spec.quarter.id or spec.force != publication.owner_force
+            or not path.exists()):
+        return None
+    printed = read_table(path, PEER_POSITION_COLUMNS)
+    document = str(printed["document"].iloc[0]) if len(printed) else ""
+    return printed, str((facts.get("documents") or {}).get(document, document))
 
 
 def git_describe(root: Path) -> str:
@@ -337,6 +357,7 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
     from strategy_update.build.revisions import prepare as prepare_revisions
     from strategy_update.compute.stage import compute_edition, measure_by_measure
     from strategy_update.inputs.readers import read_edition_inputs, read_page_inputs
+    from strategy_update.inputs.readiness import NOT_YET_WRITTEN_RULE
     from strategy_update.inputs.validate import validate_inputs
 
     spec = resolve_edition(publication, force, quarter, data_dir=data_dir, publications_dir=publications_dir)
@@ -350,6 +371,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
         log(f"Checking inputs (Great Expectations) for {spec.folder.as_posix()}...")
         report = validate_inputs(spec.paths, spec.force, spec.quarter.id, strict=strict)
         log(f"  {report.summary_line()}")
+        for unwritten in (f for f in report.warnings if f.rule and f.rule.startswith(NOT_YET_WRITTEN_RULE)):
+            log(f"  Not yet written (counted as not supplied; its page says so): {unwritten.file}")
         if report.critical:
             raise ValidationFailed(report)
         log(f"Edition: {spec.publication.edition_title(spec.force)}, {spec.quarter.label}")
@@ -369,7 +392,8 @@ def build(publication: str | None = None, force: str | None = None, quarter: str
             results, rows = compute_edition(spec.publication, spec.force, spec.quarter, crime=inputs.crime,
                                             population=inputs.population, tracker=inputs.tracker,
                                             extracts=inputs.extracts, peer_group=inputs.peer_group,
-                                            workforce=inputs.workforce, profile_cache=forecast_cache(out_dir),
+                                            workforce=inputs.workforce, recording_changes=inputs.recording_changes,
+                                            profile_cache=forecast_cache(out_dir),
                                             map_series=measure_by_measure(pool.submit))
             write_results_of(spec, work, results, rows)
             for page in figure_page_files(work):

@@ -159,8 +159,15 @@ def peer_results(publication: Publication, force: str, quarter: Quarter, *, crim
                  "value": float(i), "text": name, "period_label": Quarter(year, 1).financial_year}
                 for year, members in group.by_year for i, name in enumerate(members, start=1)]
     for section_id, m in measures:
-        current = peers.group_position(now[now["measure"] == m.id], force, list(group.members),
-                                       lower_is_better=m.lower_is_better, per=1000.0)
+        try:
+            current = peers.group_position(now[now["measure"] == m.id], force, list(group.members),
+                                           lower_is_better=m.lower_is_better, per=1000.0)
+        except ValueError as exc:  # no usable figure of the force's own (none, no population, a negative total)
+            period = now.loc[(now["measure"] == m.id) & (now["force"] == force), "period_label"]
+            records.append({"section": section_id, "measure": m.id, "force": force, "statistic": "peer_not_ranked",
+                            "value": None, "text": str(exc).replace(f"'{force}' has", "it has"),
+                            "period_label": str(period.iloc[0]) if len(period) else ""})
+            continue
         try:
             previous = peers.group_position(before[before["measure"] == m.id], force, list(group.members),
                                             lower_is_better=m.lower_is_better, per=1000.0)

@@ -5,8 +5,10 @@ Rules, in words:
 - **The group** is the force and its comparison forces. When a force has not supplied its official MSG, a group
   is computed: the forces most like it in population size and crime mix (see ``similar_forces``).
 - **A force's rate** is its count divided by its base, times ``per``: offences per 1,000 population, or a
-  percentage (solved outcomes out of offences). A comparison force with no figures, or a base of zero, is left
-  out of the group and named as missing; it is never silently dropped.
+  percentage (solved outcomes out of offences). A comparison force with no figures, a base of zero or a negative
+  count (Home Office adjustments larger than the crimes recorded) is left out of the group and named as missing;
+  it is never silently dropped. The force itself in that case has no position for the measure (``ValueError``,
+  which the position table turns into a row saying why it is not ranked).
 - **Rank** 1 is the best rate (the lowest when lower is better). Forces with exactly the same rate share a rank
   and the next rank is skipped (1, 2, 2, 4).
 - **The group average** is the group's total count divided by its total base (the force included), as the
@@ -144,7 +146,7 @@ class Position:
     lower_is_better: bool | None  # None: neither direction is better (a count driven by police activity)
     per: float
     rates: tuple[tuple[str, float], ...]  # the group's rates, best first (highest first for neither; ties by name)
-    missing: tuple[str, ...]  # comparison forces left out: no figures or a base of zero
+    missing: tuple[str, ...]  # comparison forces left out: no figures, a base of zero or a negative total
 
 
 def _group_rates(values: pd.DataFrame, force: str, members: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -158,6 +160,12 @@ def _group_rates(values: pd.DataFrame, force: str, members: list[str]) -> tuple[
     usable = rows["numerator"].notna() & rows["denominator"].notna() & (rows["denominator"] != 0)
     if not usable[force]:
         raise ValueError(f"'{force}' has no figures (or a base of zero) for this measure")
+    # A negative total (Home Office adjustments larger than the crimes recorded) is not a rate of anything: the
+    # force is left out of the ranks and the group's average, as a force with no figures is.
+    if rows.loc[force, "numerator"] < 0:
+        raise ValueError(f"'{force}' has a negative total for this measure ({rows.loc[force, 'numerator']:g}: Home "
+                         "Office adjustments larger than the crimes recorded), which has no rate to rank")
+    usable &= rows["numerator"] >= 0
     return rows[usable], [name for name in group if not usable[name]]
 
 

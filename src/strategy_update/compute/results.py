@@ -37,7 +37,8 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
                     history_quarters: int, forces: list[str] | None = None,
                     rate_comparison: str | None = None, not_summed: frozenset[str] = frozenset(),
                     spc_baseline: int | None = spc.BASELINE_QUARTERS,
-                    spc_steps: dict[str, tuple[tuple[str, str], ...]] | None = None) -> pd.DataFrame:
+                    spc_steps: dict[str | tuple[str, str], tuple[tuple[str, str], ...]] | None = None
+                    ) -> pd.DataFrame:
     """Every figure for ``quarter``, one row each (see COLUMNS). The first comparison is the headline.
 
     The rate per 1,000 is for the current figure of the headline, or of ``rate_comparison`` when given (a count at
@@ -47,7 +48,9 @@ def compute_results(observations: pd.DataFrame, input_rows: pd.DataFrame, popula
     period's figure only when it was supplied for exactly that period.
 
     Control charts take their limits from the first ``spc_baseline`` quarters of each chart, recalculated at the
-    step changes in ``spc_steps`` (measure id -> (quarter id, reason) pairs): see ``compute/spc.py``.
+    step changes in ``spc_steps`` (measure id, or (force, measure id) for one force's, -> (quarter id, reason)
+    pairs): see ``compute/spc.py``. A chart whose baseline (or a step's) has no variation at all (every quarter the
+    same figure, often 0) has no limits to judge by: it is not drawn, and a ``spc_no_chart`` row says why.
 
     Figures are computed per force, section, measure and area (``FIGURE_KEY``): area '' is the force-wide
     figure; any other area (a force extract's ``area`` column) gets the same statistics from its own rows, listed
@@ -275,7 +278,7 @@ def step_indices(first_months: list[int], steps: tuple[tuple[str, str], ...]) ->
     return out
 
 
-def _spc_rows(series: pd.DataFrame, baseline: int | None, steps: dict[str, tuple[tuple[str, str], ...]]
+def _spc_rows(series: pd.DataFrame, baseline: int | None, steps: dict[str | tuple[str, str], tuple[tuple[str, str], ...]]
               ) -> list[pd.DataFrame]:
     """The XmR chart over each key's chart history: per segment (one, or one per step change) its mean, mean
     moving range and limits, for the quarters of ``period``, set from the baseline quarters of ``base_period``;
@@ -286,14 +289,26 @@ def _spc_rows(series: pd.DataFrame, baseline: int | None, steps: dict[str, tuple
     firsts, lasts = points["first_month"].to_numpy(), points["last_month"].to_numpy()
     labels = points["period_label"].tolist()
     ids = list(zip(*(points[c].tolist() for c in FIGURE_KEY + ["source_file"])))
-    measure_at = FIGURE_KEY.index("measure")
+    measure_at, force_at = FIGURE_KEY.index("measure"), FIGURE_KEY.index("force")
     cuts = np.flatnonzero(np.diff(orders)) + 1
     charted, texts, summary = np.zeros(len(points), dtype=bool), [""] * len(points), []
     for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(points)]):
         if not _chartable(firsts[a:b], lasts[a:b]):
             continue
-        marks = step_indices([int(m) for m in firsts[a:b]], steps.get(ids[a][measure_at], ()))
+        measure, force = ids[a][measure_at], ids[a][force_at]
+        marks = step_indices([int(m) for m in firsts[a:b]], steps.get(measure, ()) + steps.get((force, measure), ()))
         chart = spc.xmr(values[a:b].tolist(), baseline, marks)
+        flat = next((s for s in chart.parts if s.mean_moving_range == 0), None)
+        if flat is not None:  # limits equal to the mean: any later change would read as a signal
+            summary.append({**dict(zip(FIGURE_KEY + ["source_file"], ids[a])), "order": orders[a],
+                            "statistic": "spc_no_chart", "block": 4, "sub": 0, "value": flat.mean, "lines": [],
+                            "period": Span(int(firsts[a + flat.start]), int(lasts[a + flat.baseline_end - 1])).id,
+                            "period_label": f"{labels[a + flat.start]} to {labels[a + flat.baseline_end - 1]}",
+                            "text": f"the figure was the same ({flat.mean:,.10g}) in every one of the "
+                                    f"{flat.baseline_points} quarters the limits would be set from "
+                                    f"({labels[a + flat.start]} to {labels[a + flat.baseline_end - 1]}), so there "
+                                    "is no variation to set control limits by"})
+            continue
         charted[a:b] = True
         texts[a:b] = [";".join(f"{rule}:{side}" for rule, side in sorted(s.items())) for s in chart.signals]
         both = sorted(chain.from_iterable(lines[a:b]))

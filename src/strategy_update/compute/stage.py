@@ -22,9 +22,9 @@ from strategy_update.compute.observations import (INPUT_ROW_COLUMNS, observation
 from strategy_update.compute.peer_table import peer_results, shared_peer_inputs
 from strategy_update.compute.results import COLUMNS as RESULT_COLUMNS
 from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots,
-                                             quarterly_history, read_results, write_results)
-from strategy_update.core.periods import Quarter
-from strategy_update.model.forces import force_slug
+                                             quarterly_history, read_results, tidy, write_results)
+from strategy_update.core.periods import Quarter, parse_quarter
+from strategy_update.model.forces import display_name, force_slug
 from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publication
 
 RESULTS, INPUT_ROWS = "results.parquet", "input-rows.parquet"
@@ -38,15 +38,15 @@ INPUT_ROW_SCHEMA = pa.schema([("force", pa.string()), ("section", pa.string()), 
 def compute_edition(publication: Publication, force: str, quarter: Quarter, *, crime: pd.DataFrame,
                     population: pd.DataFrame, tracker: pd.DataFrame | None, extracts: dict[str, pd.DataFrame],
                     peer_group: pd.DataFrame | None = None,
-                    workforce: pd.DataFrame | None = None,
+                    workforce: pd.DataFrame | None = None, recording_changes: pd.DataFrame | None = None,
                     profile_cache: Path | None = None, map_series: Callable = map) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, input rows) for one force's edition. ``extracts`` maps measure ids to validated extract frames;
     ``workforce`` is the Home Office workforce table (``load_workforce``), needed when a measure uses it.
     One force's case of ``compute_editions``: there is one way to compute an edition's figures."""
     results, rows = compute_editions(publication, [force], quarter, crime=crime, population=population,
                                      workforce=workforce, trackers={force: tracker}, extracts={force: extracts},
-                                     peer_groups={force: peer_group}, profile_cache=profile_cache,
-                                     map_series=map_series)
+                                     peer_groups={force: peer_group}, recording_changes=recording_changes,
+                                     profile_cache=profile_cache, map_series=map_series)
     return edition_tables(results, rows, force)
 
 
@@ -55,6 +55,7 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
                      trackers: dict[str, pd.DataFrame | None] | None = None,
                      extracts: dict[str, dict[str, pd.DataFrame]] | None = None,
                      peer_groups: dict[str, pd.DataFrame | None] | None = None,
+                     recording_changes: pd.DataFrame | None = None,
                      map_series: Callable = map, profile_cache: Path | None = None
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(results, input rows) of every force's edition at once, each row marked with the force whose edition it
@@ -69,7 +70,12 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
     (``map(Future.result, futures)``) has them fitted while this process computes the rest; the rows are taken
     last.
     ``profile_cache``: a folder where each force's demand profile is kept, so that a rerun fits only the forces
-    whose series changed (``demand_profiles``)."""
+    whose series changed (``demand_profiles``).
+    ``recording_changes``: declared changes in how forces recorded crime (``read_recording_changes``). A force's
+    open-data figures are published as recorded on both sides of its change; its control charts take a step change
+    there (limits worked out afresh from the quarter), its trend and forecast use the quarters from it on, and a
+    ``recording_change`` row (with a ``peer_recording_change`` row for each member of a position table's group
+    that has one) lets the pages say so."""
     forces = list(dict.fromkeys(forces))
     if not forces:
         raise ValueError("compute_editions: name at least one force")
@@ -81,23 +87,28 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
         for force in forces]
     observations = pd.concat([o for o in (crime_obs, *(obs for obs, _ in extract_parts)) if not o.empty],
                              ignore_index=True)
+    changes = _changes_up_to(recording_changes, quarter)
+    settings = spc_settings(publication)
+    settings["spc_steps"] = {**settings["spc_steps"], **recording_steps(publication, changes, forces)}
     input_rows = _input_rows(crime_rows, extract_parts)
     not_summed = frozenset(m.id for _, m in publication.measures if not m.summable)
     results = compute_results(observations, input_rows, population,
                               publication_id=publication.id, quarter=quarter,
                               comparisons=list(publication.comparisons), baseline_end=publication.baseline_end,
                               history_quarters=publication.history_quarters, forces=forces,
-                              not_summed=not_summed, **spc_settings(publication))
+                              not_summed=not_summed, **settings)
     # A rate per 1,000 residents is meaningful for recorded crime and for the force's workforce, not for a force's
     # percentages or outcomes.
     open_data = {m.id for _, m in publication.measures if m.source in (HOME_OFFICE, WORKFORCE)}
     per_head = results["statistic"].isin(["population", "rate_per_1000"])
     results = results[~per_head | results["measure"].isin(open_data)].reset_index(drop=True)
     figures = _by_force(results, forces)
-    # The demand profiles are forecast from each measure's whole quarterly history, not only its charts' quarters.
+    # The demand profiles are forecast from each measure's whole quarterly history, not only its charts' quarters
+    # (from a declared change in recording on, for the measures it touches).
     history = quarterly_history(observations, input_rows, publication_id=publication.id, quarter=quarter,
                                 forces=forces, not_summed=not_summed)
-    profiles = start_demand_profiles(publication, _by_force(history, forces), map_series, profile_cache)
+    profiles = start_demand_profiles(publication, _by_force(history, forces), map_series, profile_cache,
+                                     since=recorded_since(publication, changes, forces))
     snapshot_results = snapshot_rows = None
     if publication.has_workforce:
         snapshot_results, snapshot_rows = workforce_results(publication, forces[0], quarter, workforce, population,
@@ -119,6 +130,7 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
         if publication.peer_group_label:
             parts.append(peer_results(publication, force, quarter, crime=crime, population=population,
                                       official=peer_groups.get(force), group=groups.get(force), shared=shared))
+        parts.append(change_rows(publication, force, changes, parts[-1] if publication.peer_group_label else None))
         after_profile.append(parts)
         all_rows.append(typed_rows(pd.concat([r for r in rows if not r.empty] or [rows[0]], ignore_index=True))
                         .assign(**{EDITION: force}))
@@ -126,6 +138,57 @@ def compute_editions(publication: Publication, forces: list[str], quarter: Quart
                    for force, profile, after in zip(forces, profiles(), after_profile)]
     return (pd.concat(all_results, ignore_index=True),
             pd.concat(all_rows, ignore_index=True)[[EDITION] + INPUT_ROW_COLUMNS])
+
+
+# --- declared changes in how a force recorded crime -------------------------------------------------------------
+def _changes_up_to(changes: pd.DataFrame | None, quarter: Quarter) -> pd.DataFrame:
+    """The declared changes that took effect by the edition's quarter (a later one changes nothing shown)."""
+    if changes is None or changes.empty:
+        return pd.DataFrame(columns=["force", "quarter", "change", "source", "line", "source_file"])
+    return changes[[parse_quarter(q) <= quarter for q in changes["quarter"]]]
+
+
+def recording_steps(publication: Publication, changes: pd.DataFrame, forces: list[str]) -> dict:
+    """(force, measure id) -> its control chart's step changes: every open-data measure of a force with a declared
+    change steps there, with the change as the reason (``compute_results``' ``spc_steps``)."""
+    steps: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+    for row in changes[changes["force"].isin(forces)].itertuples(index=False):
+        reason = f"a change in how {display_name(row.force)} recorded crime: {row.change.rstrip('.')}"
+        for _, m in publication.measures:
+            if m.source == HOME_OFFICE:
+                steps[(row.force, m.id)] = steps.get((row.force, m.id), ()) + ((row.quarter, reason),)
+    return steps
+
+
+def recorded_since(publication: Publication, changes: pd.DataFrame, forces: list[str]) -> dict:
+    """force -> (first quarter of its latest declared change, the open-data measures it applies to): the trend and
+    forecast of those measures use the quarters from it on (figures recorded another way are no guide to them)."""
+    latest = changes[changes["force"].isin(forces)].sort_values("quarter").groupby("force")["quarter"].last()
+    measures = frozenset(m.id for _, m in publication.measures if m.source == HOME_OFFICE)
+    return {force: (quarter, measures) for force, quarter in latest.items()}
+
+
+def change_rows(publication: Publication, force: str, changes: pd.DataFrame, peer_rows: pd.DataFrame | None
+                ) -> pd.DataFrame:
+    """``recording_change`` rows of the force's declared changes, and ``peer_recording_change`` rows of its
+    position table's members' (period: the quarter it took effect; text: the change; base_period_label: the
+    source), for the pages to say beside the figures."""
+    members = set() if peer_rows is None or peer_rows.empty else set(
+        peer_rows.loc[peer_rows["statistic"] == "peer_group_member", "text"])
+    records = []
+    for row in changes.itertuples(index=False):
+        statistic = ("recording_change" if row.force == force else
+                     "peer_recording_change" if row.force in members else None)
+        if statistic:
+            records.append({"force": row.force, "statistic": statistic, "period": row.quarter,
+                            "period_label": parse_quarter(row.quarter).label, "text": row.change,
+                            "base_period_label": row.source, "source_file": row.source_file,
+                            "lines": [int(row.line)], "value": None})
+    if not records:
+        return tidy(pd.DataFrame(columns=RESULT_COLUMNS))
+    frame = pd.DataFrame(records).assign(publication=publication.id, section="", measure="")
+    frame["value"] = frame["value"].astype(float)
+    return tidy(frame)
 
 
 def edition_tables(results: pd.DataFrame, rows: pd.DataFrame, force: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -171,15 +234,16 @@ def demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], 
 
 
 def start_demand_profiles(publication: Publication, figures: dict[str, pd.DataFrame], map_series: Callable = map,
-                          cache: Path | None = None) -> Callable[[], list[pd.DataFrame]]:
+                          cache: Path | None = None, since: dict | None = None) -> Callable[[], list[pd.DataFrame]]:
     """``demand_profiles``, in two steps: this call hands the series to ``map_series``; the function it returns
     waits for the rows (and keeps them in the cache). A ``map_series`` that starts its work at once has it done in
-    between."""
+    between. ``since``: force -> (quarter id, measure ids) whose series start there for the forecast (a declared
+    change in recording: ``recorded_since``)."""
     from strategy_update.model.publication import disturbed_quarters
 
     profile = functools.partial(_forecast_results, disturbed=tuple(disturbed_quarters(publication)))
-    series = [frame[(frame["statistic"] == "series") & (frame["area"] == "")].reset_index(drop=True)
-              for frame in figures.values()]
+    series = [_since(frame[(frame["statistic"] == "series") & (frame["area"] == "")], (since or {}).get(force))
+              .reset_index(drop=True) for force, frame in figures.items()]
     files = [cache / f"{force_slug(force)}.{_profile_key(frame, profile.keywords['disturbed'])}.parquet"
              for force, frame in zip(figures, series)] if cache else [None] * len(series)
     known = {i: read_results(path) for i, path in enumerate(files) if path is not None and path.exists()}
@@ -193,6 +257,14 @@ def start_demand_profiles(publication: Publication, figures: dict[str, pd.DataFr
                 _keep_profile(frame, files[i])
         return [known[i] if i in known else made[i] for i in range(len(series))]
     return rows
+
+
+def _since(series: pd.DataFrame, start: tuple[str, frozenset[str]] | None) -> pd.DataFrame:
+    """The series, less the quarters before ``start``'s quarter for its measures (quarter ids sort as text)."""
+    if start is None:
+        return series
+    quarter, measures = start
+    return series[~(series["measure"].isin(measures) & (series["period"] < quarter))]
 
 
 def measure_by_measure(submit: Callable) -> Callable:

@@ -46,8 +46,14 @@ COLUMNS = {  # the frames given to Great Expectations
 class Narrative:
     section_id: str
     quarter: str  # quarter id, e.g. "2021-22-Q4"
-    sections: dict[str, str]  # heading -> Markdown text
+    sections: dict[str, str]  # heading -> Markdown text; empty for a template nobody has written in (``untouched``)
     source_file: str  # display name given by the caller
+
+    @property
+    def written(self) -> bool:
+        """False for a template as ``new-quarter`` wrote it: it counts as not supplied, and its page says
+        "not yet written"."""
+        return bool(self.sections)
 
 
 class _Facts(NamedTuple):
@@ -277,6 +283,16 @@ def _section_errors(rows: list[dict], headings: list[str]) -> list[tuple]:
     return errors
 
 
+def untouched(sections: list[dict], headings) -> bool:
+    """Whether a narrative is a template nobody has written in: its level-2 headings are exactly the required ones,
+    each once, and every one has nothing under it (what ``new-quarter`` writes; the note above the first heading is
+    never published, so it does not count). A heading renamed, added or left out, or some headings written and
+    others emptied, is not a template: those are errors, as they always were. ``sections``: the facts'
+    ``sections`` rows (heading, empty)."""
+    return (bool(sections) and sorted(row["heading"] for row in sections) == sorted(headings)
+            and all(row["empty"] == "yes" for row in sections))
+
+
 def _errors(facts: _Facts, key: str, section_id: str, quarter: Quarter, headings: list[str]) -> list[tuple]:
     file = facts.file[0]
     if file["utf8"] == "no":
@@ -284,13 +300,16 @@ def _errors(facts: _Facts, key: str, section_id: str, quarter: Quarter, headings
                  "the narrative is not saved as UTF-8 text; save it again as UTF-8")]
     if file["empty"] == "yes":
         return [(None, None, "narrative has content", None, "the narrative file is empty")]
-    return (_front_errors(facts.front_matter[0], key, section_id, quarter) + _token_errors(facts.tokens)
-            + _section_errors(facts.sections, headings))
+    others = _front_errors(facts.front_matter[0], key, section_id, quarter) + _token_errors(facts.tokens)
+    if untouched(facts.sections, headings):  # not yet written: a missing narrative, not a broken one
+        return others
+    return others + _section_errors(facts.sections, headings)
 
 
 def read_narrative(path: Path, *, display_name: str, key: str, section_id: str, quarter: Quarter,
                    headings: list[str]) -> tuple[Narrative | None, list[ErrorRecord]]:
     """Never raises for bad input: returns (narrative, []) when the file is good, (None, errors) otherwise.
+    A template nobody has written in (``untouched``) is good, and not written: its narrative has no sections.
     A Word file's errors name places in the document (a heading, a paragraph's first words), not Markdown lines."""
     if is_word(path):
         converted = word_narrative(path, key=key, section_id=section_id, quarter=quarter, headings=headings)
@@ -300,7 +319,7 @@ def read_narrative(path: Path, *, display_name: str, key: str, section_id: str, 
         facts = _facts(converted.markdown.encode(), display_name, key)
         errors = refused + [converted.relabel(ErrorRecord(display_name, *error))
                             for error in _errors(facts, key, section_id, quarter, headings)]
-        return (None, errors) if errors else (_narrative(facts, section_id, quarter, display_name), [])
+        return (None, errors) if errors else (_narrative(facts, section_id, quarter, display_name, headings), [])
     try:
         raw, problem = _read_markdown(Path(path))
     except OSError as exc:
@@ -312,8 +331,9 @@ def read_narrative(path: Path, *, display_name: str, key: str, section_id: str, 
     errors = [ErrorRecord(display_name, *error) for error in _errors(facts, key, section_id, quarter, headings)]
     if errors:
         return None, errors
-    return _narrative(facts, section_id, quarter, display_name), []
+    return _narrative(facts, section_id, quarter, display_name, headings), []
 
 
-def _narrative(facts: _Facts, section_id: str, quarter: Quarter, display_name: str) -> Narrative:
-    return Narrative(section_id, quarter.id, {row["heading"]: row["text"] for row in facts.sections}, display_name)
+def _narrative(facts: _Facts, section_id: str, quarter: Quarter, display_name: str, headings) -> Narrative:
+    sections = {} if untouched(facts.sections, headings) else {row["heading"]: row["text"] for row in facts.sections}
+    return Narrative(section_id, quarter.id, sections, display_name)

@@ -38,6 +38,11 @@ class InputPaths:
     def population(self) -> list[Path]:
         return sorted((self.data / "raw" / "ons").glob("pfa-population-*.csv"))
 
+    @property
+    def recording_changes(self) -> Path:
+        """The declared changes in how forces recorded crime (optional; a note on the open data, not part of it)."""
+        return self.data / "recording-changes.csv"
+
     # --- the publication
     @property
     def publication(self) -> Path:

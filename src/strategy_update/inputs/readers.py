@@ -350,6 +350,23 @@ def read_peer_group(path: Path) -> pd.DataFrame | None:
     return frame
 
 
+# --- declared changes in how a force recorded crime ------------------------------------------------------------
+RECORDING_CHANGE_COLUMNS = ["force", "quarter", "change", "source"]
+
+
+def read_recording_changes(path: Path) -> pd.DataFrame:
+    """The declared changes (force, quarter from which it recorded differently, change, source, line), one row each;
+    empty when the file is not there (validation has judged a file that is)."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=RECORDING_CHANGE_COLUMNS + ["line", "source_file"])
+    frame = read_table(path, RECORDING_CHANGE_COLUMNS)
+    for column in RECORDING_CHANGE_COLUMNS:
+        frame[column] = frame[column].astype(str).str.strip()
+    frame["quarter"] = [parse_quarter(q).id for q in frame["quarter"]]
+    frame["source_file"] = display_path(path)
+    return frame.reset_index(drop=True)
+
+
 # --- one edition's inputs, read once ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class EditionInputs:
@@ -363,6 +380,7 @@ class EditionInputs:
     peer_group: pd.DataFrame | None = None  # the force's official Most Similar Group, when supplied
     workforce: pd.DataFrame | None = None  # the Home Office workforce table, when a measure uses it
     board: dict[str, str] | None = None  # the force's board paper parts for the quarter (heading -> text), if any
+    recording_changes: pd.DataFrame | None = None  # declared changes in how forces recorded crime
 
 
 def read_edition_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> EditionInputs:
@@ -371,7 +389,7 @@ def read_edition_inputs(paths: InputPaths, publication: Publication, force: str,
     # A comparison-group table needs every force's crime; otherwise the force's own rows are enough.
     shared = read_open_data(paths, publication, force=None if publication.peer_group_label else force)
     return EditionInputs(shared.crime, shared.population, own.tracker, own.extracts, own.narratives, own.peer_group,
-                         shared.workforce, own.board)
+                         shared.workforce, own.board, shared.recording_changes)
 
 
 @dataclass(frozen=True)
@@ -381,6 +399,7 @@ class OpenData:
     crime: pd.DataFrame  # the Home Office table (load_crime): every force's rows unless read for one force
     population: pd.DataFrame
     workforce: pd.DataFrame | None = None  # the Home Office workforce table, when a measure uses it
+    recording_changes: pd.DataFrame | None = None  # declared changes in how forces recorded crime
 
 
 @dataclass(frozen=True)
@@ -399,7 +418,8 @@ def read_open_data(paths: InputPaths, publication: Publication, force: str | Non
     ``paths`` is for): crime, population and, when a measure uses it, workforce. ``force``: only that force's
     crime rows (one edition without a comparison-group table needs no more)."""
     workforce = load_workforce(paths.workforce) if publication.has_workforce else None
-    return OpenData(load_crime(paths.crime, force=force), load_population(paths.population), workforce)
+    return OpenData(load_crime(paths.crime, force=force), load_population(paths.population), workforce,
+                    read_recording_changes(paths.recording_changes))
 
 
 def read_force_inputs(paths: InputPaths, publication: Publication, force: str, quarter: Quarter) -> ForceInputs:

@@ -4,9 +4,10 @@ missing and what is wrong, in the words the findings already use (no rule ids, n
 files). No check of its own: every problem here is a finding of validation.
 
 What it decides: a section is ready when its narrative is in and its tracker row is in (when the publication has
-a tracker), with no finding against either. A narrative whose every required heading is empty (a template from
-``new-quarter`` not yet written in) is "not yet written". Exit code: 2 when validation found anything critical
-(the build would stop), 1 when something the force supplies is missing or has a warning, 0 when all is ready.
+a tracker), with no finding against either. A template from ``new-quarter`` that nobody has written in (validation's
+"not yet written" finding: a warning, critical with ``--strict``) is "not yet written". Exit code: 2 when
+validation found anything critical (the build would stop), 1 when something the force supplies is missing, not yet
+written or has a warning, 0 when all is ready.
 Warnings about the open data (e.g. the Home Office's negative adjustments) are counted but do not make the
 quarter "not ready": they are published in the data quality appendix and no lead can act on them.
 """
@@ -23,6 +24,7 @@ from strategy_update.model.publication import Publication
 
 READY, NOT_READY, ERRORS = 0, 1, 2  # exit codes
 SUPPLIED_SUITES = ("narrative", "delivery_tracker", "force_extracts", "peer_group")  # what the force supplies
+NOT_YET_WRITTEN_RULE = "a narrative template is written in"  # how validation's rule for an unwritten one starts
 _ROW = re.compile(r"\b(?:cell [A-Z]+|row )(\d+)\b")  # where an Excel finding says it is ("sheet Q1, cell C7")
 
 
@@ -31,7 +33,7 @@ class SectionReadiness:
     id: str
     name: str
     narrative_file: str | None = None  # the file's name when supplied
-    narrative_written: bool = True  # False: every required heading is empty (an unwritten template)
+    narrative_written: bool = True  # False: a template nobody has written in (said once, in its state)
     tracker_row: int | None = None  # the row (line) of the tracker, when known
     tracker_in: bool | None = None  # None: the publication has no tracker
     problems: list[ErrorRecord] = field(default_factory=list)  # critical findings about this section
@@ -176,8 +178,6 @@ def readiness(report, paths: InputPaths, publication: Publication, force: str, q
     for s in sections.values():
         s.tracker_in = None if not publication.delivery else s.tracker_row is not None or (
             tracker_supplied and not lines)  # a tracker that cannot be read: its finding says why
-    required = {part.heading for part in publication.narrative_parts(force)}
-    empty_headings: dict[str, list[ErrorRecord]] = {}
     other, open_critical, open_warnings = [], [], 0
     for finding in report.findings:
         if finding.suite not in SUPPLIED_SUITES:
@@ -189,19 +189,20 @@ def readiness(report, paths: InputPaths, publication: Publication, force: str, q
         sid, not_supplied = _place(finding, sections, by_file_name, lines, by_tracker_name, tracker_supplied)
         if not_supplied and finding.severity != CRITICAL:
             continue  # said once, as "missing narrative" or "missing tracker row"
-        if sid and str(finding.value or "").startswith("## "):
-            empty_headings.setdefault(sid, []).append(finding)
+        if sid and _not_yet_written(finding):
+            sections[sid].narrative_written = False
         if sid is None:
             other.append(_plain(finding))
         elif finding.severity == CRITICAL:
             sections[sid].problems.append(_plain(finding))
         else:
             sections[sid].warnings.append(_plain(finding))
-    for sid, findings in empty_headings.items():
-        if required <= {str(f.value)[3:] for f in findings}:
-            sections[sid].narrative_written = False
     return Readiness(publication, quarter.label, force, list(sections.values()), other, open_critical,
                      open_warnings)
+
+
+def _not_yet_written(finding: ErrorRecord) -> bool:
+    return finding.suite == "narrative" and (finding.rule or "").startswith(NOT_YET_WRITTEN_RULE)
 
 
 # --- the text a person reads -----------------------------------------------------------------------------------
@@ -211,16 +212,17 @@ def section_lines(s: SectionReadiness, has_tracker: bool) -> list[str]:
     if has_tracker and s.tracker_in:
         have.append(f"tracker row {s.tracker_row}" if s.tracker_row else "tracker")
     state = {"ready": "ready", "missing": "missing " + " and ".join(s.missing),
-             "not yet written": f"narrative not yet written ({s.narrative_file}: every heading is empty)",
+             "not yet written": f"narrative not yet written ({s.narrative_file}: the template, with nothing under "
+                                f"its headings; it counts as not supplied)",
              "errors": "must be fixed", "warnings": "ready, with warnings"}[s.state]
     if s.state != "missing" and s.missing:
         state += "; missing " + " and ".join(s.missing)
     if s.state == "not yet written":
         have = have[1:]  # the narrative is named in the state
     out = [f"{s.name}: {state}" + (f" (in: {', '.join(have)})" if have else "")]
-    written = s.narrative_written  # an unwritten template's empty headings are said once, in its state
-    out += [f"  - error: {f.message}" for f in s.problems if written or not str(f.value or "").startswith("## ")]
-    out += [f"  - warning: {f.message}" for f in s.warnings]
+    # An unwritten template is said once, in its state (with --strict it is also an error, which stops the build).
+    out += [f"  - error: {f.message}" for f in s.problems if not _not_yet_written(f)]
+    out += [f"  - warning: {f.message}" for f in s.warnings if not _not_yet_written(f)]
     return out
 
 
@@ -242,5 +244,6 @@ def format_text(r: Readiness) -> str:
                                                          "the warnings are published in its data quality appendix."),
                ERRORS: "Not ready: the build stops until the errors above are fixed."}[r.exit_code]
     if any(s.state == "not yet written" for s in r.sections):
-        verdict += " A template nobody has written in can be moved out of the folder to build without it."
+        verdict += (" A template nobody has written in counts as not supplied: its page says 'not yet written' "
+                    "(`--strict` refuses it).")
     return "\n".join(out + ["", verdict])

@@ -34,7 +34,7 @@ from strategy_update.inputs.definition import LineLoader, shape_problem
 from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations, _plain, _text, _Validation
 from strategy_update.inputs.limits import OPEN_DATA_TABLE
 from strategy_update.inputs.paths import InputPaths, file_stamps
-from strategy_update.inputs.report import CRITICAL, ValidationReport
+from strategy_update.inputs.report import CRITICAL, WARNING, ValidationReport
 from strategy_update.inputs.validate_force_inputs import (check_delivery, check_force_extracts, check_narrative,
                                                           check_peer_group)
 
@@ -254,6 +254,51 @@ def _crime_table(v: _Validation) -> pd.DataFrame | None:
     return frame
 
 
+def _recording_changes(v: _Validation) -> pd.DataFrame | None:
+    """The declared changes in how forces recorded crime (``data/recording-changes.csv``, optional): well formed,
+    each for a known force and quarter, described and sourced. Returns the rows when they passed, else None."""
+    from strategy_update.inputs.readers import RECORDING_CHANGE_COLUMNS
+
+    suite, path = "home_office_crime", v.paths.recording_changes
+    if not path.exists():
+        return None
+    name = v.rel(path)
+    table = v.read_csv(suite, path)
+    if table is None or not v.header_ok(suite, table, RECORDING_CHANGE_COLUMNS, name):
+        return None
+    frame = table.frame.copy()
+    for column in RECORDING_CHANGE_COLUMNS:
+        frame[column] = frame[column].str.strip()
+    frame["quarter_ok"] = ["yes" if _quarter_id(q) else "no" for q in frame["quarter"]]
+    forces = sorted(v.params.get("population_forces") or [])
+    if not v.run_batch(suite, "recording_changes", frame, name, {"territorial_forces": forces} if forces else None):
+        return None
+    return frame.assign(quarter=[_quarter_id(q) for q in frame["quarter"]])
+
+
+def _quarter_id(text: str) -> str | None:
+    try:
+        return parse_quarter(text).id
+    except QuarterError:
+        return None
+
+
+def _changes_in_window(v: _Validation, changes: pd.DataFrame | None, first: Quarter, edition: Quarter) -> None:
+    """A warning for each declared change of the edition's force inside the quarters it shows: published in the
+    data quality appendix, and said beside the figures."""
+    if changes is None or changes.empty:
+        return
+    name = v.rel(v.paths.recording_changes)
+    for row in changes[changes["force"] == v.force].itertuples(index=False):
+        quarter = parse_quarter(row.quarter)
+        if first <= quarter <= edition:
+            v.add("home_office_crime", WARNING, name, int(row.line), "quarter",
+                  "a declared change in how a force recorded crime is said beside the figures it affects",
+                  row.quarter, f"{v.force} recorded crime differently from {quarter.label}: {row.change} (source: "
+                  f"{row.source}). Its figures on both sides are published as recorded; control charts work their "
+                  "limits out afresh from that quarter, and the trend and forecast use the quarters from it on")
+
+
 def _crime_force(v: _Validation, frame: pd.DataFrame | None, strategy, edition: Quarter | None) -> None:
     """The force's rows of the crime table: every quarter and measure the edition needs is there."""
     suite = "home_office_crime"
@@ -282,6 +327,7 @@ def _crime_force(v: _Validation, frame: pd.DataFrame | None, strategy, edition: 
     v.run_batch(suite, "force_rows", rows, name, parameters, context)
     if not len(rows) or edition is None:
         return
+    _changes_in_window(v, v.params.get("recording_changes"), window_first, edition)
     lo, hi = max(window_first, first_data), min(edition, last_data)
     per_quarter = rows.groupby("quarter_index").size()
     window = pd.DataFrame([{"quarter": q.id, "financial_year_quarter": f"{q.financial_year} Q{q.number}",
@@ -305,9 +351,10 @@ def _crime_force(v: _Validation, frame: pd.DataFrame | None, strategy, edition: 
                 measure_rows.append({"strand": strand.id, "measure": measure.id, "quarter": q.id,
                                      "codes": ", ".join(measure.offence_codes),
                                      "rows": int(found.get(q.index, 0)), "total": int(totals.get(q.index, 0)),
-                                     "negative_lines": ", ".join(map(str, lines)) or "none"})
+                                     "negative_lines": ", ".join(map(str, lines)) or "none",
+                                     "first_negative_line": min(lines, default=0)})
     frame = pd.DataFrame(measure_rows, columns=["strand", "measure", "quarter", "codes", "rows", "total",
-                                                "negative_lines"])
+                                                "negative_lines", "first_negative_line"])
     v.run_batch(suite, "measure_quarters", frame, name, None, context)
 
 
@@ -382,7 +429,7 @@ def _shared_key(paths: InputPaths, quarter: str | None, strict: bool) -> tuple:
     from strategy_update.inputs.expectations import expectations_dir
 
     return (str(paths.data), str(paths.publications), paths.publication_id, quarter, strict,
-            file_stamps(Path(paths.data) / "raw", paths.publication, expectations_dir()))
+            file_stamps(Path(paths.data) / "raw", paths.recording_changes, paths.publication, expectations_dir()))
 
 
 def _remembered_shared(paths: InputPaths, quarter: str | None, strict: bool, ge) -> _Shared:
@@ -467,6 +514,7 @@ def _check_shared(paths: InputPaths, quarter: str | None, strict: bool, ge) -> _
         population = _guarded(v, "population", lambda: _population(v), None)
     with v.timed("home_office_crime"):
         crime = _guarded(v, "home_office_crime", lambda: _crime_table(v), None)
+        v.params["recording_changes"] = _guarded(v, "home_office_crime", lambda: _recording_changes(v), None)
     with v.timed("workforce"):
         _guarded(v, "workforce", lambda: _workforce(v, strategy), None)
     with v.timed("strategy_definition"):

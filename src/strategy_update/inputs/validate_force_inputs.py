@@ -98,7 +98,7 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
     A Word file (.docx) is checked through the Markdown it becomes; what only Word has (pictures, tracked changes,
     comments, macros, a file that is not really .docx) is said by ``word``, and findings name places in the
     document rather than Markdown lines."""
-    from strategy_update.inputs.narrative import is_word, narrative_frames, read_narrative, word_narrative
+    from strategy_update.inputs.narrative import is_word, narrative_frames, read_narrative, untouched, word_narrative
     from strategy_update.inputs.paths import narrative_section
 
     suite = "narrative"
@@ -130,11 +130,7 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
                   ", ".join(p.name for p in paths), f"{key} '{sid}' has {len(paths)} narrative files: "
                   + " and ".join(v.rel(p) for p in paths) + "; keep one and remove the other")
     expected = {sid: f"{v.rel(folder / sid)}.md or {title_file_stem(titles[sid])}.docx" for sid in ids}
-    supplied = pd.DataFrame([{"strand": sid, "expected_file": expected[sid],
-                              "supplied": "yes" if sid in by_section else "no"} for sid in ids],
-                            columns=["strand", "expected_file", "supplied"])
-    v.run_batch(suite, "supplied", supplied, None)
-    fronts, tokens, sections, parsed, words = [], [], [], [], {}
+    fronts, tokens, sections, parsed, words, unwritten = [], [], [], [], {}, {}
     for path in (paths[0] for paths in by_section.values() if len(paths) == 1):
         name, sid = v.rel(path), section_of[path]
         if is_word(path):
@@ -163,12 +159,21 @@ def check_narrative(v: _Validation, strategy, edition: Quarter | None) -> None:
         front["named_quarter"] = [_quarter_id(q) for q in front["named_quarter"]]
         fronts.append(front)
         tokens.append(frames["tokens"])
+        if untouched(frames["sections"].to_dict("records"), headings):  # said once, as not yet written
+            unwritten[sid] = name
+            continue
         found = {row["heading"]: row for _, row in frames["sections"].iterrows()}
         for heading in headings:
             row = found.get(heading)
             status = "missing" if row is None else ("empty" if row["empty"] == "yes" else "present")
             sections.append({"file": name, "section": heading, "line": None if row is None else _int(row["line"]),
                              "status": status})
+    supplied = pd.DataFrame([{"strand": sid, "expected_file": expected[sid],
+                              "supplied": "yes" if sid in by_section else "no",
+                              "written": "no" if sid in unwritten else "yes",
+                              "file": unwritten.get(sid, expected[sid])} for sid in ids],
+                            columns=["strand", "expected_file", "supplied", "written", "file"])
+    v.run_batch(suite, "supplied", supplied, None, context={"key": key})
     first_judged = len(v.findings)
     tokens = pd.concat(tokens, ignore_index=True) if tokens else pd.DataFrame(columns=["file", "line", "type", "value",
                                                                                        "scheme"])

@@ -70,6 +70,7 @@ class MeasureFigures:
     observations: pd.DataFrame = field(default_factory=pd.DataFrame)  # as supplied: period, label, value
     areas: tuple[AreaFigures, ...] = ()  # per-area figures, when the force's extract has area rows
     rate_comparison: str = ""  # the comparison whose current figure the rate per 1,000 is for ('' : the headline)
+    chart_note: str = ""  # why a long enough series has no control chart (its baseline has no variation), if so
 
     @property
     def rate_figures(self) -> ComparisonFigures:
@@ -234,7 +235,8 @@ def section_figures(results: pd.DataFrame, input_rows: pd.DataFrame, publication
             labels, _population(figures), _first_value(records, "rate_per_1000"), measure_rows.reset_index(drop=True),
             str(figures["source_file"].iloc[0]) if len(figures) else
             str(in_areas["source_file"].iloc[0]) if len(in_areas) else "", observed.reset_index(drop=True),
-            _areas(in_areas, publication.comparisons, publication.areas), _rate_comparison(records)))
+            _areas(in_areas, publication.comparisons, publication.areas), _rate_comparison(records),
+            next((str(r["text"]) for r in figures[figures["statistic"] == "spc_no_chart"].to_dict("records")), "")))
     return out
 
 

@@ -14,6 +14,7 @@ from html import escape
 
 import pandas as pd
 
+from strategy_update.compute.measures import pct_change, rate_per_thousand
 from strategy_update.core.formatting import (count_phrase, format_count, format_ordinal, format_pct, format_rank,
                                              format_rate, format_value)
 from strategy_update.model.forces import display_name
@@ -102,15 +103,11 @@ class Total:
 
     @property
     def pct_change(self) -> float | None:
-        if self.current is None or not self.base:
-            return None
-        return (self.current - self.base) / self.base * 100
+        return pct_change(self.current, self.base)  # one rule for every % change (compute/measures.py)
 
     @property
     def rate(self) -> float | None:
-        if self.current is None or not self.population:
-            return None
-        return self.current / self.population * 1000
+        return rate_per_thousand(self.current, self.population)
 
 
 NOT_SUMMABLE = "averages and shares, which cannot be added across forces"
@@ -206,10 +203,14 @@ def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
+SWEEP_REPORT = "sweep/index.html"  # the sweep's report, under the output folder (build/sweep.py)
+
+
 def index_markdown(publication: Publication, results: pd.DataFrame, editions: list[EditionEntry],
-                   quarter_label: str, built_at: datetime) -> str:
+                   quarter_label: str, built_at: datetime, sweep_report: bool = False) -> str:
     """The national index's front page: one row per edition (failed ones with their reason and no link), the
-    headline figures with their change, and each force's position in its Most Similar Group."""
+    headline figures with their change, and each force's position in its Most Similar Group. ``sweep_report``:
+    link the sweep's report (what built and what failed across publications, quarters and forces)."""
     figures = force_figures(publication, results)
     by_key = {(r.force, r.measure): r for r in figures.itertuples(index=False)}
     headlines = headline_measures(publication, figures)
@@ -229,7 +230,9 @@ def index_markdown(publication: Publication, results: pd.DataFrame, editions: li
             "is listed with the reason; its name links to its last good edition, if there is one, and its figures "
             "are left out below and from the national summary.",
             f"The [national summary]({SUMMARY_PAGE}.md) adds the forces together and ranks them per measure. "
-            f"Every edition of every publication is listed on the {_link('list of all editions', 'index.html')}."]
+            f"Every edition of every publication is listed on the {_link('list of all editions', 'index.html')}."
+            + (f" The {_link('sweep report', SWEEP_REPORT)} says which editions of a stated set of publications, "
+               "quarters and forces built, which failed, and why." if sweep_report else "")]
     # Every edition has a row, whether or not there are figures to show beside it.
     if headlines:
         first = next((r for r in figures.itertuples() if r.measure == headlines[0][1].id

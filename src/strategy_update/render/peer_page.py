@@ -108,7 +108,62 @@ def position_statements(publication: Publication, results: pd.DataFrame, force: 
     return statements
 
 
-def render_markdown(publication: Publication, results: pd.DataFrame, force: str) -> str:
+def printed_table(printed: pd.DataFrame, publication: Publication, results: pd.DataFrame, force: str,
+                  document: str) -> str:
+    """The position table as the hand-made update of this quarter printed it, beside the same figures here: each
+    printed row (its measure, rate, rank, change to the average and aspiration, word for word), and for a measure
+    with an open-data counterpart (``reference.peer_table_matches``) its rate and rank computed here. Differences
+    are reported, not corrected: the printed table came from the Home Office's tool, group and date."""
+    matches = publication.reference.get("peer_table_matches") or {}
+    mine = results[results["force"] == force]
+    names = {m.id: m.name for _, m in publication.measures}
+
+    def ours(measure_id: str, statistic: str) -> float:
+        rows = mine[(mine["measure"] == measure_id) & (mine["statistic"] == statistic)]
+        return float(rows["value"].iloc[0]) if len(rows) and not pd.isna(rows["value"].iloc[0]) else math.nan
+
+    rows, agree, differ = [], [], []
+    for _, r in printed.iterrows():
+        measure = str(r["measure"]).strip()
+        measure_id = matches.get(measure)
+        rank, of = (ours(measure_id, "peer_rank"), ours(measure_id, "peer_of")) if measure_id else (math.nan, math.nan)
+        printed_rank = str(r["rank"]).strip()
+        here = ("not in the open data" if measure_id is None else "n/a" if math.isnan(rank) else
+                f"{_rate(ours(measure_id, 'peer_rate'))}; {format_rank(rank, of)}")
+        if measure_id is not None and not math.isnan(rank):
+            number = printed_rank.split(" ")[0]
+            (agree if number.isdigit() and int(number) == int(rank) else differ).append(
+                f"{literal(names.get(measure_id, measure))} (printed {literal(printed_rank)}, here {int(rank)})")
+        met = {"yes": "met", "no": "not met"}.get(str(r["aspiration_met"]).strip(), "none set")
+        rows.append([literal(measure), literal(f"{r['value']} {r['unit']}"), literal(printed_rank),
+                     literal(str(r["change_to_average"])), literal(f"{r['aspiration']} ({met})"), literal(here)])
+    summary = (f"Of the {len(agree) + len(differ)} printed measures with an open-data counterpart, the rank here is "
+               f"the printed one for {len(agree)}" + (f" ({and_list(agree)})" if agree else "")
+               + (f" and differs for {len(differ)}: {and_list(differ)}" if differ else "") + ".")
+    return "\n\n".join([
+        f"## The table as printed in the {literal(document)}",
+        "The hand-made update for this quarter printed its own position table, from the Home Office's tool "
+        "(iQuanta) and the official Most Similar Group, on the dates it names. It is shown here as printed, word "
+        "for word, beside the same figures computed from the open data for this edition; the differences are "
+        "reported, not corrected (another system, group and date). The aspirations are the ones it set. " + summary,
+        markdown_table(["Printed measure", "Printed value", "Printed rank", "Printed change to reach the average",
+                        "Printed aspiration (met?)", "Here: rate per 1,000; rank"], rows)])
+
+
+def _recording_notes(results: pd.DataFrame, force: str) -> str:
+    """The group's members (and the force) whose way of recording crime changed within the table's periods."""
+    rows = results[(results["statistic"].isin(["peer_recording_change", "recording_change"]))]
+    notes = [f"{literal(display_name(r['force']))} recorded crime differently from {r['period_label']} "
+             f"({literal(str(r['text']).rstrip('.'))}; source: {literal(r['base_period_label'])})"
+             for _, r in rows.iterrows()]
+    return ("**Changes in recording.** " + "; ".join(notes) + ". Their rates and ranks are as recorded; a change of "
+            "rank across that quarter may reflect the change in recording rather than in crime.") if notes else ""
+
+
+def render_markdown(publication: Publication, results: pd.DataFrame, force: str,
+                    printed: tuple[pd.DataFrame, str] | None = None) -> str:
+    """The position table page; ``printed``: the table the hand-made update of this quarter printed, and the
+    update's name, shown beside it (``printed_table``)."""
     mine, named = results[results["force"] == force], display_name(force)
     group = mine[mine["statistic"] == "peer_group"]
     if group.empty:
@@ -157,7 +212,12 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     caveat = ("" if official else " The Home Office's Most Similar Group lists are not in the open data, so this "
               "group is computed and is not the official one; a force can supply its official group (see Methods).")
     missing = sorted(set(results.loc[results["statistic"] == "peer_member_missing", "force"]))
-    gaps = (f" Left out where they have no figures: {', '.join(missing)}." if missing else "")
+    gaps = (f" Left out where they have no usable figure (none, no population, or a negative total, where the Home "
+            f"Office's adjustments outweigh the crimes recorded): {', '.join(missing)}." if missing else "")
+    unranked = mine[mine["statistic"] == "peer_not_ranked"]
+    not_ranked = "; ".join(f"{literal(next(m.name for _, m in publication.measures if m.id == r['measure']))}: "
+                           f"{literal(r['text'])}" for _, r in unranked.iterrows())
+    not_ranked = f"Not ranked for want of a usable figure of {named}'s own: {not_ranked}." if not_ranked else ""
     intro = (f"{named} is compared with its {label}: {', '.join(members)}. They are {method}.{caveat} Rates are "
              f"per 1,000 residents (ONS mid-year population). Rank 1 is the best rate (for crime, the lowest); forces "
              f"with the same rate share a rank. The group average is pooled: the group's offences divided by its "
@@ -168,8 +228,10 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     missing_measures = ("The open data cannot give these, which the last hand-made table also compared: "
                         + "; ".join(literal(m) for m in publication.peer_group_not_available) + "."
                         if publication.peer_group_not_available else "")
+    beside = printed_table(printed[0], publication, results, force, printed[1]) if printed is not None else ""
     return "\n\n".join(filter(None, [intro, "\n".join(f"- {s}" for s in statements), markdown_table(header, rows),
-                                     missing_measures, stability(mine, members, named), "\n".join(notes)]))
+                                     not_ranked, _recording_notes(results, force), missing_measures,
+                                     stability(mine, members, named), "\n".join(notes), beside]))
 
 
 def stability(mine: pd.DataFrame, members: list[str], named: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 from strategy_update.core.formatting import (and_list, format_count, format_difference, format_pct, format_rate,
                                              format_value, sentences_of)
+from strategy_update.core.periods import parse_quarter
+from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
 from strategy_update.render.about_statistics import DOWNLOAD_ALL
@@ -34,6 +36,8 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
         names = ", ".join(f.measure.name.lower() for f in open_data)
         parts.append(f"The figures below are police recorded crime ({names}) from the Home Office open data "
                      "for the force area.")
+        parts += [_not_started(f.measure, view.quarter) for f in open_data if not f.available]
+        parts += recording_changes(view)
     if workforce:
         names = ", ".join(f.measure.name for f in workforce)
         parts.append(f"The workforce figures ({names}) come from the Home Office police workforce open data, which "
@@ -78,6 +82,32 @@ def measures_intro(view: EditionView, section: Section, figures: list[MeasureFig
     return "\n\n".join(parts)
 
 
+def _not_started(measure, quarter) -> str:
+    """Why an open-data measure has no figures in this edition: its series starts after the edition's quarter."""
+    start = measure.series_start
+    if start is not None and start > quarter:
+        return (f"**{literal(measure.name)}** has no figures in this edition: its series starts in "
+                f"{start.short_label}, after this edition's quarter (the measures appendix says why).")
+    return f"**{literal(measure.name)}** has no figures in this edition: the open data has none for the periods it shows."
+
+
+def recording_changes(view: EditionView) -> list[str]:
+    """The force's declared changes in how it recorded crime that lie in the quarters the page shows (from the
+    first charted quarter to the edition's): one sentence each, with what it means for the figures."""
+    rows = view.results[(view.results["force"] == view.force) & (view.results["statistic"] == "recording_change")]
+    first = view.quarter.shift(1 - view.publication.history_quarters)
+    out = []
+    for row in rows.itertuples(index=False):
+        quarter = parse_quarter(row.period)
+        if first <= quarter <= view.quarter:
+            out.append(f"**A change in recording.** {literal(display_name(view.force))} recorded crime differently "
+                       f"from {quarter.label}: {literal(row.text.rstrip('.'))} (source: {literal(row.base_period_label)}"
+                       "). The figures on both sides are published as recorded, so a comparison across that quarter "
+                       "is not like for like; each control chart works its limits out afresh from it, and the trend "
+                       "and forecast use the quarters from it on.")
+    return out
+
+
 def comparisons_table(figures: MeasureFigures) -> str:
     unit = figures.measure.unit
     rows = [[c.current_label, format_value(c.current, unit), c.base_label, format_value(c.base, unit),
@@ -101,7 +131,7 @@ def _comparison_sentences(figures: MeasureFigures) -> list[str]:
     m = figures.measure
     if m.snapshot:  # a count at 31 March: the comparison of two 31 Marches first, then why there is no 12-month one
         return [snapshot_sentence(c, m.unit) for c in sorted(figures.comparisons[:2], key=lambda c: c.current is None)]
-    return [comparison_sentence(c, m.unit) for c in figures.comparisons[:2]]
+    return [comparison_sentence(c, m.unit, m.series_start) for c in figures.comparisons[:2]]
 
 
 def _note_sentences(figures: MeasureFigures) -> list[str]:
@@ -168,7 +198,18 @@ def area_table(figures: MeasureFigures, shared: dict | None = None) -> str:
     return f"**By area** (from {sources}; input lines as numbered in the file).{note}\n\n{table}"
 
 
+def negative_totals(figures: MeasureFigures) -> list[tuple[str, float]]:
+    """(label, value) of every figure shown that is below zero: a charted quarter, or a compared period."""
+    shown = [(label, value) for label, value in zip(figures.series["period_label"], figures.series["value"])]
+    shown += [(label, value) for c in figures.comparisons
+              for label, value in ((c.current_label, c.current), (c.base_label, c.base))]
+    return list(dict.fromkeys((label, value) for label, value in shown if value is not None and value < 0))
+
+
 def _negative_note(figures: MeasureFigures) -> list[str]:
+    """The data quality note beside a measure whose figures hold Home Office negative adjustments: the rows, and,
+    where they outweigh the crimes recorded, the figures that are negative and what that means for the rate and
+    the percentage change (compute/measures.py)."""
     rows = figures.negative_rows
     if rows.empty:
         return []
@@ -176,8 +217,14 @@ def _negative_note(figures: MeasureFigures) -> list[str]:
 
     listed = "; ".join(f"{parse_span(r['period']).label} code {r['code']}: {int(r['value'])} (line {int(r['line'])})"
                        for _, r in rows.sort_values(["first_month", "line"]).iterrows())
+    below = negative_totals(figures)
+    totals = ("" if not below else
+              " The adjustments outweigh the crimes recorded, so " + and_list(
+                  [f"the figure for {label} is {format_count(value)}" for label, value in below])
+              + ": published as recorded. A negative figure has no rate per 1,000, and a percentage change from it "
+                "is not given (n/a); the change in crimes stands.")
     return ["", f":::{{note}}\nData quality: the Home Office data holds negative adjustments for this "
-                f"measure, kept as published: {listed}.\n:::"]
+                f"measure, kept as published: {listed}.{totals}\n:::"]
 
 
 def _uncovered(figures: MeasureFigures) -> list:
@@ -200,6 +247,9 @@ def _not_covered(figures: MeasureFigures) -> list[str]:
     if not gone or len(gone) == len(figures.comparisons):
         return []
     pairs = "; ".join(f"{c.current_label} with {c.base_label}" for c in gone)
+    start = figures.measure.series_start
+    if start is not None and figures.measure.source == HOME_OFFICE:
+        return [f"Not compared, because the series starts in {start.short_label}, after these periods begin: {pairs}."]
     return [f"Not compared, because the data supplied covers neither period: {pairs}."]
 
 
@@ -213,6 +263,8 @@ def _chart_sentence(figures: MeasureFigures) -> str:
         return SNAPSHOT_CHART
     if len(figures.series) and figures.series["value"].notna().any():
         m = figures.measure
+        if figures.chart is None and figures.chart_note:
+            return f"**Control chart:** none: {figures.chart_note}."
         return f"**Control chart:** {spc_summary(figures.chart, figures.chart_labels, m.lower_is_better, m.name.lower())}"
     return ""
 
@@ -292,15 +344,20 @@ def _displays(parts: list) -> list:
     return out
 
 
-def narrative_text(view: EditionView, narrative: dict | None, number: int) -> str:
+def narrative_text(view: EditionView, narrative: dict | None, number: int, section: Section | None = None) -> str:
     """The lead's text under the publication's narrative heading ``number``. With no narrative, the first
-    heading says so once, naming every heading (the build drops the others); later headings stay empty."""
+    heading says so once, naming every heading (the build drops the others); later headings stay empty. A
+    template nobody has written in yet (``section`` given) is said to be not yet written."""
     if narrative is not None:
         return lead_markdown(narrative[view.publication.narrative_parts(view.force)[number].heading])
     if number:
         return ""
     titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative_parts(view.force)]
     named = and_list(titles)
+    if section is not None and view.not_yet_written(section):
+        return (f"*Not yet written: the lead's narrative for this quarter ({named}) has been started from its "
+                "template but nothing has been written under its headings yet, so this page has no lead's text. "
+                "The figures are unaffected.*")
     return (f"*No narrative was supplied for this quarter, so this page has no lead's text ({named}). "
             "The figures are unaffected.*")
 

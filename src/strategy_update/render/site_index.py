@@ -135,7 +135,7 @@ table { border-collapse: collapse; width: 100%; } caption { text-align: left; fo
 th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.6rem; border-bottom: 1px solid #B1B4B6; }"""
 
 
-def site_index_html(editions: list[Published]) -> str:
+def site_index_html(editions: list[Published], sweep_report: bool = False) -> str:
     by_publication: dict[str, list[Published]] = {}
     for edition in editions:
         by_publication.setdefault(edition.publication, []).append(edition)
@@ -149,7 +149,9 @@ def site_index_html(editions: list[Published]) -> str:
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<link rel=\"icon\" href=\"data:,\">\n<title>{TITLE}</title>\n"
             f"<style>\n{STYLE}\n</style>\n</head>\n<body>\n<main>\n<h1>{TITLE}</h1>\n<p>{escape(lead)}</p>\n"
-            f"{sections}\n</main>\n</body>\n</html>\n")
+            + ("<p>The <a href=\"sweep/index.html\">sweep report</a> says which editions of a stated set of "
+               "publications, quarters and forces built, which failed, and why.</p>\n" if sweep_report else "")
+            + f"{sections}\n</main>\n</body>\n</html>\n")
 
 
 def write_site_index(out_dir: Path) -> Path:
@@ -160,6 +162,7 @@ def write_site_index(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "index.html"
     fresh = path.with_suffix(".html.new")
-    fresh.write_text(site_index_html(published_editions(out_dir)), encoding="utf-8")
+    fresh.write_text(site_index_html(published_editions(out_dir), (out_dir / "sweep" / "index.html").exists()),
+                     encoding="utf-8")
     fresh.replace(path)  # a reader never gets half a page
     return path

@@ -132,10 +132,10 @@ def purpose(view: EditionView) -> str:
     # A force that supplied no narrative (another force's edition from the open data, say) is not promised one,
     # nor the owner's headings (its local policing areas), which its pages do not show.
     shows = [f"what the data says about the {period}"] + (
-        [f"the lead's narrative ({narrative})"] if view.narratives else []) + (
+        [f"the lead's narrative ({narrative})"] if view.has_narrative else []) + (
         ["how far its delivery plan has progressed"] if p.delivery else [])
     listed = and_list(shows)
-    none = "" if view.narratives else f" {display_name(view.force)} has supplied no narrative for this edition."
+    none = "" if view.has_narrative else f" {display_name(view.force)} has supplied no narrative for this edition."
     return (f"This update reports progress on the {view.title} for {q.label}. It has {shape}. For each "
             f"{levels[-1].name.lower()} it shows {listed}.{none}")
 

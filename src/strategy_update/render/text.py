@@ -13,9 +13,16 @@ from strategy_update.core.formatting import (count_phrase, format_change, format
 NOT_COUNTS = {"seconds": ("time", "longer", "shorter", True), "percent": ("figure", "higher", "lower", False)}
 
 
-def comparison_sentence(c, unit: str) -> str:
-    """One plain-English sentence per comparison, built from the values."""
+def comparison_sentence(c, unit: str, series_start=None) -> str:
+    """One plain-English sentence per comparison, built from the values. ``series_start``: the quarter the
+    measure's series starts (the definition's), which says why a period before it has no figure."""
     if c.current is None or c.base is None:
+        missing = [label for label, value in ((c.current_label, c.current), (c.base_label, c.base)) if value is None]
+        if series_start is not None and any(_starts_before(p, series_start) for p, v in
+                                            ((c.current_period, c.current), (c.base_period, c.base)) if v is None):
+            return (f"The {c.current_label} could not be compared with the {c.base_label}: the series starts in "
+                    f"{series_start.short_label}, so the {' and the '.join(missing)} "
+                    f"{'has' if len(missing) == 1 else 'have'} no figure.")
         return f"The {c.current_label} could not be compared with the {c.base_label}: the data does not cover it."
     if unit in NOT_COUNTS:
         noun, up, down, with_pct = NOT_COUNTS[unit]
@@ -29,8 +36,20 @@ def comparison_sentence(c, unit: str) -> str:
             f"{c.base_label} ({format_count(c.base)}).")
 
 
+def _starts_before(period: str, quarter) -> bool:
+    """Whether the span ``period`` (a comparison's) begins before ``quarter``."""
+    from strategy_update.compute.comparisons import quarter_span
+
+    return bool(period) and parse_span(period).first_month < quarter_span(quarter).first_month
+
+
 def _pct(c) -> str:
-    return f" ({format_pct(abs(c.pct_change)).lstrip('+')})" if c.pct_change is not None else ""
+    """`` (4.1%)``; for a base of 0 or below, which has no percentage change (compute/measures.py), it says so."""
+    if c.pct_change is not None:
+        return f" ({format_pct(abs(c.pct_change)).lstrip('+')})"
+    if c.base is not None and c.base <= 0 and c.change:
+        return f" (no percentage change from {'0' if c.base == 0 else 'a negative figure'})"
+    return ""
 
 
 def _more_or_fewer(c) -> str:
@@ -66,6 +85,10 @@ def spc_summary(chart: spc.XmR | None, labels: tuple[str, ...] | list[str] | Non
     if chart is None:
         return "Too few quarters for a control chart."
     labels = list(labels) if labels is not None else [f"point {i + 1}" for i in range(len(chart.values))]
+    counts = min(chart.values) >= 0  # a count cannot go below 0; a negative figure (adjustments) can, so is shown
+
+    def lower(seg) -> float:
+        return max(seg.lower, 0) if counts else seg.lower
     parts = []
     for seg in chart.parts:
         n = seg.baseline_points
@@ -75,7 +98,7 @@ def spc_summary(chart: spc.XmR | None, labels: tuple[str, ...] | list[str] | Non
                     f"({', '.join(labels[i] for i in seg.screened)})" if seg.screened else "")
         parts.append(f"{lead} the baseline {labels[seg.start]} to {labels[seg.baseline_end - 1]} "
                      f"({count_phrase(n, 'quarter')}): mean {format_count(seg.mean)}, process limits "
-                     f"{format_count(max(seg.lower, 0))} to {format_count(seg.upper)} (mean ± 2.66 × mean moving "
+                     f"{format_count(lower(seg))} to {format_count(seg.upper)} (mean ± 2.66 × mean moving "
                      f"range of {format_count(seg.mean_moving_range)}{screened}).")
     _, words = spc.reading(chart, lower_is_better)
     of = f" of {what}" if what else ""  # named, so that two measures that read alike are not one sentence twice

@@ -31,7 +31,8 @@ class EditionView:
     paths: InputPaths
     results: pd.DataFrame
     input_rows: pd.DataFrame
-    narratives: dict[str, dict[str, str]]  # section id -> heading -> text, as the build read and checked it
+    # section id -> heading -> text, as the build read and checked it; {} for a template not yet written
+    narratives: dict[str, dict[str, str]]
     board: dict[str, str] | None = None  # heading -> text of the force's board paper parts; None when not supplied
     print_charts: bool = True  # draw each chart as a picture for the PDF too (a website-only build does not)
     tables: tuple = ()  # the files ``results`` and ``input_rows`` were read from, as read (``load_view``)
@@ -53,8 +54,17 @@ class EditionView:
         return list(_FIGURES[key])
 
     def narrative(self, section: Section) -> dict[str, str] | None:
-        """heading -> Markdown text; None when none was supplied."""
-        return self.narratives.get(section.id)
+        """heading -> Markdown text; None when none was supplied, or its template is not yet written."""
+        return self.narratives.get(section.id) or None
+
+    def not_yet_written(self, section: Section) -> bool:
+        """Whether the section's narrative is a template nobody has written in (read as no headings: ``{}``)."""
+        return self.narratives.get(section.id) == {}
+
+    @property
+    def has_narrative(self) -> bool:
+        """Whether any section has a narrative written."""
+        return any(self.narratives.values())
 
     def input_name(self, path: Path) -> str:
         """An input named by what it is (the force's delivery tracker for a quarter), not by its path."""
@@ -114,7 +124,8 @@ def load_view(results_dir: str | Path, publication: str, force: str, quarter: st
         inputs = read_edition_inputs(paths, model, force, q)
         results, rows = compute_edition(model, force, q, crime=inputs.crime, population=inputs.population,
                                         tracker=inputs.tracker, extracts=inputs.extracts,
-                                        peer_group=inputs.peer_group, workforce=inputs.workforce)
+                                        peer_group=inputs.peer_group, workforce=inputs.workforce,
+                                        recording_changes=inputs.recording_changes)
         narratives, board = inputs.narratives, inputs.board
     return EditionView(model, force, q, paths, results, rows, narratives, board, print_charts, tables)
 
