@@ -124,3 +124,26 @@ def test_no_page_of_the_plan_says_a_sentence_twice_or_shows_an_escape(essex, ken
 
     for edition in (essex, kent):
         assert prose_problems(edition / "html") == {}, edition
+
+
+@pytest.fixture(scope="module")
+def kent_pdf(tmp_path_factory):
+    """Another force's edition of the plan with its PDF: the fidelity gate and the layout rules run on it too."""
+    return built_edition(tmp_path_factory, "build-pcp-kent", "2021-22-Q4", PCP, "--force", "Kent", force="kent")
+
+
+def test_another_force_s_pdf_passes_the_checks_and_is_tagged(kent_pdf):
+    """The build published Kent's PDF only after build/fidelity.py and build/print_layout.py passed it
+    (test_pdf_checks pins that a failing check publishes nothing); its layout is checked here again, and its tags."""
+    from pypdf import PdfReader
+
+    from strategy_update.build.pdf_reading import printed
+    from strategy_update.build.print_layout import layout_problems
+    from strategy_update.build.typst_book import text_area
+
+    pdf = kent_pdf / "pdf" / "update.pdf"
+    assert layout_problems(printed(pdf), text_area()) == []
+    catalog = PdfReader(pdf).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/Lang"] == "en-GB"
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Kent" in text and "Position among similar forces" in text
