@@ -2,7 +2,8 @@
 never land in the middle of moving a finished edition into place.
 
 A build is a tree of processes: notebook workers (forked), one Jupyter kernel per worker, one headless Chromium per
-kernel (kaleido, for the chart images), and jupyter-book (which typesets the PDF with Typst in its own process).
+kernel (render/svg_renderer.py, for the chart images), and jupyter-book (which typesets the PDF with Typst in its own
+process).
 Kernels and Chromium each start a session of their own, so a signal to the build's process group does not reach
 them: the build stops them itself (``stop_processes``). If the build is killed outright (SIGKILL: no code of its own
 runs), each level notices that its parent is gone: workers poll their parent (``exit_when_orphaned``), kernels poll

@@ -21,7 +21,7 @@ from strategy_update.inputs.paths import InputPaths
 from strategy_update.core.periods import QuarterError, parse_quarter
 
 # The packages whose versions can change what the publication shows or how it is built.
-KEY_PACKAGES = ["jupyter-book", "myst-nb", "sphinx", "papermill", "pandas", "numpy", "plotly", "kaleido",
+KEY_PACKAGES = ["jupyter-book", "myst-nb", "sphinx", "papermill", "pandas", "numpy", "plotly", "choreographer",
                 "great-expectations", "pyyaml", "nbformat", "ipykernel"]
 NOT_A_REPOSITORY = "not a git repository"
 _CHUNK = 1 << 20
