@@ -39,7 +39,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,7 +125,8 @@ def summary(table: pd.DataFrame) -> dict:
     points = table["points"].fillna(0)
     known = table["mase"].notna() & (points > 0)
     return {"forces": table["force"].nunique(), "forecasts": len(table), "points": int(points.sum()),
-            "coverage_80": table["inside_80"].sum() / points.sum(), "coverage_95": table["inside_95"].sum() / points.sum(),
+            "coverage_80": table["inside_80"].sum() / points.sum(),
+            "coverage_95": table["inside_95"].sum() / points.sum(),
             "mean_mase": table.loc[known, "mase"].mean(),
             "pooled_mase": (table.loc[known, "mase"] * points[known]).sum() / points[known].sum(),
             "beats_naive_share": float((table["mase"] < table["naive_mase"]).mean())}

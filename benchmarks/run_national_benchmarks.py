@@ -141,7 +141,7 @@ def scaling(forces: list[str], m: int, repeat: int, scratch: Path) -> dict[str, 
     """Each scaling case ``repeat`` times, taking turns: seconds, and CPU seconds of the 2-worker builds."""
     runs: dict[str, list[float]] = {}
     for turn in range(repeat):
-        def keep(name: str, value: float) -> None:
+        def keep(name: str, value: float, turn: int = turn) -> None:
             runs.setdefault(name, []).append(value)
             print(f"  run {turn + 1}: {name} {value:.1f}", flush=True)
         keep("one", national(forces[:m], scratch / f"one-{turn}", workers=1))

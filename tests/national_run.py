@@ -26,7 +26,7 @@ class Cluster:
     def __init__(self, folder: Path, env: dict):
         dask = str(Path(sys.executable).parent / "dask")
         self.file = folder / "scheduler.json"
-        self.log = open(folder / "cluster.log", "w")
+        self.log = open(folder / "cluster.log", "w")  # noqa: SIM115 (open while the cluster runs)
         self.scheduler = subprocess.Popen([dask, "scheduler", "--port", "0", "--no-dashboard",
                                            "--scheduler-file", str(self.file)], env=env, stdout=self.log,
                                           stderr=subprocess.STDOUT)

@@ -49,7 +49,8 @@ def definition(unit: str = "people", comparisons: list[str] = COMPARISONS,
            "default_quarter": "2021-22-Q4", "history_quarters": 4, "comparisons": list(comparisons),
            "areas": list(areas), "levels": [{"id": "priority", "name": "Priority", "plural": "Priorities"}],
            "sections": [{"id": "safety", "name": "Safety", "measures": [
-               {"id": "helped", "name": "People helped", "source": "force_extract", "unit": unit, "direction": "lower"}]}]}
+               {"id": "helped", "name": "People helped", "source": "force_extract", "unit": unit,
+                "direction": "lower"}]}]}
     return publication_from_mapping(raw, Path("."), "publication.yml")
 
 

@@ -8,18 +8,34 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+import pandas as pd
 import pytest
 
-import pandas as pd
 from conftest import DATA, DEFAULT, PATHS, REFERENCE_ALL, run_cli
-from strategy_update.compute.backtest import (ROW_COLUMNS, backtest_rows, breakdown_checks, comparison_checks,
-                                              delivery_checks, open_data_context, twelve_month_quarter)
-from strategy_update.compute.printed import (CANNOT, CONSISTENT, INCONSISTENT, check_change, check_pct_change,
-                                             check_share, check_sum, check_values_only,
-                                             consistent_at_printed_precision, parse_printed)
-from strategy_update.render.backtest_page import backtest_report, render_markdown
-from strategy_update.inputs.paths import InputPaths
+from strategy_update.compute.backtest import (
+    ROW_COLUMNS,
+    backtest_rows,
+    breakdown_checks,
+    comparison_checks,
+    delivery_checks,
+    open_data_context,
+    twelve_month_quarter,
+)
+from strategy_update.compute.printed import (
+    CANNOT,
+    CONSISTENT,
+    INCONSISTENT,
+    check_change,
+    check_pct_change,
+    check_share,
+    check_sum,
+    check_values_only,
+    consistent_at_printed_precision,
+    parse_printed,
+)
 from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
+from strategy_update.render.backtest_page import backtest_report, render_markdown
 
 DELIVERY_DOCUMENT, DELIVERY_SECTION = "000_398afc54d932d0a8.txt", "Delivery plan progress"
 

@@ -10,8 +10,8 @@ import yaml
 
 from conftest import PATHS, ROOT, run_cli, shown
 from strategy_update.build.book import ANNEX_PAGE, GROUP_FOLDER, WEB_ONLY_APPENDICES, group_page, pdf_toc_for, toc_for
-from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.definition import load_publication
+from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.publication import publication_from_mapping
 
 PUBLICATION = load_publication(PATHS)
@@ -114,10 +114,9 @@ APPENDIX_TITLES = {"demand-profile": "# Demand profile", "measures": "# Measures
 def test_appendices_are_written_by_the_build_with_their_titles(tmp_path):
     """The appendices need no kernel: the build writes each as Markdown, under its title, where the TOC points."""
     from strategy_update.build.pipeline import resolve_edition, write_written_appendices
-    from strategy_update.inputs.report import ValidationReport
-
     from strategy_update.compute.stage import compute_edition, write_edition_results
     from strategy_update.inputs.readers import read_edition_inputs
+    from strategy_update.inputs.report import ValidationReport
 
     spec = resolve_edition(None, None, None, data_dir=PATHS.data, publications_dir=PATHS.publications)
     assert list(spec.publication.appendices) == list(APPENDIX_TITLES)
@@ -455,7 +454,7 @@ def test_the_measures_page_says_which_way_is_better_for_every_measure_and_why_fo
 
     table = shown(render_markdown(PUBLICATION)).split("## Which way is better")[1]
     for _, measure in PUBLICATION.measures:
-        row = next(line for line in table.splitlines() if line.startswith(f"| ") and f"| {measure.name} |" in line)
+        row = next(line for line in table.splitlines() if line.startswith("| ") and f"| {measure.name} |" in line)
         assert f"| {measure.direction} |" in row
         if measure.direction == "neither":
             assert measure.direction_reason and measure.direction_reason in row

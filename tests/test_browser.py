@@ -3,8 +3,9 @@
 Every page is served from 127.0.0.1 and loaded once (``visits``); the tests then check what a reader gets:
 no console errors or failed requests, every chart drawn with its text alternative, no axe-core violation at
 WCAG 2.2 A/AA, plotly.js loaded once from the site, light pages (weights written to
-_build/test-artifacts/page-weights.csv; benchmarks/page-weights.csv is the recorded copy). Keyboard tests open the code toggles, the "How this was calculated" notes and the
-navigation with Tab, Enter and Space. The public edition has no code toggles (tests/test_public_edition.py).
+_build/test-artifacts/page-weights.csv; benchmarks/page-weights.csv is the recorded copy). Keyboard tests open the
+code toggles, the "How this was calculated" notes and the navigation with Tab, Enter and Space. The public edition
+has no code toggles (tests/test_public_edition.py).
 At 1280 and 390 px the front page and a strand page reflow (wide tables scroll inside their own box with the
 first column kept in view, the comparison table's Change columns on screen), no chart toolbar covers a title, and
 axe finds nothing. Screenshots go to _build/test-artifacts/screenshots/ for people to look at.
@@ -24,9 +25,21 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from browser.harness import (AXE_JS, AXE_REQUIRED_RULES, CHROMIUM_ARGS, axe_version, describe_violations,
-                             find_chromium, focused, inspect_site, run_axe, serve, site_pages, tab_to,
-                             wait_for_charts)
+from browser.harness import (
+    AXE_JS,
+    AXE_REQUIRED_RULES,
+    CHROMIUM_ARGS,
+    axe_version,
+    describe_violations,
+    find_chromium,
+    focused,
+    inspect_site,
+    run_axe,
+    serve,
+    site_pages,
+    tab_to,
+    wait_for_charts,
+)
 from conftest import PATHS, ROOT
 from strategy_update.build.book import toc_for
 from strategy_update.inputs.definition import load_publication
@@ -332,7 +345,8 @@ def test_plotly_js_is_loaded_once_and_pages_stay_light(visits, html_dir):
         if visit.charts and [urlsplit(u).path.rsplit("/", 2)[-2:] for u in loads] != [["_static", "plotly.min.js"]]:
             out.append(f"plotly.js should load once from _static/plotly.min.js; requests: {loads}")
         if not visit.charts and loads:
-            out.append(f"a page without charts downloads plotly.js ({(html_dir / '_static' / 'plotly.min.js').stat().st_size:,} bytes)")
+            out.append("a page without charts downloads plotly.js "
+                       f"({(html_dir / '_static' / 'plotly.min.js').stat().st_size:,} bytes)")
     fail_on(problems, "pages that are too heavy:")
 
 

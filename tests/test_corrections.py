@@ -9,7 +9,7 @@ import json
 import os
 import re
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -173,7 +173,7 @@ def test_the_national_index_and_the_list_of_editions_name_the_corrections(tmp_pa
     from strategy_update.inputs.definition import load_publication
     from strategy_update.inputs.paths import InputPaths
     from strategy_update.render.national_page import EditionEntry, index_markdown
-    from strategy_update.render.site_index import site_index_html, published_editions
+    from strategy_update.render.site_index import published_editions, site_index_html
 
     version = revisions.Version(2, "2026-12-01", "The Home Office revised its open data.", changed=3)
     plan = load_publication(InputPaths(DATA, PUBLICATIONS, "police-and-crime-plan", "kent"))
@@ -182,7 +182,7 @@ def test_the_national_index_and_the_list_of_editions_name_the_corrections(tmp_pa
                EditionEntry("Surrey", "surrey", "published", "police-and-crime-plan/surrey/2021-22-Q4/html/index.html")]
     text = index_markdown(plan, pd.DataFrame(columns=["force", "measure", "area", "statistic", "comparison", "section",
                                                       "period_label", "base_period_label", "value", "text"]),
-                          entries, "Q4 2021/22", datetime(2026, 12, 1, tzinfo=timezone.utc))
+                          entries, "Q4 2021/22", datetime(2026, 12, 1, tzinfo=UTC))
     assert "## Revisions" in text
     assert re.search(r"- <a [^>]+>Kent</a>: version 2, 1 December 2026: The Home Office revised its open data\\?\.",
                      text)
@@ -249,9 +249,9 @@ def test_a_correction_round_trip(tmp_path):
     listed = pd.read_csv(changes_csv)
     assert len(listed) == len(moved) and set(listed["value_new"]) == set(moved["value_new"])
     # The spreadsheet has the corrected figure and says which version it is.
-    from strategy_update.render.spreadsheet import spreadsheet_name
-
     import openpyxl
+
+    from strategy_update.render.spreadsheet import spreadsheet_name
 
     book = openpyxl.load_workbook(edition / "data" / spreadsheet_name(DEFAULT, "Essex", "2021-22-Q4"))
     cover = " ".join(str(c.value) for row in book["Cover"].iter_rows() for c in row if c.value)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from conftest import shown
-
 from strategy_update.inputs.report import CRITICAL, WARNING, ErrorRecord, SuiteResult, ValidationReport
 from strategy_update.render.data_quality import by_consequence, published_figure_lines, render_markdown
 
@@ -103,6 +102,7 @@ def test_without_figures_the_page_does_not_claim_none_is_affected():
 
 
 def test_critical_problems_still_come_first():
-    critical = ErrorRecord(TRACKER, 3, "strand", "known strand", "x", "unknown strand 'x'", CRITICAL, "delivery_tracker")
+    critical = ErrorRecord(TRACKER, 3, "strand", "known strand", "x", "unknown strand 'x'", CRITICAL,
+                           "delivery_tracker")
     page = shown(render_markdown(report([GAP, critical]), {}, "strands"))
     assert page.index("unknown strand 'x'") < page.index("## Warnings that touch")

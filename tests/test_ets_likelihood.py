@@ -45,8 +45,8 @@ def test_the_likelihood_is_statsmodels_to_the_bit(model, seed, gaps):
     start = reference.untransform_params(reference.start_params)
     rng = np.random.default_rng(100 + seed)
     points = [start] + [start + rng.normal(0, scale, len(start)) for scale in (0.1, 0.5, 2.0) for _ in range(10)]
-    expected = [quietly(lambda: reference.loglike(p, dict(OPTIMISER))) for p in points]
-    got = [quietly(lambda: quick.loglike(p, dict(OPTIMISER))) for p in points]
+    expected = [quietly(lambda p=p: reference.loglike(p, dict(OPTIMISER))) for p in points]
+    got = [quietly(lambda p=p: quick.loglike(p, dict(OPTIMISER))) for p in points]
     assert quick._filter is not None  # bound after the first call: the others took the shortcut
     assert np.array_equal(np.array(got), np.array(expected), equal_nan=True)
 

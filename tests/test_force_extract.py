@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import nbformat
 import papermill
@@ -238,7 +238,8 @@ def test_12_month_totals_alone_leave_the_quarter_comparisons_out_of_the_table(sh
                            print_charts=False)
     parts = measure_section(view, figures_of(shipped, "domestic-abuse"))
     block = parts[0]
-    assert "| 12 months ending March 2022 | 30,984 | 12 months ending March 2021 | 28,845 | +2,139 | +7.4% |" in block.data
+    assert ("| 12 months ending March 2022 | 30,984 | 12 months ending March 2021 | 28,845 | +2,139 | +7.4% |"
+            in block.data)
     notes = [part for part in parts if isinstance(part, CalculationNote)]
     assert "| n/a |" not in block.data and len(notes) == 2
     assert all(note.title.startswith("How this was calculated") for note in notes)

@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from strategy_update.core.formatting import (and_list, format_change, format_count, format_pct, format_rate,
-                                             round_half_away)
+from strategy_update.core.formatting import (
+    and_list,
+    format_change,
+    format_count,
+    format_pct,
+    format_rate,
+    round_half_away,
+)
 
 
 # --- round_half_away ------------------------------------------------------------------------------

@@ -11,16 +11,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from conftest import page_text
 from strategy_update.compute.spc import XmR
 from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs.board import board_path, read_board
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, Measure
+from strategy_update.model.publication import HOME_OFFICE, Measure
 from strategy_update.render import board_paper, summary
 from strategy_update.render.section_page import header
-
-from conftest import page_text
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLICATION = "crime-prevention-2021-25"
@@ -262,7 +261,8 @@ def test_the_board_parts_reach_the_page_as_the_build_wrote_them(publication, tmp
     write_board(tmp_path, {heading: "Note the report."})
     board = json.loads((tmp_path / BOARD).read_text(encoding="utf-8"))
     essex = SimpleNamespace(publication=publication, quarter=Q4, force="Essex", board=board)
-    assert board_paper.board_part(essex, heading) == "*The recommendations below are Essex's own, for Q4 2021/22.*\n\nNote the report\\.\n"
+    assert board_paper.board_part(essex, heading) == (
+        "*The recommendations below are Essex's own, for Q4 2021/22.*\n\nNote the report\\.\n")
     write_board(tmp_path, None)  # not supplied this quarter: no file, and the page says so
     assert not (tmp_path / BOARD).exists()
     assert "has not supplied its" in board_paper.board_part(SimpleNamespace(**{**vars(essex), "board": None}), heading)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import DATA, DEFAULT, PUBLICATIONS, edition_folder, run_cli
+from conftest import DATA, PUBLICATIONS, edition_folder, run_cli
 
 CORPUS = Path(__file__).parent / "hostile_inputs"
 CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "case.yml").is_file())

@@ -8,6 +8,7 @@ one inherits whatever session it starts (kernels and Chromium start their own)."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,9 +20,7 @@ import psutil
 import pytest
 
 from conftest import CLI, PROCESS_TOKEN, ROOT, edition_folder, processes_of
-
-from strategy_update.build.interrupt import (Interrupted, processes_stopped_on_exit, signals_held,
-                                             stop_process_group)
+from strategy_update.build.interrupt import Interrupted, processes_stopped_on_exit, signals_held, stop_process_group
 
 STOP_SECONDS = 20  # to stop once signalled, on a loaded two-core machine
 START_SECONDS = 300  # for the build to reach its first chart
@@ -115,10 +114,8 @@ class Build:
 
     def clean_up(self) -> None:  # whatever a failed test left: never leave a build running on the machine
         for process in processes_of(self.token):
-            try:
+            with contextlib.suppress(psutil.Error):
                 process.kill()
-            except psutil.Error:
-                pass
 
 
 @pytest.mark.build

@@ -16,6 +16,8 @@ import pytest
 
 from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS
 from strategy_update.core.errors import InputError
+from strategy_update.core.periods import Quarter, month_number, quarter_of_month
+from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.narrative import read_narrative
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.readers import (
@@ -26,8 +28,6 @@ from strategy_update.inputs.readers import (
     read_force_extract,
     read_table,
 )
-from strategy_update.core.periods import Quarter, month_number, quarter_of_month
-from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.validate import validate_inputs
 
 DEFAULT_PUBLICATION = load_publication(PATHS)

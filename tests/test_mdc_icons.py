@@ -102,8 +102,8 @@ def spc_rows(force: str, values: list[float]) -> list[dict]:
     rows = [{**base, "statistic": "spc_signal", "period": q.id, "period_label": q.short_label, "value": value,
              "text": ";".join(f"{rule}:{side}" for rule, side in found.signals[i].items()), "base_period": ""}
             for i, (q, value) in enumerate(zip(quarters, values))]
-    span = "2017-04/{0}-{1:02d}".format(*quarters[-1].end_month)
-    baseline = "2017-04/{0}-{1:02d}".format(*quarters[len(BASELINE) - 1].end_month)
+    span = "2017-04/{}-{:02d}".format(*quarters[-1].end_month)
+    baseline = "2017-04/{}-{:02d}".format(*quarters[len(BASELINE) - 1].end_month)
     for statistic, value in (("spc_mean", found.mean), ("spc_mean_moving_range", found.mean_moving_range),
                              ("spc_upper", found.upper), ("spc_lower", found.lower)):
         rows.append({**base, "statistic": statistic, "period": span, "period_label": "", "value": value, "text": "",

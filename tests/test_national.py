@@ -467,7 +467,8 @@ def test_a_broken_input_fails_its_force_alone_and_the_rerun_reuses_the_others(na
     assert "Kent: published" not in second.stdout and "Surrey: published" not in second.stdout
     # Essex's last good edition is still there; the national index says Essex failed, and why.
     assert (_edition(national_run["out"], "essex") / "html" / "index.html").is_file()
-    index = (national_run["out"] / PUBLICATION / "national" / QUARTER / "html" / "index.html").read_text(encoding="utf-8")
+    index = (national_run["out"] / PUBLICATION / "national" / QUARTER / "html" / "index.html").read_text(
+        encoding="utf-8")
     assert "Failed: input check:" in index and "road-fatalities" in index
     assert "the link is to its last good edition" in index
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +20,7 @@ from strategy_update.render.site_index import write_site_index
 
 PUBLICATION = load_publication(InputPaths(DATA, PUBLICATIONS, "police-and-crime-plan", ""))
 QUARTER = "2021-22-Q4"
-BUILT_AT = datetime(2026, 11, 29, 22, 30, tzinfo=timezone.utc)
+BUILT_AT = datetime(2026, 11, 29, 22, 30, tzinfo=UTC)
 NATIONAL_HTML = Path("police-and-crime-plan/national") / QUARTER / "html"  # where the index is published
 HEADLINE = PUBLICATION.comparisons[0]
 

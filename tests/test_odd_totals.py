@@ -39,7 +39,8 @@ POPULATION = pd.DataFrame({"force_name": ["F"], "mid_year": [2015], "population"
 
 def crime(values: list[int], first: str = "2015-16-Q1", force: str = "F") -> pd.DataFrame:
     start = parse_quarter(first)
-    return pd.DataFrame({"Force Name": force, "Offence Code": "1", "quarter": [start.shift(k).id for k in range(len(values))],
+    return pd.DataFrame({"Force Name": force, "Offence Code": "1",
+                         "quarter": [start.shift(k).id for k in range(len(values))],
                          "count": values, "line": list(range(2, len(values) + 2)), "source_file": "crime.csv"})
 
 

@@ -26,8 +26,8 @@ from strategy_update.core.errors import CRITICAL, WARNING, InputError
 from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs import word
 from strategy_update.inputs.definition import load_publication
-from strategy_update.inputs.office import OLE_MAGIC
 from strategy_update.inputs.narrative import read_narrative
+from strategy_update.inputs.office import OLE_MAGIC
 from strategy_update.inputs.paths import InputPaths, narrative_section, title_file_stem
 from strategy_update.inputs.readers import load_delivery, read_raw_table
 
@@ -510,8 +510,8 @@ def test_validation_of_a_workbook_names_sheet_and_cell(office_report):
 
 
 def test_a_tracker_supplied_twice_is_an_error_naming_both(office_report, tmp_path):
-    from strategy_update.inputs.validate_force_inputs import check_delivery
     from strategy_update.inputs.expectations import _Validation
+    from strategy_update.inputs.validate_force_inputs import check_delivery
 
     _, paths = office_report
     copy = InputPaths(tmp_path / "data", PUBLICATIONS, DEFAULT, "essex")

@@ -200,7 +200,8 @@ def test_delivery_plan_table_lists_every_strand_with_its_total(edition, pages, s
     if not any(cells[:1] == ["Total"] and total in cells for cells in rows):
         problems.append(f"no 'Total' row with {total} actions")
     if problems:
-        pytest.fail(f"delivery plan table (PDF pages {start}-{first_strand - 1}):\n" + "\n".join(problems), pytrace=False)
+        pytest.fail(f"delivery plan table (PDF pages {start}-{first_strand - 1}):\n" + "\n".join(problems),
+                    pytrace=False)
 
 
 def test_contents_bookmarks_and_page_numbers(pages, outline, strand_pages):
@@ -470,7 +471,7 @@ def test_every_chart_has_the_websites_text_alternative(tags, default_edition):
         web.update(parser.labels)
     paper = Counter(str(element.alt) for element in figures)
     assert paper == web, (f"charts whose text alternative differs from the website's: only in the PDF "
-                          f"{list((paper - web))[:3]}, only on the website {list((web - paper))[:3]}")
+                          f"{list(paper - web)[:3]}, only on the website {list(web - paper)[:3]}")
 
 
 def test_every_table_has_header_cells(tags):

@@ -8,11 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from strategy_update.compute.peers import (
-    QUARTILE_RULE, aspiration_met, group_position, movement, peer_features, similar_forces, statements)
-from strategy_update.inputs.readers import load_crime, load_population
-
 from conftest import PATHS
+from strategy_update.compute.peers import (
+    QUARTILE_RULE,
+    aspiration_met,
+    group_position,
+    movement,
+    peer_features,
+    similar_forces,
+    statements,
+)
+from strategy_update.inputs.readers import load_crime, load_population
 
 # Eight forces, offences in 12 months and population; rate per 1,000 = offences / population * 1000.
 #   A 1,000 / 100,000 = 10    rank 1

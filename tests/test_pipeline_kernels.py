@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from strategy_update.build.incremental import Job
 from strategy_update.build.executor import FITS_MODULE, PREPARE_TAG, notebook_workers, run_notebooks, warm_workers
+from strategy_update.build.incremental import Job
 
 
 def probe_template(path):

@@ -26,8 +26,16 @@ import pytest
 import watchfiles
 
 from conftest import CLI, DATA, PROCESS_TOKEN, ROOT, processes_of
-from strategy_update.build.preview import (VERSION_PATH, InputFilter, InputWatcher, PreviewState, build_once,
-                                           inject_script, start_server, stop_server)
+from strategy_update.build.preview import (
+    VERSION_PATH,
+    InputFilter,
+    InputWatcher,
+    PreviewState,
+    build_once,
+    inject_script,
+    start_server,
+    stop_server,
+)
 from strategy_update.core.errors import InputError
 
 SCRIPT_ID = b'id="strategy-update-preview"'
@@ -214,8 +222,9 @@ def test_a_narrative_or_board_edit_leaves_the_compute_stage_alone_and_a_tracker_
 # --- the page's script, in Chromium --------------------------------------------------------------
 def test_the_open_page_reloads_after_a_build_and_shows_a_failed_one(site):
     """Without a build: the state is changed by hand, the page is a file rewritten by hand."""
-    from browser.harness import CHROMIUM_ARGS, find_chromium
     from playwright.sync_api import sync_playwright
+
+    from browser.harness import CHROMIUM_ARGS, find_chromium
 
     html, state, url = site
     chromium = find_chromium()
@@ -274,8 +283,9 @@ def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp
     """Also (issue 33, item 4) the preview leaves the edition a full build published, PDF and all: it republished
     it website-only, deleting pdf/update.pdf, at its start and at every save. And (item 5) nothing it starts listens
     beyond this machine."""
-    from browser.harness import CHROMIUM_ARGS, find_chromium
     from playwright.sync_api import sync_playwright
+
+    from browser.harness import CHROMIUM_ARGS, find_chromium
 
     data = tmp_path / "data"
     shutil.copytree(DATA / "forces", data / "forces")

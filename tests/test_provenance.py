@@ -12,8 +12,15 @@ import pandas
 import pytest
 
 from conftest import DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT
-from strategy_update.build.provenance import (KEY_PACKAGES, NOT_A_REPOSITORY, edition_checksums, git_state,
-                                              input_checksums, package_versions, render_markdown)
+from strategy_update.build.provenance import (
+    KEY_PACKAGES,
+    NOT_A_REPOSITORY,
+    edition_checksums,
+    git_state,
+    input_checksums,
+    package_versions,
+    render_markdown,
+)
 from strategy_update.inputs.paths import InputPaths
 
 
@@ -139,7 +146,8 @@ def test_checksums_of_the_real_inputs():
     crime = DATA / "raw" / "home-office" / "prc-pfa-open-data-tables.csv.gz"
     assert rows["data/raw/home-office/prc-pfa-open-data-tables.csv.gz"] == (
         crime.stat().st_size, sha(crime.read_bytes()))
-    for folder in ["raw/home-office", "raw/ons", f"forces/essex/{DEFAULT}/delivery", f"forces/essex/{DEFAULT}/narrative"]:
+    for folder in ["raw/home-office", "raw/ons", f"forces/essex/{DEFAULT}/delivery",
+                   f"forces/essex/{DEFAULT}/narrative"]:
         assert any(p.startswith(f"data/{folder}/") for p in rows), folder
     assert list(rows) == sorted(rows)
     publications = dict((p, (s, d)) for p, s, d in input_checksums(PUBLICATIONS))

@@ -16,11 +16,11 @@ from strategy_update.build import sphinx_fixes
 from strategy_update.build.book import sync_sources
 from strategy_update.build.pipeline import _edition_key, edition_settings, resolve_edition
 from strategy_update.cli import _parser
+from strategy_update.core.markup import literal
 from strategy_update.core.periods import parse_quarter
 from strategy_update.inputs.definition import load_publication
 from strategy_update.model.publication import period_labels
 from strategy_update.render.downloads import integers_as_integers
-from strategy_update.core.markup import literal
 from strategy_update.render.input_names import input_label
 
 PUBLICATION = load_publication(PATHS)

@@ -9,10 +9,9 @@ import subprocess
 import pandas as pd
 import pytest
 
-from conftest import PUBLICATIONS, built_edition, edition_folder, page_text, run_cli
+from conftest import DATA, PUBLICATIONS, built_edition, edition_folder, page_text, run_cli
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
-from conftest import DATA
 
 OLD = "crime-prevention-2018-21"
 OLD_PUBLICATION = load_publication(InputPaths(DATA, PUBLICATIONS, OLD, "essex"))

@@ -11,11 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from strategy_update.compute.comparisons import (COMPARISONS, STANDARD, Span, month_index, parse_span,
-                                                 resolve_spans)
+from strategy_update.compute.comparisons import COMPARISONS, STANDARD, Span, month_index, parse_span, resolve_spans
 from strategy_update.compute.observations import observations_from_crime
-from strategy_update.compute.results import (COLUMNS, compute_results, delivery_results,
-                                             read_results, write_results)
+from strategy_update.compute.results import COLUMNS, compute_results, delivery_results, read_results, write_results
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.inputs.readers import load_crime, load_delivery, load_population
 from strategy_update.model.publication import Measure, publication_from_mapping
@@ -70,7 +68,8 @@ def results_for(inputs, population, quarter: str, forces: list[str]) -> pd.DataF
 # --- golden: every figure the old code recorded ----------------------------------------------------------
 GOLDEN_TOTALS = {"delivery_totals_total": "delivery_total_total",
                  "delivery_totals_complete": "delivery_total_complete",
-                 "delivery_totals_ongoing": "delivery_total_ongoing", "delivery_totals_at_risk": "delivery_total_at_risk",
+                 "delivery_totals_ongoing": "delivery_total_ongoing",
+                 "delivery_totals_at_risk": "delivery_total_at_risk",
                  "delivery_totals_strands_reported": "delivery_sections_reported",
                  "delivery_totals_strands": "delivery_sections",
                  "delivery_totals_strands_at_risk": "delivery_sections_at_risk"}

@@ -9,8 +9,17 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from strategy_update.compute.spc import (RULES, XmR, baseline_limits, latest_signal, main_rule, point_reading,
-                                         moving_ranges, reading, xmr)
+from strategy_update.compute.spc import (
+    RULES,
+    XmR,
+    baseline_limits,
+    latest_signal,
+    main_rule,
+    moving_ranges,
+    point_reading,
+    reading,
+    xmr,
+)
 
 
 def flagged(chart: XmR, rule: str) -> dict[int, str]:
@@ -504,8 +513,8 @@ def test_a_declared_step_reaches_the_chart_through_the_results_table(tmp_path):
            "default_quarter": "2021-22-Q4", "history_quarters": 12, "comparisons": ["quarter-vs-previous-quarter"],
            "spc_baseline_quarters": 4, "levels": [{"id": "priority", "name": "Priority", "plural": "Priorities"}],
            "sections": [{"id": "safety", "name": "Safety", "measures": [
-               {"id": "helped", "name": "People helped", "source": "force_extract", "unit": "people", "direction": "lower",
-                "spc_steps": [{"quarter": quarters[6].id, "reason": "New recording rules"}]}]}]}
+               {"id": "helped", "name": "People helped", "source": "force_extract", "unit": "people",
+                "direction": "lower", "spc_steps": [{"quarter": quarters[6].id, "reason": "New recording rules"}]}]}]}
     publication = publication_from_mapping(raw, Path("."), "publication.yml")
     path = tmp_path / "helped.csv"
     path.write_text("period,value,source\n" + "".join(f"{q.id},{v},test\n" for q, v in zip(quarters, BEFORE + AFTER)),
@@ -529,9 +538,8 @@ def test_a_declared_step_reaches_the_chart_through_the_results_table(tmp_path):
 
 
 def test_steps_are_placed_by_their_quarter_and_wait_for_two_points():
-    from strategy_update.compute.results import step_indices
-
     from strategy_update.compute.comparisons import quarter_span
+    from strategy_update.compute.results import step_indices
     from strategy_update.core.periods import Quarter
 
     spans = [quarter_span(Quarter(2019, 1).shift(k)) for k in range(10)]  # 10 consecutive quarters
@@ -566,7 +574,8 @@ def test_the_default_baseline_is_12_quarters_and_a_definition_may_change_it():
     raw = {"id": "spc-test", "title": "SPC test", "organisation": "Test", "owner_force": "Essex",
            "default_quarter": "2021-22-Q4", "comparisons": ["quarter-vs-previous-quarter"],
            "levels": [{"id": "priority", "name": "Priority", "plural": "Priorities"}],
-           "sections": [{"id": "safety", "name": "Safety", "measures": [{"id": "helped", "name": "People helped", "direction": "lower"}]}]}
+           "sections": [{"id": "safety", "name": "Safety", "measures": [
+               {"id": "helped", "name": "People helped", "direction": "lower"}]}]}
     assert publication_from_mapping(raw, Path("."), "p.yml").spc_baseline_quarters == 12
     assert publication_from_mapping({**raw, "spc_baseline_quarters": 8}, Path("."), "p.yml").spc_baseline_quarters == 8
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, PUBLICATIONS
-from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.expectations import SUITE_ORDER as SUITES
+from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.report import ValidationReport
 from strategy_update.inputs.validate import validate_editions, validate_inputs
 from strategy_update.model.forces import force_slug

@@ -1,8 +1,9 @@
 """Input validation (Great Expectations, expectations/*.json).
 
 A corpus of bad inputs (tests/bad_inputs/<case>/: case.yml plus any replacement files, laid over a copy of the
-project's data/ and publications/) goes through both `strategy-update validate` and `strategy-update build`: each must exit with the expected code and
-a message naming the problem, never a traceback, and the build must stop before anything is executed or published.
+project's data/ and publications/) goes through both `strategy-update validate` and `strategy-update build`: each must
+exit with the expected code and a message naming the problem, never a traceback, and the build must stop before
+anything is executed or published.
 The real default edition must pass with its known warnings (the Cybercrime and Fraud delivery gap, the negative
 Home Office adjustments for Essex).
 """
@@ -24,11 +25,11 @@ import pytest
 import yaml
 
 from conftest import CLI, DATA, DEFAULT, PATHS, PUBLICATIONS, ROOT, edition_folder, shown
-from strategy_update.inputs.paths import InputPaths
 from strategy_update.core.errors import ErrorRecord
+from strategy_update.inputs.paths import InputPaths
 from strategy_update.inputs.report import SuiteResult, ValidationReport
-from strategy_update.render.data_quality import render_markdown
 from strategy_update.inputs.validate import validate_inputs
+from strategy_update.render.data_quality import render_markdown
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(d.name for d in CORPUS.iterdir() if (d / "case.yml").is_file())

@@ -3,6 +3,7 @@ Jupyter Book once; a failure is reported as jupyter-book reports it; nothing is 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -102,10 +103,8 @@ def test_a_build_under_way_stops_with_its_killed_owner_and_says_nothing(tmp_path
         while (left := [p for p in left if running(p)]) and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)  # whatever a failed test left
-        except ProcessLookupError:
-            pass
     assert not left, "still running after the owner was killed: " + ", ".join(str(p.pid) for p in left)
     assert "Traceback" not in stderr.read_text(), stderr.read_text()
     assert not (book / "_build" / "html" / "intro.html").exists()

@@ -1,4 +1,5 @@
-"""The command line: ``strategy-update build|build-all|sweep|list|validate|check|new-quarter|preview|backtest|toc|labels``.
+"""The command line:
+``strategy-update build|build-all|sweep|list|validate|check|new-quarter|preview|backtest|toc|labels``.
 
 Bad input gives a message and exit code 2, a failed step exit code 3; never a traceback.
 """
@@ -288,8 +289,8 @@ def _listing(args) -> str:
     """Publications (with their default edition and quarters) and forces (with the inputs each has supplied)."""
     from strategy_update.build.pipeline import DEFAULT_PUBLICATION, known_forces
     from strategy_update.core.errors import InputError
-    from strategy_update.inputs.paths import InputPaths, publication_ids
     from strategy_update.inputs.definition import load_publication
+    from strategy_update.inputs.paths import InputPaths, publication_ids
     from strategy_update.model.forces import force_slug
 
     data, publications = _folders(args)

@@ -145,7 +145,8 @@ def watch(page, base: str, visit: Visit) -> None:
 # Every plotly chart on the page: rendered, labelled, described, and its traces' styling (for the palette test).
 CHARTS_JS = """() => {
   const norm = s => (s || '').replace(/\\s+/g, ' ').trim();
-  const descriptions = [...document.querySelectorAll('p')].filter(p => norm(p.textContent).startsWith('Chart description'));
+  const descriptions = [...document.querySelectorAll('p')]
+    .filter(p => norm(p.textContent).startsWith('Chart description'));
   const graphs = [...document.querySelectorAll('.plotly-graph-div')];
   return graphs.map((gd, i) => {
     const wrapper = gd.closest('[role="img"], [role="figure"]');
@@ -320,5 +321,6 @@ def tab_to(page, selector: str, max_tabs: int = 400, shift: bool = False) -> int
 def focused(page) -> str:
     """A short description of the focused element, for failure messages."""
     return page.evaluate("""() => { const e = document.activeElement; if (!e) return 'nothing';
-      return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+      return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+        + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
         + ' "' + (e.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 60) + '"'; }""")

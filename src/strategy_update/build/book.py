@@ -186,10 +186,7 @@ def _jupyter_book(args: list[str], log_file: Path, warm=None, output: Path | Non
     """``jupyter-book build ARGS``, its output in ``log_file``; in a ``warm_book.WarmBook`` when one is given. A
     build that failed for want of disk space or permission (its log says so) is an OperationalError naming it, and
     its half-written ``output`` folder is removed."""
-    if warm is not None:
-        returncode = warm.build(args, log_file)
-    else:
-        returncode = _jupyter_book_process(args, log_file)
+    returncode = warm.build(args, log_file) if warm is not None else _jupyter_book_process(args, log_file)
     if returncode != 0:
         try:
             log = log_file.read_text(encoding="utf-8", errors="replace")

@@ -11,15 +11,23 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
 from strategy_update.build import interrupt
-from strategy_update.build.incremental import (Job, file_digest, job_key, library_digest, load_keys, needs_run,
-                                               package_versions, save_keys)
+from strategy_update.build.incremental import (
+    Job,
+    file_digest,
+    job_key,
+    library_digest,
+    load_keys,
+    needs_run,
+    package_versions,
+    save_keys,
+)
 from strategy_update.core.errors import BuildError, machine_error
 
 # --- notebooks -------------------------------------------------------------------------------------
@@ -54,7 +62,7 @@ def _worker_kernel(log_path: Path):
         from jupyter_client.manager import AsyncKernelManager
 
         # Kernels write start-up chatter to stderr; keep it in a log beside the outputs, not on the console.
-        log = open(log_path, "w", encoding="utf-8")
+        log = open(log_path, "w", encoding="utf-8")  # noqa: SIM115 (open while the worker lives)
         os.dup2(log.fileno(), 2)
         _worker["log"] = log_path
         _worker["kernel"] = AsyncKernelManager(kernel_name="python3")
@@ -78,10 +86,8 @@ def _kill_worker_kernel() -> None:
     kernel = _worker["kernel"]
     pgid = getattr(getattr(kernel, "provisioner", None), "pgid", None)
     if pgid:
-        try:
+        with suppress(OSError):  # already gone
             os.killpg(pgid, signal.SIGKILL)
-        except OSError:  # already gone
-            pass
 
 
 def stop_worker_kernel() -> None:

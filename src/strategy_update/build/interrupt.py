@@ -21,7 +21,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import psutil
 
@@ -136,10 +136,8 @@ def stop_processes(processes: list[psutil.Process], grace: float = GRACE_SECONDS
     """SIGTERM, then SIGKILL for those still running after ``grace`` seconds; returns when none is running."""
     for stop in (psutil.Process.terminate, psutil.Process.kill):
         for process in processes:
-            try:
+            with suppress(psutil.NoSuchProcess):
                 stop(process)
-            except psutil.NoSuchProcess:
-                pass
         if not _still_running(lambda: processes, grace):
             return
 

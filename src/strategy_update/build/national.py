@@ -46,11 +46,27 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from strategy_update.build.executor import NotebookPlan, execute_job, last_line, plan_notebooks, stop_worker_kernel
 from strategy_update.build.incremental import Job, edition_key
-from strategy_update.build.interrupt import (Interrupted, children_ignore_ctrl_c, published_so_far, raise_interrupted,
-                                             signals_held)
-from strategy_update.build.pipeline import (STAMP, EditionSpec, _edition_key, edition_settings, finish_edition,
-                                            forecast_cache, prepare_pages, project_root, resolve_edition, results_current,
-                                            up_to_date, write_results_of)
+from strategy_update.build.interrupt import (
+    Interrupted,
+    children_ignore_ctrl_c,
+    published_so_far,
+    raise_interrupted,
+    signals_held,
+)
+from strategy_update.build.pipeline import (
+    STAMP,
+    EditionSpec,
+    _edition_key,
+    edition_settings,
+    finish_edition,
+    forecast_cache,
+    prepare_pages,
+    project_root,
+    resolve_edition,
+    results_current,
+    up_to_date,
+    write_results_of,
+)
 from strategy_update.build.publish import PublishGate
 from strategy_update.build.snapshot import snapshot_inputs
 from strategy_update.build.sweep import REPORT_HTML, SWEEP_FOLDER
@@ -339,8 +355,9 @@ class Progress:
     terminal)."""
 
     def __init__(self, runs: list[EditionRun], notebooks: int, log):
-        from tqdm import tqdm
         import sys
+
+        from tqdm import tqdm
 
         self.runs, self.log = runs, log
         self.notebooks = {"done": 0, "failed": 0, "total": notebooks}

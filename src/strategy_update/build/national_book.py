@@ -5,7 +5,7 @@ atomically to ``<out>/<publication>/national/<quarter>/html``."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -93,7 +93,7 @@ def build_national_book(root: Path, work: Path, publication: Publication, quarte
     `target` (= <out>/<publication>/national/<quarter>/, site in target/"html"); return target/"html"/"index.html".
     ``data_dir``: the data folder the editions were built from (default: the project's)."""
     work.mkdir(parents=True, exist_ok=True)
-    built_at = datetime.now(timezone.utc)
+    built_at = datetime.now(UTC)
     write_national_sources(root, work, publication, quarter, results, editions, built_at,
                            england_and_wales_forces(data_dir or root / "data", publication), sweep_report)
     html, _ = build_book(work, pdf=False, log=log)

@@ -47,7 +47,7 @@ def _element(node: DictionaryObject, pages: dict[int, int], page: int | None) ->
         return element
     for kid in kids if isinstance(kids, ArrayObject) else [kids]:
         kid = kid.get_object() if isinstance(kid, IndirectObject) else kid
-        if isinstance(kid, NumberObject) or isinstance(kid, int):
+        if isinstance(kid, (NumberObject, int)):
             element.mcids.append((page, int(kid)))
         elif isinstance(kid, DictionaryObject) and kid.get("/Type") == "/MCR":
             mcr_page = kid.get("/Pg")
@@ -78,9 +78,9 @@ def page_mcids(reader: PdfReader) -> dict[int, set[int]]:
         if contents is None:
             continue
         for operands, operator in ContentStream(contents, reader).operations:
-            if operator == b"BDC" and len(operands) > 1 and isinstance(operands[1], DictionaryObject):
-                if "/MCID" in operands[1]:
-                    ids.add(int(operands[1]["/MCID"]))
+            if (operator == b"BDC" and len(operands) > 1 and isinstance(operands[1], DictionaryObject)
+                    and "/MCID" in operands[1]):
+                ids.add(int(operands[1]["/MCID"]))
     return found
 
 

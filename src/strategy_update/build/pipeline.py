@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from strategy_update.build.book import _write_if_changed

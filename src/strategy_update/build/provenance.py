@@ -11,14 +11,14 @@ import hashlib
 import os
 import platform
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from strategy_update.core.formatting import format_count
 from strategy_update.core.markup import code, literal
-from strategy_update.inputs.paths import InputPaths
 from strategy_update.core.periods import QuarterError, parse_quarter
+from strategy_update.inputs.paths import InputPaths
 
 # The packages whose versions can change what the publication shows or how it is built.
 KEY_PACKAGES = ["jupyter-book", "myst-nb", "sphinx", "papermill", "pandas", "numpy", "plotly", "choreographer",
@@ -110,8 +110,8 @@ def build_time() -> datetime:
     """Now, in UTC; or SOURCE_DATE_EPOCH when set, so that a reproducible build can fix the date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(UTC)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

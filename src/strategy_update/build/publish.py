@@ -65,7 +65,7 @@ def publish_folder(target: Path, fill: Callable[[Path], None]) -> None:
             finally:
                 shutil.rmtree(ready, ignore_errors=True)
     except OSError as exc:  # shutil.Error (a copy's failures) is one too
-        raise machine_error(exc, f"publishing {target}") or exc
+        raise machine_error(exc, f"publishing {target}") or exc  # noqa: B904 (exc itself, or the same failure named)
 
 
 def _swap(ready: Path, target: Path) -> None:

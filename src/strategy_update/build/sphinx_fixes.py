@@ -28,7 +28,6 @@ from html import escape
 
 from docutils import nodes
 
-
 TOGGLES_JS = """document.addEventListener("DOMContentLoaded", () => {
   for (const side of ["primary", "secondary"]) {
     const wired = document.querySelector(`.${side}-toggle`);

@@ -25,7 +25,7 @@ import csv
 import io
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
@@ -211,7 +211,7 @@ def run_sweep(matrix: Matrix, *, data_dir: Path, publications_dir: Path, out_dir
     from strategy_update.build.interrupt import processes_stopped_on_exit
     from strategy_update.build.national import DEFAULT_DASHBOARD, build_all, dask_client
 
-    started, begun = time.perf_counter(), datetime.now(timezone.utc)
+    started, begun = time.perf_counter(), datetime.now(UTC)
     outcome = SweepOutcome(matrix, [Row(run, force) for run in matrix.runs for force in run.forces])
     log(f"Sweep: {matrix.editions} editions in {len(matrix.runs)} runs ({matrix.asked})"
         + (f"; left out: {'; '.join(matrix.left_out)}" if matrix.left_out else ""))

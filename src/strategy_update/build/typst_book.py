@@ -28,8 +28,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.nodes import inline_all_toctrees
 
 from strategy_update.build.pdf_reading import Margins
-from strategy_update.build.typst_writer import (CHART_ROW, CHART_TEXT, GLOSSARY, SMALL_TABLE, TypstTranslator,
-                                                label_name)
+from strategy_update.build.typst_writer import CHART_ROW, CHART_TEXT, GLOSSARY, SMALL_TABLE, TypstTranslator, label_name
 from strategy_update.render.web_only import html_root_classes, is_web_only
 
 PAPER = Path(__file__).with_name("paper.typ")
@@ -82,8 +81,8 @@ class PaperDocument(SphinxPostTransform):
                                                  and n.get("nb_element") == "mime_bundle")):
             bundle.replace_self(print_form(bundle))
         for node in list(self.document.findall(nodes.Element)):
-            if is_web_only(node.get("classes"), node.get("design_component")) and node.parent is not None and not isinstance(
-                    node, addnodes.download_reference):
+            if (is_web_only(node.get("classes"), node.get("design_component")) and node.parent is not None
+                    and not isinstance(node, addnodes.download_reference)):
                 node.parent.remove(node)
         chart_rows(self.document)
         for start in self.document.findall(addnodes.start_of_file):

@@ -12,7 +12,6 @@ import re
 from pathlib import PurePosixPath
 
 from docutils import nodes
-from sphinx import addnodes
 from sphinx.locale import admonitionlabels
 
 from strategy_update.core.formatting import sentence_case

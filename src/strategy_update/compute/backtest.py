@@ -14,8 +14,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from strategy_update.compute.printed import (Check, cannot_check, check_change, check_pct_change, check_share, check_sum,
-                                             check_values_only, parse_printed)
+from strategy_update.compute.printed import (
+    Check,
+    cannot_check,
+    check_change,
+    check_pct_change,
+    check_share,
+    check_sum,
+    check_values_only,
+    parse_printed,
+)
 from strategy_update.core.periods import MONTH_NAMES, parse_quarter, quarter_of_month, tracker_quarter
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths
@@ -197,7 +205,8 @@ def backtest_rows(paths: InputPaths) -> pd.DataFrame:
     if (reference / BREAKDOWNS).exists():
         rows += breakdown_checks(reference / BREAKDOWNS)
     for path in sorted(reference.glob("delivery-plan-*.csv")):
-        rows += delivery_checks(path, publication, facts.get("delivery_document", ""), facts.get("delivery_section", ""))
+        rows += delivery_checks(path, publication, facts.get("delivery_document", ""),
+                                facts.get("delivery_section", ""))
     frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
     titles = facts.get("documents") or {}
     frame["document_title"] = [titles.get(d, d) for d in frame["document"]]
@@ -280,7 +289,8 @@ def open_data_context(paths: InputPaths) -> pd.DataFrame:
                 "subject": subject, "section": section.name, "measure_id": measure_id, "measure": measure.name,
                 "period": quarter.twelve_months_label(),
                 "quarters": f"{year[0].short_label} to {year[-1].short_label}",
-                "force_figure": printed_figure, "open_data": open_value, "difference": difference, "pct_difference": pct,
+                "force_figure": printed_figure, "open_data": open_value, "difference": difference,
+                "pct_difference": pct,
                 "definition_note": measure.definition_note, "source": p["source"],
                 "open_data_source": str(mine_obs["source_file"].iloc[0]) if len(mine_obs) else "",
             })

@@ -12,8 +12,8 @@ measure's data covers) giving the current and base spans with their labels, or N
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
@@ -50,8 +50,8 @@ class Span:
     def id(self) -> str:
         if self.quarter is not None:
             return self.quarter.id
-        first = "%04d-%02d" % month_of(self.first_month)
-        return first if self.months == 1 else first + "/%04d-%02d" % month_of(self.last_month)
+        first = "{:04d}-{:02d}".format(*month_of(self.first_month))
+        return first if self.months == 1 else first + "/{:04d}-{:02d}".format(*month_of(self.last_month))
 
     @property
     def label(self) -> str:
@@ -61,7 +61,7 @@ class Span:
         first, last = (_short_month(m) for m in (self.first_month, self.last_month))
         return first if self.months == 1 else f"{first} to {last}"
 
-    def shift(self, months: int) -> "Span":
+    def shift(self, months: int) -> Span:
         return Span(self.first_month + months, self.last_month + months)
 
     def quarters(self) -> list[Quarter] | None:

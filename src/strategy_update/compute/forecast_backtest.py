@@ -40,8 +40,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from strategy_update.compute.forecast_models import (CANDIDATES, SEASON, SEASONAL_AVERAGE, SEASONAL_NAIVE, SMOOTHING,
-                                                     Prediction, Smoothing, seasonal_average, seasonal_naive)
+from strategy_update.compute.forecast_models import (
+    CANDIDATES,
+    SEASON,
+    SEASONAL_AVERAGE,
+    SEASONAL_NAIVE,
+    SMOOTHING,
+    Prediction,
+    Smoothing,
+    seasonal_average,
+    seasonal_naive,
+)
 
 HORIZON = 4
 MIN_TRAIN = 12  # figures before an origin of the back test
@@ -214,7 +223,8 @@ def choose(records: dict[str, Record], tie: float = TIE) -> str:
 
 def _records(forecasts: dict[str, Forecasts], scores: dict[str, Scored]) -> dict[str, Record]:
     """Each candidate's record over the (origin, target) pairs every candidate made and had scored."""
-    keys = {name: set(zip(*(np.asarray(getattr(forecasts[name], c))[scores[name].scored] for c in ("origin", "target"))))
+    keys = {name: set(zip(*(np.asarray(getattr(forecasts[name], c))[scores[name].scored]
+                            for c in ("origin", "target"))))
             for name in forecasts}
     common = set.intersection(*keys.values()) if keys else set()
     records = {}
@@ -224,7 +234,8 @@ def _records(forecasts: dict[str, Forecasts], scores: dict[str, Scored]) -> dict
         mask = np.array([p in common for p in pairs], dtype=bool) & scores[name].scored
         scaled = np.abs(a["actual"] - a["point"])[mask] / a["scale"][mask]
         scaled = scaled[np.isfinite(scaled)]
-        records[name] = Record(int(mask.sum()), {level: int(scores[name].inside[level][mask].sum()) for level in LEVELS},
+        records[name] = Record(int(mask.sum()),
+                               {level: int(scores[name].inside[level][mask].sum()) for level in LEVELS},
                                float(scaled.mean()) if len(scaled) else np.nan)
     return records
 

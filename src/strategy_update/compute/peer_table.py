@@ -189,7 +189,8 @@ def peer_results(publication: Publication, force: str, quarter: Quarter, *, crim
                         "text": peers.movement(current, previous)})
         records += [{**base, "force": name, "statistic": "peer_member_rate", "value": rate, "text": str(order)}
                     for order, (name, rate) in enumerate(current.rates, start=1)]
-        records += [{**base, "force": name, "statistic": "peer_member_missing", "value": None} for name in current.missing]
+        records += [{**base, "force": name, "statistic": "peer_member_missing", "value": None}
+                    for name in current.missing]
         mine = series[(series["force"] == force) & (series["measure"] == m.id)].tail(SPARK_QUARTERS)
         records += [{**base, "statistic": "peer_spark", "value": v, "period": p, "text": label}
                     for p, label, v in zip(mine["period"], mine["period_label"], mine["value"])]

@@ -39,7 +39,8 @@ QUARTILE_RULE = ("The top quartile is the best quarter of the group, rounded up:
                  "the top quartile when its rank is ceil(n/4) or better.")
 PERCENT = 100.0  # per == 100: the measure is a percentage and its change is in percentage points
 ASPIRATION_FORMS = "'upper quartile', 'better than average' or 'rank N' (for example 'rank 4' = 4th or better)"
-MOVEMENTS = ("improved", "deteriorated", "moved", "unchanged", "not comparable")  # moved: a measure with no better direction
+# moved: a measure with no better direction
+MOVEMENTS = ("improved", "deteriorated", "moved", "unchanged", "not comparable")
 POPULATION_FEATURE = "log10 population"
 
 

@@ -139,7 +139,8 @@ def _judged_percentage(check: str, noun: str, differing: str, printed_text: str,
     shown = _decimals_to_show(recomputed, places)
     verdict = CONSISTENT if consistent_at_printed_precision(printed_text, recomputed) else INCONSISTENT
     difference = printed_value - recomputed
-    finding = (f"{derived}Printed {noun} {printed}; recomputed {format_printed(recomputed, shown, signed)}% ({formula}), "
+    finding = (f"{derived}Printed {noun} {printed}; recomputed {format_printed(recomputed, shown, signed)}% "
+               f"({formula}), "
                f"which rounds to {format_printed(recomputed, places, signed)}% at the printed precision "
                f"({_places_phrase(places)})")
     if verdict == CONSISTENT:
@@ -201,8 +202,8 @@ def check_pct_change(value: Decimal | None, base: Decimal | None, change: Decima
         return cannot_check("% change", printed, "no value and no change printed")
     places_in = _places_of(numerator, base)
     return _judged_percentage("% change", "% change", "figure", printed_pct, _divide(numerator, base),
-                              f"{format_printed(numerator, places_in)} / {format_printed(base, places_in)} x 100", signed=True,
-                              derived=derived)
+                              f"{format_printed(numerator, places_in)} / {format_printed(base, places_in)} x 100",
+                              signed=True, derived=derived)
 
 
 def check_values_only(value: Decimal | None, base: Decimal | None, unit: str = "count") -> Check:
@@ -232,13 +233,15 @@ def check_sum(printed_total: str, parts: list[tuple[str, str]], what: str = "par
     verdict = CONSISTENT if consistent_at_printed_precision(printed_total, recomputed) else INCONSISTENT
     difference = total - recomputed
     if verdict == CONSISTENT:
-        finding = f"The printed {parts_word} ({terms}) add up to {format_printed(recomputed, shown)}, the printed total."
+        finding = (f"The printed {parts_word} ({terms}) add up to {format_printed(recomputed, shown)}, "
+                   "the printed total.")
     else:
         relation = "more" if difference > 0 else "fewer"
-        finding = (f"The printed {parts_word} ({terms}) add up to {format_printed(recomputed, shown)}; the printed total is "
-                   f"{format_printed(total, places)}, {format_printed(abs(difference), shown)} {relation} than the parts.")
-    return Check(what, format_printed(total, places), format_printed(recomputed, shown), verdict, finding, "", difference,
-                 total, recomputed, format_printed(difference, shown, True))
+        finding = (f"The printed {parts_word} ({terms}) add up to {format_printed(recomputed, shown)}; "
+                   f"the printed total is {format_printed(total, places)}, "
+                   f"{format_printed(abs(difference), shown)} {relation} than the parts.")
+    return Check(what, format_printed(total, places), format_printed(recomputed, shown), verdict, finding, "",
+                 difference, total, recomputed, format_printed(difference, shown, True))
 
 
 def check_share(part: str, total: str, printed_share: str) -> Check:
@@ -251,4 +254,5 @@ def check_share(part: str, total: str, printed_share: str) -> Check:
     places_in = _places_of(part_value, total_value)
     return _judged_percentage("share of the total", "share", "share", printed_share,
                               _divide(part_value, total_value),
-                              f"{format_printed(part_value, places_in)} / {format_printed(total_value, places_in)} x 100", signed=False)
+                              f"{format_printed(part_value, places_in)} / "
+                              f"{format_printed(total_value, places_in)} x 100", signed=False)

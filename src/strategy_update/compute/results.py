@@ -241,7 +241,7 @@ def _population_rows(keys: pd.DataFrame, figures: pd.DataFrame, population: pd.D
                                                   on="force", how="left")
     known = used["mid_year"].notna()
     pop = used.assign(statistic="population", value=used["population"].astype(float), block=2, sub=0,
-                      period=["mid-%d" % y if k else "" for y, k in zip(used["mid_year"], known)],
+                      period=[f"mid-{y}" if k else "" for y, k in zip(used["mid_year"], known)],
                       lines=[[int(line)] if k else [] for line, k in zip(used["line"], known)])
     pop["period_label"] = pop["period"]
     current = figures[(figures["role"] == "current") & figures["comparison"].isin(headline)]
@@ -278,8 +278,8 @@ def step_indices(first_months: list[int], steps: tuple[tuple[str, str], ...]) ->
     return out
 
 
-def _spc_rows(series: pd.DataFrame, baseline: int | None, steps: dict[str | tuple[str, str], tuple[tuple[str, str], ...]]
-              ) -> list[pd.DataFrame]:
+def _spc_rows(series: pd.DataFrame, baseline: int | None,
+              steps: dict[str | tuple[str, str], tuple[tuple[str, str], ...]]) -> list[pd.DataFrame]:
     """The XmR chart over each key's chart history: per segment (one, or one per step change) its mean, mean
     moving range and limits, for the quarters of ``period``, set from the baseline quarters of ``base_period``;
     ``spc_mean``'s text is the step's reason, ``spc_mean_moving_range``'s the quarters whose moving range was
@@ -313,7 +313,7 @@ def _spc_rows(series: pd.DataFrame, baseline: int | None, steps: dict[str | tupl
         texts[a:b] = [";".join(f"{rule}:{side}" for rule, side in sorted(s.items())) for s in chart.signals]
         both = sorted(chain.from_iterable(lines[a:b]))
 
-        def span(first: int, last: int) -> tuple[str, str]:  # chart positions -> (span id, label)
+        def span(first: int, last: int, a: int = a) -> tuple[str, str]:  # chart positions -> (span id, label)
             return (Span(int(firsts[a + first]), int(lasts[a + last])).id,
                     f"{labels[a + first]} to {labels[a + last]}")
         for k, segment in enumerate(chart.parts):

@@ -18,7 +18,6 @@ Special cause rules, most important first (a point's marker and reading come fro
 from __future__ import annotations
 
 import math
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -129,7 +128,7 @@ def _signals(values: list[float], mean: float, upper: float, lower: float, tol: 
     signals: list[dict] = [{} for _ in values]
     sides = [_side(v, mean, tol) for v in values]
     outside = [v > upper + tol or v < lower - tol for v in values]
-    for i, v in enumerate(values):
+    for i in range(len(values)):
         if outside[i]:
             signals[i]["outside"] = _direction(sides[i])
 

@@ -17,12 +17,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from strategy_update.compute.comparisons import COMPARISONS
-from strategy_update.compute.observations import (INPUT_ROW_COLUMNS, observations_from_crime,
-                                                  observations_from_extracts, observations_from_workforce)
+from strategy_update.compute.observations import (
+    INPUT_ROW_COLUMNS,
+    observations_from_crime,
+    observations_from_extracts,
+    observations_from_workforce,
+)
 from strategy_update.compute.peer_table import peer_results, shared_peer_inputs
 from strategy_update.compute.results import COLUMNS as RESULT_COLUMNS
-from strategy_update.compute.results import (compute_results, delivery_results, label_snapshots,
-                                             quarterly_history, read_results, tidy, write_results)
+from strategy_update.compute.results import (
+    compute_results,
+    delivery_results,
+    label_snapshots,
+    quarterly_history,
+    read_results,
+    tidy,
+    write_results,
+)
 from strategy_update.core.periods import Quarter, parse_quarter
 from strategy_update.model.forces import display_name, force_slug
 from strategy_update.model.publication import HOME_OFFICE, WORKFORCE, Publication

@@ -10,8 +10,9 @@ for dangerous patterns; instead:
   (``{ } [ ] ( ) < > ` * _ # : % + - | $ ! ~ & = \\``), so escaped text is one run of literal text, whatever it holds;
 - ``lead_markdown``: a lead's Markdown (narrative, board paper) is parsed, and written out again from the parsed
   structure: paragraphs, sub-headings, lists, quotes, tables, emphasis and web links survive (horizontal rules are
-  left out), and every piece of text in them goes through ``literal``. Anything else the parser finds (raw HTML, code, images, roles) is written
-  as literal text (the input checks refuse those before a build, so this is the second line, not the first);
+  left out), and every piece of text in them goes through ``literal``. Anything else the parser finds (raw HTML,
+  code, images, roles) is written as literal text (the input checks refuse those before a build, so this is the
+  second line, not the first);
 - ``code``: text shown as inline code (a code span is never parsed, but its fence must outlast the text's backticks);
 - ``html_text``: text placed inside HTML the engine writes (``html.escape``).
 

@@ -54,10 +54,10 @@ class Quarter:
         return self.fy_start * 4 + self.number - 1
 
     @classmethod
-    def from_index(cls, index: int) -> "Quarter":
+    def from_index(cls, index: int) -> Quarter:
         return cls(index // 4, index % 4 + 1)
 
-    def shift(self, quarters: int) -> "Quarter":
+    def shift(self, quarters: int) -> Quarter:
         return Quarter.from_index(self.index + quarters)
 
     def __str__(self) -> str:
@@ -106,7 +106,7 @@ class Quarter:
         year, month = self.end_month
         return f"12 months ending {MONTH_NAMES[month - 1]} {year}"
 
-    def rolling_year(self) -> list["Quarter"]:
+    def rolling_year(self) -> list[Quarter]:
         """The four quarters ending with this one, oldest first."""
         return [self.shift(k) for k in range(-3, 1)]
 
@@ -182,7 +182,7 @@ def parse_period(text: str) -> tuple[str, int, int]:
         first = month_number(*quarter.first_month)
         return "quarter", first, first + 2
     months = [(int(match[i]), int(match[i + 1])) for i in (1, 3) if match[i]]
-    for year, month in months:
+    for _year, month in months:
         if not 1 <= month <= 12:
             raise QuarterError(f"'{text}': month {month:02d} does not exist")
     first, last = (month_number(*m) for m in (months[0], months[-1]))

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from strategy_update.core.errors import CRITICAL, ErrorRecord, InputError
 from strategy_update.inputs.limits import FORCE_TABLE, TableLimit
 from strategy_update.inputs.paths import InputPaths
-from strategy_update.core.errors import CRITICAL, ErrorRecord, InputError
 from strategy_update.inputs.report import SuiteResult
 
 MAX_ROWS_PER_RULE = 50  # failing rows listed one by one per expectation; the rest are counted
@@ -174,7 +174,7 @@ class _Validation:
             self.suites[name] = SuiteResult(name, spec.get("file", ""),
                                             title=spec.get("title", name))
 
-    def for_force(self, paths: InputPaths, force: str, share: float = 1.0) -> "_Validation":
+    def for_force(self, paths: InputPaths, force: str, share: float = 1.0) -> _Validation:
         """A copy of this state (the shared inputs judged) for one force's own checks to add to: the findings and
         suite counts so far, the facts in ``params``, the suites and the Great Expectations context. ``share`` is
         the part of the time spent so far that the force's report carries (1 / the number of forces checked)."""

@@ -24,7 +24,8 @@ from mdit_py_plugins.myst_role import myst_role_plugin
 
 from strategy_update.core.errors import CRITICAL, ErrorRecord
 from strategy_update.core.periods import Quarter, QuarterError, parse_quarter
-from strategy_update.inputs.limits import MAX_TEXT_BYTES, RULE as SIZE_RULE, text_problem
+from strategy_update.inputs.limits import MAX_TEXT_BYTES, text_problem
+from strategy_update.inputs.limits import RULE as SIZE_RULE
 
 _HTML, _CODE = "raw HTML tags are not allowed in a narrative", "code fences and directives are not allowed"
 # Token type -> why it is refused. The bad-input corpus searches for these phrases: keep them.

@@ -7,22 +7,29 @@ back to the exact input rows behind it.
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
-from datetime import date
 import gzip
 import io
 import zlib
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from strategy_update.core.errors import InputError
+from strategy_update.core.periods import (
+    Quarter,
+    QuarterError,
+    month_number,
+    parse_period,
+    parse_quarter,
+    quarter_from_home_office,
+)
 from strategy_update.inputs import numbers
 from strategy_update.inputs.definition import display_path
-from strategy_update.inputs.limits import FORCE_TABLE, OPEN_DATA_TABLE, RULE as SIZE_RULE, TableLimit, table_problem
-from strategy_update.core.periods import (Quarter, QuarterError, month_number, parse_period, parse_quarter,
-                                          quarter_from_home_office)
+from strategy_update.inputs.limits import FORCE_TABLE, OPEN_DATA_TABLE, TableLimit, table_problem
+from strategy_update.inputs.limits import RULE as SIZE_RULE
 from strategy_update.inputs.paths import InputPaths
 from strategy_update.model.forces import force_slug
 from strategy_update.model.publication import FORCE_EXTRACT, Publication
@@ -323,7 +330,7 @@ def read_force_extract(path: Path) -> pd.DataFrame:
     frame["number_note"] = ["" if pd.notna(n) or "," not in v else f"; {numbers.COMMAS}"  # why "180,26" is not one
                             for v, n in zip(frame["value"], frame["number"])]
     frame["whole"] = ["yes" if pd.notna(n) and float(n).is_integer() else "no" for n in frame["number"]]
-    frame["span_key"] = [f"{a}|{f}|{l}" if k else f"{a}|{p}" for a, k, f, l, p in
+    frame["span_key"] = [f"{a}|{f}|{last}" if k else f"{a}|{p}" for a, k, f, last, p in
                          zip(frame["area"], frame["kind"], frame["first_month"], frame["last_month"], frame["period"])]
     frame["gap_after"], frame["next_period"] = 0, ""
     regular = frame[frame["kind"].isin(["month", "quarter"])].sort_values(["area", "first_month"])

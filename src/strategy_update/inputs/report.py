@@ -83,7 +83,7 @@ class ValidationReport:
         return json.dumps(data, indent=1, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "ValidationReport":
+    def from_json(cls, text: str) -> ValidationReport:
         data = json.loads(text)
         data["findings"] = [ErrorRecord(**f) for f in data.get("findings", [])]
         data["suites"] = [SuiteResult(**s) for s in data.get("suites", [])]

@@ -13,7 +13,8 @@ force alone gives. ``validate_inputs`` is that with one force.
 
 Neither raises for bad input: problems found before Great Expectations can run (a file that is
 missing, truncated, not UTF-8, not comma-separated, with a short row) and every failed expectation become a
-:class:`~strategy_update.core.errors.ErrorRecord` naming the file, the line, the column, the rule and the offending value.
+:class:`~strategy_update.core.errors.ErrorRecord` naming the file, the line, the column, the rule and the offending
+value.
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ from strategy_update.inputs.expectations import SUITE_ORDER, _GreatExpectations,
 from strategy_update.inputs.limits import OPEN_DATA_TABLE
 from strategy_update.inputs.paths import InputPaths, file_stamps
 from strategy_update.inputs.report import CRITICAL, WARNING, ValidationReport
-from strategy_update.inputs.validate_force_inputs import (check_delivery, check_force_extracts, check_narrative,
-                                                          check_peer_group)
+from strategy_update.inputs.validate_force_inputs import (
+    check_delivery,
+    check_force_extracts,
+    check_narrative,
+    check_peer_group,
+)
 
 FINANCIAL_YEARS = [f"{y}/{(y + 1) % 100:02d}" for y in range(1990, 2100)]
 

@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 from strategy_update.core.errors import CRITICAL, WARNING, ErrorRecord
 from strategy_update.inputs.limits import document_problem, text_problem
 from strategy_update.inputs.office import WORD, container_problem
-from strategy_update.inputs.word_styles import Styles, name as style_name
+from strategy_update.inputs.word_styles import Styles
+from strategy_update.inputs.word_styles import name as style_name
 
 SUFFIX, MACRO_SUFFIX = ".docx", ".docm"
 SUFFIXES = (SUFFIX, MACRO_SUFFIX)

@@ -93,7 +93,7 @@ class Section:
     no_open_data: str = ""
     tracker_name: str = ""
     commitments: tuple[str, ...] = ()  # what the plan promised for this section, in the definition's words
-    children: tuple["Section", ...] = ()
+    children: tuple[Section, ...] = ()
     # The definition's ``headline``: one tuple of measure ids per headline figure, in order of preference (the
     # measure that answers the commitment, then its fallbacks, e.g. the force's own count, then an open-data proxy)
     headline_choices: tuple[tuple[str, ...], ...] = ()
@@ -456,7 +456,8 @@ def _headline_choices(raw: dict, file: str) -> tuple[tuple[str, ...], ...]:
     for item in raw.get("headline") or []:
         if isinstance(item, dict):
             fallback = item.get("fallback") or []
-            ids = [str(item.get("measure"))] + [str(f) for f in (fallback if isinstance(fallback, list) else [fallback])]
+            fallbacks = fallback if isinstance(fallback, list) else [fallback]
+            ids = [str(item.get("measure"))] + [str(f) for f in fallbacks]
         else:
             ids = [str(item)]
         unknown = [i for i in ids if i not in known]

@@ -1,4 +1,5 @@
-"""The back-test appendix and the ``strategy-update backtest`` report: the checks of ``compute/backtest.py`` in words."""
+"""The back-test appendix and the ``strategy-update backtest`` report: the checks of ``compute/backtest.py`` in
+words."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import pandas as pd
 from strategy_update.compute.backtest import COMPARISONS, backtest_rows, open_data_context, peer_table_context
 from strategy_update.compute.printed import CANNOT, CONSISTENT, INCONSISTENT, VERDICTS, format_printed
 from strategy_update.core.errors import InputError
-from strategy_update.core.markup import code
 from strategy_update.core.formatting import format_pct
+from strategy_update.core.markup import code
 from strategy_update.inputs.definition import load_publication
 from strategy_update.inputs.paths import InputPaths, file_stamps
 from strategy_update.render.tables import markdown_table

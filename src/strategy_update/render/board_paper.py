@@ -8,8 +8,15 @@ from strategy_update.compute.delivery import attention_sentence
 from strategy_update.core.formatting import format_count, sentence_case
 from strategy_update.core.markup import lead_markdown
 from strategy_update.model.forces import display_name
-from strategy_update.render.summary import (delivery_rows, glossary_link, headlines, purpose, signal_rule,
-                                            signal_side, where)
+from strategy_update.render.summary import (
+    delivery_rows,
+    glossary_link,
+    headlines,
+    purpose,
+    signal_rule,
+    signal_side,
+    where,
+)
 from strategy_update.render.view import EditionView
 
 

@@ -184,7 +184,8 @@ def for_print(fig: go.Figure) -> go.Figure:
         title={"text": "<br>".join(title), "yanchor": "top",
                "y": 1 - (4 + PRINT_TITLE_LINE * (len(title) - 1) / 2) / PRINT_SIZE["height"],
                "pad": {"t": 0, "b": 0}, "automargin": False, "font": {"size": 14}},
-        font={"size": 12, "family": PRINT_FONT}, margin={"l": 50, "r": 10, "t": PRINT_TITLE_LINE * len(title) + 18, "b": 0},
+        font={"size": 12, "family": PRINT_FONT},
+        margin={"l": 50, "r": 10, "t": PRINT_TITLE_LINE * len(title) + 18, "b": 0},
         legend={"font": {"size": 11}, "tracegroupgap": 0})
     categories = list(out.layout.xaxis.categoryarray or [])
     if len(categories) > MAX_PRINT_TICKS:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from strategy_update.core.formatting import sentence_case
+from strategy_update.core.markup import literal as _md
 from strategy_update.inputs.report import ErrorRecord, ValidationReport, _plural
 from strategy_update.render.input_names import input_label
-from strategy_update.core.markup import literal as _md
 from strategy_update.render.tables import markdown_table
 
 # (file, line) of an input row -> the published figures behind which it sits: (section id, section name)
@@ -89,8 +89,8 @@ def _table(items: list[ErrorRecord]) -> list[str]:
     # A longtable breaks across PDF pages; Sphinx's default table for under 30 rows runs off the page.
     return [":::{table}", ":class: longtable", ":widths: 22 7 9 20 8 34", "",
             markdown_table(["File", "Line", "Column", "Rule", "Value", "What was found"],
-                           [[input_label(f.file) if f.file else "", "" if f.line is None else str(f.line), _md(f.column),
-                             _md(f.rule), _md(f.value), _md(f.message)] for f in items]),
+                           [[input_label(f.file) if f.file else "", "" if f.line is None else str(f.line),
+                             _md(f.column), _md(f.rule), _md(f.value), _md(f.message)] for f in items]),
             ":::", ""]
 
 
@@ -146,8 +146,8 @@ def render_markdown(report: ValidationReport, figure_lines: FigureLines | None =
                 for (suite, rule), group in groups.items()]
         out += ["", "::::{dropdown} The rows behind these warnings", ""] + _table(others) + ["::::", ""]
     out += ["## Checks run", "", markdown_table(["Suite", "Input", "Checks evaluated", "Passed"],
-                                                [[_md(s.title or s.name), sentence_case(input_label(s.file)), str(s.evaluated),
-                                                  str(s.passed)] for s in report.suites])]
+                                                [[_md(s.title or s.name), sentence_case(input_label(s.file)),
+                                                  str(s.evaluated), str(s.passed)] for s in report.suites])]
     out += ["", "The rules are in the project's `expectations/` folder, one Great Expectations suite per kind of "
             "input."]
     return "\n".join(out) + "\n"

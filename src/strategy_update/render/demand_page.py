@@ -9,10 +9,10 @@ import pandas as pd
 from strategy_update.compute.forecast_backtest import TIE
 from strategy_update.compute.forecast_models import CANDIDATES
 from strategy_update.core.formatting import count_phrase, format_pct, format_value
+from strategy_update.core.markup import literal
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Publication, disturbed_quarters
-from strategy_update.render.forecast_chart import MODEL_NAMES, format_mase, demand_figures, format_share
-from strategy_update.core.markup import literal
+from strategy_update.render.forecast_chart import MODEL_NAMES, demand_figures, format_mase, format_share
 from strategy_update.render.tables import markdown_table
 
 
@@ -73,7 +73,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     out = [f"How demand is changing for each measure with a quarterly series in {display_name(force)}"
            ", computed from the figures "
            "when this update was built: the **current trend** is the seasonally adjusted slope of the latest 12 "
-           "quarters with a figure (leaving out disturbed ones), rated increasing or decreasing only when its 95% confidence interval excludes no change; the "
+           "quarters with a figure (leaving out disturbed ones), rated increasing or decreasing only when its 95% "
+           "confidence interval excludes no change; the "
            "**forecast trend** compares the next four quarters' forecast with the latest four quarters, rated "
            "increasing or decreasing only when the whole 80% prediction interval lies on one side. The Methods page "
            "gives the rules and the model.", ""]
@@ -86,7 +87,8 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
     if len(windows) == 1:
         out += [f"The current trends are over {windows[0][0]} to {windows[0][1]}.", ""]
     out += ["## Trend and forecast by measure", "",
-            markdown_table([f"Measure ({level.name.lower()})", "Current trend", "Forecast trend (next year)", "Context"],
+            markdown_table([f"Measure ({level.name.lower()})", "Current trend", "Forecast trend (next year)",
+                            "Context"],
                            [[_name(s, m), d.trend or "not rated", d.forecast_trend or "not rated",
                              _context(d, m.unit, _recent_year(rows_of[s.id, m.id], force, s.id, m.id, off))]
                             for s, m, d in profiles]),
@@ -104,6 +106,7 @@ def render_markdown(publication: Publication, results: pd.DataFrame, force: str)
                             "Inside 95% interval", "MASE", "Seasonal naive's MASE"],
                            [[_name(s, m), MODEL_NAMES.get(d.chosen, d.chosen), str(d.points),
                              f"{d.inside_80} ({format_share(d.coverage_80)})",
-                             f"{d.inside_95} ({format_share(d.coverage_95)})", format_mase(d.mase), format_mase(d.naive_mase)]
+                             f"{d.inside_95} ({format_share(d.coverage_95)})", format_mase(d.mase),
+                             format_mase(d.naive_mase)]
                             for s, m, d in profiles])]
     return "\n".join(out) + "\n"

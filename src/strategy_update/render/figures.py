@@ -94,7 +94,8 @@ class MeasureFigures:
                                                              or rows["extracted"].astype(bool).any()):
             return ""
         # "(published figure)" in a source says what the label already says.
-        sources = [literal(re.sub(r"\s*\(published figures?\)$", "", s)) for s in dict.fromkeys(rows["published_in"]) if s]
+        sources = [literal(re.sub(r"\s*\(published figures?\)$", "", s))
+                   for s in dict.fromkeys(rows["published_in"]) if s]
         dates = sorted(d for d in rows["extracted"] if d)
         where = f" ({'; '.join(sources)})" if sources else ""
         if dates:

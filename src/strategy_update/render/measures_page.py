@@ -4,8 +4,8 @@ force-extract measures a force may supply. Nothing here is typed: change the def
 
 from __future__ import annotations
 
-from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Publication
 from strategy_update.core.markup import code, literal
+from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Publication
 from strategy_update.render.tables import markdown_table
 
 
@@ -15,8 +15,8 @@ def render_markdown(publication: Publication) -> str:
     extracts = [(s, m) for s, m in publication.measures if m.source == FORCE_EXTRACT]
     workforce = [(s, m) for s, m in publication.measures if m.source == WORKFORCE]
     out = [f"The {publication.title} is defined once, as data: its publication definition names every "
-           f"{level.name.lower()}, measure and offence code. This page is generated from that definition, so it always lists exactly the measures the "
-           f"{levels} use.", "", "## Measures from the Home Office open data", ""]
+           f"{level.name.lower()}, measure and offence code. This page is generated from that definition, so it "
+           f"always lists exactly the measures the {levels} use.", "", "## Measures from the Home Office open data", ""]
     if open_data:
         out += ["Each measure adds up the force's recorded offences for a fixed set of Home Office offence codes. "
                 "A **proxy** is the nearest measure the open data allows, not the force's own.", "",

@@ -15,11 +15,18 @@ from html import escape
 import pandas as pd
 
 from strategy_update.compute.measures import pct_change, rate_per_thousand
-from strategy_update.core.formatting import (count_phrase, format_count, format_ordinal, format_pct, format_rank,
-                                             format_rate, format_value)
+from strategy_update.core.formatting import (
+    count_phrase,
+    format_count,
+    format_ordinal,
+    format_pct,
+    format_rank,
+    format_rate,
+    format_value,
+)
+from strategy_update.core.markup import literal
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, Measure, Publication, Section
-from strategy_update.core.markup import literal
 from strategy_update.render.tables import markdown_table
 
 PUBLISHED, UP_TO_DATE, FAILED, NOT_BUILT = "published", "up to date", "failed", "not built"

@@ -11,10 +11,17 @@ import pandas as pd
 
 from strategy_update.compute import peers
 from strategy_update.compute.peer_table import OFFICIAL_LABEL
-from strategy_update.core.formatting import and_list, format_change, format_count, format_ordinal, format_rank, format_rate
+from strategy_update.core.formatting import (
+    and_list,
+    format_change,
+    format_count,
+    format_ordinal,
+    format_rank,
+    format_rate,
+)
+from strategy_update.core.markup import literal
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import Measure, Publication
-from strategy_update.core.markup import literal
 from strategy_update.render.tables import markdown_table
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -90,7 +97,8 @@ def _compared(publication: Publication, mine: pd.DataFrame) -> list[Measure]:
 
 def _statement_row(mine: pd.DataFrame, m: Measure) -> tuple[str, str, bool | None, str]:
     met = _value(mine, m.id, "peer_aspiration_met")["value"]
-    return m.name, m.aspiration, None if math.isnan(met) else bool(met), str(_value(mine, m.id, "peer_movement")["text"])
+    return (m.name, m.aspiration, None if math.isnan(met) else bool(met),
+            str(_value(mine, m.id, "peer_movement")["text"]))
 
 
 def position_statements(publication: Publication, results: pd.DataFrame, force: str) -> list[str]:

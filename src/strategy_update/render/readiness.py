@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from strategy_update.inputs.readiness import READY, Readiness, section_lines
 from strategy_update.core.markup import literal
+from strategy_update.inputs.readiness import READY, Readiness, section_lines
 from strategy_update.render.tables import markdown_table
 
 TITLE = "Readiness of the inputs"

@@ -5,25 +5,32 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from strategy_update.core.formatting import (and_list, format_count, format_difference, format_pct, format_rate,
-                                             format_value, sentences_of)
+from strategy_update.core.formatting import (
+    and_list,
+    format_count,
+    format_difference,
+    format_pct,
+    format_rate,
+    format_value,
+    sentences_of,
+)
+from strategy_update.core.markup import lead_markdown, literal
 from strategy_update.core.periods import parse_quarter
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, HOME_OFFICE, WORKFORCE, Section
 from strategy_update.render import derivations
 from strategy_update.render.about_statistics import DOWNLOAD_ALL
 from strategy_update.render.chart_images import Bundle, figure_bundle
-from strategy_update.render.web_only import web_only_markdown
 from strategy_update.render.figures import MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.forecast_chart import demand_section, forecasts_note
 from strategy_update.render.input_names import input_label
 from strategy_update.render.measure_charts import measure_charts
 from strategy_update.render.notes import CalculationNote
 from strategy_update.render.spreadsheet import spreadsheet_link
-from strategy_update.core.markup import lead_markdown, literal
 from strategy_update.render.tables import markdown_table
 from strategy_update.render.text import comparison_sentence, during, snapshot_sentence, spc_summary
 from strategy_update.render.view import EditionView
+from strategy_update.render.web_only import web_only_markdown
 
 
 def measures_intro(view: EditionView, section: Section, figures: list[MeasureFigures]) -> str:
@@ -88,7 +95,8 @@ def _not_started(measure, quarter) -> str:
     if start is not None and start > quarter:
         return (f"**{literal(measure.name)}** has no figures in this edition: its series starts in "
                 f"{start.short_label}, after this edition's quarter (the measures appendix says why).")
-    return f"**{literal(measure.name)}** has no figures in this edition: the open data has none for the periods it shows."
+    return (f"**{literal(measure.name)}** has no figures in this edition: "
+            "the open data has none for the periods it shows.")
 
 
 def recording_changes(view: EditionView) -> list[str]:
@@ -101,7 +109,8 @@ def recording_changes(view: EditionView) -> list[str]:
         quarter = parse_quarter(row.period)
         if first <= quarter <= view.quarter:
             out.append(f"**A change in recording.** {literal(display_name(view.force))} recorded crime differently "
-                       f"from {quarter.label}: {literal(row.text.rstrip('.'))} (source: {literal(row.base_period_label)}"
+                       f"from {quarter.label}: {literal(row.text.rstrip('.'))} "
+                       f"(source: {literal(row.base_period_label)}"
                        "). The figures on both sides are published as recorded, so a comparison across that quarter "
                        "is not like for like; each control chart works its limits out afresh from it, and the trend "
                        "and forecast use the quarters from it on.")
@@ -265,7 +274,8 @@ def _chart_sentence(figures: MeasureFigures) -> str:
         m = figures.measure
         if figures.chart is None and figures.chart_note:
             return f"**Control chart:** none: {figures.chart_note}."
-        return f"**Control chart:** {spc_summary(figures.chart, figures.chart_labels, m.lower_is_better, m.name.lower())}"
+        return ("**Control chart:** "
+                f"{spc_summary(figures.chart, figures.chart_labels, m.lower_is_better, m.name.lower())}")
     return ""
 
 
@@ -352,7 +362,8 @@ def narrative_text(view: EditionView, narrative: dict | None, number: int, secti
         return lead_markdown(narrative[view.publication.narrative_parts(view.force)[number].heading])
     if number:
         return ""
-    titles = [f"\"{part.title_for(view.quarter, view.force)}\"" for part in view.publication.narrative_parts(view.force)]
+    titles = [f"\"{part.title_for(view.quarter, view.force)}\""
+              for part in view.publication.narrative_parts(view.force)]
     named = and_list(titles)
     if section is not None and view.not_yet_written(section):
         return (f"*Not yet written: the lead's narrative for this quarter ({named}) has been started from its "

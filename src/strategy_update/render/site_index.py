@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape, unescape
 from pathlib import Path
 
@@ -62,7 +62,7 @@ def published_editions(out_dir: Path) -> list[Published]:
             quarter = parse_quarter(quarter_id)
         except QuarterError:
             continue
-        built = datetime.fromtimestamp(page.stat().st_mtime, timezone.utc)
+        built = datetime.fromtimestamp(page.stat().st_mtime, UTC)
         try:
             corrections = tuple(read_history(page.parents[1] / "data")[1:])
         except (OSError, ValueError, TypeError, KeyError):  # a history it cannot read: the edition is still listed

@@ -34,8 +34,8 @@ KEY_COLUMNS = ("section", "measure", "area", "comparison", "period", "base_perio
 class Table:
     """One sheet: the figures of ``statistics`` (statistic -> column heading), one row per value of ``keys``;
     ``labels``: results columns shown as text before the figures (column -> heading, taken from the row's first
-    statistic, or ``statistic.column`` from that statistic's row); ``texts``: statistics whose text is shown too (statistic -> heading);
-    ``formats``: how a figure column is shown (heading -> Excel number format)."""
+    statistic, or ``statistic.column`` from that statistic's row); ``texts``: statistics whose text is shown too
+    (statistic -> heading); ``formats``: how a figure column is shown (heading -> Excel number format)."""
 
     sheet: str
     title: str
@@ -76,13 +76,16 @@ TABLES = (
            "trend_slope_pct_upper": "Upper end of the 95% interval (%)"},
           ("section", "measure", "area"), {"trend_rating.base_period_label": "From",
                                            "trend_rating.period_label": "To"},
-          {"trend_rating": "Trend", "forecast_trend": "Forecast over the next four quarters"}, formats={"Change per year (% of the mean)": ONE_DECIMAL,
-                                              "Lower end of the 95% interval (%)": ONE_DECIMAL,
-                                              "Upper end of the 95% interval (%)": ONE_DECIMAL}, note="disturbed"),
+          {"trend_rating": "Trend", "forecast_trend": "Forecast over the next four quarters"},
+          formats={"Change per year (% of the mean)": ONE_DECIMAL,
+                   "Lower end of the 95% interval (%)": ONE_DECIMAL,
+                   "Upper end of the 95% interval (%)": ONE_DECIMAL}, note="disturbed"),
     Table("Forecasts", "Forecasts with their 80% and 95% intervals",
-          {"forecast": "Forecast", "forecast_lower_80": "80% interval, lower", "forecast_upper_80": "80% interval, upper",
+          {"forecast": "Forecast",
+           "forecast_lower_80": "80% interval, lower", "forecast_upper_80": "80% interval, upper",
            "forecast_lower_95": "95% interval, lower", "forecast_upper_95": "95% interval, upper"},
-          ("section", "measure", "area", "period"), {"period_label": "Quarter", "base_period_label": "Made from data to"},
+          ("section", "measure", "area", "period"),
+          {"period_label": "Quarter", "base_period_label": "Made from data to"},
           {"forecast": "Model"}, formats={h: ONE_DECIMAL for h in ("Forecast", "80% interval, lower",
                                                                    "80% interval, upper", "95% interval, lower",
                                                                    "95% interval, upper")}, note="disturbed"),
@@ -332,7 +335,8 @@ def workbook_bytes(results: pd.DataFrame, publication: Publication, force: str, 
         formatting = [{"column": {"columns": [heading], "format": {"num_format": fmt}}}
                       for heading, fmt in table.formats.items() if heading in shown.columns]
         sheets[table.sheet] = gpt.GPTable(
-            table=shown, table_name=table.sheet.lower(), title=table.title + (f"$${table.note}$$" if table.note else ""),
+            table=shown, table_name=table.sheet.lower(),
+            title=table.title + (f"$${table.note}$$" if table.note else ""),
             instructions="This worksheet contains one table. [x] marks a figure that is not available.",
             source=f"Source: {_sources(rows_of(table))}", index_columns={},
             additional_formatting=formatting)

@@ -3,18 +3,25 @@ the board paper's sections; and the delivery plan's progress."""
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
 from strategy_update.compute import spc
 from strategy_update.compute.delivery import TOTAL, DeliveryRow, attention_sentence, progress_sentence, totals
-from strategy_update.core.formatting import (and_list, count_phrase, format_count, format_difference, format_pct,
-                                             format_rank, format_value, sentence_case)
+from strategy_update.core.formatting import (
+    and_list,
+    count_phrase,
+    format_count,
+    format_difference,
+    format_pct,
+    format_rank,
+    format_value,
+    sentence_case,
+)
 from strategy_update.model.forces import display_name
 from strategy_update.model.publication import FORCE_EXTRACT, NOT_SUMMED_UNITS, Measure, Section
-from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render import mdc_icons
+from strategy_update.render.figures import ComparisonFigures, MeasureFigures, delivery_counts, delivery_line, is_missing
 from strategy_update.render.peer_page import sparkline
 from strategy_update.render.tables import list_table, markdown_table
 from strategy_update.render.view import EditionView
@@ -162,7 +169,8 @@ def position_section(view: EditionView) -> str:
     lines = [f"- {s}" for s in position_statements(view.publication, view.results, view.force)]
     if not ranks.empty:
         best, worst = ranks["value"].min(), ranks["value"].max()
-        lines.append(f"- Best placed: {placed(best)}." + ("" if best == worst else f" Furthest behind: {placed(worst)}."))
+        lines.append(f"- Best placed: {placed(best)}."
+                     + ("" if best == worst else f" Furthest behind: {placed(worst)}."))
     return ("\n".join(lines) + f"\n\nThe [position table](computed/{PEER_PAGE}.md) gives each measure's rate per 1,000 "
             "population, its rank and the change needed to reach the group average and the top quartile.")
 

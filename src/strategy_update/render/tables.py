@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """A pipe table; cells are written as given (they may hold Markdown), with pipes and line breaks made safe."""
     def clean(cell: object) -> str:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from strategy_update.compute import spc
 from strategy_update.compute.comparisons import parse_span
-from strategy_update.core.formatting import (count_phrase, format_change, format_count, format_difference,
-                                             format_pct, format_value)
-
+from strategy_update.core.formatting import (
+    count_phrase,
+    format_change,
+    format_count,
+    format_difference,
+    format_pct,
+    format_value,
+)
 
 # Figures that are not counts: what the figure is called, its words for up and down, and whether the change
 # is also given in per cent (a change in a percentage is already in points).
@@ -27,11 +32,13 @@ def comparison_sentence(c, unit: str, series_start=None) -> str:
     if unit in NOT_COUNTS:
         noun, up, down, with_pct = NOT_COUNTS[unit]
         way = up if c.change > 0 else down if c.change < 0 else "the same"
-        gap = "" if c.change == 0 else f"{format_difference(abs(c.change), unit).lstrip('+')}{_pct(c) if with_pct else ''} "
+        gap = ("" if c.change == 0
+               else f"{format_difference(abs(c.change), unit).lstrip('+')}{_pct(c) if with_pct else ''} ")
         return (f"In the {c.current_label} the {noun} was {format_value(c.current, unit)}, {gap}{way} than in the "
                 f"{c.base_label} ({format_value(c.base, unit)}).")
     if c.change == 0:
-        return f"In the {c.current_label} there were {format_count(c.current)} {unit}, the same as in the {c.base_label}."
+        return (f"In the {c.current_label} there were {format_count(c.current)} {unit}, the same as in the "
+                f"{c.base_label}.")
     return (f"In the {c.current_label} there were {format_count(c.current)} {unit}, {_more_or_fewer(c)} than in the "
             f"{c.base_label} ({format_count(c.base)}).")
 
