@@ -80,6 +80,7 @@ bench: setup ## time cold and incremental builds against the Jupyter Book baseli
 	$(BIN)/python benchmarks/run_benchmarks.py
 
 test: setup ## run the whole test suite (unit, notebooks, end-to-end builds)
+	$(BIN)/ruff check src tests benchmarks  # lint: the rules are pyproject.toml's [tool.ruff]
 	$(BIN)/python -m pytest tests -n 2 --durations=30  # build tests in two groups: tests/conftest.py
 	$(BIN)/python -m pytest --nbval-lax notebooks  # a notebook's cells share one kernel: not split across workers
 
