@@ -153,6 +153,20 @@ def pytest_collection_modifyitems(items):
 PROCESS_TOKEN = "STRATEGY_UPDATE_TEST_RUN"
 
 
+def listening_addresses(processes) -> set[tuple[str, int]]:
+    """The (address, port) pairs the given processes listen on (a process gone meanwhile is skipped)."""
+    import psutil
+
+    found = set()
+    for process in processes:
+        try:
+            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
+                      if c.status == psutil.CONN_LISTEN}
+        except psutil.Error:
+            continue
+    return found
+
+
 def processes_of(token: str) -> list:
     """The running processes started with ``PROCESS_TOKEN=token`` (zombies have exited: they are not running)."""
     import psutil

@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import CLI, PROCESS_TOKEN, ROOT, edition_folder, processes_of
+from conftest import CLI, PROCESS_TOKEN, ROOT, edition_folder, listening_addresses, processes_of
 from strategy_update.build.interrupt import Interrupted, processes_stopped_on_exit, signals_held, stop_process_group
 
 STOP_SECONDS = 20  # to stop once signalled, on a loaded two-core machine
@@ -167,17 +167,6 @@ def test_an_interrupted_national_build_leaves_no_worker_or_fork_server_behind(tm
     assert build.process.returncode == 128 + signum, build.output()
     assert "Traceback" not in build.stderr.read_text(), build.output()
     assert not left, "still running after the build stopped:\n" + "\n".join(describe(left))
-
-
-def listening_addresses(processes: list[psutil.Process]) -> set[tuple[str, int]]:
-    found = set()
-    for process in processes:
-        try:
-            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
-                      if c.status == psutil.CONN_LISTEN}
-        except psutil.Error:
-            continue
-    return found
 
 
 NATIONAL = "police-and-crime-plan"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import CLI, ROOT, page_text
+from conftest import CLI, ROOT, listening_addresses, page_text
 from national_run import PUBLICATION, QUARTER
 from strategy_update.build.book import toc_for
 from strategy_update.build.national import forces_asked
@@ -262,18 +262,11 @@ def test_open_data_that_fails_its_check_is_reported_by_the_check_not_by_its_read
     assert [r.message for r in outcome.failed] == ["input check: crime: a broken row"] * 2
 
 
-def listening_addresses() -> set[tuple[str, int]]:
+def ours_listening() -> set[tuple[str, int]]:
     """The addresses this process and the processes it started listen on."""
     import psutil
 
-    found = set()
-    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
-        try:
-            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
-                      if c.status == psutil.CONN_LISTEN}
-        except psutil.Error:
-            continue
-    return found
+    return listening_addresses([psutil.Process(), *psutil.Process().children(recursive=True)])
 
 
 def test_the_local_cluster_listens_on_this_machine_only():
@@ -281,9 +274,9 @@ def test_the_local_cluster_listens_on_this_machine_only():
     dashboard listened on every interface, while the console named 127.0.0.1)."""
     from strategy_update.build.national import dask_client
 
-    before = listening_addresses()
+    before = ours_listening()
     with dask_client(None, 1, lambda *_: None) as client:
-        opened = listening_addresses() - before
+        opened = ours_listening() - before
         dashboard = client.scheduler_info()["services"]["dashboard"]
     assert any(port == dashboard for _, port in opened), opened  # the dashboard is among them
     assert {ip for ip, _ in opened} == {"127.0.0.1"}, opened

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import watchfiles
 
-from conftest import CLI, DATA, PROCESS_TOKEN, ROOT, processes_of
+from conftest import CLI, DATA, PROCESS_TOKEN, ROOT, listening_addresses, processes_of
 from strategy_update.build.preview import (
     VERSION_PATH,
     InputFilter,
@@ -343,19 +343,6 @@ def test_a_narrative_edit_shows_in_the_open_page_and_ctrl_c_stops_everything(tmp
     assert files_of(released) == as_released  # the released edition, its PDF included, as it was
     assert ("127.0.0.1", port) in listening and {ip for ip, _ in listening} == {"127.0.0.1"}, listening
     print(f"the edit showed in the page {shown_after:.0f} s after it was saved")
-
-
-def listening_addresses(processes) -> set[tuple[str, int]]:
-    import psutil
-
-    found = set()
-    for process in processes:
-        try:
-            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
-                      if c.status == psutil.CONN_LISTEN}
-        except psutil.Error:
-            continue
-    return found
 
 
 def version(port: int) -> dict:
