@@ -246,7 +246,7 @@ def forecast_sentences(demand: DemandFigures, unit: str) -> str:
 def forecasts_note(view, all_figures) -> str:
     """What the section's forecasts share, said once above its measures: where the method is described, and the
     disturbed quarters left out ('' when no measure has a forecast)."""
-    forecast = [f for f in all_figures if _has_forecast(view, f)]
+    forecast = [f for f in all_figures if _published_demand(view, f) is not None]
     if not forecast:
         return ""
     disturbed = list(dict.fromkeys(label for f in forecast
@@ -259,14 +259,14 @@ def forecasts_note(view, all_figures) -> str:
     return note
 
 
-def no_forecast_sentence(view, figures) -> str:
-    """Why a measure with a quarterly series has no trend or forecast ('' when it has one, or no quarterly
-    series): a reader of a page whose other measures have forecasts should not have to guess."""
+def _no_forecast_sentence(view, figures) -> str:
+    """Why a measure without a published forecast has none ('' when it has no quarterly series): a reader of a
+    page whose other measures have forecasts should not have to guess."""
     from strategy_update.compute.forecast import TREND_MIN_POINTS
     from strategy_update.compute.forecast_backtest import MIN_TRAIN
 
     m, series = figures.measure, figures.series
-    if m.snapshot or not len(series) or _has_forecast(view, figures):
+    if m.snapshot or not len(series):
         return ""
     quarterly = series[series["period"].astype(str).str.fullmatch(r"\d{4}-\d{2}-Q[1-4]")]
     if quarterly.empty or not quarterly["value"].notna().any():
@@ -279,10 +279,13 @@ def no_forecast_sentence(view, figures) -> str:
             f"is published only once its models can be tested on past quarters, which needs more than {MIN_TRAIN}.")
 
 
-def _has_forecast(view, figures) -> bool:
+def _published_demand(view, figures) -> DemandFigures | None:
+    """The measure's demand profile as its page publishes it: None for a snapshot, a series with no figure, or no
+    forecast."""
     m = figures.measure
-    return (not m.snapshot and len(figures.series) > 0 and figures.series["value"].notna().any()
-            and demand_figures(view.results, view.force, figures.section_id, m.id) is not None)
+    if m.snapshot or not len(figures.series) or not figures.series["value"].notna().any():
+        return None
+    return demand_figures(view.results, view.force, figures.section_id, m.id)
 
 
 def format_share(value: float) -> str:
@@ -306,10 +309,10 @@ def demand_section(view, figures) -> list:
     from strategy_update.render.chart_images import Bundle, figure_bundle
 
     m = figures.measure
-    if not _has_forecast(view, figures):
-        reason = no_forecast_sentence(view, figures)
+    demand = _published_demand(view, figures)
+    if demand is None:
+        reason = _no_forecast_sentence(view, figures)
         return [Markdown(reason)] if reason else []
-    demand = demand_figures(view.results, view.force, figures.section_id, m.id)
     fig, alt, path = demand_chart(figures.series, demand, view.publication, m, view.force,
                                   f"{figures.section_id}-{m.id}")
     return [Markdown("\n".join([f"#### {m.name}: trend and forecast", "",
